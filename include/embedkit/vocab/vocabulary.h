@@ -1,0 +1,117 @@
+// A vocabulary: the bijection between token strings and dense ids, with corpus counts.
+//
+//   auto vocab = embedkit::Vocabulary::load("vocab.tsv");
+//   embedkit::TokenId id = vocab.id_or_unk("cat");     // <unk>'s id when "cat" is unknown
+//   std::optional<embedkit::TokenId> maybe = vocab.find("cat");
+//   std::string_view word = vocab.word(id);
+//
+// Ids are positions: 0 .. size()-1. A vocabulary made by VocabBuilder puts the special tokens
+// first (<pad> = 0, <unk> = 1, then <bos>, <eos> when requested) and then the words by count,
+// descending, ties broken by byte order, so the same corpus always yields the same ids.
+//
+// File format (save/load): UTF-8 text, one entry per line in id order, `word<TAB>count\n`.
+// load() also accepts `word<SPACE>count` (word2vec's -save-vocab) and CRLF line ends. Words may
+// not be empty or contain TAB, CR or LF; counts are unsigned 64-bit decimals; duplicate words
+// are an error naming both lines.
+//
+// Thread safety: immutable after construction; all const members may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace embedkit {
+
+/// Dense token id: an index into a Vocabulary and into the rows of an embedding table.
+using TokenId = std::uint32_t;
+
+inline constexpr std::string_view kPadToken = "<pad>";
+inline constexpr std::string_view kUnkToken = "<unk>";
+inline constexpr std::string_view kBosToken = "<bos>";
+inline constexpr std::string_view kEosToken = "<eos>";
+
+/// True for the four special token strings above.
+[[nodiscard]] bool is_special_token(std::string_view word) noexcept;
+
+/// One vocabulary entry, as passed to Vocabulary::from_entries.
+struct VocabularyEntry {
+  std::string word;
+  std::uint64_t count = 0;
+};
+
+class Vocabulary {
+ public:
+  /// An empty vocabulary.
+  Vocabulary() = default;
+  Vocabulary(const Vocabulary& other);
+  Vocabulary& operator=(const Vocabulary& other);
+  Vocabulary(Vocabulary&&) noexcept = default;  // the arena's buffer moves, so views stay valid
+  Vocabulary& operator=(Vocabulary&&) noexcept = default;
+  ~Vocabulary() = default;
+
+  /// Builds a vocabulary whose ids follow `entries`' order. Throws FormatError (naming
+  /// `source` and the entry number) for empty words, words with TAB/CR/LF, invalid UTF-8 or
+  /// duplicates, and ArgumentError if there are more than 2^32 - 1 entries.
+  static Vocabulary from_entries(std::span<const VocabularyEntry> entries,
+                                 std::string_view source = "<entries>");
+
+  /// Reads a `word<TAB>count` file (see file comment). Throws IoError or FormatError naming the
+  /// file and line.
+  static Vocabulary load(const std::string& path);
+
+  /// Writes `word<TAB>count` lines atomically (temporary file + rename). Throws IoError.
+  void save(const std::string& path) const;
+
+  /// Number of entries, specials included.
+  [[nodiscard]] std::size_t size() const noexcept { return counts_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return counts_.empty(); }
+
+  /// The id of `word`, or nullopt. O(1) expected.
+  [[nodiscard]] std::optional<TokenId> find(std::string_view word) const;
+
+  /// The id of `word`, or the <unk> id. Throws ArgumentError when the word is unknown and the
+  /// vocabulary has no <unk>.
+  [[nodiscard]] TokenId id_or_unk(std::string_view word) const;
+
+  /// The word with id `id`. Throws ArgumentError naming the id and size when out of range.
+  [[nodiscard]] std::string_view word(TokenId id) const;
+
+  /// The corpus count of `id`. Throws ArgumentError when out of range.
+  [[nodiscard]] std::uint64_t count(TokenId id) const;
+
+  /// All counts in id order.
+  [[nodiscard]] std::span<const std::uint64_t> counts() const noexcept { return counts_; }
+
+  /// Sum of all counts (specials included: <unk>'s count is the tokens it stands for).
+  [[nodiscard]] std::uint64_t total_count() const noexcept { return total_count_; }
+
+  [[nodiscard]] std::optional<TokenId> pad_id() const noexcept { return pad_id_; }
+  [[nodiscard]] std::optional<TokenId> unk_id() const noexcept { return unk_id_; }
+  [[nodiscard]] std::optional<TokenId> bos_id() const noexcept { return bos_id_; }
+  [[nodiscard]] std::optional<TokenId> eos_id() const noexcept { return eos_id_; }
+
+  /// True when `id` is one of the special tokens.
+  [[nodiscard]] bool is_special(TokenId id) const;
+
+  friend bool operator==(const Vocabulary& a, const Vocabulary& b) {
+    return a.arena_ == b.arena_ && a.offsets_ == b.offsets_ && a.counts_ == b.counts_;
+  }
+
+ private:
+  void check_id(TokenId id) const;
+  void rebuild_index();
+
+  std::vector<char> arena_;             // all words, concatenated
+  std::vector<std::uint64_t> offsets_;  // word i is arena_[offsets_[i], offsets_[i+1])
+  std::vector<std::uint64_t> counts_;
+  std::unordered_map<std::string_view, TokenId> index_;  // views into arena_
+  std::uint64_t total_count_ = 0;
+  std::optional<TokenId> pad_id_, unk_id_, bos_id_, eos_id_;
+};
+
+}  // namespace embedkit

@@ -1,0 +1,133 @@
+#include "embedkit/text/corpus_reader.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "embedkit/core/error.h"
+
+namespace embedkit {
+namespace {
+
+struct FileCloser {
+  bool owned;
+  void operator()(std::FILE* f) const {
+    if (owned) std::fclose(f);
+  }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+constexpr bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Position just past the last ASCII whitespace byte in data[0, n), or 0 when there is none.
+std::size_t cut_after_last_space(const char* data, std::size_t n) {
+  for (std::size_t i = n; i > 0; --i) {
+    if (is_ascii_space(data[i - 1])) return i;
+  }
+  return 0;
+}
+
+// Largest cut <= n that does not split a UTF-8 sequence (backs over continuation bytes and
+// the lead byte of an unfinished sequence).
+std::size_t cut_at_code_point(const char* data, std::size_t n) {
+  std::size_t cut = n;
+  std::size_t backed = 0;
+  while (cut > 0 && backed < 3 && (static_cast<unsigned char>(data[cut - 1]) & 0xC0U) == 0x80U) {
+    --cut;
+    ++backed;
+  }
+  if (cut > 0 && static_cast<unsigned char>(data[cut - 1]) >= 0xC0U) --cut;
+  return cut == 0 ? n : cut;  // invalid bytes everywhere: let the UTF-8 check report them
+}
+
+}  // namespace
+
+CorpusReader::CorpusReader(std::string path, const Tokenizer& tokenizer)
+    : path_(std::move(path)), tokenizer_(tokenizer) {
+  set_chunk_bytes(chunk_bytes_);
+}
+
+void CorpusReader::set_chunk_bytes(std::size_t bytes) {
+  chunk_bytes_ = std::max(bytes, 4 * tokenizer_.options().max_token_bytes);
+}
+
+void CorpusReader::read(CorpusVisitor& visitor) {
+  const bool is_stdin = path_ == "-";
+  FilePtr file(is_stdin ? stdin : std::fopen(path_.c_str(), "rb"), FileCloser{!is_stdin});
+  if (!file) throw IoError(detail::with_errno(fmt::format("cannot open '{}'", path_), errno));
+
+  CorpusProgress progress;
+  struct stat info {};
+  if (fstat(fileno(file.get()), &info) == 0 && S_ISREG(info.st_mode)) {
+    progress.bytes_total = static_cast<std::uint64_t>(info.st_size);
+  }
+  const std::string source_name = is_stdin ? std::string("<stdin>") : path_;
+
+  std::vector<char> buffer(chunk_bytes_);
+  std::size_t carried = 0;             // bytes at the front of buffer left from the last round
+  std::uint64_t buffer_offset = 0;     // absolute offset of buffer[0]
+  std::uint64_t line = 1;
+  bool line_open = false;              // bytes seen on the current line
+  std::string repaired;
+
+  auto tokenize_span = [&](const char* begin, std::size_t len, std::uint64_t offset) {
+    const SourceLocation where{source_name, line, offset};
+    const std::string_view text = sanitize_utf8(std::string_view(begin, len),
+                                                tokenizer_.options().invalid_utf8, repaired, where);
+    tokenizer_.tokenize_valid(text, [&](std::string_view token) { visitor.on_token(token); });
+  };
+
+  // Hands buffer[0, cut) to the tokenizer, split into lines.
+  auto process = [&](std::size_t cut) {
+    std::size_t pos = 0;
+    while (pos < cut) {
+      const void* nl = std::memchr(buffer.data() + pos, '\n', cut - pos);
+      const std::size_t end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - buffer.data()) : cut;
+      if (end > pos) {
+        tokenize_span(buffer.data() + pos, end - pos, buffer_offset + pos);
+        line_open = true;
+      }
+      if (!nl) break;
+      visitor.on_line_end();
+      ++line;
+      ++progress.lines;
+      line_open = false;
+      pos = end + 1;
+    }
+  };
+
+  for (;;) {
+    const std::size_t got = std::fread(buffer.data() + carried, 1, buffer.size() - carried, file.get());
+    if (got < buffer.size() - carried && std::ferror(file.get())) {
+      throw IoError(detail::with_errno(
+          fmt::format("cannot read '{}' at byte {}", source_name, buffer_offset + carried), errno));
+    }
+    const std::size_t filled = carried + got;
+    const bool at_end = got == 0 || std::feof(file.get());
+    std::size_t cut = filled;
+    if (!at_end) {
+      cut = cut_after_last_space(buffer.data(), filled);
+      if (cut == 0) cut = cut_at_code_point(buffer.data(), filled);
+    }
+    process(cut);
+    carried = filled - cut;
+    if (carried > 0) std::memmove(buffer.data(), buffer.data() + cut, carried);
+    buffer_offset += cut;
+    progress.bytes_read = buffer_offset;
+    visitor.on_progress(progress);
+    if (at_end && carried == 0) break;
+  }
+  if (line_open) {
+    visitor.on_line_end();
+    ++progress.lines;
+  }
+  visitor.on_progress(progress);
+}
+
+}  // namespace embedkit

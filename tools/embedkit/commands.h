@@ -1,0 +1,16 @@
+// Each subcommand lives in its own file and registers itself on the root CLI::App.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace embedkit::cli {
+
+/// `embedkit vocab build` and `embedkit vocab info`.
+void add_vocab_commands(CLI::App& app);
+void add_vocab_build_command(CLI::App& vocab);
+void add_vocab_info_command(CLI::App& vocab);
+
+/// `embedkit tokenize`.
+void add_tokenize_command(CLI::App& app);
+
+}  // namespace embedkit::cli

@@ -1,0 +1,48 @@
+// embedkit: the command-line front end. This file only dispatches to subcommands and turns
+// errors into a one-line message and a non-zero exit status.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "embedkit/core/error.h"
+
+namespace {
+
+constexpr int kExitUsage = 2;   // bad command line
+constexpr int kExitInput = 1;   // bad input data, I/O failure or other runtime error
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"embedkit: text -> tokens -> ids -> embeddings, end to end."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "embedkit 0.1.0");
+  app.footer(
+      "Examples:\n"
+      "  embedkit vocab build --input corpus.txt --min-count 5 --output vocab.tsv\n"
+      "  embedkit vocab info vocab.tsv\n"
+      "  echo 'Hello, world!' | embedkit tokenize --split words --lower\n"
+      "\n"
+      "Run 'embedkit COMMAND --help' for the options and examples of each command.");
+  embedkit::cli::add_vocab_commands(app);
+  embedkit::cli::add_tokenize_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  } catch (const embedkit::Error& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "embedkit: error: {}\n", e.what());
+    return kExitInput;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "embedkit: error: {}\n", e.what());
+    return kExitInput;
+  }
+  return 0;
+}

@@ -1,0 +1,40 @@
+#include "text_flags.h"
+
+#include <map>
+#include <string>
+
+namespace embedkit::cli {
+
+const char* const kTextFlagsHelp =
+    "Tokenizing: text must be UTF-8 (--invalid-utf8 replace substitutes U+FFFD for bad bytes\n"
+    "instead of stopping with the byte offset). --split whitespace (default) cuts at spaces,\n"
+    "tabs and Unicode separators; --split words also makes each punctuation mark or symbol a\n"
+    "token ('Hello, world!' -> Hello , world !). --nfkc folds compatibility forms (full-width\n"
+    "letters, ligatures), --strip-accents drops accents, --lower lowercases (Unicode-aware).\n"
+    "Use the same flags for 'vocab build' and 'tokenize'.";
+
+void add_text_flags(CLI::App& command, TokenizerOptions& options) {
+  const std::map<std::string, Split> splits{{"whitespace", Split::whitespace}, {"words", Split::words}};
+  command.add_option("--split", options.split, "How to cut text into tokens: whitespace or words")
+      ->transform(CLI::CheckedTransformer(splits, CLI::ignore_case))
+      ->default_str("whitespace")
+      ->group("Tokenizing");
+  command.add_flag("--lower", options.normalize.lowercase, "Lowercase (Unicode-aware)")->group("Tokenizing");
+  command.add_flag("--nfkc", options.normalize.nfkc, "Apply Unicode NFKC normalisation")->group("Tokenizing");
+  command.add_flag("--strip-accents", options.normalize.strip_accents, "Remove accents (é -> e)")
+      ->group("Tokenizing");
+  const std::map<std::string, InvalidUtf8> policies{{"error", InvalidUtf8::error},
+                                                    {"replace", InvalidUtf8::replace}};
+  command.add_option("--invalid-utf8", options.invalid_utf8,
+                     "On bytes that are not UTF-8: error (stop, naming the offset) or replace (U+FFFD)")
+      ->transform(CLI::CheckedTransformer(policies, CLI::ignore_case))
+      ->default_str("error")
+      ->group("Tokenizing");
+  command.add_option("--max-token-bytes", options.max_token_bytes,
+                     "Split longer tokens at character boundaries")
+      ->check(CLI::Range(std::size_t{4}, std::size_t{1} << 20U))
+      ->capture_default_str()
+      ->group("Tokenizing");
+}
+
+}  // namespace embedkit::cli
