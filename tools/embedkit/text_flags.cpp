@@ -16,7 +16,8 @@ const char* const kTextFlagsHelp =
 void add_text_flags(CLI::App& command, TokenizerOptions& options) {
   const std::map<std::string, Split> splits{{"whitespace", Split::whitespace}, {"words", Split::words}};
   command.add_option("--split", options.split, "How to cut text into tokens: whitespace or words")
-      ->transform(CLI::CheckedTransformer(splits, CLI::ignore_case))
+      ->transform(CLI::CheckedTransformer(splits, CLI::ignore_case).description(""))
+      ->type_name("whitespace|words")
       ->default_str("whitespace")
       ->group("Tokenizing");
   command.add_flag("--lower", options.normalize.lowercase, "Lowercase (Unicode-aware)")->group("Tokenizing");
@@ -27,12 +28,14 @@ void add_text_flags(CLI::App& command, TokenizerOptions& options) {
                                                     {"replace", InvalidUtf8::replace}};
   command.add_option("--invalid-utf8", options.invalid_utf8,
                      "On bytes that are not UTF-8: error (stop, naming the offset) or replace (U+FFFD)")
-      ->transform(CLI::CheckedTransformer(policies, CLI::ignore_case))
+      ->transform(CLI::CheckedTransformer(policies, CLI::ignore_case).description(""))
+      ->type_name("error|replace")
       ->default_str("error")
       ->group("Tokenizing");
   command.add_option("--max-token-bytes", options.max_token_bytes,
                      "Split longer tokens at character boundaries")
-      ->check(CLI::Range(std::size_t{4}, std::size_t{1} << 20U))
+      ->check(CLI::Range(std::size_t{4}, std::size_t{1} << 20U).description(""))
+      ->type_name("N")
       ->capture_default_str()
       ->group("Tokenizing");
 }

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,8 +49,16 @@ void run(const VocabInfoFlags& flags) {
   const double coverage = tokens ? 1.0 - static_cast<double>(unk) / static_cast<double>(tokens) : 0.0;
 
   // What raising --min-count would keep: words and the share of tokens they cover.
+  // Rows start at the smallest count present: lower thresholds would repeat the first row.
+  std::uint64_t smallest = UINT64_MAX;
+  for (const std::uint64_t c : word_counts) smallest = std::min(smallest, c);
+  std::vector<std::uint64_t> thresholds;
+  if (!word_counts.empty()) thresholds.push_back(smallest);
+  for (const std::uint64_t t : {2, 3, 5, 10, 20, 50, 100, 1000, 10000, 100000}) {
+    if (t > smallest) thresholds.push_back(t);
+  }
   std::vector<CoverageRow> rows;
-  for (const std::uint64_t threshold : {1, 2, 3, 5, 10, 20, 50, 100, 1000, 10000}) {
+  for (const std::uint64_t threshold : thresholds) {
     CoverageRow row{threshold, 0, 0.0};
     std::uint64_t covered = 0;
     for (const std::uint64_t c : word_counts) {

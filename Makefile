@@ -1,0 +1,29 @@
+# The two entry points (see README): `make demo` and `make test`. Both install what they need.
+.PHONY: all deps demo test build bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake --preset release
+	cmake --build --preset release
+
+demo: build
+	scripts/demo.sh
+
+# The whole suite in the release build, then again under AddressSanitizer + UBSan.
+test: deps
+	cmake --preset release
+	cmake --build --preset release
+	ctest --preset release -j2
+	cmake --preset asan
+	cmake --build --preset asan
+	ctest --preset asan -j2
+
+bench: build
+	bench/run_vocab_bench.sh
+
+clean:
+	rm -rf build

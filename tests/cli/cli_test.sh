@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# End-to-end tests of the embedkit CLI: exit codes, messages, outputs, atomic writes.
+# Usage: cli_test.sh path/to/embedkit path/to/source-root
+set -uo pipefail
+bin=$1
+root=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+passes=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+pass() { passes=$((passes + 1)); }
+
+# run NAME EXPECTED_EXIT CMD...: runs CMD, captures stdout/stderr, checks the exit status.
+run() {
+  local name=$1 expected=$2
+  shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local code=$?
+  if [ "$code" -ne "$expected" ]; then
+    fail "$name: exit $code, expected $expected; stderr: $(head -c 400 "$tmp/err")"
+    return 1
+  fi
+  pass
+}
+# expect_in FILE NAME TEXT: FILE contains TEXT (fixed string).
+expect_in() {
+  if grep -qF -- "$3" "$1"; then pass; else fail "$2: '$3' not in $(basename "$1"): $(head -c 400 "$1")"; fi
+}
+
+printf 'The cat sat.\r\nThe cat ran!\n\nA dog sat\n' >"$tmp/corpus.txt"
+
+# --help teaches by example, for every command.
+for cmd in "" "vocab" "vocab build" "vocab info" "tokenize"; do
+  # shellcheck disable=SC2086
+  run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
+done
+
+# vocab build + info
+run "build" 0 "$bin" vocab build -i "$tmp/corpus.txt" -o "$tmp/v.tsv" --min-count 1 --split words --lower
+expect_in "$tmp/out" "build summary" "11 tokens on 4 lines"
+expect_in "$tmp/v.tsv" "build file" "$(printf 'the\t2')"
+[ "$(head -2 "$tmp/v.tsv" | cut -f1 | tr '\n' ' ')" = "<pad> <unk> " ] && pass || fail "specials first"
+run "build json" 0 "$bin" vocab build -i "$tmp/corpus.txt" -o "$tmp/v2.tsv" --min-count 2 --json
+expect_in "$tmp/out" "build json" '"kept_words": 2'
+run "info" 0 "$bin" vocab info "$tmp/v.tsv"
+expect_in "$tmp/out" "info" "tokens counted: 11"
+run "info json" 0 "$bin" vocab info "$tmp/v.tsv" --json
+expect_in "$tmp/out" "info json" '"entries": 10'
+run "build from stdin" 0 bash -c "cat '$tmp/corpus.txt' | '$bin' vocab build -i - -o '$tmp/v3.tsv' --min-count 1 -q"
+[ "$(awk -F'\t' '{s += $2} END {print s}' "$tmp/v3.tsv")" = 9 ] && pass || fail "stdin counts"
+
+# tokenize: tokens, ids, json, decode
+run "tokenize text" 0 "$bin" tokenize --text "Hello, World!" --split words --lower
+[ "$(cat "$tmp/out")" = "hello , world !" ] && pass || fail "tokenize text: $(cat "$tmp/out")"
+run "tokenize ids" 0 "$bin" tokenize "$tmp/corpus.txt" --vocab "$tmp/v.tsv" --split words --lower
+[ "$(wc -l <"$tmp/out")" -eq 4 ] && pass || fail "one output line per input line"
+cp "$tmp/out" "$tmp/ids.txt"
+run "decode" 0 "$bin" tokenize --vocab "$tmp/v.tsv" --decode "$tmp/ids.txt"
+[ "$(head -1 "$tmp/out")" = "the cat sat ." ] && pass || fail "decode: $(head -1 "$tmp/out")"
+run "tokenize json" 0 "$bin" tokenize --text "the zebra" --vocab "$tmp/v.tsv" --json
+expect_in "$tmp/out" "json ids" '{"ids":[4,1],"tokens":["the","zebra"]}'
+
+# Errors: one line naming file/line/offset, non-zero exit, nothing half-written.
+run "missing input" 1 "$bin" vocab build -i "$tmp/nope.txt" -o "$tmp/x.tsv"
+expect_in "$tmp/err" "missing input" "embedkit: error: cannot open '$tmp/nope.txt': No such file or directory"
+printf 'fine\nbroken caf\xe9 here\n' >"$tmp/latin1.txt"
+run "invalid utf8" 1 "$bin" vocab build -i "$tmp/latin1.txt" -o "$tmp/x.tsv"
+expect_in "$tmp/err" "invalid utf8" "$tmp/latin1.txt:2: byte 15: invalid UTF-8 (bytes 0xE9 0x20 0x68 0x65)"
+[ ! -e "$tmp/x.tsv" ] && pass || fail "failed build left an output file"
+[ -z "$(ls "$tmp" | grep '\.tmp\.')" ] && pass || fail "temporary file left behind"
+run "invalid utf8 replaced" 0 "$bin" vocab build -i "$tmp/latin1.txt" -o "$tmp/x.tsv" --invalid-utf8 replace --min-count 1
+run "empty corpus" 1 "$bin" vocab build -i /dev/null -o "$tmp/x.tsv"
+expect_in "$tmp/err" "empty corpus" "no tokens"
+printf 'the\t3\ncat\n' >"$tmp/bad.tsv"
+run "bad vocab" 1 "$bin" vocab info "$tmp/bad.tsv"
+expect_in "$tmp/err" "bad vocab" "$tmp/bad.tsv:2: expected word<TAB>count"
+echo "2 999" >"$tmp/bad_ids.txt"
+run "out of range id" 1 "$bin" tokenize --vocab "$tmp/v.tsv" --decode "$tmp/bad_ids.txt"
+expect_in "$tmp/err" "out of range id" "token id 999 is out of range for a vocabulary of 10 entries"
+run "bad flag" 2 "$bin" vocab build -i "$tmp/corpus.txt" -o "$tmp/x.tsv" --min-count zero
+run "no subcommand" 2 "$bin"
+[ "$(wc -l <"$tmp/err")" -le 3 ] && pass || fail "usage errors stay short"
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
