@@ -48,8 +48,8 @@ std::size_t cut_at_code_point(const char* data, std::size_t n) {
 
 }  // namespace
 
-CorpusReader::CorpusReader(std::string path, const Tokenizer& tokenizer)
-    : path_(std::move(path)), tokenizer_(tokenizer) {
+CorpusReader::CorpusReader(std::string path, Tokenizer tokenizer)
+    : path_(std::move(path)), tokenizer_(std::move(tokenizer)) {
   set_chunk_bytes(chunk_bytes_);
 }
 

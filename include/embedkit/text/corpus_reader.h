@@ -47,8 +47,8 @@ class CorpusVisitor {
 /// Reads one file front to back. Not thread-safe; cheap to construct.
 class CorpusReader {
  public:
-  /// `path` "-" means standard input. The tokenizer must outlive the reader.
-  CorpusReader(std::string path, const Tokenizer& tokenizer);
+  /// `path` "-" means standard input. The tokenizer is copied (it is small and immutable).
+  CorpusReader(std::string path, Tokenizer tokenizer);
 
   /// Streams the whole input into `visitor`. Throws IoError when the file cannot be opened or
   /// read, FormatError on invalid UTF-8 (under InvalidUtf8::error); exceptions thrown by the
@@ -60,7 +60,7 @@ class CorpusReader {
 
  private:
   std::string path_;
-  const Tokenizer& tokenizer_;
+  Tokenizer tokenizer_;
   std::size_t chunk_bytes_ = std::size_t{1} << 20U;
 };
 

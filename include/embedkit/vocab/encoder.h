@@ -28,10 +28,13 @@ struct DecodeOptions {
   bool skip_special = true;  ///< drop <pad>, <bos> and <eos> from the output
 };
 
-/// Binds a vocabulary and a tokenizer; both must outlive the encoder. Thread-safe (const).
+/// Binds a vocabulary (by reference: it must outlive the encoder) and a tokenizer (copied).
+/// Thread-safe: all members are const.
 class Encoder {
  public:
-  Encoder(const Vocabulary& vocab, const Tokenizer& tokenizer) : vocab_(vocab), tokenizer_(tokenizer) {}
+  Encoder(const Vocabulary& vocab, Tokenizer tokenizer) : vocab_(vocab), tokenizer_(std::move(tokenizer)) {}
+  /// A temporary vocabulary would dangle.
+  Encoder(Vocabulary&& vocab, Tokenizer tokenizer) = delete;
 
   /// Tokenizes `text` and maps each token to its id.
   [[nodiscard]] std::vector<TokenId> encode(std::string_view text, EncodeOptions options = {}) const;
@@ -43,7 +46,7 @@ class Encoder {
 
  private:
   const Vocabulary& vocab_;
-  const Tokenizer& tokenizer_;
+  Tokenizer tokenizer_;
 };
 
 }  // namespace embedkit
