@@ -107,7 +107,7 @@ void add_vocab_build_command(CLI::App& vocab) {
   cmd->add_option("--max-size", flags->max_size, "Keep at most this many words, most frequent first (0 = all)");
   cmd->add_option("--max-entries", flags->vocab.max_entries,
                   "Memory bound while counting: prune rare words beyond this many distinct entries")
-      ->check(CLI::Range(std::size_t{16}, std::size_t{1} << 40U))
+      ->check(CLI::Range(std::size_t{16}, std::size_t{1} << 31U))
       ->capture_default_str();
   cmd->add_flag("--bos", flags->vocab.add_bos, "Add a <bos> entry (counted once per non-empty line)");
   cmd->add_flag("--eos", flags->vocab.add_eos, "Add an <eos> entry (counted once per non-empty line)");

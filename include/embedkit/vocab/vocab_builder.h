@@ -22,10 +22,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "embedkit/text/corpus_reader.h"
 #include "embedkit/text/tokenizer.h"
@@ -33,10 +34,14 @@
 
 namespace embedkit {
 
+namespace detail {
+class CountTable;
+}
+
 struct VocabBuildOptions {
   std::uint64_t min_count = 1;           ///< words seen fewer times map to <unk>
   std::optional<std::size_t> max_size;   ///< keep at most this many words (specials not counted)
-  std::size_t max_entries = 20'000'000;  ///< distinct words held while counting (>= 16); ~60 B each
+  std::size_t max_entries = 20'000'000;  ///< distinct words held while counting (16..2^31); ~60 B + word
   bool add_pad = true;                   ///< include <pad> (id 0)
   bool add_unk = true;                   ///< include <unk>
   bool add_bos = false;                  ///< include <bos>
@@ -70,11 +75,18 @@ struct VocabBuildProgress {
 /// Accumulates token counts; then build() sorts and applies the options. Not thread-safe.
 class VocabBuilder {
  public:
-  /// Throws ArgumentError when max_entries < 16.
+  /// Throws ArgumentError when max_entries < 16 or > 2^31.
   explicit VocabBuilder(std::size_t max_entries = VocabBuildOptions{}.max_entries);
+  ~VocabBuilder();
+  VocabBuilder(VocabBuilder&&) noexcept;
+  VocabBuilder& operator=(VocabBuilder&&) noexcept;
 
   /// Counts one token. Amortised O(1); may prune (see file comment).
   void add(std::string_view token);
+
+  /// Counts each token in order; same result as add() on each, faster on large vocabularies
+  /// (the table's cache misses for the batch overlap).
+  void add_batch(std::span<const std::string_view> tokens);
 
   /// Marks the end of a line; `had_tokens` decides whether it counts for <bos>/<eos>.
   void end_line(bool had_tokens);
@@ -83,7 +95,7 @@ class VocabBuilder {
   [[nodiscard]] std::optional<std::uint64_t> count(std::string_view token) const;
 
   [[nodiscard]] std::uint64_t tokens() const noexcept { return tokens_; }
-  [[nodiscard]] std::size_t distinct() const noexcept { return counts_.size(); }
+  [[nodiscard]] std::size_t distinct() const noexcept;
   [[nodiscard]] std::uint64_t prune_events() const noexcept { return prune_events_; }
   [[nodiscard]] std::uint64_t max_count_error() const noexcept { return max_count_error_; }
 
@@ -92,13 +104,9 @@ class VocabBuilder {
   [[nodiscard]] VocabBuildResult build(const VocabBuildOptions& options) const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
   void prune();
 
-  std::unordered_map<std::string, std::uint64_t, Hash, std::equal_to<>> counts_;
+  std::unique_ptr<detail::CountTable> counts_;
   std::size_t max_entries_;
   std::uint64_t prune_threshold_ = 0;
   std::uint64_t tokens_ = 0;
