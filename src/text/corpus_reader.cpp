@@ -1,7 +1,9 @@
 #include "embedkit/text/corpus_reader.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,13 +17,17 @@
 namespace embedkit {
 namespace {
 
-struct FileCloser {
+// Closes the descriptor on every exit path (but never stdin's).
+struct Descriptor {
+  int fd;
   bool owned;
-  void operator()(std::FILE* f) const {
-    if (owned) std::fclose(f);
+  Descriptor(int descriptor, bool is_owned) : fd(descriptor), owned(is_owned) {}
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  ~Descriptor() {
+    if (owned && fd >= 0) ::close(fd);
   }
 };
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 constexpr bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
@@ -59,12 +65,12 @@ void CorpusReader::set_chunk_bytes(std::size_t bytes) {
 
 void CorpusReader::read(CorpusVisitor& visitor) {
   const bool is_stdin = path_ == "-";
-  FilePtr file(is_stdin ? stdin : std::fopen(path_.c_str(), "rb"), FileCloser{!is_stdin});
-  if (!file) throw IoError(detail::with_errno(fmt::format("cannot open '{}'", path_), errno));
+  const Descriptor file{is_stdin ? STDIN_FILENO : ::open(path_.c_str(), O_RDONLY | O_CLOEXEC), !is_stdin};
+  if (file.fd < 0) throw IoError(detail::with_errno(fmt::format("cannot open '{}'", path_), errno));
 
   CorpusProgress progress;
   struct stat info {};
-  if (fstat(fileno(file.get()), &info) == 0 && S_ISREG(info.st_mode)) {
+  if (::fstat(file.fd, &info) == 0 && S_ISREG(info.st_mode)) {
     progress.bytes_total = static_cast<std::uint64_t>(info.st_size);
   }
   const std::string source_name = is_stdin ? std::string("<stdin>") : path_;
@@ -103,17 +109,24 @@ void CorpusReader::read(CorpusVisitor& visitor) {
   };
 
   for (;;) {
-    const std::size_t got = std::fread(buffer.data() + carried, 1, buffer.size() - carried, file.get());
-    if (got < buffer.size() - carried && std::ferror(file.get())) {
+    // One read(2) per round, not a loop filling the buffer: on a terminal or pipe it returns
+    // what is there, so interactive input is tokenized line by line as it arrives.
+    ssize_t n = 0;
+    do {
+      n = ::read(file.fd, buffer.data() + carried, buffer.size() - carried);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
       throw IoError(detail::with_errno(
           fmt::format("cannot read '{}' at byte {}", source_name, buffer_offset + carried), errno));
     }
+    const auto got = static_cast<std::size_t>(n);
     const std::size_t filled = carried + got;
-    const bool at_end = got == 0 || std::feof(file.get());
+    const bool at_end = got == 0;
     std::size_t cut = filled;
     if (!at_end) {
       cut = cut_after_last_space(buffer.data(), filled);
-      if (cut == 0) cut = cut_at_code_point(buffer.data(), filled);
+      // A full buffer without whitespace holds one giant run: cut it. Otherwise wait for more.
+      if (cut == 0 && filled == buffer.size()) cut = cut_at_code_point(buffer.data(), filled);
     }
     process(cut);
     carried = filled - cut;

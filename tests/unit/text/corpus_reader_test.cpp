@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
 #include <random>
+#include <thread>
 
 #include "embedkit/core/error.h"
 #include "test_files.h"
@@ -149,6 +154,34 @@ TEST(CorpusReader, ProgressIsMonotoneAndEndsAtTheFileSize) {
   }
   EXPECT_EQ(recorder.progress.back().bytes_read, text.size());
   EXPECT_EQ(recorder.progress.back().lines, 3000U);
+}
+
+}  // namespace
+}  // namespace embedkit
+
+namespace embedkit {
+namespace {
+
+// A pipe delivers text in small pieces that split words; the reader must rejoin them.
+TEST(CorpusReader, PipeDeliveringFragmentsYieldsWholeTokens) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const int saved_stdin = ::dup(STDIN_FILENO);
+  ASSERT_EQ(::dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+  ::close(fds[0]);
+  std::thread writer([fd = fds[1]] {
+    for (const char* piece : {"hel", "lo wo", "rld\nsec", "ond line", "\n"}) {
+      ASSERT_GT(::write(fd, piece, std::strlen(piece)), 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::close(fd);
+  });
+  Recorder recorder;
+  CorpusReader("-", Tokenizer{}).read(recorder);
+  writer.join();
+  ::dup2(saved_stdin, STDIN_FILENO);
+  ::close(saved_stdin);
+  EXPECT_EQ(recorder.events, "hello world|second line|");
 }
 
 }  // namespace

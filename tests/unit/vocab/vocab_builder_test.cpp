@@ -124,6 +124,30 @@ TEST(VocabBuilder, PruningKeepsEveryWordAboveTheErrorBound) {
   EXPECT_GT(above, 50U) << "bound " << bound << " is too loose to mean anything";
 }
 
+// The batched, prefetching path must count exactly like one add() per token, pruning included.
+TEST(VocabBuilder, AddBatchEqualsAddOneByOne) {
+  std::mt19937 rng(9);
+  std::vector<double> weights;
+  for (int rank = 1; rank <= 20000; ++rank) weights.push_back(1.0 / rank);
+  std::discrete_distribution<int> zipf(weights.begin(), weights.end());
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 100000; ++i) tokens.push_back("w" + std::to_string(zipf(rng)));
+  const std::vector<std::string_view> views(tokens.begin(), tokens.end());
+
+  for (const std::size_t max_entries : {std::size_t{1000}, std::size_t{1'000'000}}) {
+    VocabBuilder one(max_entries);
+    VocabBuilder batched(max_entries);
+    for (const std::string& t : tokens) one.add(t);
+    for (std::size_t i = 0; i < views.size(); i += 777) {
+      batched.add_batch(std::span(views).subspan(i, std::min<std::size_t>(777, views.size() - i)));
+    }
+    EXPECT_EQ(batched.tokens(), one.tokens());
+    EXPECT_EQ(batched.prune_events(), one.prune_events());
+    EXPECT_EQ(batched.max_count_error(), one.max_count_error());
+    EXPECT_EQ(batched.build({}).vocabulary, one.build({}).vocabulary) << "max_entries " << max_entries;
+  }
+}
+
 TEST(BuildVocabulary, ReadsAFileAndRejectsAnEmptyOne) {
   ScratchDir dir;
   const Tokenizer tok({.normalize = {.lowercase = true}});
