@@ -13,7 +13,8 @@ build: deps
 demo: build
 	scripts/demo.sh
 
-# The whole suite in the release build, then again under AddressSanitizer + UBSan.
+# The whole suite in the release build, again under AddressSanitizer + UBSan, then a short
+# libFuzzer run of every file/text reader (Clang).
 test: deps
 	cmake --preset release
 	cmake --build --preset release
@@ -21,6 +22,9 @@ test: deps
 	cmake --preset asan
 	cmake --build --preset asan
 	ctest --preset asan -j2
+	cmake --preset fuzz
+	cmake --build --preset fuzz
+	fuzz/run_fuzzers.sh 15
 
 bench: build
 	bench/run_vocab_bench.sh

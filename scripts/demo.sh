@@ -17,7 +17,7 @@ echo
 echo "== 2. What the vocabulary covers"
 "$bin" vocab info "$out/vocab.tsv" --top 12
 
-sentence="Anarchism is a political philosophy that advocates self-governed, stateless societies."
+sentence="Anarchism is a political philosophy that advocates self-governed, stateless societies and blockchains."
 echo
 echo "== 3. Text -> tokens -> ids -> text"
 echo "text:    $sentence"

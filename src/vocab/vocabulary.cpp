@@ -108,8 +108,9 @@ Vocabulary Vocabulary::from_entries(std::span<const VocabularyEntry> entries, st
   return vocab;
 }
 
-Vocabulary Vocabulary::load(const std::string& path) {
-  const std::string data = read_whole_file(path);
+Vocabulary Vocabulary::load(const std::string& path) { return parse(read_whole_file(path), path); }
+
+Vocabulary Vocabulary::parse(std::string_view data, std::string_view path) {
   std::vector<VocabularyEntry> entries;
   std::size_t pos = 0;
   std::size_t line = 0;

@@ -64,6 +64,9 @@ class Vocabulary {
   /// file and line.
   static Vocabulary load(const std::string& path);
 
+  /// Parses the contents of a vocabulary file held in memory; `source` names it in errors.
+  static Vocabulary parse(std::string_view data, std::string_view source);
+
   /// Writes `word<TAB>count` lines atomically (temporary file + rename). Throws IoError.
   void save(const std::string& path) const;
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for SECONDS each (default 20), starting from the seeds in
+# fuzz/corpus/<target>/ and keeping what it finds in build/fuzz/corpus/. A crash leaves its
+# input in build/fuzz/ and fails the run. Usage: fuzz/run_fuzzers.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+for target in tokenizer vocabulary; do
+  work=build/fuzz/corpus/$target
+  mkdir -p "$work"
+  echo "fuzz: $target for ${seconds}s"
+  build/fuzz/fuzz/${target}_fuzz "$work" "fuzz/corpus/$target" -max_total_time="$seconds" \
+    -max_len=4096 -print_final_stats=1 -artifact_prefix=build/fuzz/ 2>build/fuzz/$target.log ||
+    { tail -40 "build/fuzz/$target.log"; echo "fuzz: $target FAILED" >&2; exit 1; }
+  grep -E "stat::number_of_executed_units|Done" "build/fuzz/$target.log" | tr '\n' ' '
+  echo
+done
+echo "fuzz: all targets passed"
