@@ -33,6 +33,24 @@ bool is_combining_mark(char32_t cp) {
   return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC || cat == UTF8PROC_CATEGORY_ME;
 }
 
+// Whether the character at text[pos] passes a test, and its length in bytes. ASCII bytes take
+// the cheap `ascii` test; other characters are decoded for the Unicode one.
+struct CharTest {
+  bool matches;
+  std::size_t length;
+};
+template <class AsciiTest, class UnicodeTest>
+CharTest test_char(std::string_view text, std::size_t pos, AsciiTest ascii, UnicodeTest unicode) {
+  const auto byte = static_cast<unsigned char>(text[pos]);
+  if (byte < 0x80U) return {ascii(byte), 1};
+  const Utf8Decoded d = decode_utf8(text, pos);
+  return {unicode(d.code_point), d.length};
+}
+
+bool is_space_char(unsigned char c) { return is_ascii_space(c); }
+bool is_space_cp(char32_t cp) { return is_unicode_whitespace(cp); }
+bool is_punct_char(unsigned char c) { return is_ascii_punct(c); }
+
 // Calls `on_piece` for each maximal run of non-whitespace in valid UTF-8 `text`.
 template <class OnPiece>
 void for_each_piece(std::string_view text, OnPiece&& on_piece) {
@@ -40,16 +58,7 @@ void for_each_piece(std::string_view text, OnPiece&& on_piece) {
   std::size_t pos = 0;
   std::size_t start = std::string_view::npos;
   while (pos < n) {
-    const auto byte = static_cast<unsigned char>(text[pos]);
-    bool space = false;
-    std::size_t len = 1;
-    if (byte < 0x80U) {
-      space = is_ascii_space(byte);
-    } else {
-      const Utf8Decoded d = decode_utf8(text, pos);
-      len = d.length;
-      space = is_unicode_whitespace(d.code_point);
-    }
+    const auto [space, len] = test_char(text, pos, is_space_char, is_space_cp);
     if (space) {
       if (start != std::string_view::npos) {
         on_piece(text.substr(start, pos - start));
@@ -103,16 +112,7 @@ void Tokenizer::emit_piece(std::string_view piece, TokenSink sink) const {
   std::size_t pos = 0;
   std::size_t word_start = 0;
   while (pos < piece.size()) {
-    const auto byte = static_cast<unsigned char>(piece[pos]);
-    bool punct = false;
-    std::size_t len = 1;
-    if (byte < 0x80U) {
-      punct = is_ascii_punct(byte);
-    } else {
-      const Utf8Decoded d = decode_utf8(piece, pos);
-      len = d.length;
-      punct = is_punct_or_symbol(d.code_point);
-    }
+    const auto [punct, len] = test_char(piece, pos, is_punct_char, is_punct_or_symbol);
     if (!punct) {
       pos += len;
       continue;
