@@ -1,0 +1,40 @@
+// The gradient of an embedding lookup: only the rows that were looked up, each once.
+//
+// rows() is sorted ascending with no duplicates, and values() holds one dim-float row per
+// entry, so optimizers touch exactly these rows and a dense V x D gradient never exists.
+// Coalescing is deterministic: contributions to a row are summed in the order of their
+// positions in the batch, whatever the thread count.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "embedkit/vocab/vocabulary.h"
+
+namespace embedkit {
+
+class SparseGradient {
+ public:
+  SparseGradient() = default;
+  /// An all-zero gradient over `rows` (sorted, unique) for a table of width `dim`.
+  SparseGradient(std::vector<TokenId> rows, std::size_t dim)
+      : rows_(std::move(rows)), dim_(dim), values_(rows_.size() * dim, 0.0F) {}
+
+  [[nodiscard]] std::size_t dim() const noexcept { return dim_; }
+  [[nodiscard]] std::size_t size() const noexcept { return rows_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return rows_.empty(); }
+  [[nodiscard]] std::span<const TokenId> rows() const noexcept { return rows_; }
+  [[nodiscard]] std::span<const float> values() const noexcept { return values_; }
+
+  /// The gradient row of the i-th entry (not of table row i).
+  [[nodiscard]] std::span<float> value(std::size_t i) noexcept { return {values_.data() + i * dim_, dim_}; }
+  [[nodiscard]] std::span<const float> value(std::size_t i) const noexcept { return {values_.data() + i * dim_, dim_}; }
+
+ private:
+  std::vector<TokenId> rows_;
+  std::size_t dim_ = 0;
+  std::vector<float> values_;
+};
+
+}  // namespace embedkit

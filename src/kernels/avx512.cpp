@@ -1,0 +1,38 @@
+// AVX-512F kernels (compiled with -mavx512f; run only when the CPU reports AVX-512F).
+#include "kernels.h"
+#include "simd_kernels.h"
+
+namespace embedkit::kernels {
+namespace {
+
+struct Avx512 {
+  using vec = __m512;
+  using ivec = __m512i;
+  static constexpr std::size_t kWidth = 16;
+  static vec zero() { return _mm512_setzero_ps(); }
+  static vec set1(float f) { return _mm512_set1_ps(f); }
+  static vec load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, vec v) { _mm512_storeu_ps(p, v); }
+  static vec fmadd(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
+  static vec add(vec a, vec b) { return _mm512_add_ps(a, b); }
+  static vec mul(vec a, vec b) { return _mm512_mul_ps(a, b); }
+  static float hsum(vec v) { return _mm512_reduce_add_ps(v); }
+  static ivec iset1(std::int32_t i) { return _mm512_set1_epi32(i); }
+  static void istore(std::uint32_t* p, ivec v) { _mm512_storeu_si512(p, v); }
+  static void max_arg(vec row, vec& best, ivec& arg, ivec index) {
+    const __mmask16 greater = _mm512_cmp_ps_mask(row, best, _CMP_GT_OQ);
+    best = _mm512_mask_mov_ps(best, greater, row);
+    arg = _mm512_mask_mov_epi32(arg, greater, index);
+  }
+};
+
+}  // namespace
+
+const KernelTable& avx512_kernels() {
+  static const KernelTable table{SimdLevel::avx512,        simd::dot<Avx512>,    simd::axpy<Avx512>,
+                                 simd::scale<Avx512>,      simd::gather<Avx512>, simd::bag_sum<Avx512>,
+                                 simd::bag_max<Avx512>};
+  return table;
+}
+
+}  // namespace embedkit::kernels

@@ -1,0 +1,58 @@
+// Private to embedkit: the float kernels under the embedding layer, one implementation per
+// instruction set, chosen once at run time.
+//
+// kernels() returns the best table this CPU supports: AVX-512F, else AVX2+FMA, else the scalar
+// reference. EMBEDKIT_SIMD=scalar|avx2|avx512 forces a level (tests use it to check every level
+// against scalar; asking for a level the CPU lacks is an error, not a silent fallback).
+// The build stays portable: only avx2.cpp and avx512.cpp get -mavx2/-mavx512f, and their code
+// runs only after the CPU has said yes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace embedkit::kernels {
+
+enum class SimdLevel { scalar, avx2, avx512 };
+
+/// Row-oriented float kernels. `n` counts floats; pointers need no particular alignment, but
+/// embedkit passes 64-byte-aligned rows. Tables are read through (base, stride) so any padded
+/// row layout works.
+struct KernelTable {
+  SimdLevel level;
+  /// sum_i a[i] * b[i]
+  float (*dot)(const float* a, const float* b, std::size_t n);
+  /// y += alpha * x
+  void (*axpy)(float alpha, const float* x, float* y, std::size_t n);
+  /// x *= alpha
+  void (*scale)(float alpha, float* x, std::size_t n);
+  /// out[i*out_stride .. +dim) = table[ids[i]*stride .. +dim) for i < count, prefetching ahead.
+  void (*gather)(const float* table, std::size_t stride, const std::uint32_t* ids, std::size_t count,
+                 float* out, std::size_t out_stride, std::size_t dim);
+  /// out[0..dim) = sum_i w_i * table[ids[i]] (w_i = 1 when weights is null), prefetching ahead.
+  void (*bag_sum)(const float* table, std::size_t stride, const std::uint32_t* ids,
+                  const float* weights, std::size_t count, float* out, std::size_t dim);
+  /// out[d] = max_i table[ids[i]][d], arg[d] = position i of that max (first on ties);
+  /// count >= 1.
+  void (*bag_max)(const float* table, std::size_t stride, const std::uint32_t* ids, std::size_t count,
+                  float* out, std::uint32_t* arg, std::size_t dim);
+};
+
+/// The active table (env override or best supported). Thread-safe; chosen on first call.
+const KernelTable& kernels();
+
+/// The table of one level. Throws ArgumentError when this CPU cannot run it.
+const KernelTable& kernels_for(SimdLevel level);
+
+/// Whether this CPU (and build) can run `level`.
+bool supported(SimdLevel level) noexcept;
+
+std::string_view name(SimdLevel level) noexcept;
+
+// One per instruction set, defined in scalar.cpp, avx2.cpp and avx512.cpp.
+const KernelTable& scalar_kernels();
+const KernelTable& avx2_kernels();
+const KernelTable& avx512_kernels();
+
+}  // namespace embedkit::kernels

@@ -1,0 +1,63 @@
+// The reference kernels: plain loops, the oracle every SIMD level is tested against.
+#include "kernels.h"
+
+namespace embedkit::kernels {
+namespace {
+
+float dot(const float* a, const float* b, std::size_t n) {
+  float sum = 0.0F;
+  for (std::size_t i = 0; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+void axpy(float alpha, const float* x, float* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+void scale(float alpha, float* x, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) x[i] *= alpha;
+}
+
+void gather(const float* table, std::size_t stride, const std::uint32_t* ids, std::size_t count,
+            float* out, std::size_t out_stride, std::size_t dim) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const float* row = table + ids[i] * stride;
+    float* dst = out + i * out_stride;
+    for (std::size_t d = 0; d < dim; ++d) dst[d] = row[d];
+  }
+}
+
+void bag_sum(const float* table, std::size_t stride, const std::uint32_t* ids, const float* weights,
+             std::size_t count, float* out, std::size_t dim) {
+  for (std::size_t d = 0; d < dim; ++d) out[d] = 0.0F;
+  for (std::size_t i = 0; i < count; ++i) {
+    axpy(weights != nullptr ? weights[i] : 1.0F, table + ids[i] * stride, out, dim);
+  }
+}
+
+void bag_max(const float* table, std::size_t stride, const std::uint32_t* ids, std::size_t count,
+             float* out, std::uint32_t* arg, std::size_t dim) {
+  const float* first = table + ids[0] * stride;
+  for (std::size_t d = 0; d < dim; ++d) {
+    out[d] = first[d];
+    arg[d] = 0;
+  }
+  for (std::size_t i = 1; i < count; ++i) {
+    const float* row = table + ids[i] * stride;
+    for (std::size_t d = 0; d < dim; ++d) {
+      if (row[d] > out[d]) {
+        out[d] = row[d];
+        arg[d] = static_cast<std::uint32_t>(i);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const KernelTable& scalar_kernels() {
+  static const KernelTable table{SimdLevel::scalar, dot, axpy, scale, gather, bag_sum, bag_max};
+  return table;
+}
+
+}  // namespace embedkit::kernels

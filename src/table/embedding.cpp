@@ -1,0 +1,103 @@
+#include "embedkit/table/embedding.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "coalesce.h"
+#include "embedkit/core/error.h"
+#include "kernels/kernels.h"
+
+namespace embedkit {
+namespace {
+
+// Rows per parallel chunk: below this a batch runs on one thread (thread start-up would cost
+// more than the copies).
+constexpr std::int64_t kRowsPerTask = 2048;
+
+}  // namespace
+
+Embedding::Embedding(EmbeddingTable table, EmbeddingOptions options) : table_(std::move(table)), options_(options) {
+  EMBEDKIT_CHECK(!options_.padding_idx || *options_.padding_idx < table_.rows(), ArgumentError,
+                 fmt::format("padding_idx {} is out of range for a table of {} rows",
+                             options_.padding_idx.value_or(0), table_.rows()));
+  EMBEDKIT_CHECK(!options_.max_norm || *options_.max_norm > 0, ArgumentError,
+                 fmt::format("max_norm must be positive, got {}", options_.max_norm.value_or(0)));
+  EMBEDKIT_CHECK(options_.norm_type > 0, ArgumentError,
+                 fmt::format("norm_type must be positive, got {}", options_.norm_type));
+}
+
+void Embedding::apply_max_norm(std::span<const TokenId> ids) {
+  std::vector<TokenId> unique(ids.begin(), ids.end());
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  const float max_norm = *options_.max_norm;
+  const float p = options_.norm_type;
+  const kernels::KernelTable& k = kernels::kernels();
+  for (const TokenId id : unique) {
+    float* row = table_.data() + static_cast<std::size_t>(id) * table_.stride();
+    double norm = 0;
+    if (p == 2.0F) {
+      norm = std::sqrt(static_cast<double>(k.dot(row, row, table_.dim())));
+    } else {
+      for (std::size_t d = 0; d < table_.dim(); ++d) norm += std::pow(std::abs(static_cast<double>(row[d])), p);
+      norm = std::pow(norm, 1.0 / p);
+    }
+    if (norm > max_norm) k.scale(static_cast<float>(max_norm / (norm + 1e-7)), row, table_.dim());
+  }
+}
+
+void Embedding::forward(std::span<const TokenId> ids, std::span<float> out) {
+  const std::size_t dim = table_.dim();
+  EMBEDKIT_CHECK(out.size() == ids.size() * dim, ArgumentError,
+                 fmt::format("output holds {} floats, {} ids x dim {} need {}", out.size(), ids.size(), dim,
+                             ids.size() * dim));
+  const TableView view = table_.view();
+  view.check_ids(ids);
+  if (options_.max_norm) apply_max_norm(ids);
+  const kernels::KernelTable& k = kernels::kernels();
+  const auto n = static_cast<std::int64_t>(ids.size());
+  const std::int64_t chunks = (n + kRowsPerTask - 1) / kRowsPerTask;
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    const std::int64_t begin = c * kRowsPerTask;
+    const std::int64_t count = std::min(kRowsPerTask, n - begin);
+    k.gather(view.data, view.stride, ids.data() + begin, static_cast<std::size_t>(count),
+             out.data() + static_cast<std::size_t>(begin) * dim, dim, dim);
+  }
+}
+
+std::vector<float> Embedding::forward(std::span<const TokenId> ids) {
+  std::vector<float> out(ids.size() * table_.dim());
+  forward(ids, out);
+  return out;
+}
+
+SparseGradient Embedding::backward(std::span<const TokenId> ids, std::span<const float> grad_out) const {
+  const std::size_t dim = table_.dim();
+  EMBEDKIT_CHECK(grad_out.size() == ids.size() * dim, ArgumentError,
+                 fmt::format("grad_out holds {} floats, {} ids x dim {} need {}", grad_out.size(), ids.size(),
+                             dim, ids.size() * dim));
+  if (!options_.trainable) return SparseGradient({}, dim);
+  table_.view().check_ids(ids);
+  const std::uint64_t skip = options_.padding_idx ? *options_.padding_idx : UINT64_MAX;
+  const std::vector<std::uint64_t> keys = detail::row_position_keys(ids, skip);
+  const detail::RowGroups groups = detail::group_rows(keys);
+  const float* g = grad_out.data();
+  auto source = [&](std::uint32_t p) { return g + static_cast<std::size_t>(p) * dim; };
+  if (!options_.scale_grad_by_freq) {
+    return detail::coalesce(keys, groups, dim, source, [](std::uint32_t) { return 1.0F; });
+  }
+  // Frequency of each position's row = the size of its group.
+  std::vector<float> inverse_freq(ids.size(), 0.0F);
+  for (std::size_t gi = 0; gi + 1 < groups.starts.size(); ++gi) {
+    const float inv = 1.0F / static_cast<float>(groups.starts[gi + 1] - groups.starts[gi]);
+    for (std::size_t j = groups.starts[gi]; j < groups.starts[gi + 1]; ++j) {
+      inverse_freq[static_cast<std::uint32_t>(keys[j])] = inv;
+    }
+  }
+  return detail::coalesce(keys, groups, dim, source, [&](std::uint32_t p) { return inverse_freq[p]; });
+}
+
+}  // namespace embedkit

@@ -1,0 +1,145 @@
+#include "embedkit/train/sparse_optimizer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "embedkit/core/error.h"
+
+namespace embedkit {
+namespace {
+
+// (1 - lr * weight_decay)^(missed + 1): the decay of this step and of the steps the row missed.
+float decay_factor(float lr, float weight_decay, std::uint64_t missed) {
+  return static_cast<float>(std::pow(1.0 - static_cast<double>(lr) * weight_decay, static_cast<double>(missed + 1)));
+}
+
+}  // namespace
+
+float LearningRateSchedule::at(std::uint64_t step) const noexcept {
+  if (total_steps == 0) return base;
+  const double progress = static_cast<double>(step) / static_cast<double>(total_steps);
+  return base * static_cast<float>(std::max(static_cast<double>(min_ratio), 1.0 - progress));
+}
+
+void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
+  if (rows_ == 0 && dim_ == 0) {
+    rows_ = table.rows();
+    dim_ = table.dim();
+    prepare(rows_, dim_);
+    if (tracks_missed_steps()) last_step_.assign(rows_, 0);
+  }
+  EMBEDKIT_CHECK(table.rows() == rows_ && table.dim() == dim_, ArgumentError,
+                 fmt::format("this optimizer was set up for a {} x {} table, got {} x {}", rows_, dim_,
+                             table.rows(), table.dim()));
+  EMBEDKIT_CHECK(grad.empty() || grad.dim() == dim_, ArgumentError,
+                 fmt::format("gradient dim {} does not match the table's {}", grad.dim(), dim_));
+  const std::span<const TokenId> rows = grad.rows();
+  if (!rows.empty()) {
+    EMBEDKIT_CHECK(rows.back() < rows_, ArgumentError,
+                   fmt::format("gradient row {} is out of range for a table of {} rows", rows.back(), rows_));
+  }
+  const std::uint64_t t = steps_ + 1;
+  begin_step(t);
+  const bool track = !last_step_.empty();
+  const auto n = static_cast<std::int64_t>(rows.size());
+#pragma omp parallel for schedule(static) if (n > 256)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const TokenId id = rows[static_cast<std::size_t>(i)];
+    std::uint64_t missed = 0;
+    if (track) {
+      missed = t - 1 - last_step_[id];
+      last_step_[id] = t;
+    }
+    update_row(table.data() + static_cast<std::size_t>(id) * table.stride(), grad.value(static_cast<std::size_t>(i)).data(),
+               dim_, id, missed);
+  }
+  steps_ = t;
+}
+
+SparseSgd::SparseSgd(SgdOptions options) : options_(options) {
+  EMBEDKIT_CHECK(options_.learning_rate.base > 0, ArgumentError,
+                 fmt::format("learning rate must be positive, got {}", options_.learning_rate.base));
+  EMBEDKIT_CHECK(options_.weight_decay >= 0, ArgumentError, "weight_decay must be >= 0");
+}
+
+void SparseSgd::update_row(float* row, const float* g, std::size_t dim, TokenId, std::uint64_t missed) {
+  const float lr = lr_;
+  if (options_.weight_decay != 0.0F) {
+    const float keep = decay_factor(lr, options_.weight_decay, missed);
+    for (std::size_t d = 0; d < dim; ++d) row[d] = row[d] * keep - lr * g[d];
+    return;
+  }
+  for (std::size_t d = 0; d < dim; ++d) row[d] -= lr * g[d];
+}
+
+SparseAdagrad::SparseAdagrad(AdagradOptions options) : options_(options) {
+  EMBEDKIT_CHECK(options_.learning_rate > 0, ArgumentError, "learning rate must be positive");
+  EMBEDKIT_CHECK(options_.weight_decay >= 0 && options_.epsilon >= 0, ArgumentError,
+                 "weight_decay and epsilon must be >= 0");
+}
+
+void SparseAdagrad::prepare(std::size_t rows, std::size_t dim) {
+  dim_ = dim;
+  sum_.assign(options_.rowwise ? rows : rows * dim, 0.0F);
+}
+
+void SparseAdagrad::update_row(float* row, const float* g, std::size_t dim, TokenId id, std::uint64_t missed) {
+  const float lr = options_.learning_rate;
+  if (options_.weight_decay != 0.0F) {
+    const float keep = decay_factor(lr, options_.weight_decay, missed);
+    for (std::size_t d = 0; d < dim; ++d) row[d] *= keep;
+  }
+  if (options_.rowwise) {
+    float mean_square = 0.0F;
+    for (std::size_t d = 0; d < dim; ++d) mean_square += g[d] * g[d];
+    float& sum = sum_[id];
+    sum += mean_square / static_cast<float>(dim);
+    const float step = lr / (std::sqrt(sum) + options_.epsilon);
+    for (std::size_t d = 0; d < dim; ++d) row[d] -= step * g[d];
+    return;
+  }
+  float* sum = sum_.data() + static_cast<std::size_t>(id) * dim_;
+  for (std::size_t d = 0; d < dim; ++d) {
+    sum[d] += g[d] * g[d];
+    row[d] -= lr * g[d] / (std::sqrt(sum[d]) + options_.epsilon);
+  }
+}
+
+SparseAdam::SparseAdam(AdamOptions options) : options_(options) {
+  EMBEDKIT_CHECK(options_.learning_rate > 0, ArgumentError, "learning rate must be positive");
+  EMBEDKIT_CHECK(options_.beta1 >= 0 && options_.beta1 < 1 && options_.beta2 >= 0 && options_.beta2 < 1,
+                 ArgumentError, fmt::format("betas must be in [0, 1), got {} and {}", options_.beta1, options_.beta2));
+  EMBEDKIT_CHECK(options_.weight_decay >= 0 && options_.epsilon >= 0, ArgumentError,
+                 "weight_decay and epsilon must be >= 0");
+}
+
+void SparseAdam::prepare(std::size_t rows, std::size_t dim) {
+  dim_ = dim;
+  m_.assign(rows * dim, 0.0F);
+  v_.assign(rows * dim, 0.0F);
+}
+
+void SparseAdam::begin_step(std::uint64_t t) {
+  const double bias1 = 1.0 - std::pow(static_cast<double>(options_.beta1), static_cast<double>(t));
+  const double bias2 = 1.0 - std::pow(static_cast<double>(options_.beta2), static_cast<double>(t));
+  step_size_ = static_cast<float>(options_.learning_rate * std::sqrt(bias2) / bias1);
+}
+
+void SparseAdam::update_row(float* row, const float* g, std::size_t dim, TokenId id, std::uint64_t missed) {
+  if (options_.weight_decay != 0.0F) {
+    const float keep = decay_factor(options_.learning_rate, options_.weight_decay, missed);
+    for (std::size_t d = 0; d < dim; ++d) row[d] *= keep;
+  }
+  float* m = m_.data() + static_cast<std::size_t>(id) * dim_;
+  float* v = v_.data() + static_cast<std::size_t>(id) * dim_;
+  const float b1 = options_.beta1, b2 = options_.beta2;
+  for (std::size_t d = 0; d < dim; ++d) {
+    m[d] = b1 * m[d] + (1.0F - b1) * g[d];
+    v[d] = b2 * v[d] + (1.0F - b2) * g[d] * g[d];
+    row[d] -= step_size_ * m[d] / (std::sqrt(v[d]) + options_.epsilon);
+  }
+}
+
+}  // namespace embedkit

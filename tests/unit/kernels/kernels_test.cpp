@@ -1,0 +1,105 @@
+// Every SIMD level this CPU supports must agree with the scalar reference.
+#include "kernels/kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace embedkit::kernels {
+namespace {
+
+std::vector<float> random_floats(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0F, 1.0F);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+std::vector<SimdLevel> simd_levels() {
+  std::vector<SimdLevel> levels;
+  for (const SimdLevel level : {SimdLevel::avx2, SimdLevel::avx512}) {
+    if (supported(level)) levels.push_back(level);
+  }
+  return levels;
+}
+
+const std::size_t kDims[] = {1, 7, 8, 16, 33, 100, 128, 300};
+
+TEST(Kernels, ActiveLevelIsSupported) {
+  EXPECT_TRUE(supported(kernels().level));
+  EXPECT_TRUE(supported(SimdLevel::scalar));
+}
+
+TEST(Kernels, DotAxpyScaleMatchScalar) {
+  const KernelTable& ref = scalar_kernels();
+  for (const SimdLevel level : simd_levels()) {
+    const KernelTable& k = kernels_for(level);
+    for (const std::size_t n : kDims) {
+      SCOPED_TRACE(std::string(name(level)) + " n=" + std::to_string(n));
+      const auto a = random_floats(n, 1), b = random_floats(n, 2);
+      EXPECT_NEAR(k.dot(a.data(), b.data(), n), ref.dot(a.data(), b.data(), n), 1e-4 * std::sqrt(n));
+      auto y1 = b, y2 = b;
+      k.axpy(0.37F, a.data(), y1.data(), n);
+      ref.axpy(0.37F, a.data(), y2.data(), n);
+      for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(y1[i], y2[i], 1e-6F);
+      auto s1 = a, s2 = a;
+      k.scale(-1.5F, s1.data(), n);
+      ref.scale(-1.5F, s2.data(), n);
+      EXPECT_EQ(s1, s2);
+    }
+  }
+}
+
+TEST(Kernels, GatherAndBagsMatchScalar) {
+  const KernelTable& ref = scalar_kernels();
+  const std::size_t rows = 50;
+  std::mt19937 rng(3);
+  std::vector<std::uint32_t> ids(37);
+  for (auto& id : ids) id = rng() % rows;
+  std::vector<float> weights = random_floats(ids.size(), 4);
+  for (const SimdLevel level : simd_levels()) {
+    const KernelTable& k = kernels_for(level);
+    for (const std::size_t dim : kDims) {
+      SCOPED_TRACE(std::string(name(level)) + " dim=" + std::to_string(dim));
+      const std::size_t stride = (dim + 15) / 16 * 16;
+      const auto table = random_floats(rows * stride, 5);
+      std::vector<float> g1(ids.size() * dim), g2(ids.size() * dim);
+      k.gather(table.data(), stride, ids.data(), ids.size(), g1.data(), dim, dim);
+      ref.gather(table.data(), stride, ids.data(), ids.size(), g2.data(), dim, dim);
+      EXPECT_EQ(g1, g2);
+
+      for (const float* w : {static_cast<const float*>(nullptr), static_cast<const float*>(weights.data())}) {
+        std::vector<float> s1(dim), s2(dim);
+        k.bag_sum(table.data(), stride, ids.data(), w, ids.size(), s1.data(), dim);
+        ref.bag_sum(table.data(), stride, ids.data(), w, ids.size(), s2.data(), dim);
+        for (std::size_t d = 0; d < dim; ++d) EXPECT_NEAR(s1[d], s2[d], 1e-4F);
+      }
+
+      std::vector<float> m1(dim), m2(dim);
+      std::vector<std::uint32_t> a1(dim), a2(dim);
+      k.bag_max(table.data(), stride, ids.data(), ids.size(), m1.data(), a1.data(), dim);
+      ref.bag_max(table.data(), stride, ids.data(), ids.size(), m2.data(), a2.data(), dim);
+      EXPECT_EQ(m1, m2);
+      EXPECT_EQ(a1, a2);
+    }
+  }
+}
+
+TEST(Kernels, MaxTiesKeepTheFirstPosition) {
+  const std::vector<float> table = {1, 5, 5, 2};  // 4 rows of dim 1
+  const std::vector<std::uint32_t> ids = {0, 1, 2, 1};
+  for (const SimdLevel level : {SimdLevel::scalar, SimdLevel::avx2, SimdLevel::avx512}) {
+    if (!supported(level)) continue;
+    float out = 0;
+    std::uint32_t arg = 9;
+    kernels_for(level).bag_max(table.data(), 1, ids.data(), ids.size(), &out, &arg, 1);
+    EXPECT_EQ(out, 5.0F);
+    EXPECT_EQ(arg, 1U) << name(level);
+  }
+}
+
+}  // namespace
+}  // namespace embedkit::kernels

@@ -1,0 +1,168 @@
+// Each sparse optimizer against a dense reference written from the textbook formulas: touched
+// rows must match, untouched rows must keep their exact bytes.
+#include "embedkit/train/sparse_optimizer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <random>
+
+#include "embedkit/core/error.h"
+
+namespace embedkit {
+namespace {
+
+constexpr std::size_t kRows = 30, kDim = 5;
+
+struct Step {
+  SparseGradient grad;
+  std::vector<double> dense;  // kRows x kDim, zeros outside grad's rows
+};
+
+std::vector<Step> random_steps(int count, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> value(-1, 1);
+  std::vector<Step> steps;
+  for (int s = 0; s < count; ++s) {
+    std::vector<TokenId> rows;
+    for (TokenId r = 0; r < 20; ++r) {  // rows 20..29 are never touched
+      if (rng() % 3 == 0) rows.push_back(r);
+    }
+    Step step{SparseGradient(rows, kDim), std::vector<double>(kRows * kDim, 0.0)};
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      for (std::size_t d = 0; d < kDim; ++d) {
+        const float g = value(rng);
+        step.grad.value(i)[d] = g;
+        step.dense[rows[i] * kDim + d] = g;
+      }
+    }
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+EmbeddingTable initial_table() {
+  EmbeddingTable t(kRows, kDim);
+  t.fill_uniform(-1, 1, 99);
+  return t;
+}
+
+// Runs `optimizer` over the steps and a dense reference `update(w, g, state..)` over all rows,
+// where the reference only sees rows present in the step (lazy semantics) unless dense_decay.
+void check(SparseOptimizer& optimizer,
+           const std::function<void(std::vector<double>& w, const Step& step, int t)>& reference,
+           int count = 25) {
+  EmbeddingTable table = initial_table();
+  const EmbeddingTable before = table;
+  std::vector<double> w(kRows * kDim);
+  for (TokenId r = 0; r < kRows; ++r) {
+    for (std::size_t d = 0; d < kDim; ++d) w[r * kDim + d] = table.row(r)[d];
+  }
+  const auto steps = random_steps(count, 5);
+  for (int t = 1; t <= count; ++t) {
+    optimizer.step(table, steps[static_cast<std::size_t>(t - 1)].grad);
+    reference(w, steps[static_cast<std::size_t>(t - 1)], t);
+  }
+  for (TokenId r = 0; r < kRows; ++r) {
+    if (r >= 20) {
+      EXPECT_EQ(std::memcmp(table.row(r).data(), before.row(r).data(), kDim * sizeof(float)), 0)
+          << "untouched row " << r << " changed";
+      continue;
+    }
+    for (std::size_t d = 0; d < kDim; ++d) EXPECT_NEAR(table.row(r)[d], w[r * kDim + d], 2e-5) << r << "," << d;
+  }
+}
+
+bool touched(const Step& step, std::size_t r) {
+  for (const TokenId row : step.grad.rows()) {
+    if (row == r) return true;
+  }
+  return false;
+}
+
+TEST(SparseSgd, MatchesDenseSgdWithLinearDecay) {
+  const LearningRateSchedule schedule{.base = 0.5F, .total_steps = 30};
+  SparseSgd sgd({.learning_rate = schedule});
+  check(sgd, [&](std::vector<double>& w, const Step& step, int t) {
+    const double lr = schedule.at(static_cast<std::uint64_t>(t - 1));
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] -= lr * step.dense[i];
+  });
+  EXPECT_FLOAT_EQ(schedule.at(15), 0.25F);
+  EXPECT_FLOAT_EQ(schedule.at(40), 0.5F * 1e-4F);
+}
+
+// Dense SGD with L2 decay shrinks every row every step; lazily, the shrink of missed steps
+// lands on the next touch, so touched rows agree exactly (constant learning rate).
+TEST(SparseSgd, LazyWeightDecayCatchesUpOnTouch) {
+  SparseSgd sgd({.learning_rate = {.base = 0.1F}, .weight_decay = 0.3F});
+  std::vector<int> last_touch(kRows, 0);
+  std::vector<double> dense_w;
+  check(sgd, [&](std::vector<double>& w, const Step& step, int t) {
+    for (std::size_t r = 0; r < kRows; ++r) {
+      if (!touched(step, r)) continue;
+      const int missed = t - 1 - last_touch[r];
+      last_touch[r] = t;
+      const double keep = std::pow(1.0 - 0.1 * 0.3, missed + 1);
+      for (std::size_t d = 0; d < kDim; ++d) {
+        w[r * kDim + d] = w[r * kDim + d] * keep - 0.1 * step.dense[r * kDim + d];
+      }
+    }
+  });
+}
+
+TEST(SparseAdagrad, MatchesDenseAdagradElementwiseAndRowwise) {
+  for (const bool rowwise : {false, true}) {
+    SparseAdagrad adagrad({.learning_rate = 0.3F, .rowwise = rowwise});
+    std::vector<double> sum(rowwise ? kRows : kRows * kDim, 0.0);
+    check(adagrad, [&](std::vector<double>& w, const Step& step, int) {
+      for (std::size_t r = 0; r < kRows; ++r) {
+        if (!touched(step, r)) continue;
+        if (rowwise) {
+          double ms = 0;
+          for (std::size_t d = 0; d < kDim; ++d) ms += step.dense[r * kDim + d] * step.dense[r * kDim + d];
+          sum[r] += ms / kDim;
+        }
+        for (std::size_t d = 0; d < kDim; ++d) {
+          const double g = step.dense[r * kDim + d];
+          if (!rowwise) sum[r * kDim + d] += g * g;
+          const double s = rowwise ? sum[r] : sum[r * kDim + d];
+          w[r * kDim + d] -= 0.3 * g / (std::sqrt(s) + 1e-10);
+        }
+      }
+    });
+  }
+}
+
+TEST(SparseAdam, MatchesLazyAdam) {
+  SparseAdam adam({.learning_rate = 0.05F});
+  std::vector<double> m(kRows * kDim, 0.0), v(kRows * kDim, 0.0);
+  check(adam, [&](std::vector<double>& w, const Step& step, int t) {
+    const double step_size = 0.05 * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t));
+    for (std::size_t r = 0; r < kRows; ++r) {
+      if (!touched(step, r)) continue;
+      for (std::size_t d = 0; d < kDim; ++d) {
+        const std::size_t i = r * kDim + d;
+        const double g = step.dense[i];
+        m[i] = 0.9 * m[i] + 0.1 * g;
+        v[i] = 0.999 * v[i] + 0.001 * g * g;
+        w[i] -= step_size * m[i] / (std::sqrt(v[i]) + 1e-8);
+      }
+    }
+  });
+}
+
+TEST(SparseOptimizer, RejectsMismatchedShapes) {
+  SparseSgd sgd({.learning_rate = {.base = 0.1F}});
+  EmbeddingTable table = initial_table();
+  SparseGradient wrong_dim({1}, kDim + 1);
+  EXPECT_THROW(sgd.step(table, wrong_dim), ArgumentError);
+  SparseGradient out_of_range({static_cast<TokenId>(kRows)}, kDim);
+  EXPECT_THROW(sgd.step(table, out_of_range), ArgumentError);
+  EXPECT_THROW(SparseSgd({.learning_rate = {.base = 0.0F}}), ArgumentError);
+  EXPECT_THROW(SparseAdam({.beta1 = 1.0F}), ArgumentError);
+}
+
+}  // namespace
+}  // namespace embedkit
