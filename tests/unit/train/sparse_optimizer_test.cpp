@@ -166,3 +166,52 @@ TEST(SparseOptimizer, RejectsMismatchedShapes) {
 
 }  // namespace
 }  // namespace embedkit
+
+#include "embedkit/core/parallel.h"
+#include "embedkit/train/fused_bag_sgd.h"
+
+namespace embedkit {
+namespace {
+
+// The fused path must equal backward() + SparseSgd::step (up to float summation order).
+TEST(FusedBagSgd, EqualsBackwardThenSgdInEveryMode) {
+  std::mt19937 rng(21);
+  std::vector<TokenId> ids(400);
+  for (auto& id : ids) id = rng() % 50;
+  std::vector<std::uint64_t> offsets;
+  for (std::uint64_t o = 0; o < ids.size(); o += 1 + rng() % 7) offsets.push_back(o);
+  std::vector<float> weights(ids.size());
+  for (float& w : weights) w = static_cast<float>(rng() % 100) / 50.0F;
+  for (const BagMode mode : {BagMode::sum, BagMode::mean, BagMode::max}) {
+    SCOPED_TRACE(static_cast<int>(mode));
+    EmbeddingTable table(50, 9);
+    table.fill_uniform(-1, 1, 3);
+    EmbeddingBag fused(table, {.mode = mode, .padding_idx = 7});
+    EmbeddingBag plain(table, {.mode = mode, .padding_idx = 7});
+    const BagBatch batch{ids, offsets, mode == BagMode::sum ? std::span<const float>(weights) : std::span<const float>()};
+    const BagForward fwd = plain.forward_for_training(batch);
+    std::vector<float> grad_out(fwd.output.size());
+    for (std::size_t i = 0; i < grad_out.size(); ++i) grad_out[i] = std::sin(static_cast<float>(i));
+    SparseSgd sgd({.learning_rate = {.base = 0.1F}});
+    sgd.step(plain.table(), plain.backward(batch, grad_out, fwd));
+    fused_bag_sgd_step(fused, batch, grad_out, fwd, 0.1F);
+    for (TokenId r = 0; r < 50; ++r) {
+      for (std::size_t d = 0; d < 9; ++d) EXPECT_NEAR(fused.table().row(r)[d], plain.table().row(r)[d], 1e-5F);
+    }
+    EXPECT_EQ(fused.table().row(7)[0], table.row(7)[0]) << "padding row untouched";
+
+    // Threads split dimensions, so any thread count gives the same bytes.
+    EmbeddingBag one(table, {.mode = mode, .padding_idx = 7});
+    EmbeddingBag two(table, {.mode = mode, .padding_idx = 7});
+    const int threads = num_threads();
+    set_num_threads(1);
+    fused_bag_sgd_step(one, batch, grad_out, fwd, 0.1F);
+    set_num_threads(2);
+    fused_bag_sgd_step(two, batch, grad_out, fwd, 0.1F);
+    set_num_threads(threads);
+    EXPECT_TRUE(one.table() == two.table());
+  }
+}
+
+}  // namespace
+}  // namespace embedkit

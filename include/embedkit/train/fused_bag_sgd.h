@@ -1,0 +1,26 @@
+// A fused EmbeddingBag backward + SGD step: the table is updated straight from the bag
+// gradients, and no SparseGradient is built (part of embedkit::train).
+//
+//   embedkit::BagForward fwd = bag.forward_for_training(batch);
+//   ... compute grad_out (bags x dim) from fwd.output ...
+//   embedkit::fused_bag_sgd_step(bag, batch, grad_out, fwd, /*learning_rate=*/0.1F);
+//
+// SGD is linear in the gradient, so applying each index's contribution directly,
+// row -= lr * scale_i * grad_out[bag(i)], gives the same update as coalescing first; only
+// the order of float additions differs. Threads split each row's dimensions between them
+// (never the bags), so there are no write races and the result does not depend on the thread
+// count. Frozen bags (trainable = false) are left untouched.
+#pragma once
+
+#include <span>
+
+#include "embedkit/table/embedding_bag.h"
+
+namespace embedkit {
+
+/// One SGD step for all three modes (max sends each dimension to its arg-max row; it needs
+/// `forward` from forward_for_training). Throws ArgumentError on malformed input.
+void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<const float> grad_out,
+                        const BagForward& forward, float learning_rate);
+
+}  // namespace embedkit

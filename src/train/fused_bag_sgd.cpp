@@ -1,0 +1,69 @@
+#include "embedkit/train/fused_bag_sgd.h"
+
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <algorithm>
+
+#include "embedkit/core/error.h"
+#include "kernels/kernels.h"
+
+namespace embedkit {
+
+void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<const float> grad_out,
+                        const BagForward& forward, float learning_rate) {
+  const std::size_t bags = bag.bag_count(batch);
+  const std::size_t dim = bag.dim();
+  EMBEDKIT_CHECK(grad_out.size() == bags * dim, ArgumentError,
+                 fmt::format("grad_out holds {} floats, {} bags x dim {} need {}", grad_out.size(), bags, dim,
+                             bags * dim));
+  if (!bag.options().trainable) return;
+  const BagMode mode = bag.options().mode;
+  EMBEDKIT_CHECK(mode != BagMode::max || forward.argmax.size() == bags * dim, ArgumentError,
+                 "max-mode step needs the BagForward returned by forward_for_training for this batch");
+  EmbeddingTable& table = bag.table();
+  float* data = table.data();
+  const std::size_t stride = table.stride();
+  const std::uint64_t skip = bag.options().padding_idx ? *bag.options().padding_idx : UINT64_MAX;
+  const float* weights = batch.per_sample_weights.empty() ? nullptr : batch.per_sample_weights.data();
+  const kernels::KernelTable& k = kernels::kernels();
+  // Threads split the *dimensions*, not the bags: each thread walks every bag in order over its
+  // own slice of each row, so no two threads write the same float and the result is identical
+  // for any thread count (no Hogwild races, no lost updates on frequent rows).
+  const std::size_t slices = std::min<std::size_t>(static_cast<std::size_t>(omp_get_max_threads()),
+                                                   (dim + 15) / 16);
+  const std::size_t slice_width = ((dim + slices - 1) / slices + 15) & ~std::size_t{15};
+#pragma omp parallel for schedule(static, 1) num_threads(static_cast<int>(slices)) if (bags > 64 && slices > 1)
+  for (std::int64_t slice = 0; slice < static_cast<std::int64_t>(slices); ++slice) {
+    const std::size_t d0 = static_cast<std::size_t>(slice) * slice_width;
+    if (d0 >= dim) continue;
+    const std::size_t width = std::min(slice_width, dim - d0);
+    for (std::size_t bi = 0; bi < bags; ++bi) {
+      const std::size_t begin = batch.offsets[bi];
+      const std::size_t end = bi + 1 < batch.offsets.size() ? batch.offsets[bi + 1] : batch.indices.size();
+      const float* g = grad_out.data() + bi * dim;
+      if (mode == BagMode::max) {
+        const std::uint32_t* arg = forward.argmax.data() + bi * dim;
+        for (std::size_t d = d0; d < d0 + width; ++d) {
+          if (arg[d] == UINT32_MAX) continue;  // empty bag
+          data[static_cast<std::size_t>(batch.indices[begin + arg[d]]) * stride + d] -= learning_rate * g[d];
+        }
+        continue;
+      }
+      float scale = -learning_rate;
+      if (mode == BagMode::mean) {
+        std::size_t kept = 0;
+        for (std::size_t i = begin; i < end; ++i) kept += batch.indices[i] != skip;
+        if (kept == 0) continue;
+        scale /= static_cast<float>(kept);
+      }
+      for (std::size_t i = begin; i < end; ++i) {
+        if (batch.indices[i] == skip) continue;
+        const float s = weights != nullptr ? scale * weights[i] : scale;
+        k.axpy(s, g + d0, data + static_cast<std::size_t>(batch.indices[i]) * stride + d0, width);
+      }
+    }
+  }
+}
+
+}  // namespace embedkit
