@@ -33,6 +33,14 @@ struct KernelTable {
   /// out[0..dim) = sum_i w_i * table[ids[i]] (w_i = 1 when weights is null), prefetching ahead.
   void (*bag_sum)(const float* table, std::size_t stride, const std::uint32_t* ids,
                   const float* weights, std::size_t count, float* out, std::size_t dim);
+  /// Many bags at once, so prefetching runs across bag boundaries (bags are often shorter than
+  /// the prefetch distance). Bag b covers ids[offsets[b] - offsets[0], end_b - offsets[0]) where
+  /// end_b = offsets[b + 1], or `end` for the last bag; `ids` and `weights` start at offsets[0].
+  /// Ids equal to `skip` are left out; with `mean` each sum is divided by the ids kept. Empty
+  /// bags give zeros. out[b * dim ..] receives bag b.
+  void (*bags_sum)(const float* table, std::size_t stride, const std::uint32_t* ids, const std::uint64_t* offsets,
+                   std::size_t bags, std::uint64_t end, const float* weights, std::uint32_t skip, bool mean,
+                   float* out, std::size_t dim);
   /// out[d] = max_i table[ids[i]][d], arg[d] = position i of that max (first on ties);
   /// count >= 1.
   void (*bag_max)(const float* table, std::size_t stride, const std::uint32_t* ids, std::size_t count,

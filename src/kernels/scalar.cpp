@@ -35,6 +35,24 @@ void bag_sum(const float* table, std::size_t stride, const std::uint32_t* ids, c
   }
 }
 
+void bags_sum(const float* table, std::size_t stride, const std::uint32_t* ids, const std::uint64_t* offsets,
+              std::size_t bags, std::uint64_t end, const float* weights, std::uint32_t skip, bool mean,
+              float* out, std::size_t dim) {
+  const std::uint64_t base = offsets[0];
+  for (std::size_t b = 0; b < bags; ++b) {
+    float* dst = out + b * dim;
+    for (std::size_t d = 0; d < dim; ++d) dst[d] = 0.0F;
+    const std::uint64_t stop = b + 1 < bags ? offsets[b + 1] : end;
+    std::size_t kept = 0;
+    for (std::uint64_t i = offsets[b] - base; i < stop - base; ++i) {
+      if (ids[i] == skip) continue;
+      axpy(weights != nullptr ? weights[i] : 1.0F, table + ids[i] * stride, dst, dim);
+      ++kept;
+    }
+    if (mean && kept > 0) scale(1.0F / static_cast<float>(kept), dst, dim);
+  }
+}
+
 void bag_max(const float* table, std::size_t stride, const std::uint32_t* ids, std::size_t count,
              float* out, std::uint32_t* arg, std::size_t dim) {
   const float* first = table + ids[0] * stride;
@@ -56,7 +74,7 @@ void bag_max(const float* table, std::size_t stride, const std::uint32_t* ids, s
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable table{SimdLevel::scalar, dot, axpy, scale, gather, bag_sum, bag_max};
+  static const KernelTable table{SimdLevel::scalar, dot, axpy, scale, gather, bag_sum, bags_sum, bag_max};
   return table;
 }
 

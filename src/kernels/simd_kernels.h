@@ -12,12 +12,17 @@
 
 namespace embedkit::kernels::simd {
 
-// How many rows ahead gather/bag loops prefetch: enough to cover DRAM latency for rows of a
-// few hundred bytes, few enough not to evict rows before they are used.
-inline constexpr std::size_t kPrefetchRows = 8;
+// How far ahead gather/bag loops prefetch: about 16 KiB of rows (32 rows of 128 floats, 13 of
+// 300), into L2 (hint T1). Measured on the 2-core AMD EPYC dev machine with random rows of a
+// 512 MB table on huge pages: T1 at ~16 KiB ahead sustained 1.5x the rows/s of T0 at 8 rows,
+// because the L2 can keep more misses in flight than the L1.
+inline std::size_t prefetch_rows(std::size_t dim) {
+  const std::size_t rows = 16384 / (dim * sizeof(float) + 1);
+  return rows < 4 ? 4 : (rows > 32 ? 32 : rows);
+}
 
 inline void prefetch_row(const float* row, std::size_t dim) {
-  for (std::size_t d = 0; d < dim; d += 16) _mm_prefetch(reinterpret_cast<const char*>(row + d), _MM_HINT_T0);
+  for (std::size_t d = 0; d < dim; d += 16) _mm_prefetch(reinterpret_cast<const char*>(row + d), _MM_HINT_T1);
 }
 
 template <class V>
@@ -60,8 +65,9 @@ void copy(const float* src, float* dst, std::size_t n) {
 template <class V>
 void gather(const float* table, std::size_t stride, const std::uint32_t* ids, std::size_t count,
             float* out, std::size_t out_stride, std::size_t dim) {
+  const std::size_t ahead = prefetch_rows(dim);
   for (std::size_t i = 0; i < count; ++i) {
-    if (i + kPrefetchRows < count) prefetch_row(table + ids[i + kPrefetchRows] * stride, dim);
+    if (i + ahead < count) prefetch_row(table + ids[i + ahead] * stride, dim);
     copy<V>(table + ids[i] * stride, out + i * out_stride, dim);
   }
 }
@@ -70,9 +76,71 @@ template <class V>
 void bag_sum(const float* table, std::size_t stride, const std::uint32_t* ids, const float* weights,
              std::size_t count, float* out, std::size_t dim) {
   for (std::size_t d = 0; d < dim; ++d) out[d] = 0.0F;
+  const std::size_t ahead = prefetch_rows(dim);
   for (std::size_t i = 0; i < count; ++i) {
-    if (i + kPrefetchRows < count) prefetch_row(table + ids[i + kPrefetchRows] * stride, dim);
+    if (i + ahead < count) prefetch_row(table + ids[i + ahead] * stride, dim);
     axpy<V>(weights != nullptr ? weights[i] : 1.0F, table + ids[i] * stride, out, dim);
+  }
+}
+
+// Sums NV vectors' worth of dimensions [d0, d0 + NV * kWidth) over one bag's rows in registers
+// (one load per row and vector, no stores until the end). With `prefetch` it also prefetches the
+// row `ahead` positions further on, crossing into later bags.
+template <class V, int NV>
+inline void sum_block(const float* table, std::size_t stride, const std::uint32_t* ids, const float* weights,
+                      std::size_t begin, std::size_t stop, std::size_t total, std::size_t ahead, bool prefetch,
+                      std::uint32_t skip, std::size_t d0, std::size_t dim, float* dst) {
+  typename V::vec acc[NV];
+  for (int k = 0; k < NV; ++k) acc[k] = V::zero();
+  for (std::size_t i = begin; i < stop; ++i) {
+    if (prefetch && i + ahead < total) prefetch_row(table + ids[i + ahead] * stride, dim);
+    if (ids[i] == skip) continue;
+    const float* row = table + ids[i] * stride + d0;
+    if (weights != nullptr) {
+      const typename V::vec w = V::set1(weights[i]);
+      for (int k = 0; k < NV; ++k) acc[k] = V::fmadd(w, V::load(row + k * V::kWidth), acc[k]);
+    } else {
+      for (int k = 0; k < NV; ++k) acc[k] = V::add(acc[k], V::load(row + k * V::kWidth));
+    }
+  }
+  for (int k = 0; k < NV; ++k) V::store(dst + d0 + k * V::kWidth, acc[k]);
+}
+
+template <class V>
+void bags_sum(const float* table, std::size_t stride, const std::uint32_t* ids, const std::uint64_t* offsets,
+              std::size_t bags, std::uint64_t end, const float* weights, std::uint32_t skip, bool mean,
+              float* out, std::size_t dim) {
+  const std::uint64_t base = offsets[0];
+  const std::size_t total = end - base;
+  const std::size_t ahead = prefetch_rows(dim);
+  const std::size_t vectors = dim / V::kWidth;
+  for (std::size_t i = 0; i < ahead && i < total; ++i) prefetch_row(table + ids[i] * stride, dim);
+  for (std::size_t b = 0; b < bags; ++b) {
+    float* dst = out + b * dim;
+    const std::size_t begin = offsets[b] - base;
+    const std::size_t stop = (b + 1 < bags ? offsets[b + 1] : end) - base;
+    // Register blocks of 8, then 4, then 1 vectors; the first pass over the bag prefetches.
+    std::size_t v = 0;
+    bool first = true;
+    for (; v + 8 <= vectors; v += 8, first = false) {
+      sum_block<V, 8>(table, stride, ids, weights, begin, stop, total, ahead, first, skip, v * V::kWidth, dim, dst);
+    }
+    for (; v + 4 <= vectors; v += 4, first = false) {
+      sum_block<V, 4>(table, stride, ids, weights, begin, stop, total, ahead, first, skip, v * V::kWidth, dim, dst);
+    }
+    for (; v < vectors; ++v, first = false) {
+      sum_block<V, 1>(table, stride, ids, weights, begin, stop, total, ahead, first, skip, v * V::kWidth, dim, dst);
+    }
+    std::size_t kept = 0;
+    for (std::size_t d = vectors * V::kWidth; d < dim; ++d) dst[d] = 0.0F;
+    for (std::size_t i = begin; i < stop; ++i) {
+      if (first && i + ahead < total) prefetch_row(table + ids[i + ahead] * stride, dim);
+      if (ids[i] == skip) continue;
+      ++kept;
+      const float w = weights != nullptr ? weights[i] : 1.0F;
+      for (std::size_t d = vectors * V::kWidth; d < dim; ++d) dst[d] += w * table[ids[i] * stride + d];
+    }
+    if (mean && kept > 0) scale<V>(1.0F / static_cast<float>(kept), dst, dim);
   }
 }
 

@@ -11,8 +11,9 @@
 namespace embedkit {
 namespace {
 
-// Bags per parallel chunk below which a batch stays on one thread.
-constexpr std::int64_t kBagsPerTask = 64;
+// Bags per kernel call and parallel task: enough that prefetching runs far across bag ends and
+// threads start rarely; a batch with fewer stays on one thread.
+constexpr std::int64_t kBagsPerTask = 512;
 
 struct BagRange {
   std::size_t begin;
@@ -81,6 +82,23 @@ void EmbeddingBag::run_forward(const BagBatch& batch, std::span<float> out, std:
   const bool has_padding = options_.padding_idx.has_value();
   const TokenId padding = options_.padding_idx.value_or(0);
   const auto total = static_cast<std::int64_t>(bags);
+
+  if (options_.mode != BagMode::max) {
+    // Sum and mean: contiguous runs of bags per kernel call, so prefetching crosses bag ends.
+    const std::uint32_t skip = has_padding ? padding : UINT32_MAX;
+    const bool mean = options_.mode == BagMode::mean;
+    const std::int64_t chunks = (total + kBagsPerTask - 1) / kBagsPerTask;
+#pragma omp parallel for schedule(static) if (chunks > 1)
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      const auto first = static_cast<std::size_t>(c * kBagsPerTask);
+      const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(kBagsPerTask), bags - first);
+      const std::uint64_t begin = batch.offsets[first];
+      const std::uint64_t end = bag_range(batch, first + count - 1).end;
+      k.bags_sum(view.data, view.stride, batch.indices.data() + begin, batch.offsets.data() + first, count, end,
+                 weights != nullptr ? weights + begin : nullptr, skip, mean, out.data() + first * dim, dim);
+    }
+    return;
+  }
 
 #pragma omp parallel if (total > kBagsPerTask)
   {

@@ -33,6 +33,7 @@ void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<cons
   const std::size_t slices = std::min<std::size_t>(static_cast<std::size_t>(omp_get_max_threads()),
                                                    (dim + 15) / 16);
   const std::size_t slice_width = ((dim + slices - 1) / slices + 15) & ~std::size_t{15};
+  const std::size_t ahead = std::clamp<std::size_t>(16384 / (dim * sizeof(float) + 1), 4, 32);
 #pragma omp parallel for schedule(static, 1) num_threads(static_cast<int>(slices)) if (bags > 64 && slices > 1)
   for (std::int64_t slice = 0; slice < static_cast<std::int64_t>(slices); ++slice) {
     const std::size_t d0 = static_cast<std::size_t>(slice) * slice_width;
@@ -58,6 +59,11 @@ void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<cons
         scale /= static_cast<float>(kept);
       }
       for (std::size_t i = begin; i < end; ++i) {
+        // Rows are read-modify-written at random: prefetch ahead, across bag ends.
+        if (i + ahead < batch.indices.size()) {
+          const float* next = data + static_cast<std::size_t>(batch.indices[i + ahead]) * stride + d0;
+          for (std::size_t d = 0; d < width; d += 16) __builtin_prefetch(next + d, 1, 2);
+        }
         if (batch.indices[i] == skip) continue;
         const float s = weights != nullptr ? scale * weights[i] : scale;
         k.axpy(s, g + d0, data + static_cast<std::size_t>(batch.indices[i]) * stride + d0, width);

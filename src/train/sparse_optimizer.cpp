@@ -44,8 +44,17 @@ void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
   begin_step(t);
   const bool track = !last_step_.empty();
   const auto n = static_cast<std::int64_t>(rows.size());
+  constexpr std::int64_t kAhead = 8;  // rows; their table rows and state are prefetched
+  float* data = table.data();
+  const std::size_t stride = table.stride();
 #pragma omp parallel for schedule(static) if (n > 256)
   for (std::int64_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) {
+      const TokenId next = rows[static_cast<std::size_t>(i + kAhead)];
+      const float* row = data + static_cast<std::size_t>(next) * stride;
+      for (std::size_t d = 0; d < dim_; d += 16) __builtin_prefetch(row + d, 1, 2);
+      prefetch_state(next);
+    }
     const TokenId id = rows[static_cast<std::size_t>(i)];
     std::uint64_t missed = 0;
     if (track) {
@@ -81,8 +90,12 @@ SparseAdagrad::SparseAdagrad(AdagradOptions options) : options_(options) {
 }
 
 void SparseAdagrad::prepare(std::size_t rows, std::size_t dim) {
-  dim_ = dim;
-  sum_.assign(options_.rowwise ? rows : rows * dim, 0.0F);
+  sum_.emplace(rows, options_.rowwise ? 1 : dim);
+}
+
+void SparseAdagrad::prefetch_state(TokenId id) const noexcept {
+  const float* state = sum_->data() + static_cast<std::size_t>(id) * sum_->stride();
+  for (std::size_t d = 0; d < sum_->dim(); d += 16) __builtin_prefetch(state + d, 1, 2);
 }
 
 void SparseAdagrad::update_row(float* row, const float* g, std::size_t dim, TokenId id, std::uint64_t missed) {
@@ -94,13 +107,13 @@ void SparseAdagrad::update_row(float* row, const float* g, std::size_t dim, Toke
   if (options_.rowwise) {
     float mean_square = 0.0F;
     for (std::size_t d = 0; d < dim; ++d) mean_square += g[d] * g[d];
-    float& sum = sum_[id];
+    float& sum = sum_->data()[static_cast<std::size_t>(id) * sum_->stride()];
     sum += mean_square / static_cast<float>(dim);
     const float step = lr / (std::sqrt(sum) + options_.epsilon);
     for (std::size_t d = 0; d < dim; ++d) row[d] -= step * g[d];
     return;
   }
-  float* sum = sum_.data() + static_cast<std::size_t>(id) * dim_;
+  float* sum = sum_->data() + static_cast<std::size_t>(id) * sum_->stride();
   for (std::size_t d = 0; d < dim; ++d) {
     sum[d] += g[d] * g[d];
     row[d] -= lr * g[d] / (std::sqrt(sum[d]) + options_.epsilon);
@@ -117,8 +130,12 @@ SparseAdam::SparseAdam(AdamOptions options) : options_(options) {
 
 void SparseAdam::prepare(std::size_t rows, std::size_t dim) {
   dim_ = dim;
-  m_.assign(rows * dim, 0.0F);
-  v_.assign(rows * dim, 0.0F);
+  moments_.emplace(rows, 2 * dim);
+}
+
+void SparseAdam::prefetch_state(TokenId id) const noexcept {
+  const float* state = moments_->data() + static_cast<std::size_t>(id) * moments_->stride();
+  for (std::size_t d = 0; d < 2 * dim_; d += 16) __builtin_prefetch(state + d, 1, 2);
 }
 
 void SparseAdam::begin_step(std::uint64_t t) {
@@ -132,8 +149,8 @@ void SparseAdam::update_row(float* row, const float* g, std::size_t dim, TokenId
     const float keep = decay_factor(options_.learning_rate, options_.weight_decay, missed);
     for (std::size_t d = 0; d < dim; ++d) row[d] *= keep;
   }
-  float* m = m_.data() + static_cast<std::size_t>(id) * dim_;
-  float* v = v_.data() + static_cast<std::size_t>(id) * dim_;
+  float* m = moments_->data() + static_cast<std::size_t>(id) * moments_->stride();
+  float* v = m + dim_;
   const float b1 = options_.beta1, b2 = options_.beta2;
   for (std::size_t d = 0; d < dim; ++d) {
     m[d] = b1 * m[d] + (1.0F - b1) * g[d];

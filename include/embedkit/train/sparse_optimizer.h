@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "embedkit/table/embedding_table.h"
@@ -51,6 +52,9 @@ class SparseOptimizer {
   virtual void prepare(std::size_t rows, std::size_t dim) = 0;
   /// Called before the rows of step `t` (1-based) are updated: per-step constants go here.
   virtual void begin_step(std::uint64_t /*t*/) {}
+  /// Hints that row `id` will be updated soon (rows are visited in increasing order, at random
+  /// gaps): implementations prefetch their state for it.
+  virtual void prefetch_state(TokenId /*id*/) const noexcept {}
   /// Whether update_row needs `missed` (costs 8 bytes per table row).
   [[nodiscard]] virtual bool tracks_missed_steps() const noexcept { return false; }
 
@@ -97,9 +101,9 @@ class SparseAdagrad final : public SparseOptimizer {
   void update_row(float* row, const float* g, std::size_t dim, TokenId id, std::uint64_t missed) override;
   void prepare(std::size_t rows, std::size_t dim) override;
   [[nodiscard]] bool tracks_missed_steps() const noexcept override { return options_.weight_decay != 0.0F; }
+  void prefetch_state(TokenId id) const noexcept override;
   AdagradOptions options_;
-  std::vector<float> sum_;
-  std::size_t dim_ = 0;
+  std::optional<EmbeddingTable> sum_;  // rows x dim (or rows x 1 rowwise): aligned, huge pages
 };
 
 struct AdamOptions {
@@ -120,9 +124,11 @@ class SparseAdam final : public SparseOptimizer {
   void prepare(std::size_t rows, std::size_t dim) override;
   void begin_step(std::uint64_t t) override;
   [[nodiscard]] bool tracks_missed_steps() const noexcept override { return options_.weight_decay != 0.0F; }
+  void prefetch_state(TokenId id) const noexcept override;
   AdamOptions options_;
   float step_size_ = 0.0F;
-  std::vector<float> m_, v_;
+  // Row r holds m (dim floats) then v (dim floats): one random access per updated row, not two.
+  std::optional<EmbeddingTable> moments_;
   std::size_t dim_ = 0;
 };
 
