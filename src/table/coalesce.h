@@ -30,23 +30,28 @@ struct RowGroups {
 };
 RowGroups group_rows(std::span<const std::uint64_t> sorted_keys);
 
-/// Accumulates: for each group g and each key k in it (in order), with position p = low 32 bits,
-/// value(g) += scale(p) * source(p). Runs groups in parallel.
+/// Fills `grad`: for each group g and each key k in it (in order), with position p = low 32
+/// bits, value(g) += scale(p) * source(p), starting from the first contribution (no zeroing
+/// pass). Reuses grad's buffers. Runs groups in parallel.
 template <class Source, class Scale>
-SparseGradient coalesce(std::span<const std::uint64_t> keys, const RowGroups& groups, std::size_t dim,
-                        Source source, Scale scale) {
-  SparseGradient grad(groups.rows, dim);
+void coalesce(std::span<const std::uint64_t> keys, const RowGroups& groups, std::size_t dim, Source source,
+              Scale scale, SparseGradient& grad) {
+  grad.assign(groups.rows, dim);
   const kernels::KernelTable& k = kernels::kernels();
   const auto n = static_cast<std::int64_t>(groups.rows.size());
 #pragma omp parallel for schedule(dynamic, 256)
   for (std::int64_t g = 0; g < n; ++g) {
     float* out = grad.value(static_cast<std::size_t>(g)).data();
-    for (std::size_t j = groups.starts[g]; j < groups.starts[g + 1]; ++j) {
+    const std::size_t first = groups.starts[g];
+    const auto p0 = static_cast<std::uint32_t>(keys[first]);
+    const float s0 = scale(p0);
+    const float* src0 = source(p0);
+    for (std::size_t d = 0; d < dim; ++d) out[d] = s0 * src0[d];
+    for (std::size_t j = first + 1; j < groups.starts[g + 1]; ++j) {
       const auto p = static_cast<std::uint32_t>(keys[j]);
       k.axpy(scale(p), source(p), out, dim);
     }
   }
-  return grad;
 }
 
 }  // namespace embedkit::detail

@@ -75,11 +75,20 @@ std::vector<float> Embedding::forward(std::span<const TokenId> ids) {
 }
 
 SparseGradient Embedding::backward(std::span<const TokenId> ids, std::span<const float> grad_out) const {
+  SparseGradient grad;
+  backward(ids, grad_out, grad);
+  return grad;
+}
+
+void Embedding::backward(std::span<const TokenId> ids, std::span<const float> grad_out, SparseGradient& grad) const {
   const std::size_t dim = table_.dim();
   EMBEDKIT_CHECK(grad_out.size() == ids.size() * dim, ArgumentError,
                  fmt::format("grad_out holds {} floats, {} ids x dim {} need {}", grad_out.size(), ids.size(),
                              dim, ids.size() * dim));
-  if (!options_.trainable) return SparseGradient({}, dim);
+  if (!options_.trainable) {
+    grad.assign({}, dim);
+    return;
+  }
   table_.view().check_ids(ids);
   const std::uint64_t skip = options_.padding_idx ? *options_.padding_idx : UINT64_MAX;
   const std::vector<std::uint64_t> keys = detail::row_position_keys(ids, skip);
@@ -87,7 +96,8 @@ SparseGradient Embedding::backward(std::span<const TokenId> ids, std::span<const
   const float* g = grad_out.data();
   auto source = [&](std::uint32_t p) { return g + static_cast<std::size_t>(p) * dim; };
   if (!options_.scale_grad_by_freq) {
-    return detail::coalesce(keys, groups, dim, source, [](std::uint32_t) { return 1.0F; });
+    detail::coalesce(keys, groups, dim, source, [](std::uint32_t) { return 1.0F; }, grad);
+    return;
   }
   // Frequency of each position's row = the size of its group.
   std::vector<float> inverse_freq(ids.size(), 0.0F);
@@ -97,7 +107,7 @@ SparseGradient Embedding::backward(std::span<const TokenId> ids, std::span<const
       inverse_freq[static_cast<std::uint32_t>(keys[j])] = inv;
     }
   }
-  return detail::coalesce(keys, groups, dim, source, [&](std::uint32_t p) { return inverse_freq[p]; });
+  detail::coalesce(keys, groups, dim, source, [&](std::uint32_t p) { return inverse_freq[p]; }, grad);
 }
 
 }  // namespace embedkit

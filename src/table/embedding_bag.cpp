@@ -180,12 +180,22 @@ BagForward EmbeddingBag::forward_for_training(const BagBatch& batch) const {
 
 SparseGradient EmbeddingBag::backward(const BagBatch& batch, std::span<const float> grad_out,
                                       const BagForward& forward) const {
+  SparseGradient grad;
+  backward(batch, grad_out, forward, grad);
+  return grad;
+}
+
+void EmbeddingBag::backward(const BagBatch& batch, std::span<const float> grad_out, const BagForward& forward,
+                            SparseGradient& grad) const {
   const std::size_t bags = bag_count(batch);
   const std::size_t dim = table_.dim();
   EMBEDKIT_CHECK(grad_out.size() == bags * dim, ArgumentError,
                  fmt::format("grad_out holds {} floats, {} bags x dim {} need {}", grad_out.size(), bags, dim,
                              bags * dim));
-  if (!options_.trainable) return SparseGradient({}, dim);
+  if (!options_.trainable) {
+    grad.assign({}, dim);
+    return;
+  }
   const std::size_t n = batch.indices.size();
   const std::uint64_t skip = options_.padding_idx ? *options_.padding_idx : UINT64_MAX;
 
@@ -208,13 +218,14 @@ SparseGradient EmbeddingBag::backward(const BagBatch& batch, std::span<const flo
     const std::vector<std::uint64_t> keys = detail::row_position_keys(batch.indices, skip);
     const detail::RowGroups groups = detail::group_rows(keys);
     if (options_.mode == BagMode::mean) {
-      return detail::coalesce(keys, groups, dim, source, [&](std::uint32_t p) { return inverse_count[bag_of[p]]; });
+      detail::coalesce(keys, groups, dim, source, [&](std::uint32_t p) { return inverse_count[bag_of[p]]; }, grad);
+    } else if (batch.per_sample_weights.empty()) {
+      detail::coalesce(keys, groups, dim, source, [](std::uint32_t) { return 1.0F; }, grad);
+    } else {
+      const float* w = batch.per_sample_weights.data();
+      detail::coalesce(keys, groups, dim, source, [&](std::uint32_t p) { return w[p]; }, grad);
     }
-    if (batch.per_sample_weights.empty()) {
-      return detail::coalesce(keys, groups, dim, source, [](std::uint32_t) { return 1.0F; });
-    }
-    const float* w = batch.per_sample_weights.data();
-    return detail::coalesce(keys, groups, dim, source, [&](std::uint32_t p) { return w[p]; });
+    return;
   }
 
   // Max: each (bag, dimension) sends its gradient to the one position that won it.
@@ -234,7 +245,8 @@ SparseGradient EmbeddingBag::backward(const BagBatch& batch, std::span<const flo
   }
   detail::radix_sort(keys);
   const detail::RowGroups groups = detail::group_rows(keys);
-  SparseGradient grad(groups.rows, dim);
+  grad.assign(groups.rows, dim);
+  for (std::size_t gi = 0; gi < groups.rows.size(); ++gi) std::ranges::fill(grad.value(gi), 0.0F);
   const auto group_count = static_cast<std::int64_t>(groups.rows.size());
 #pragma omp parallel for schedule(dynamic, 64)
   for (std::int64_t gi = 0; gi < group_count; ++gi) {
@@ -250,7 +262,6 @@ SparseGradient EmbeddingBag::backward(const BagBatch& batch, std::span<const flo
       }
     }
   }
-  return grad;
 }
 
 }  // namespace embedkit

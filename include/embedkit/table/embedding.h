@@ -55,6 +55,8 @@ class Embedding {
   /// The gradient w.r.t. the table given grad_out (ids.size() x dim(), the gradient of forward's
   /// output). Sorted unique rows; padding_idx excluded; empty when frozen.
   [[nodiscard]] SparseGradient backward(std::span<const TokenId> ids, std::span<const float> grad_out) const;
+  /// As above, into `grad`, reusing its buffers (no allocation in a steady training loop).
+  void backward(std::span<const TokenId> ids, std::span<const float> grad_out, SparseGradient& grad) const;
 
  private:
   void apply_max_norm(std::span<const TokenId> ids);

@@ -74,6 +74,9 @@ class EmbeddingBag {
   /// Gradient w.r.t. the table given grad_out (bags x dim). Empty when frozen.
   [[nodiscard]] SparseGradient backward(const BagBatch& batch, std::span<const float> grad_out,
                                         const BagForward& forward) const;
+  /// As above, into `grad`, reusing its buffers (no allocation in a steady training loop).
+  void backward(const BagBatch& batch, std::span<const float> grad_out, const BagForward& forward,
+                SparseGradient& grad) const;
 
  private:
   void run_forward(const BagBatch& batch, std::span<float> out, std::uint32_t* argmax) const;

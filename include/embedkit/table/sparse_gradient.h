@@ -21,6 +21,14 @@ class SparseGradient {
   SparseGradient(std::vector<TokenId> rows, std::size_t dim)
       : rows_(std::move(rows)), dim_(dim), values_(rows_.size() * dim, 0.0F) {}
 
+  /// Makes this the (uninitialised) gradient over `rows` with width `dim`, reusing the existing
+  /// buffers: a training loop that passes the same SparseGradient every step allocates once.
+  void assign(std::span<const TokenId> rows, std::size_t dim) {
+    rows_.assign(rows.begin(), rows.end());
+    dim_ = dim;
+    values_.resize(rows_.size() * dim);
+  }
+
   [[nodiscard]] std::size_t dim() const noexcept { return dim_; }
   [[nodiscard]] std::size_t size() const noexcept { return rows_.size(); }
   [[nodiscard]] bool empty() const noexcept { return rows_.empty(); }

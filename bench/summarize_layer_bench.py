@@ -1,0 +1,26 @@
+#!/usr/bin/python3
+"""Turns bench/run_layer_bench.sh's JSON lines into a Markdown table of embedkit vs PyTorch."""
+import json
+import sys
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+stream = {r["threads"]: r for r in rows if r["impl"] == "stream"}
+ours = {(r["op"], r["rows"], r["dim"], r["dist"], r["threads"]): r for r in rows if r["impl"] == "embedkit"}
+torch = {(r["op"], r["rows"], r["dim"], r["dist"], r["threads"]): r for r in rows if r["impl"] == "torch"}
+
+for t, s in sorted(stream.items()):
+    print(f"STREAM, {t} thread(s): copy {s['copy_gb_per_s']:.1f} GB/s, read {s['read_gb_per_s']:.1f} GB/s")
+print()
+print("| op | table | ids | threads | embedkit M lookups/s | GB/s | PyTorch M lookups/s | vs PyTorch | vs gather limit |")
+print("|---|---|---|---|---|---|---|---|---|")
+for key, r in ours.items():
+    op, n, d, dist, t = key
+    if op == "gather_limit":
+        continue
+    limit = ours.get(("gather_limit", n, d, dist, t))
+    other = torch.get(key)
+    ratio = f"{r['lookups_per_s'] / other['lookups_per_s']:.2f}x" if other else "-"
+    torch_rate = f"{other['lookups_per_s'] / 1e6:.2f}" if other else "-"
+    vs_limit = f"{limit['seconds'] / r['seconds']:.0%}" if limit and op == "embedding_forward" else ""
+    print(f"| {op} | {n:.0e} x {d} | {dist} | {t} | {r['lookups_per_s'] / 1e6:.2f} | {r['gb_per_s']:.2f} | "
+          f"{torch_rate} | {ratio} | {vs_limit} |")
