@@ -46,6 +46,10 @@ double best_seconds(const std::function<void()>& run) {
   return best;
 }
 
+std::string g_only;  // --only OP: run just that measurement (for A/B tuning)
+
+bool wanted(const std::string& op) { return g_only.empty() || g_only == op; }
+
 void emit(const std::string& op, std::size_t rows, std::size_t dim, const std::string& dist, int threads,
           double seconds, std::size_t lookups) {
   const double bytes = static_cast<double>(lookups) * static_cast<double>(dim) * 4.0;
@@ -129,6 +133,7 @@ int main(int argc, char** argv) {
     else if (arg == "--dist") dist = next();
     else if (arg == "--threads") threads = std::stoi(next());
     else if (arg == "--stream") only_stream = true;
+    else if (arg == "--only") g_only = next();
   }
   embedkit::set_num_threads(threads);
   if (only_stream) {
@@ -143,27 +148,28 @@ int main(int argc, char** argv) {
   embedkit::EmbeddingTable table(rows, dim);
   table.fill_uniform(-0.1F, 0.1F, 7);
   std::vector<float> out(lookups * dim);
-  emit("gather_limit", rows, dim, dist, threads, plain_gather(table, ids, out.data(), threads), lookups);
+  if (wanted("gather_limit")) emit("gather_limit", rows, dim, dist, threads, plain_gather(table, ids, out.data(), threads), lookups);
 
   embedkit::Embedding embedding(std::move(table));
-  emit("embedding_forward", rows, dim, dist, threads, best_seconds([&] { embedding.forward(ids, out); }), lookups);
+  if (wanted("embedding_forward")) emit("embedding_forward", rows, dim, dist, threads, best_seconds([&] { embedding.forward(ids, out); }), lookups);
 
   const embedkit::BagBatch batch{ids, offsets};
   std::vector<float> bag_out(bags * dim);
   for (const auto mode : {embedkit::BagMode::sum, embedkit::BagMode::mean}) {
     embedkit::EmbeddingBag bag(std::move(embedding.table()), {.mode = mode});
-    emit(mode == embedkit::BagMode::sum ? "bag_sum_forward" : "bag_mean_forward", rows, dim, dist, threads,
-         best_seconds([&] { bag.forward(batch, bag_out); }), lookups);
+    const std::string op = mode == embedkit::BagMode::sum ? "bag_sum_forward" : "bag_mean_forward";
+    if (wanted(op)) emit(op, rows, dim, dist, threads, best_seconds([&] { bag.forward(batch, bag_out); }), lookups);
     embedding.table() = std::move(bag.table());
   }
 
   embedkit::EmbeddingBag bag(std::move(embedding.table()), {.mode = embedkit::BagMode::sum});
   const std::vector<float> grad_out(bags * dim, 1e-3F);
-  emit("train_step_sgd", rows, dim, dist, threads, best_seconds([&] {
+  if (wanted("train_step_sgd")) emit("train_step_sgd", rows, dim, dist, threads, best_seconds([&] {
          const embedkit::BagForward fwd = bag.forward_for_training(batch);
          embedkit::fused_bag_sgd_step(bag, batch, grad_out, fwd, 0.01F);
        }),
        lookups);
+  if (!wanted("train_step_adam")) return 0;
   embedkit::SparseAdam adam({.learning_rate = 1e-3F});
   adam.step(bag.table(), embedkit::SparseGradient({}, dim));  // allocate state outside the timing
   embedkit::SparseGradient grad;  // reused across steps, as a training loop would

@@ -12,17 +12,17 @@
 
 namespace embedkit::kernels::simd {
 
-// How far ahead gather/bag loops prefetch: about 16 KiB of rows (32 rows of 128 floats, 13 of
-// 300), into L2 (hint T1). Measured on the 2-core AMD EPYC dev machine with random rows of a
-// 512 MB table on huge pages: T1 at ~16 KiB ahead sustained 1.5x the rows/s of T0 at 8 rows,
-// because the L2 can keep more misses in flight than the L1.
+// How far ahead gather/bag loops prefetch: about 8 KiB of rows (16 rows of 128 floats, 6 of
+// 300), into L1 (hint T0). Chosen by A/B runs on the 2-core AMD EPYC dev machine (random rows
+// of a 512 MB table on huge pages): T0 at ~8 KiB beat T1 at 8 or 16 KiB and T0 at 4 KiB by
+// 10-20%, within a run-to-run noise of about as much, so treat it as a default, not a law.
 inline std::size_t prefetch_rows(std::size_t dim) {
-  const std::size_t rows = 16384 / (dim * sizeof(float) + 1);
+  const std::size_t rows = 8192 / (dim * sizeof(float) + 1);
   return rows < 4 ? 4 : (rows > 32 ? 32 : rows);
 }
 
 inline void prefetch_row(const float* row, std::size_t dim) {
-  for (std::size_t d = 0; d < dim; d += 16) _mm_prefetch(reinterpret_cast<const char*>(row + d), _MM_HINT_T1);
+  for (std::size_t d = 0; d < dim; d += 16) _mm_prefetch(reinterpret_cast<const char*>(row + d), _MM_HINT_T0);
 }
 
 template <class V>
