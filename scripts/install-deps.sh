@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ make pkg-config xz-utils
   libfmt-dev libcli11-dev nlohmann-json3-dev libutf8proc-dev
   libgtest-dev libbenchmark-dev
-  clang libclang-rt-dev
+  clang libclang-rt-dev libomp-dev
 )
 
 missing=()
