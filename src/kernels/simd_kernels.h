@@ -119,9 +119,13 @@ void bags_sum(const float* table, std::size_t stride, const std::uint32_t* ids, 
     float* dst = out + b * dim;
     const std::size_t begin = offsets[b] - base;
     const std::size_t stop = (b + 1 < bags ? offsets[b + 1] : end) - base;
-    // Register blocks of 8, then 4, then 1 vectors; the first pass over the bag prefetches.
+    // Register blocks of 16, 8, 4, then 1 vectors (one pass over the bag for dim 128 on AVX2:
+    // a second pass cost ~25% in A/B runs); the first pass over the bag prefetches.
     std::size_t v = 0;
     bool first = true;
+    for (; v + 16 <= vectors; v += 16, first = false) {
+      sum_block<V, 16>(table, stride, ids, weights, begin, stop, total, ahead, first, skip, v * V::kWidth, dim, dst);
+    }
     for (; v + 8 <= vectors; v += 8, first = false) {
       sum_block<V, 8>(table, stride, ids, weights, begin, stop, total, ahead, first, skip, v * V::kWidth, dim, dst);
     }
