@@ -20,7 +20,8 @@ for shape in "${shapes[@]}"; do
   for dist in uniform zipf; do
     for threads in 1 2; do
       "$bench" --rows "$rows" --dim "$dim" --dist "$dist" --threads "$threads" | tee -a "$out"
-      /usr/bin/python3 bench/torch_layer_bench.py "$rows" "$dim" "$dist" "$threads" | tee -a "$out"
+      /usr/bin/python3 bench/torch_layer_bench.py "$rows" "$dim" "$dist" "$threads" | tee -a "$out" ||
+        echo "torch run for $rows x $dim $dist $threads failed (see above)" >&2
     done
   done
 done

@@ -32,6 +32,14 @@ def make_ids(count, rows, dist, seed):
     return np.searchsorted(cdf, rng.uniform(0, cdf[-1], size=count)).astype(np.int64)
 
 
+def available_bytes():
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def main():
     rows, dim, dist, threads = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     torch.set_num_threads(threads)
@@ -55,8 +63,18 @@ def main():
         del emb, bag
 
     grad_out = torch.full((bags, dim), 1e-3)
+    table_bytes = rows * dim * 4
+    available = available_bytes()
     for name, make_opt in (("sgd", lambda p: torch.optim.SGD(p, lr=0.01)),
                            ("adam", lambda p: torch.optim.SparseAdam(p, lr=1e-3))):
+        # SparseAdam keeps two table-sized moment tensors, and a step makes several copies of
+        # the sparse gradient; where that cannot fit, say so instead of being OOM-killed.
+        need = table_bytes * (3 if name == "adam" else 1) + 8 * lookups * dim * 4
+        if need > available:
+            print(json.dumps({"impl": "torch", "op": f"train_step_{name}", "rows": rows, "dim": dim, "dist": dist,
+                              "threads": threads, "skipped": f"needs ~{need / 1e9:.0f} GB, {available / 1e9:.0f} GB available"}),
+                  flush=True)
+            continue
         bag = torch.nn.EmbeddingBag(rows, dim, mode="sum", sparse=True, _weight=weight)
         opt = make_opt(list(bag.parameters()))
 

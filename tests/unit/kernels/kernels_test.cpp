@@ -7,6 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "embedkit/core/error.h"
+
 namespace embedkit::kernels {
 namespace {
 
@@ -31,6 +33,10 @@ const std::size_t kDims[] = {1, 7, 8, 16, 33, 100, 128, 300};
 TEST(Kernels, ActiveLevelIsSupported) {
   EXPECT_TRUE(supported(kernels().level));
   EXPECT_TRUE(supported(SimdLevel::scalar));
+  // Asking for a level the CPU lacks is an error, never a silent fallback.
+  for (const SimdLevel level : {SimdLevel::avx2, SimdLevel::avx512}) {
+    if (!supported(level)) EXPECT_THROW((void)kernels_for(level), ArgumentError) << name(level);
+  }
 }
 
 TEST(Kernels, DotAxpyScaleMatchScalar) {
