@@ -52,13 +52,10 @@ EmbeddingTable::EmbeddingTable(std::size_t rows, std::size_t dim)
   std::memset(data_.get(), 0, bytes);
 }
 
-EmbeddingTable::EmbeddingTable(const EmbeddingTable& other) : EmbeddingTable(other.rows_, other.dim_) {
-  std::memcpy(data_.get(), other.data_.get(), rows_ * stride_ * sizeof(float));
-}
-
-EmbeddingTable& EmbeddingTable::operator=(const EmbeddingTable& other) {
-  if (this != &other) *this = EmbeddingTable(other);
-  return *this;
+EmbeddingTable EmbeddingTable::clone() const {
+  EmbeddingTable copy(rows_, dim_);
+  std::memcpy(copy.data_.get(), data_.get(), rows_ * stride_ * sizeof(float));
+  return copy;
 }
 
 bool operator==(const EmbeddingTable& a, const EmbeddingTable& b) {

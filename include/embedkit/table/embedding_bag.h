@@ -15,7 +15,8 @@
 // ArgumentErrors naming the position and values. Ids equal to padding_idx are skipped (they
 // neither count toward a mean nor receive gradient). Empty bags produce zeros.
 // per_sample_weights (sum mode only, one per index) scale each row: sum_i w_i * row_i.
-// Sums accumulate in float32, in index order.
+// Sums accumulate in float32, in index order. Unlike nn.EmbeddingBag there is no max_norm here
+// (renormalise through Embedding, or the table, if needed).
 #pragma once
 
 #include <cstdint>

@@ -7,7 +7,9 @@
 //
 // Layout: row-major, each row starts on a 64-byte boundary (stride() = dim rounded up to 16
 // floats), so a row never straddles more cache lines than it must and SIMD loads are aligned.
-// The padding floats are kept at zero. Initialisers are deterministic for a given seed and
+// The padding floats are kept at zero. Tables of 4 MiB and more are 2 MiB aligned and advised
+// onto transparent huge pages (fewer TLB misses for random rows). Tables are move-only: a
+// multi-GB copy should be visible in the code, so it is spelled clone(). Initialisers are deterministic for a given seed and
 // independent of thread count: each row draws from its own counter-based generator.
 // Out-of-range ids are an ArgumentError naming the id and the table size.
 //
@@ -42,11 +44,14 @@ class EmbeddingTable {
  public:
   /// A rows x dim table of zeros. Throws ArgumentError when dim is 0 or the size overflows.
   EmbeddingTable(std::size_t rows, std::size_t dim);
-  EmbeddingTable(const EmbeddingTable& other);
-  EmbeddingTable& operator=(const EmbeddingTable& other);
+  EmbeddingTable(const EmbeddingTable&) = delete;
+  EmbeddingTable& operator=(const EmbeddingTable&) = delete;
   EmbeddingTable(EmbeddingTable&&) noexcept = default;
   EmbeddingTable& operator=(EmbeddingTable&&) noexcept = default;
   ~EmbeddingTable() = default;
+
+  /// A deep copy (same shape, same bytes).
+  [[nodiscard]] EmbeddingTable clone() const;
 
   [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
   [[nodiscard]] std::size_t dim() const noexcept { return dim_; }

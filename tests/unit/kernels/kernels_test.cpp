@@ -35,7 +35,9 @@ TEST(Kernels, ActiveLevelIsSupported) {
   EXPECT_TRUE(supported(SimdLevel::scalar));
   // Asking for a level the CPU lacks is an error, never a silent fallback.
   for (const SimdLevel level : {SimdLevel::avx2, SimdLevel::avx512}) {
-    if (!supported(level)) EXPECT_THROW((void)kernels_for(level), ArgumentError) << name(level);
+    if (!supported(level)) {
+      EXPECT_THROW((void)kernels_for(level), ArgumentError) << name(level);
+    }
   }
 }
 

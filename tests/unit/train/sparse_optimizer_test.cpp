@@ -55,7 +55,7 @@ void check(SparseOptimizer& optimizer,
            const std::function<void(std::vector<double>& w, const Step& step, int t)>& reference,
            int count = 25) {
   EmbeddingTable table = initial_table();
-  const EmbeddingTable before = table;
+  const EmbeddingTable before = table.clone();
   std::vector<double> w(kRows * kDim);
   for (TokenId r = 0; r < kRows; ++r) {
     for (std::size_t d = 0; d < kDim; ++d) w[r * kDim + d] = table.row(r)[d];
@@ -186,8 +186,8 @@ TEST(FusedBagSgd, EqualsBackwardThenSgdInEveryMode) {
     SCOPED_TRACE(static_cast<int>(mode));
     EmbeddingTable table(50, 40);
     table.fill_uniform(-1, 1, 3);
-    EmbeddingBag fused(table, {.mode = mode, .padding_idx = 7});
-    EmbeddingBag plain(table, {.mode = mode, .padding_idx = 7});
+    EmbeddingBag fused(table.clone(), {.mode = mode, .padding_idx = 7});
+    EmbeddingBag plain(table.clone(), {.mode = mode, .padding_idx = 7});
     const BagBatch batch{ids, offsets, mode == BagMode::sum ? std::span<const float>(weights) : std::span<const float>()};
     const BagForward fwd = plain.forward_for_training(batch);
     std::vector<float> grad_out(fwd.output.size());
@@ -201,8 +201,8 @@ TEST(FusedBagSgd, EqualsBackwardThenSgdInEveryMode) {
     EXPECT_EQ(fused.table().row(7)[0], table.row(7)[0]) << "padding row untouched";
 
     // Threads split dimensions, so any thread count gives the same bytes.
-    EmbeddingBag one(table, {.mode = mode, .padding_idx = 7});
-    EmbeddingBag two(table, {.mode = mode, .padding_idx = 7});
+    EmbeddingBag one(table.clone(), {.mode = mode, .padding_idx = 7});
+    EmbeddingBag two(table.clone(), {.mode = mode, .padding_idx = 7});
     const int threads = num_threads();
     set_num_threads(1);
     fused_bag_sgd_step(one, batch, grad_out, fwd, 0.1F);
