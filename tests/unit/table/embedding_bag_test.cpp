@@ -10,13 +10,8 @@ namespace embedkit {
 namespace {
 
 using testing::expect_gradient_matches_finite_differences;
+using testing::random_table;
 using testing::random_vector;
-
-EmbeddingTable random_table(std::size_t rows, std::size_t dim, std::uint64_t seed) {
-  EmbeddingTable t(rows, dim);
-  t.fill_uniform(-1, 1, seed);
-  return t;
-}
 
 // The naive definition, bag by bag, element by element.
 std::vector<float> reference(const EmbeddingTable& t, BagMode mode, const std::vector<TokenId>& ids,

@@ -12,13 +12,8 @@ namespace embedkit {
 namespace {
 
 using testing::expect_gradient_matches_finite_differences;
+using testing::random_table;
 using testing::random_vector;
-
-EmbeddingTable random_table(std::size_t rows, std::size_t dim, std::uint64_t seed) {
-  EmbeddingTable t(rows, dim);
-  t.fill_uniform(-1, 1, seed);
-  return t;
-}
 
 std::vector<float> times(const std::vector<float>& a, const std::vector<float>& b) {
   std::vector<float> out(a.size());

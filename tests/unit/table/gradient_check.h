@@ -22,6 +22,13 @@ inline std::vector<float> random_vector(std::size_t n, unsigned seed) {
   return v;
 }
 
+/// A rows x dim table, uniform in [-1, 1).
+inline EmbeddingTable random_table(std::size_t rows, std::size_t dim, std::uint64_t seed) {
+  EmbeddingTable t(rows, dim);
+  t.fill_uniform(-1, 1, seed);
+  return t;
+}
+
 /// `forward` computes the layer output from the table. Checks every element of every row of the
 /// table: rows absent from `grad` must have zero numerical gradient.
 inline void expect_gradient_matches_finite_differences(EmbeddingTable& table, const SparseGradient& grad,
