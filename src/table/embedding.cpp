@@ -1,6 +1,7 @@
 #include "embedkit/table/embedding.h"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -12,9 +13,9 @@
 namespace embedkit {
 namespace {
 
-// Rows per parallel chunk: below this a batch runs on one thread (thread start-up would cost
-// more than the copies).
-constexpr std::int64_t kRowsPerTask = 2048;
+// Below this many rows a batch runs on one thread (thread start-up would cost more than the
+// copies); above it, each thread gathers one contiguous part, so prefetching never restarts.
+constexpr std::int64_t kMinRowsForThreads = 4096;
 
 }  // namespace
 
@@ -58,12 +59,12 @@ void Embedding::forward(std::span<const TokenId> ids, std::span<float> out) {
   if (options_.max_norm) apply_max_norm(ids);
   const kernels::KernelTable& k = kernels::kernels();
   const auto n = static_cast<std::int64_t>(ids.size());
-  const std::int64_t chunks = (n + kRowsPerTask - 1) / kRowsPerTask;
-#pragma omp parallel for schedule(static) if (chunks > 1)
-  for (std::int64_t c = 0; c < chunks; ++c) {
-    const std::int64_t begin = c * kRowsPerTask;
-    const std::int64_t count = std::min(kRowsPerTask, n - begin);
-    k.gather(view.data, view.stride, ids.data() + begin, static_cast<std::size_t>(count),
+  const std::int64_t parts = n >= kMinRowsForThreads ? omp_get_max_threads() : 1;
+#pragma omp parallel for schedule(static, 1) if (parts > 1)
+  for (std::int64_t part = 0; part < parts; ++part) {
+    const std::int64_t begin = n * part / parts;
+    const std::int64_t end = n * (part + 1) / parts;
+    k.gather(view.data, view.stride, ids.data() + begin, static_cast<std::size_t>(end - begin),
              out.data() + static_cast<std::size_t>(begin) * dim, dim, dim);
   }
 }
