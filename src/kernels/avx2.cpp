@@ -34,7 +34,7 @@ struct Avx2 {
 
 const KernelTable& avx2_kernels() {
   static const KernelTable table{SimdLevel::avx2,        simd::dot<Avx2>,     simd::axpy<Avx2>,
-                                 simd::scale<Avx2>,      simd::gather<Avx2>,  simd::bag_sum<Avx2>, simd::bags_sum<Avx2>,
+                                 simd::scale<Avx2>,      simd::gather<Avx2>,  simd::bags_sum<Avx2>,
                                  simd::bag_max<Avx2>};
   return table;
 }

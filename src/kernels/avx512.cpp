@@ -30,7 +30,7 @@ struct Avx512 {
 
 const KernelTable& avx512_kernels() {
   static const KernelTable table{SimdLevel::avx512,        simd::dot<Avx512>,    simd::axpy<Avx512>,
-                                 simd::scale<Avx512>,      simd::gather<Avx512>, simd::bag_sum<Avx512>, simd::bags_sum<Avx512>,
+                                 simd::scale<Avx512>,      simd::gather<Avx512>, simd::bags_sum<Avx512>,
                                  simd::bag_max<Avx512>};
   return table;
 }

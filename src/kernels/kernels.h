@@ -30,10 +30,7 @@ struct KernelTable {
   /// out[i*out_stride .. +dim) = table[ids[i]*stride .. +dim) for i < count, prefetching ahead.
   void (*gather)(const float* table, std::size_t stride, const std::uint32_t* ids, std::size_t count,
                  float* out, std::size_t out_stride, std::size_t dim);
-  /// out[0..dim) = sum_i w_i * table[ids[i]] (w_i = 1 when weights is null), prefetching ahead.
-  void (*bag_sum)(const float* table, std::size_t stride, const std::uint32_t* ids,
-                  const float* weights, std::size_t count, float* out, std::size_t dim);
-  /// Many bags at once, so prefetching runs across bag boundaries (bags are often shorter than
+  /// Bag sums (w_i = 1 when weights is null), many bags at once, so prefetching runs across bag boundaries (bags are often shorter than
   /// the prefetch distance). Bag b covers ids[offsets[b] - offsets[0], end_b - offsets[0]) where
   /// end_b = offsets[b + 1], or `end` for the last bag; `ids` and `weights` start at offsets[0].
   /// Ids equal to `skip` are left out; with `mean` each sum is divided by the ids kept. Empty

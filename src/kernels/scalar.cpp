@@ -27,14 +27,6 @@ void gather(const float* table, std::size_t stride, const std::uint32_t* ids, st
   }
 }
 
-void bag_sum(const float* table, std::size_t stride, const std::uint32_t* ids, const float* weights,
-             std::size_t count, float* out, std::size_t dim) {
-  for (std::size_t d = 0; d < dim; ++d) out[d] = 0.0F;
-  for (std::size_t i = 0; i < count; ++i) {
-    axpy(weights != nullptr ? weights[i] : 1.0F, table + ids[i] * stride, out, dim);
-  }
-}
-
 void bags_sum(const float* table, std::size_t stride, const std::uint32_t* ids, const std::uint64_t* offsets,
               std::size_t bags, std::uint64_t end, const float* weights, std::uint32_t skip, bool mean,
               float* out, std::size_t dim) {
@@ -74,7 +66,7 @@ void bag_max(const float* table, std::size_t stride, const std::uint32_t* ids, s
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable table{SimdLevel::scalar, dot, axpy, scale, gather, bag_sum, bags_sum, bag_max};
+  static const KernelTable table{SimdLevel::scalar, dot, axpy, scale, gather, bags_sum, bag_max};
   return table;
 }
 

@@ -72,17 +72,6 @@ void gather(const float* table, std::size_t stride, const std::uint32_t* ids, st
   }
 }
 
-template <class V>
-void bag_sum(const float* table, std::size_t stride, const std::uint32_t* ids, const float* weights,
-             std::size_t count, float* out, std::size_t dim) {
-  for (std::size_t d = 0; d < dim; ++d) out[d] = 0.0F;
-  const std::size_t ahead = prefetch_rows(dim);
-  for (std::size_t i = 0; i < count; ++i) {
-    if (i + ahead < count) prefetch_row(table + ids[i + ahead] * stride, dim);
-    axpy<V>(weights != nullptr ? weights[i] : 1.0F, table + ids[i] * stride, out, dim);
-  }
-}
-
 // Sums NV vectors' worth of dimensions [d0, d0 + NV * kWidth) over one bag's rows in registers
 // (one load per row and vector, no stores until the end). With `prefetch` it also prefetches the
 // row `ahead` positions further on, crossing into later bags.

@@ -100,62 +100,42 @@ void EmbeddingBag::run_forward(const BagBatch& batch, std::span<float> out, std:
     return;
   }
 
+  // Max: one bag per kernel call; bags holding padding are filtered into per-thread scratch, and
+  // the winners' positions mapped back to positions in the unfiltered bag.
 #pragma omp parallel if (total > kBagsPerTask)
   {
-    // Per-thread scratch for bags that contain padding.
     std::vector<TokenId> kept_ids;
-    std::vector<float> kept_weights;
     std::vector<std::uint32_t> kept_positions;
+    std::vector<std::uint32_t> scratch_arg(argmax == nullptr ? dim : 0);
 #pragma omp for schedule(static)
     for (std::int64_t b = 0; b < total; ++b) {
       const auto bag = static_cast<std::size_t>(b);
       const BagRange r = bag_range(batch, bag);
       const TokenId* ids = batch.indices.data() + r.begin;
-      const float* w = weights != nullptr ? weights + r.begin : nullptr;
       std::size_t count = r.end - r.begin;
-      const std::uint32_t* positions = nullptr;  // bag-relative positions when filtered
+      const std::uint32_t* positions = nullptr;
       if (has_padding && std::find(ids, ids + count, padding) != ids + count) {
         kept_ids.clear();
-        kept_weights.clear();
         kept_positions.clear();
         for (std::size_t i = 0; i < count; ++i) {
           if (ids[i] == padding) continue;
           kept_ids.push_back(ids[i]);
-          if (w != nullptr) kept_weights.push_back(w[i]);
           kept_positions.push_back(static_cast<std::uint32_t>(i));
         }
         ids = kept_ids.data();
-        w = w != nullptr ? kept_weights.data() : nullptr;
         positions = kept_positions.data();
         count = kept_ids.size();
       }
       float* dst = out.data() + bag * dim;
+      std::uint32_t* arg = argmax != nullptr ? argmax + bag * dim : scratch_arg.data();
       if (count == 0) {
         std::fill(dst, dst + dim, 0.0F);
-        if (argmax != nullptr) std::fill(argmax + bag * dim, argmax + (bag + 1) * dim, UINT32_MAX);
+        std::fill(arg, arg + dim, UINT32_MAX);
         continue;
       }
-      switch (options_.mode) {
-        case BagMode::sum:
-          k.bag_sum(view.data, view.stride, ids, w, count, dst, dim);
-          break;
-        case BagMode::mean:
-          k.bag_sum(view.data, view.stride, ids, nullptr, count, dst, dim);
-          k.scale(1.0F / static_cast<float>(count), dst, dim);
-          break;
-        case BagMode::max: {
-          std::uint32_t* arg = argmax != nullptr ? argmax + bag * dim : nullptr;
-          std::vector<std::uint32_t> local;
-          if (arg == nullptr) {
-            local.resize(dim);
-            arg = local.data();
-          }
-          k.bag_max(view.data, view.stride, ids, count, dst, arg, dim);
-          if (positions != nullptr) {
-            for (std::size_t d = 0; d < dim; ++d) arg[d] = positions[arg[d]];
-          }
-          break;
-        }
+      k.bag_max(view.data, view.stride, ids, count, dst, arg, dim);
+      if (positions != nullptr) {
+        for (std::size_t d = 0; d < dim; ++d) arg[d] = positions[arg[d]];
       }
     }
   }

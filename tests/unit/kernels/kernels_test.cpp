@@ -79,11 +79,22 @@ TEST(Kernels, GatherAndBagsMatchScalar) {
       ref.gather(table.data(), stride, ids.data(), ids.size(), g2.data(), dim, dim);
       EXPECT_EQ(g1, g2);
 
+      // A run of bags that starts mid-batch (offsets[0] != 0), with an empty bag and skipped ids.
+      const std::vector<std::uint64_t> offsets = {3, 10, 10, 21, 30};
+      const std::uint64_t end = ids.size();
       for (const float* w : {static_cast<const float*>(nullptr), static_cast<const float*>(weights.data())}) {
-        std::vector<float> s1(dim), s2(dim);
-        k.bag_sum(table.data(), stride, ids.data(), w, ids.size(), s1.data(), dim);
-        ref.bag_sum(table.data(), stride, ids.data(), w, ids.size(), s2.data(), dim);
-        for (std::size_t d = 0; d < dim; ++d) EXPECT_NEAR(s1[d], s2[d], 1e-4F);
+        for (const bool mean : {false, true}) {
+          for (const std::uint32_t skip : {UINT32_MAX, ids[12]}) {
+            std::vector<float> s1(offsets.size() * dim), s2(offsets.size() * dim);
+            const float* wb = w != nullptr ? w + offsets[0] : nullptr;
+            k.bags_sum(table.data(), stride, ids.data() + offsets[0], offsets.data(), offsets.size(), end, wb, skip,
+                       mean, s1.data(), dim);
+            ref.bags_sum(table.data(), stride, ids.data() + offsets[0], offsets.data(), offsets.size(), end, wb,
+                         skip, mean, s2.data(), dim);
+            for (std::size_t i = 0; i < s1.size(); ++i) EXPECT_NEAR(s1[i], s2[i], 1e-4F);
+            for (std::size_t d = 0; d < dim; ++d) EXPECT_EQ(s1[dim + d], 0.0F) << "empty bag";
+          }
+        }
       }
 
       std::vector<float> m1(dim), m2(dim);
