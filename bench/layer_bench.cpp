@@ -189,19 +189,19 @@ int main(int argc, char** argv) {
 
   embedkit::EmbeddingBag bag(std::move(embedding.table()), {.mode = embedkit::BagMode::sum});
   const std::vector<float> grad_out(bags * dim, 1e-3F);
+  embedkit::BagForward fwd;  // reused across steps, as a training loop would
   if (wanted("train_step_sgd")) emit("train_step_sgd", rows, dim, dist, threads, best_seconds([&] {
-         const embedkit::BagForward fwd = bag.forward_for_training(batch);
+         bag.forward_for_training(batch, fwd);
          embedkit::fused_bag_sgd_step(bag, batch, grad_out, fwd, 0.01F);
        }),
        lookups);
   if (!wanted("train_step_adam")) return 0;
   embedkit::SparseAdam adam({.learning_rate = 1e-3F});
   adam.step(bag.table(), embedkit::SparseGradient({}, dim));  // allocate state outside the timing
-  embedkit::SparseGradient grad;  // reused across steps, as a training loop would
+  embedkit::SparseGradient::Scratch scratch;  // reused across steps, as a training loop would
   emit("train_step_adam", rows, dim, dist, threads, best_seconds([&] {
-         const embedkit::BagForward fwd = bag.forward_for_training(batch);
-         bag.backward(batch, grad_out, fwd, grad);
-         adam.step(bag.table(), grad);
+         bag.forward_for_training(batch, fwd);
+         adam.step(bag, batch, grad_out, fwd, scratch);  // fused backward + update
        }),
        lookups);
   return 0;

@@ -16,6 +16,9 @@ struct Avx2 {
   static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
   static vec add(vec a, vec b) { return _mm256_add_ps(a, b); }
   static vec mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
+  static vec sub(vec a, vec b) { return _mm256_sub_ps(a, b); }
+  static vec div(vec a, vec b) { return _mm256_div_ps(a, b); }
+  static vec sqrt(vec a) { return _mm256_sqrt_ps(a); }
   static float hsum(vec v) {
     const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     const __m128 h = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -35,7 +38,7 @@ struct Avx2 {
 const KernelTable& avx2_kernels() {
   static const KernelTable table{SimdLevel::avx2,        simd::dot<Avx2>,     simd::axpy<Avx2>,
                                  simd::scale<Avx2>,      simd::gather<Avx2>,  simd::bags_sum<Avx2>,
-                                 simd::bag_max<Avx2>};
+                                 simd::bag_max<Avx2>,     simd::adam_row<Avx2>};
   return table;
 }
 

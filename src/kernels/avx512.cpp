@@ -16,6 +16,9 @@ struct Avx512 {
   static vec fmadd(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
   static vec add(vec a, vec b) { return _mm512_add_ps(a, b); }
   static vec mul(vec a, vec b) { return _mm512_mul_ps(a, b); }
+  static vec sub(vec a, vec b) { return _mm512_sub_ps(a, b); }
+  static vec div(vec a, vec b) { return _mm512_div_ps(a, b); }
+  static vec sqrt(vec a) { return _mm512_sqrt_ps(a); }
   static float hsum(vec v) { return _mm512_reduce_add_ps(v); }
   static ivec iset1(std::int32_t i) { return _mm512_set1_epi32(i); }
   static void istore(std::uint32_t* p, ivec v) { _mm512_storeu_si512(p, v); }
@@ -31,7 +34,7 @@ struct Avx512 {
 const KernelTable& avx512_kernels() {
   static const KernelTable table{SimdLevel::avx512,        simd::dot<Avx512>,    simd::axpy<Avx512>,
                                  simd::scale<Avx512>,      simd::gather<Avx512>, simd::bags_sum<Avx512>,
-                                 simd::bag_max<Avx512>};
+                                 simd::bag_max<Avx512>, simd::adam_row<Avx512>};
   return table;
 }
 

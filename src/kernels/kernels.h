@@ -42,6 +42,10 @@ struct KernelTable {
   /// count >= 1.
   void (*bag_max)(const float* table, std::size_t stride, const std::uint32_t* ids, std::size_t count,
                   float* out, std::uint32_t* arg, std::size_t dim);
+  /// One Adam step on one row, element-wise:
+  ///   m = b1 * m + (1 - b1) * g;  v = b2 * v + (1 - b2) * g * g;  row -= step * m / (sqrt(v) + eps)
+  void (*adam_row)(float* row, float* m, float* v, const float* g, std::size_t n, float b1, float b2, float step,
+                   float eps);
 };
 
 /// The active table (env override or best supported). Thread-safe; chosen on first call.

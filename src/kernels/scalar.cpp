@@ -1,6 +1,8 @@
 // The reference kernels: plain loops, the oracle every SIMD level is tested against.
 #include "kernels.h"
 
+#include <cmath>
+
 namespace embedkit::kernels {
 namespace {
 
@@ -63,10 +65,19 @@ void bag_max(const float* table, std::size_t stride, const std::uint32_t* ids, s
   }
 }
 
+void adam_row(float* row, float* m, float* v, const float* g, std::size_t n, float b1, float b2, float step,
+              float eps) {
+  for (std::size_t i = 0; i < n; ++i) {
+    m[i] = b1 * m[i] + (1.0F - b1) * g[i];
+    v[i] = b2 * v[i] + (1.0F - b2) * g[i] * g[i];
+    row[i] -= step * m[i] / (std::sqrt(v[i]) + eps);
+  }
+}
+
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable table{SimdLevel::scalar, dot, axpy, scale, gather, bags_sum, bag_max};
+  static const KernelTable table{SimdLevel::scalar, dot, axpy, scale, gather, bags_sum, bag_max, adam_row};
   return table;
 }
 

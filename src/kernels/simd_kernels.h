@@ -1,7 +1,7 @@
 // Private to embedkit: the kernels written once over a vector-traits type `V`, instantiated by
 // avx2.cpp and avx512.cpp (each compiled with its own -m flags). `V` provides:
 //   vec, ivec, kWidth, zero(), set1(f), load(p), store(p, v), fmadd(a, b, c) = a*b+c,
-//   mul(a, b), hsum(v), iset1(i), max_arg(row, best&, arg&, index)  (strict >, like scalar).
+//   mul(a, b), sub(a, b), div(a, b), sqrt(a), hsum(v), iset1(i), max_arg(row, best&, arg&, index)  (strict >, like scalar).
 // Remainders shorter than kWidth fall back to scalar loops, so any dim works.
 #pragma once
 
@@ -160,6 +160,28 @@ void bag_max(const float* table, std::size_t stride, const std::uint32_t* ids, s
         arg[d] = static_cast<std::uint32_t>(i);
       }
     }
+  }
+}
+
+template <class V>
+void adam_row(float* row, float* m, float* v, const float* g, std::size_t n, float b1, float b2, float step,
+              float eps) {
+  const typename V::vec vb1 = V::set1(b1), vc1 = V::set1(1.0F - b1), vb2 = V::set1(b2), vc2 = V::set1(1.0F - b2);
+  const typename V::vec vstep = V::set1(step), veps = V::set1(eps);
+  std::size_t i = 0;
+  for (; i + V::kWidth <= n; i += V::kWidth) {
+    const typename V::vec gi = V::load(g + i);
+    const typename V::vec mi = V::fmadd(vc1, gi, V::mul(vb1, V::load(m + i)));
+    const typename V::vec vi = V::fmadd(V::mul(vc2, gi), gi, V::mul(vb2, V::load(v + i)));
+    V::store(m + i, mi);
+    V::store(v + i, vi);
+    const typename V::vec update = V::div(V::mul(vstep, mi), V::add(V::sqrt(vi), veps));
+    V::store(row + i, V::sub(V::load(row + i), update));
+  }
+  for (; i < n; ++i) {
+    m[i] = b1 * m[i] + (1.0F - b1) * g[i];
+    v[i] = b2 * v[i] + (1.0F - b2) * g[i] * g[i];
+    row[i] -= step * m[i] / (__builtin_sqrtf(v[i]) + eps);
   }
 }
 

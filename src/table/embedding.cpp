@@ -92,23 +92,25 @@ void Embedding::backward(std::span<const TokenId> ids, std::span<const float> gr
   }
   table_.view().check_ids(ids);
   const std::uint64_t skip = options_.padding_idx ? *options_.padding_idx : UINT64_MAX;
-  const std::vector<std::uint64_t> keys = detail::row_position_keys(ids, skip);
-  const detail::RowGroups groups = detail::group_rows(keys);
+  SparseGradient::Scratch& scratch = grad.scratch();
+  detail::sort_and_group(ids, skip, scratch);
   const float* g = grad_out.data();
   auto source = [&](std::uint32_t p) { return g + static_cast<std::size_t>(p) * dim; };
   if (!options_.scale_grad_by_freq) {
-    detail::coalesce(keys, groups, dim, source, [](std::uint32_t) { return 1.0F; }, grad);
+    detail::coalesce(dim, source, [](std::uint32_t) { return 1.0F; }, grad);
     return;
   }
   // Frequency of each position's row = the size of its group.
-  std::vector<float> inverse_freq(ids.size(), 0.0F);
-  for (std::size_t gi = 0; gi + 1 < groups.starts.size(); ++gi) {
-    const float inv = 1.0F / static_cast<float>(groups.starts[gi + 1] - groups.starts[gi]);
-    for (std::size_t j = groups.starts[gi]; j < groups.starts[gi + 1]; ++j) {
-      inverse_freq[static_cast<std::uint32_t>(keys[j])] = inv;
+  std::vector<float>& inverse_freq = scratch.position_scale;
+  inverse_freq.assign(ids.size(), 0.0F);
+  for (std::size_t gi = 0; gi + 1 < scratch.starts.size(); ++gi) {
+    const float inv = 1.0F / static_cast<float>(scratch.starts[gi + 1] - scratch.starts[gi]);
+    for (std::size_t j = scratch.starts[gi]; j < scratch.starts[gi + 1]; ++j) {
+      inverse_freq[static_cast<std::uint32_t>(scratch.keys[j])] = inv;
     }
   }
-  detail::coalesce(keys, groups, dim, source, [&](std::uint32_t p) { return inverse_freq[p]; }, grad);
+  const float* inverse = inverse_freq.data();
+  detail::coalesce(dim, source, [inverse](std::uint32_t p) { return inverse[p]; }, grad);
 }
 
 }  // namespace embedkit

@@ -151,11 +151,15 @@ std::vector<float> EmbeddingBag::forward(const BagBatch& batch) const {
 
 BagForward EmbeddingBag::forward_for_training(const BagBatch& batch) const {
   BagForward result;
+  forward_for_training(batch, result);
+  return result;
+}
+
+void EmbeddingBag::forward_for_training(const BagBatch& batch, BagForward& result) const {
   const std::size_t bags = bag_count(batch);
   result.output.resize(bags * table_.dim());
-  if (options_.mode == BagMode::max) result.argmax.resize(bags * table_.dim());
+  result.argmax.resize(options_.mode == BagMode::max ? bags * table_.dim() : 0);
   run_forward(batch, result.output, result.argmax.empty() ? nullptr : result.argmax.data());
-  return result;
 }
 
 SparseGradient EmbeddingBag::backward(const BagBatch& batch, std::span<const float> grad_out,
@@ -165,83 +169,172 @@ SparseGradient EmbeddingBag::backward(const BagBatch& batch, std::span<const flo
   return grad;
 }
 
-void EmbeddingBag::backward(const BagBatch& batch, std::span<const float> grad_out, const BagForward& forward,
-                            SparseGradient& grad) const {
+std::size_t EmbeddingBag::check_backward(const BagBatch& batch, std::span<const float> grad_out) const {
   const std::size_t bags = bag_count(batch);
   const std::size_t dim = table_.dim();
   EMBEDKIT_CHECK(grad_out.size() == bags * dim, ArgumentError,
                  fmt::format("grad_out holds {} floats, {} bags x dim {} need {}", grad_out.size(), bags, dim,
                              bags * dim));
-  if (!options_.trainable) {
-    grad.assign({}, dim);
-    return;
-  }
-  const std::size_t n = batch.indices.size();
-  const std::uint64_t skip = options_.padding_idx ? *options_.padding_idx : UINT64_MAX;
+  return bags;
+}
 
-  // The bag of every index position, and each bag's non-padding count (for mean).
-  std::vector<std::uint32_t> bag_of(n);
-  std::vector<float> inverse_count(bags, 0.0F);
+// Sorts the batch's (validated) positions by row into `scratch`, then calls body(write_row),
+// where write_row(g, out) computes the gradient of the g-th touched row (scratch.rows[g]) into
+// out[0, dim).
+template <class Body>
+void EmbeddingBag::with_row_gradients(const BagBatch& batch, std::size_t bags, std::span<const float> grad_out,
+                                      const BagForward& forward, SparseGradient::Scratch& scratch,
+                                      Body&& body) const {
+  const std::size_t dim = table_.dim();
+  const std::size_t n = batch.indices.size();
+  EMBEDKIT_CHECK(n <= UINT32_MAX, ArgumentError,
+                 fmt::format("a batch of {} ids is larger than the 2^32 - 1 supported", n));
+  const std::uint32_t skip = options_.padding_idx ? *options_.padding_idx : UINT32_MAX;
+  const bool mean = options_.mode == BagMode::mean;
+  const bool max = options_.mode == BagMode::max;
+  const bool weighted = !batch.per_sample_weights.empty();
+  EMBEDKIT_CHECK(!max || forward.argmax.size() == bags * dim, ArgumentError,
+                 "max-mode backward needs the BagForward returned by forward_for_training for this batch");
+
+  // Keys (row << 32 | source) sort contributions by row. Plain sum and mean key by bag: every
+  // position of a bag contributes the same grad_out row with the same scale, and bag order is
+  // position order, so sums stay in position order and need fewer radix passes. Weighted sum
+  // and max key by position, and then look up each key's bag (and weight) once, in key order,
+  // so the accumulation loop below reads only sequential arrays.
+  const bool by_position = weighted || max;
+  std::vector<std::uint64_t>& keys = scratch.keys;
+  keys.clear();
+  std::vector<float>& bag_scale = scratch.position_scale;  // by bag (mean), or by key (weighted)
+  if (mean) bag_scale.assign(bags, 0.0F);
+  std::vector<char> won;
+  if (max) {
+    won.assign(n, 0);
+    for (std::size_t b = 0; b < bags; ++b) {
+      const BagRange r = bag_range(batch, b);
+      for (std::size_t d = 0; d < dim; ++d) {
+        const std::uint32_t a = forward.argmax[b * dim + d];
+        if (a != UINT32_MAX) won[r.begin + a] = 1;
+      }
+    }
+  }
+  std::vector<std::uint32_t>& position_bag = scratch.position_bag;
+  if (by_position) position_bag.resize(n);
   for (std::size_t b = 0; b < bags; ++b) {
     const BagRange r = bag_range(batch, b);
     std::size_t kept = 0;
     for (std::size_t i = r.begin; i < r.end; ++i) {
-      bag_of[i] = static_cast<std::uint32_t>(b);
-      kept += batch.indices[i] != skip;
-    }
-    if (kept > 0) inverse_count[b] = 1.0F / static_cast<float>(kept);
-  }
-  const float* g = grad_out.data();
-  auto source = [&](std::uint32_t p) { return g + static_cast<std::size_t>(bag_of[p]) * dim; };
-
-  if (options_.mode == BagMode::sum || options_.mode == BagMode::mean) {
-    const std::vector<std::uint64_t> keys = detail::row_position_keys(batch.indices, skip);
-    const detail::RowGroups groups = detail::group_rows(keys);
-    if (options_.mode == BagMode::mean) {
-      detail::coalesce(keys, groups, dim, source, [&](std::uint32_t p) { return inverse_count[bag_of[p]]; }, grad);
-    } else if (batch.per_sample_weights.empty()) {
-      detail::coalesce(keys, groups, dim, source, [](std::uint32_t) { return 1.0F; }, grad);
-    } else {
-      const float* w = batch.per_sample_weights.data();
-      detail::coalesce(keys, groups, dim, source, [&](std::uint32_t p) { return w[p]; }, grad);
-    }
-    return;
-  }
-
-  // Max: each (bag, dimension) sends its gradient to the one position that won it.
-  EMBEDKIT_CHECK(forward.argmax.size() == bags * dim, ArgumentError,
-                 "max-mode backward needs the BagForward returned by forward_for_training for this batch");
-  std::vector<char> winner(n, 0);
-  for (std::size_t b = 0; b < bags; ++b) {
-    const BagRange r = bag_range(batch, b);
-    for (std::size_t d = 0; d < dim; ++d) {
-      const std::uint32_t a = forward.argmax[b * dim + d];
-      if (a != UINT32_MAX) winner[r.begin + a] = 1;
-    }
-  }
-  std::vector<std::uint64_t> keys;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (winner[i] != 0) keys.push_back((static_cast<std::uint64_t>(batch.indices[i]) << 32U) | i);
-  }
-  detail::radix_sort(keys);
-  const detail::RowGroups groups = detail::group_rows(keys);
-  grad.assign(groups.rows, dim);
-  for (std::size_t gi = 0; gi < groups.rows.size(); ++gi) std::ranges::fill(grad.value(gi), 0.0F);
-  const auto group_count = static_cast<std::int64_t>(groups.rows.size());
-#pragma omp parallel for schedule(dynamic, 64)
-  for (std::int64_t gi = 0; gi < group_count; ++gi) {
-    float* value = grad.value(static_cast<std::size_t>(gi)).data();
-    for (std::size_t j = groups.starts[gi]; j < groups.starts[gi + 1]; ++j) {
-      const auto p = static_cast<std::uint32_t>(keys[j]);
-      const std::uint32_t b = bag_of[p];
-      const std::uint32_t relative = p - static_cast<std::uint32_t>(batch.offsets[b]);
-      const std::uint32_t* arg = forward.argmax.data() + static_cast<std::size_t>(b) * dim;
-      const float* gb = g + static_cast<std::size_t>(b) * dim;
-      for (std::size_t d = 0; d < dim; ++d) {
-        if (arg[d] == relative) value[d] += gb[d];
+      const TokenId id = batch.indices[i];
+      if (id == skip) continue;
+      ++kept;
+      if (!by_position) {
+        keys.push_back((static_cast<std::uint64_t>(id) << 32U) | b);
+      } else {
+        position_bag[i] = static_cast<std::uint32_t>(b);
+        if (!max || won[i] != 0) keys.push_back((static_cast<std::uint64_t>(id) << 32U) | i);
       }
     }
+    if (mean && kept > 0) bag_scale[b] = 1.0F / static_cast<float>(kept);
   }
+  detail::radix_sort(keys, scratch.sort_buffer, scratch.histogram);
+  detail::group_rows(scratch);
+  std::vector<std::uint32_t>& key_bag = scratch.key_bag;
+  if (by_position) {
+    key_bag.resize(keys.size());
+    if (weighted) bag_scale.resize(keys.size());
+    for (std::size_t j = 0; j < keys.size(); ++j) {
+      const auto p = static_cast<std::uint32_t>(keys[j]);
+      key_bag[j] = position_bag[p];
+      if (weighted) bag_scale[j] = batch.per_sample_weights[p];
+    }
+  }
+
+  const float* g = grad_out.data();
+  const std::uint64_t* sorted = keys.data();
+  const std::uint32_t* bag_of_key = key_bag.data();
+  const std::size_t key_count = keys.size();
+  const std::size_t* starts = scratch.starts.data();
+  const float* scales = bag_scale.data();
+  const std::uint64_t* offsets = batch.offsets.data();
+  const std::uint32_t* argmax = forward.argmax.data();
+  const kernels::KernelTable& k = kernels::kernels();
+  const std::size_t ahead = std::clamp<std::size_t>(8192 / (dim * sizeof(float) + 1), 4, 32);
+  auto bag_at = [=](std::size_t j) {
+    return by_position ? bag_of_key[j] : static_cast<std::uint32_t>(sorted[j]);
+  };
+  // Contributions to a row are summed in position order (keys are sorted), so the result does
+  // not depend on the thread count.
+  auto write_row = [=, &k](std::size_t group, float* out) {
+    const std::size_t first = starts[group];
+    const std::size_t last = starts[group + 1];
+    if (max) {
+      std::fill(out, out + dim, 0.0F);
+      for (std::size_t j = first; j < last; ++j) {
+        const std::uint32_t b = bag_of_key[j];
+        const auto relative = static_cast<std::uint32_t>(static_cast<std::uint32_t>(sorted[j]) - offsets[b]);
+        const std::uint32_t* arg = argmax + static_cast<std::size_t>(b) * dim;
+        const float* gb = g + static_cast<std::size_t>(b) * dim;
+        for (std::size_t d = 0; d < dim; ++d) {
+          if (arg[d] == relative) out[d] += gb[d];
+        }
+      }
+      return;
+    }
+    for (std::size_t j = first; j < last; ++j) {
+      // The sources are grad_out rows in key order: random, so fetch them early.
+      if (j + ahead < key_count) {
+        const float* next = g + static_cast<std::size_t>(bag_at(j + ahead)) * dim;
+        for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(next + d, 0, 3);
+      }
+      const std::uint32_t b = bag_at(j);
+      const float scale = weighted ? scales[j] : (mean ? scales[b] : 1.0F);
+      const float* source = g + static_cast<std::size_t>(b) * dim;
+      if (j == first) {
+        for (std::size_t d = 0; d < dim; ++d) out[d] = scale * source[d];
+      } else {
+        k.axpy(scale, source, out, dim);
+      }
+    }
+  };
+  body(write_row);
+}
+
+void EmbeddingBag::backward(const BagBatch& batch, std::span<const float> grad_out, const BagForward& forward,
+                            SparseGradient& grad) const {
+  const std::size_t bags = check_backward(batch, grad_out);
+  const std::size_t dim = table_.dim();
+  if (!options_.trainable) {
+    grad.assign({}, dim);
+    return;
+  }
+  SparseGradient::Scratch& scratch = grad.scratch();
+  with_row_gradients(batch, bags, grad_out, forward, scratch, [&](auto& write_row) {
+    grad.assign(scratch.rows, dim);
+    const auto groups = static_cast<std::int64_t>(scratch.rows.size());
+#pragma omp parallel for schedule(dynamic, 256)
+    for (std::int64_t gi = 0; gi < groups; ++gi) write_row(static_cast<std::size_t>(gi), grad.value(static_cast<std::size_t>(gi)).data());
+  });
+}
+
+void EmbeddingBag::backward_rows(const BagBatch& batch, std::span<const float> grad_out, const BagForward& forward,
+                                 SparseGradient::Scratch& scratch, RowGradientSink& sink) const {
+  const std::size_t bags = check_backward(batch, grad_out);
+  if (!options_.trainable) return;
+  const std::size_t dim = table_.dim();
+  with_row_gradients(batch, bags, grad_out, forward, scratch, [&](auto& write_row) {
+    const TokenId* rows = scratch.rows.data();
+    const auto groups = static_cast<std::int64_t>(scratch.rows.size());
+    constexpr std::int64_t kAhead = 8;  // rows whose table row and optimizer state are prefetched
+#pragma omp parallel
+    {
+      std::vector<float> buffer(dim);
+#pragma omp for schedule(dynamic, 256)
+      for (std::int64_t gi = 0; gi < groups; ++gi) {
+        if (gi + kAhead < groups) sink.prefetch(rows[gi + kAhead]);
+        write_row(static_cast<std::size_t>(gi), buffer.data());
+        sink.consume(rows[gi], buffer);
+      }
+    }
+  });
 }
 
 }  // namespace embedkit

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "embedkit/core/error.h"
+#include "kernels/kernels.h"
 
 namespace embedkit {
 namespace {
@@ -23,7 +24,7 @@ float LearningRateSchedule::at(std::uint64_t step) const noexcept {
   return base * static_cast<float>(std::max(static_cast<double>(min_ratio), 1.0 - progress));
 }
 
-void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
+std::uint64_t SparseOptimizer::start_step(const EmbeddingTable& table) {
   if (rows_ == 0 && dim_ == 0) {
     rows_ = table.rows();
     dim_ = table.dim();
@@ -33,6 +34,28 @@ void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
   EMBEDKIT_CHECK(table.rows() == rows_ && table.dim() == dim_, ArgumentError,
                  fmt::format("this optimizer was set up for a {} x {} table, got {} x {}", rows_, dim_,
                              table.rows(), table.dim()));
+  const std::uint64_t t = steps_ + 1;
+  begin_step(t);
+  return t;
+}
+
+void SparseOptimizer::apply(EmbeddingTable& table, TokenId id, const float* g, std::uint64_t t) {
+  std::uint64_t missed = 0;
+  if (!last_step_.empty()) {
+    missed = t - 1 - last_step_[id];
+    last_step_[id] = t;
+  }
+  update_row(table.data() + static_cast<std::size_t>(id) * table.stride(), g, dim_, id, missed);
+}
+
+void SparseOptimizer::prefetch_row(const EmbeddingTable& table, TokenId id) const noexcept {
+  const float* row = table.data() + static_cast<std::size_t>(id) * table.stride();
+  for (std::size_t d = 0; d < dim_; d += 16) __builtin_prefetch(row + d, 1, 2);
+  prefetch_state(id);
+}
+
+void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
+  const std::uint64_t t = start_step(table);
   EMBEDKIT_CHECK(grad.empty() || grad.dim() == dim_, ArgumentError,
                  fmt::format("gradient dim {} does not match the table's {}", grad.dim(), dim_));
   const std::span<const TokenId> rows = grad.rows();
@@ -40,30 +63,37 @@ void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
     EMBEDKIT_CHECK(rows.back() < rows_, ArgumentError,
                    fmt::format("gradient row {} is out of range for a table of {} rows", rows.back(), rows_));
   }
-  const std::uint64_t t = steps_ + 1;
-  begin_step(t);
-  const bool track = !last_step_.empty();
   const auto n = static_cast<std::int64_t>(rows.size());
   constexpr std::int64_t kAhead = 8;  // rows; their table rows and state are prefetched
-  float* data = table.data();
-  const std::size_t stride = table.stride();
 #pragma omp parallel for schedule(static) if (n > 256)
   for (std::int64_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) {
-      const TokenId next = rows[static_cast<std::size_t>(i + kAhead)];
-      const float* row = data + static_cast<std::size_t>(next) * stride;
-      for (std::size_t d = 0; d < dim_; d += 16) __builtin_prefetch(row + d, 1, 2);
-      prefetch_state(next);
-    }
-    const TokenId id = rows[static_cast<std::size_t>(i)];
-    std::uint64_t missed = 0;
-    if (track) {
-      missed = t - 1 - last_step_[id];
-      last_step_[id] = t;
-    }
-    update_row(table.data() + static_cast<std::size_t>(id) * table.stride(), grad.value(static_cast<std::size_t>(i)).data(),
-               dim_, id, missed);
+    if (i + kAhead < n) prefetch_row(table, rows[static_cast<std::size_t>(i + kAhead)]);
+    apply(table, rows[static_cast<std::size_t>(i)], grad.value(static_cast<std::size_t>(i)).data(), t);
   }
+  steps_ = t;
+}
+
+// Receives the bag's row gradients and updates each row on the spot.
+class SparseOptimizer::BagSink final : public RowGradientSink {
+ public:
+  BagSink(SparseOptimizer& optimizer, EmbeddingTable& table, std::uint64_t t)
+      : optimizer_(optimizer), table_(table), t_(t) {}
+  void prefetch(TokenId row) const noexcept override { optimizer_.prefetch_row(table_, row); }
+  void consume(TokenId row, std::span<const float> gradient) override {
+    optimizer_.apply(table_, row, gradient.data(), t_);
+  }
+
+ private:
+  SparseOptimizer& optimizer_;
+  EmbeddingTable& table_;
+  std::uint64_t t_;
+};
+
+void SparseOptimizer::step(EmbeddingBag& bag, const BagBatch& batch, std::span<const float> grad_out,
+                           const BagForward& forward, SparseGradient::Scratch& scratch) {
+  const std::uint64_t t = start_step(bag.table());
+  BagSink sink(*this, bag.table(), t);
+  bag.backward_rows(batch, grad_out, forward, scratch, sink);
   steps_ = t;
 }
 
@@ -80,7 +110,7 @@ void SparseSgd::update_row(float* row, const float* g, std::size_t dim, TokenId,
     for (std::size_t d = 0; d < dim; ++d) row[d] = row[d] * keep - lr * g[d];
     return;
   }
-  for (std::size_t d = 0; d < dim; ++d) row[d] -= lr * g[d];
+  kernels::kernels().axpy(-lr, g, row, dim);
 }
 
 SparseAdagrad::SparseAdagrad(AdagradOptions options) : options_(options) {
@@ -150,13 +180,8 @@ void SparseAdam::update_row(float* row, const float* g, std::size_t dim, TokenId
     for (std::size_t d = 0; d < dim; ++d) row[d] *= keep;
   }
   float* m = moments_->data() + static_cast<std::size_t>(id) * moments_->stride();
-  float* v = m + dim_;
-  const float b1 = options_.beta1, b2 = options_.beta2;
-  for (std::size_t d = 0; d < dim; ++d) {
-    m[d] = b1 * m[d] + (1.0F - b1) * g[d];
-    v[d] = b2 * v[d] + (1.0F - b2) * g[d] * g[d];
-    row[d] -= step_size_ * m[d] / (std::sqrt(v[d]) + options_.epsilon);
-  }
+  kernels::kernels().adam_row(row, m, m + dim_, g, dim, options_.beta1, options_.beta2, step_size_,
+                              options_.epsilon);
 }
 
 }  // namespace embedkit

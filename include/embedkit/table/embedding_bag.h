@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "embedkit/table/embedding_table.h"
+#include "embedkit/table/row_gradient_sink.h"
 #include "embedkit/table/sparse_gradient.h"
 
 namespace embedkit {
@@ -71,6 +72,8 @@ class EmbeddingBag {
 
   /// Forward that keeps what backward needs (max mode's arg-max positions).
   [[nodiscard]] BagForward forward_for_training(const BagBatch& batch) const;
+  /// As above, into `result`, reusing its buffers.
+  void forward_for_training(const BagBatch& batch, BagForward& result) const;
 
   /// Gradient w.r.t. the table given grad_out (bags x dim). Empty when frozen.
   [[nodiscard]] SparseGradient backward(const BagBatch& batch, std::span<const float> grad_out,
@@ -78,9 +81,18 @@ class EmbeddingBag {
   /// As above, into `grad`, reusing its buffers (no allocation in a steady training loop).
   void backward(const BagBatch& batch, std::span<const float> grad_out, const BagForward& forward,
                 SparseGradient& grad) const;
+  /// Fused backward: the same row gradients as backward(), handed to `sink` one row at a time
+  /// (in parallel, each touched row once) instead of being stored. `scratch` is working memory
+  /// to reuse between steps. Does nothing when frozen. SparseOptimizer::step(bag, ...) uses it.
+  void backward_rows(const BagBatch& batch, std::span<const float> grad_out, const BagForward& forward,
+                     SparseGradient::Scratch& scratch, RowGradientSink& sink) const;
 
  private:
   void run_forward(const BagBatch& batch, std::span<float> out, std::uint32_t* argmax) const;
+  std::size_t check_backward(const BagBatch& batch, std::span<const float> grad_out) const;
+  template <class Body>
+  void with_row_gradients(const BagBatch& batch, std::size_t bags, std::span<const float> grad_out,
+                          const BagForward& forward, SparseGradient::Scratch& scratch, Body&& body) const;
 
   EmbeddingTable table_;
   EmbeddingBagOptions options_;

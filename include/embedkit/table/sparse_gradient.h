@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -39,10 +40,26 @@ class SparseGradient {
   [[nodiscard]] std::span<float> value(std::size_t i) noexcept { return {values_.data() + i * dim_, dim_}; }
   [[nodiscard]] std::span<const float> value(std::size_t i) const noexcept { return {values_.data() + i * dim_, dim_}; }
 
+  /// Working memory that backward passes use to build this gradient (sort keys, group starts,
+  /// per-position bag numbers). Kept here so that a reused SparseGradient makes a steady training
+  /// loop allocation-free; not part of the gradient's value, and unspecified between calls.
+  struct Scratch {
+    std::vector<std::uint64_t> keys;
+    std::vector<std::uint64_t> sort_buffer;
+    std::vector<std::size_t> histogram;
+    std::vector<TokenId> rows;
+    std::vector<std::size_t> starts;
+    std::vector<std::uint32_t> position_bag;
+    std::vector<std::uint32_t> key_bag;
+    std::vector<float> position_scale;
+  };
+  [[nodiscard]] Scratch& scratch() noexcept { return scratch_; }
+
  private:
   std::vector<TokenId> rows_;
   std::size_t dim_ = 0;
   std::vector<float> values_;
+  Scratch scratch_;
 };
 
 }  // namespace embedkit

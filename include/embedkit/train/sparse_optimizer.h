@@ -23,6 +23,7 @@
 #include <optional>
 #include <vector>
 
+#include "embedkit/table/embedding_bag.h"
 #include "embedkit/table/embedding_table.h"
 #include "embedkit/table/sparse_gradient.h"
 
@@ -42,6 +43,14 @@ class SparseOptimizer {
   virtual ~SparseOptimizer() = default;
   /// Applies one update. Throws ArgumentError when the gradient's dim or rows do not fit the table.
   void step(EmbeddingTable& table, const SparseGradient& grad);
+
+  /// Fused backward + update for an EmbeddingBag: the same result as
+  /// step(bag.table(), bag.backward(batch, grad_out, forward)), but each row's gradient goes
+  /// straight into its update and is never stored (faster: no rows x dim gradient written and
+  /// read back). `scratch` is working memory to reuse between steps. A frozen bag is not updated,
+  /// but the step still counts.
+  void step(EmbeddingBag& bag, const BagBatch& batch, std::span<const float> grad_out, const BagForward& forward,
+            SparseGradient::Scratch& scratch);
   [[nodiscard]] std::uint64_t steps() const noexcept { return steps_; }
 
  protected:
@@ -61,6 +70,13 @@ class SparseOptimizer {
   std::uint64_t steps_ = 0;  // completed steps; the running step is steps_ + 1
 
  private:
+  class BagSink;
+  // Sets up state on first use, checks the table's shape, starts step steps_ + 1.
+  std::uint64_t start_step(const EmbeddingTable& table);
+  // Updates row `id` of `table` with gradient `g` in step `t` (safe in parallel for distinct rows).
+  void apply(EmbeddingTable& table, TokenId id, const float* g, std::uint64_t t);
+  void prefetch_row(const EmbeddingTable& table, TokenId id) const noexcept;
+
   std::size_t rows_ = 0, dim_ = 0;
   std::vector<std::uint64_t> last_step_;
 };

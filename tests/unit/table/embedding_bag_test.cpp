@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <random>
+
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "gradient_check.h"
@@ -119,6 +123,35 @@ TEST(EmbeddingBag, ResultsDoNotDependOnThreadCount) {
   set_num_threads(threads);
   EXPECT_EQ(f1.output, f2.output);
   EXPECT_TRUE(std::equal(g1.values().begin(), g1.values().end(), g2.values().begin(), g2.values().end()));
+}
+
+// A SparseGradient and BagForward reused across batches of other sizes and modes must give what
+// fresh ones give (their scratch shrinks and grows between calls).
+TEST(EmbeddingBag, ReusedBuffersGiveTheSameResultsAsFreshOnes) {
+  std::mt19937 rng(12);
+  SparseGradient reused;
+  BagForward reused_forward;
+  for (int round = 0; round < 6; ++round) {
+    const BagMode mode = std::array{BagMode::sum, BagMode::mean, BagMode::max}[round % 3];
+    EmbeddingBag bag(random_table(40, 9, 13), {.mode = mode, .padding_idx = 2});
+    std::vector<TokenId> ids(5 + rng() % 200);
+    for (auto& id : ids) id = rng() % 40;
+    std::vector<std::uint64_t> offsets;
+    for (std::uint64_t o = 0; o < ids.size(); o += rng() % 5) offsets.push_back(o);
+    const std::vector<float> weights = random_vector(ids.size(), 14);
+    const BagBatch batch{ids, offsets, mode == BagMode::sum && round > 2 ? std::span<const float>(weights)
+                                                                         : std::span<const float>()};
+    const std::vector<float> grad_out = random_vector(offsets.size() * 9, 15);
+    const BagForward fresh_forward = bag.forward_for_training(batch);
+    bag.forward_for_training(batch, reused_forward);
+    EXPECT_EQ(fresh_forward.output, reused_forward.output);
+    EXPECT_EQ(fresh_forward.argmax, reused_forward.argmax);
+    const SparseGradient fresh = bag.backward(batch, grad_out, fresh_forward);
+    bag.backward(batch, grad_out, reused_forward, reused);
+    EXPECT_TRUE(std::ranges::equal(fresh.rows(), reused.rows())) << "round " << round;
+    EXPECT_TRUE(std::ranges::equal(fresh.values(), reused.values())) << "round " << round;
+    EXPECT_TRUE(std::ranges::find(reused.rows(), TokenId{2}) == reused.rows().end()) << "padding row";
+  }
 }
 
 std::string error_of(const EmbeddingBag& bag, const BagBatch& batch) {

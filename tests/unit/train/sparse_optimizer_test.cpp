@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <random>
 
 #include "embedkit/core/error.h"
@@ -211,6 +212,83 @@ TEST(FusedBagSgd, EqualsBackwardThenSgdInEveryMode) {
     set_num_threads(threads);
     EXPECT_TRUE(one.table() == two.table());
   }
+}
+
+// SparseOptimizer::step(bag, ...) computes each row's gradient exactly as backward() does and
+// updates it on the spot: the result must be bit-identical to backward() then step(), in every
+// bag mode, for every optimizer, over several steps reusing one scratch, with 1 or 2 threads.
+TEST(SparseOptimizer, BagStepIsBitIdenticalToBackwardThenStep) {
+  std::mt19937 rng(8);
+  const std::size_t rows = 60, dim = 37;
+  const std::vector<std::function<std::unique_ptr<SparseOptimizer>()>> makers = {
+      [] { return std::make_unique<SparseSgd>(SgdOptions{.learning_rate = {.base = 0.1F}, .weight_decay = 0.01F}); },
+      [] { return std::make_unique<SparseAdagrad>(AdagradOptions{.learning_rate = 0.1F}); },
+      [] { return std::make_unique<SparseAdagrad>(AdagradOptions{.learning_rate = 0.1F, .rowwise = true}); },
+      [] { return std::make_unique<SparseAdam>(AdamOptions{.learning_rate = 0.01F, .weight_decay = 0.1F}); },
+  };
+  for (const BagMode mode : {BagMode::sum, BagMode::mean, BagMode::max}) {
+    for (std::size_t o = 0; o < makers.size(); ++o) {
+      SCOPED_TRACE("mode " + std::to_string(static_cast<int>(mode)) + " optimizer " + std::to_string(o));
+      EmbeddingTable table(rows, dim);
+      table.fill_uniform(-1, 1, 3);
+      EmbeddingBag fused(table.clone(), {.mode = mode, .padding_idx = 7});
+      EmbeddingBag plain(table.clone(), {.mode = mode, .padding_idx = 7});
+      EmbeddingBag two_threads(table.clone(), {.mode = mode, .padding_idx = 7});
+      auto fused_opt = makers[o](), plain_opt = makers[o](), two_opt = makers[o]();
+      SparseGradient::Scratch scratch, scratch2;
+      SparseGradient grad;
+      const int threads = num_threads();
+      for (int step = 0; step < 4; ++step) {
+        // Batches of different sizes, so the reused scratch shrinks and grows.
+        std::vector<TokenId> ids(50 + rng() % 300);
+        for (auto& id : ids) id = rng() % 40;  // rows 40.. never touched
+        std::vector<std::uint64_t> offsets;
+        for (std::uint64_t off = 0; off < ids.size(); off += rng() % 6) offsets.push_back(off);  // some empty bags
+        std::vector<float> weights(ids.size());
+        for (float& w : weights) w = static_cast<float>(rng() % 100) / 50.0F;
+        const BagBatch batch{ids, offsets,
+                             mode == BagMode::sum && step % 2 == 1 ? std::span<const float>(weights)
+                                                                    : std::span<const float>()};
+        const BagForward fwd = plain.forward_for_training(batch);
+        std::vector<float> grad_out(fwd.output.size());
+        for (std::size_t i = 0; i < grad_out.size(); ++i) grad_out[i] = std::sin(static_cast<float>(i + step));
+        plain.backward(batch, grad_out, fwd, grad);
+        plain_opt->step(plain.table(), grad);
+        set_num_threads(1);
+        fused_opt->step(fused, batch, grad_out, fwd, scratch);
+        set_num_threads(2);
+        two_opt->step(two_threads, batch, grad_out, fwd, scratch2);
+        set_num_threads(threads);
+      }
+      EXPECT_TRUE(fused.table() == plain.table());
+      EXPECT_TRUE(two_threads.table() == plain.table());
+      EXPECT_FALSE(fused.table() == table) << "the steps changed something";
+      for (TokenId r = 40; r < rows; ++r) {
+        EXPECT_EQ(std::memcmp(fused.table().row(r).data(), table.row(r).data(), dim * sizeof(float)), 0) << r;
+      }
+      EXPECT_EQ(std::memcmp(fused.table().row(7).data(), table.row(7).data(), dim * sizeof(float)), 0)
+          << "padding row";
+      EXPECT_EQ(fused_opt->steps(), 4U);
+    }
+  }
+}
+
+TEST(SparseOptimizer, BagStepOnAFrozenBagCountsButChangesNothing) {
+  EmbeddingTable table(10, 8);
+  table.fill_uniform(-1, 1, 3);
+  EmbeddingBag bag(table.clone(), {.mode = BagMode::sum, .trainable = false});
+  const std::vector<TokenId> ids = {1, 2, 3};
+  const std::vector<std::uint64_t> offsets = {0};
+  const BagForward fwd = bag.forward_for_training({ids, offsets});
+  const std::vector<float> grad_out(8, 1.0F);
+  SparseAdam adam({});
+  SparseGradient::Scratch scratch;
+  adam.step(bag, {ids, offsets}, grad_out, fwd, scratch);
+  EXPECT_TRUE(bag.table() == table);
+  EXPECT_EQ(adam.steps(), 1U);
+  // Malformed input is still rejected.
+  const std::vector<float> short_grad(3, 1.0F);
+  EXPECT_THROW(adam.step(bag, {ids, offsets}, short_grad, fwd, scratch), ArgumentError);
 }
 
 }  // namespace

@@ -1,0 +1,30 @@
+// A consumer of per-row gradients: what a fused "backward + optimizer step" hands each touched
+// row to, instead of storing a SparseGradient first (EmbeddingBag::backward_rows,
+// SparseOptimizer::step on a bag). Saves writing and re-reading rows x dim floats per step.
+#pragma once
+
+#include <span>
+
+#include "embedkit/vocab/vocabulary.h"
+
+namespace embedkit {
+
+class RowGradientSink {
+ public:
+  virtual ~RowGradientSink() = default;
+
+  /// Row `row` will be consumed soon (rows arrive in increasing order within a thread): fetch
+  /// what consume() will touch.
+  virtual void prefetch(TokenId /*row*/) const noexcept {}
+
+  /// The complete gradient of table row `row`. Called exactly once per touched row, from several
+  /// threads at once for different rows; `gradient` is valid only during the call.
+  virtual void consume(TokenId row, std::span<const float> gradient) = 0;
+
+ protected:
+  RowGradientSink() = default;
+  RowGradientSink(const RowGradientSink&) = default;
+  RowGradientSink& operator=(const RowGradientSink&) = default;
+};
+
+}  // namespace embedkit
