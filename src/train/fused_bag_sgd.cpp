@@ -27,13 +27,54 @@ void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<cons
   const std::uint64_t skip = bag.options().padding_idx ? *bag.options().padding_idx : UINT64_MAX;
   const float* weights = batch.per_sample_weights.empty() ? nullptr : batch.per_sample_weights.data();
   const kernels::KernelTable& k = kernels::kernels();
-  // Threads split the *dimensions*, not the bags: each thread walks every bag in order over its
-  // own slice of each row, so no two threads write the same float and the result is identical
-  // for any thread count (no Hogwild races, no lost updates on frequent rows).
-  const std::size_t slices = std::min<std::size_t>(static_cast<std::size_t>(omp_get_max_threads()),
-                                                   (dim + 15) / 16);
+  const auto threads = static_cast<std::uint64_t>(std::max(1, omp_get_max_threads()));
+
+  if (mode != BagMode::max) {
+    // Sum and mean: threads split the *rows*: thread t updates only the rows it owns (a hash of
+    // the id), walking every bag in order. Each row is written by one thread, in position order,
+    // so there are no races or lost updates on frequent rows, and the result is identical for
+    // any thread count; each random row is fetched by one core only.
+    const std::size_t ahead = std::clamp<std::size_t>(16384 / (dim * sizeof(float) + 1), 4, 32);
+    const std::size_t n = batch.indices.size();
+    const TokenId* ids = batch.indices.data();
+    auto owner = [threads](TokenId id) {
+      return ((static_cast<std::uint64_t>(id) * 0x9E3779B1U & 0xFFFFFFFFU) * threads) >> 32U;
+    };
+#pragma omp parallel num_threads(static_cast<int>(threads)) if (bags > 64 && threads > 1)
+    {
+      const auto self = static_cast<std::uint64_t>(omp_get_thread_num());
+      const auto team = static_cast<std::uint64_t>(omp_get_num_threads());
+      auto mine = [&](TokenId id) { return team == 1 || owner(id) == self; };
+      for (std::size_t bi = 0; bi < bags; ++bi) {
+        const std::size_t begin = batch.offsets[bi];
+        const std::size_t end = bi + 1 < batch.offsets.size() ? batch.offsets[bi + 1] : n;
+        float scale = -learning_rate;
+        if (mode == BagMode::mean) {
+          std::size_t kept = 0;
+          for (std::size_t i = begin; i < end; ++i) kept += ids[i] != skip;
+          if (kept == 0) continue;
+          scale /= static_cast<float>(kept);
+        }
+        const float* g = grad_out.data() + bi * dim;
+        for (std::size_t i = begin; i < end; ++i) {
+          // Rows are read-modify-written at random: prefetch ahead, across bag ends.
+          if (i + ahead < n && mine(ids[i + ahead])) {
+            const float* next = data + static_cast<std::size_t>(ids[i + ahead]) * stride;
+            for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(next + d, 1, 2);
+          }
+          if (ids[i] == skip || !mine(ids[i])) continue;
+          const float s = weights != nullptr ? scale * weights[i] : scale;
+          k.axpy(s, g, data + static_cast<std::size_t>(ids[i]) * stride, dim);
+        }
+      }
+    }
+    return;
+  }
+
+  // Max: each (bag, dimension) goes to its own arg-max row, so threads split the dimensions
+  // instead: each walks every bag over its slice of each row.
+  const std::size_t slices = std::min<std::size_t>(threads, (dim + 15) / 16);
   const std::size_t slice_width = ((dim + slices - 1) / slices + 15) & ~std::size_t{15};
-  const std::size_t ahead = std::clamp<std::size_t>(16384 / (dim * sizeof(float) + 1), 4, 32);
 #pragma omp parallel for schedule(static, 1) num_threads(static_cast<int>(slices)) if (bags > 64 && slices > 1)
   for (std::int64_t slice = 0; slice < static_cast<std::int64_t>(slices); ++slice) {
     const std::size_t d0 = static_cast<std::size_t>(slice) * slice_width;
@@ -41,32 +82,11 @@ void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<cons
     const std::size_t width = std::min(slice_width, dim - d0);
     for (std::size_t bi = 0; bi < bags; ++bi) {
       const std::size_t begin = batch.offsets[bi];
-      const std::size_t end = bi + 1 < batch.offsets.size() ? batch.offsets[bi + 1] : batch.indices.size();
+      const std::uint32_t* arg = forward.argmax.data() + bi * dim;
       const float* g = grad_out.data() + bi * dim;
-      if (mode == BagMode::max) {
-        const std::uint32_t* arg = forward.argmax.data() + bi * dim;
-        for (std::size_t d = d0; d < d0 + width; ++d) {
-          if (arg[d] == UINT32_MAX) continue;  // empty bag
-          data[static_cast<std::size_t>(batch.indices[begin + arg[d]]) * stride + d] -= learning_rate * g[d];
-        }
-        continue;
-      }
-      float scale = -learning_rate;
-      if (mode == BagMode::mean) {
-        std::size_t kept = 0;
-        for (std::size_t i = begin; i < end; ++i) kept += batch.indices[i] != skip;
-        if (kept == 0) continue;
-        scale /= static_cast<float>(kept);
-      }
-      for (std::size_t i = begin; i < end; ++i) {
-        // Rows are read-modify-written at random: prefetch ahead, across bag ends.
-        if (i + ahead < batch.indices.size()) {
-          const float* next = data + static_cast<std::size_t>(batch.indices[i + ahead]) * stride + d0;
-          for (std::size_t d = 0; d < width; d += 16) __builtin_prefetch(next + d, 1, 2);
-        }
-        if (batch.indices[i] == skip) continue;
-        const float s = weights != nullptr ? scale * weights[i] : scale;
-        k.axpy(s, g + d0, data + static_cast<std::size_t>(batch.indices[i]) * stride + d0, width);
+      for (std::size_t d = d0; d < d0 + width; ++d) {
+        if (arg[d] == UINT32_MAX) continue;  // empty bag
+        data[static_cast<std::size_t>(batch.indices[begin + arg[d]]) * stride + d] -= learning_rate * g[d];
       }
     }
   }

@@ -7,9 +7,10 @@
 //
 // SGD is linear in the gradient, so applying each index's contribution directly,
 // row -= lr * scale_i * grad_out[bag(i)], gives the same update as coalescing first; only
-// the order of float additions differs. Threads split each row's dimensions between them
-// (never the bags), so there are no write races and the result does not depend on the thread
-// count. Frozen bags (trainable = false) are left untouched.
+// the order of float additions differs. Threads split the table's rows between them (max mode:
+// each row's dimensions), never the bags, so every float is written by one thread in batch
+// order: no write races, and the result does not depend on the thread count.
+// Frozen bags (trainable = false) are left untouched.
 #pragma once
 
 #include <span>
