@@ -30,7 +30,22 @@ void TableView::check_ids(std::span<const TokenId> ids) const {
   }
 }
 
-void EmbeddingTable::AlignedFree::operator()(float* p) const noexcept { std::free(p); }
+void EmbeddingTable::AlignedFree::operator()(float* p) const noexcept {
+  if (!owner) std::free(p);  // external storage goes when its owner does
+}
+
+EmbeddingTable::EmbeddingTable(std::size_t rows, std::size_t dim, float* data, std::shared_ptr<void> owner)
+    : rows_(rows), dim_(dim), stride_(padded(dim)), data_(data, AlignedFree{std::move(owner)}) {}
+
+EmbeddingTable EmbeddingTable::over_storage(float* data, std::size_t rows, std::size_t dim,
+                                            std::shared_ptr<void> owner) {
+  EMBEDKIT_CHECK(dim > 0, ArgumentError, "an embedding table needs dim >= 1");
+  EMBEDKIT_CHECK(rows <= std::numeric_limits<TokenId>::max(), ArgumentError,
+                 fmt::format("{} rows do not fit 32-bit token ids", rows));
+  EMBEDKIT_CHECK(data != nullptr && owner != nullptr && reinterpret_cast<std::uintptr_t>(data) % 64 == 0,
+                 ArgumentError, "external table storage must be non-null, owned and 64-byte aligned");
+  return EmbeddingTable(rows, dim, data, std::move(owner));
+}
 
 EmbeddingTable::EmbeddingTable(std::size_t rows, std::size_t dim)
     : rows_(rows), dim_(dim), stride_(padded(dim)) {

@@ -41,12 +41,12 @@ Vocabulary::Vocabulary(const Vocabulary& other)
     : arena_(other.arena_),
       offsets_(other.offsets_),
       counts_(other.counts_),
+      slots_(other.slots_),
       total_count_(other.total_count_),
       pad_id_(other.pad_id_),
       unk_id_(other.unk_id_),
       bos_id_(other.bos_id_),
       eos_id_(other.eos_id_) {
-  rebuild_index();  // the copied index would point into other.arena_
 }
 
 Vocabulary& Vocabulary::operator=(const Vocabulary& other) {
@@ -57,12 +57,69 @@ Vocabulary& Vocabulary::operator=(const Vocabulary& other) {
   return *this;
 }
 
-void Vocabulary::rebuild_index() {
-  index_.clear();
-  index_.reserve(counts_.size());
+namespace {
+
+std::size_t slot_count_for(std::size_t words) {
+  std::size_t slots = 16;
+  while (slots < 2 * words + 1) slots *= 2;  // load factor <= 1/2
+  return slots;
+}
+
+}  // namespace
+
+// Builds slots_ from the words. Returns the ids of the first duplicate found (earlier, later), or
+// nullopt when all words are distinct.
+std::optional<std::pair<TokenId, TokenId>> Vocabulary::rebuild_index() {
+  slots_.assign(slot_count_for(counts_.size()), 0);
+  const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
-    index_.emplace(word(static_cast<TokenId>(i)), static_cast<TokenId>(i));
+    const std::string_view w = word(static_cast<TokenId>(i));
+    std::size_t s = word_index_hash(w) & mask;
+    while (slots_[s] != 0) {
+      if (word(slots_[s] - 1) == w) return std::pair{slots_[s] - 1, static_cast<TokenId>(i)};
+      s = (s + 1) & mask;
+    }
+    slots_[s] = static_cast<TokenId>(i + 1);
   }
+  return std::nullopt;
+}
+
+void Vocabulary::find_specials() {
+  pad_id_ = find(kPadToken);
+  unk_id_ = find(kUnkToken);
+  bos_id_ = find(kBosToken);
+  eos_id_ = find(kEosToken);
+}
+
+Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::uint64_t> offsets,
+                                  std::span<const std::uint64_t> counts, std::span<const TokenId> slots,
+                                  std::string_view source) {
+  const std::size_t n = counts.size();
+  EMBEDKIT_CHECK(n < std::numeric_limits<TokenId>::max(), FormatError,
+                 fmt::format("{}: {} words do not fit 32-bit token ids", source, n));
+  EMBEDKIT_CHECK(offsets.size() == n + 1 && offsets[0] == 0 && offsets[n] == arena.size(), FormatError,
+                 fmt::format("{}: word offsets do not describe {} words in {} bytes", source, n, arena.size()));
+  for (std::size_t i = 0; i < n; ++i) {
+    EMBEDKIT_CHECK(offsets[i] < offsets[i + 1], FormatError,
+                   fmt::format("{}: word {} is empty or its offsets decrease", source, i + 1));
+  }
+  EMBEDKIT_CHECK(slots.size() >= n + 1 && (slots.size() & (slots.size() - 1)) == 0, FormatError,
+                 fmt::format("{}: a word index of {} slots cannot hold {} words", source, slots.size(), n));
+  std::size_t filled = 0;
+  for (const TokenId s : slots) {
+    EMBEDKIT_CHECK(s <= n, FormatError, fmt::format("{}: word index slot holds id {} of {} words", source, s, n));
+    filled += s != 0;
+  }
+  EMBEDKIT_CHECK(filled == n, FormatError,
+                 fmt::format("{}: word index holds {} entries for {} words", source, filled, n));
+  Vocabulary vocab;
+  vocab.arena_.assign(arena.begin(), arena.end());
+  vocab.offsets_.assign(offsets.begin(), offsets.end());
+  vocab.counts_.assign(counts.begin(), counts.end());
+  vocab.slots_.assign(slots.begin(), slots.end());
+  for (const std::uint64_t c : counts) vocab.total_count_ += c;
+  vocab.find_specials();
+  return vocab;
 }
 
 Vocabulary Vocabulary::from_entries(std::span<const VocabularyEntry> entries, std::string_view source) {
@@ -74,7 +131,6 @@ Vocabulary Vocabulary::from_entries(std::span<const VocabularyEntry> entries, st
   vocab.arena_.reserve(arena_bytes);
   vocab.offsets_.reserve(entries.size() + 1);
   vocab.counts_.reserve(entries.size());
-  vocab.index_.reserve(entries.size());
   vocab.offsets_.push_back(0);
 
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -93,18 +149,13 @@ Vocabulary Vocabulary::from_entries(std::span<const VocabularyEntry> entries, st
     vocab.counts_.push_back(entries[i].count);
     vocab.total_count_ += entries[i].count;
   }
-  // Index after the arena is complete: views into it stay valid from here on.
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const auto id = static_cast<TokenId>(i);
-    const auto [it, inserted] = vocab.index_.emplace(vocab.word(id), id);
-    EMBEDKIT_CHECK(inserted, FormatError,
-                   fmt::format("{}:{}: duplicate word {:?} (first seen at {}:{})", source, i + 1,
-                               entries[i].word, source, it->second + 1));
+  if (const auto duplicate = vocab.rebuild_index()) {
+    const auto [first, second] = *duplicate;
+    throw FormatError(fmt::format("{}:{}: duplicate word {:?} (first seen at {}:{})", source, second + 1,
+                                  entries[second].word, source, first + 1),
+                      "unique words");
   }
-  vocab.pad_id_ = vocab.find(kPadToken);
-  vocab.unk_id_ = vocab.find(kUnkToken);
-  vocab.bos_id_ = vocab.find(kBosToken);
-  vocab.eos_id_ = vocab.find(kEosToken);
+  vocab.find_specials();
   return vocab;
 }
 
@@ -160,9 +211,19 @@ void Vocabulary::save(const std::string& path) const {
 }
 
 std::optional<TokenId> Vocabulary::find(std::string_view word) const {
-  const auto it = index_.find(word);
-  if (it == index_.end()) return std::nullopt;
-  return it->second;
+  if (slots_.empty()) return std::nullopt;
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t s = word_index_hash(word) & mask;
+  // At most one lap: an index read from a file might have no empty slot.
+  for (std::size_t probes = 0; probes < slots_.size(); ++probes, s = (s + 1) & mask) {
+    const TokenId entry = slots_[s];
+    if (entry == 0) return std::nullopt;
+    const std::size_t id = entry - 1;
+    if (std::string_view(arena_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]) == word) {
+      return static_cast<TokenId>(id);
+    }
+  }
+  return std::nullopt;
 }
 
 TokenId Vocabulary::id_or_unk(std::string_view word) const {

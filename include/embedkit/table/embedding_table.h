@@ -50,6 +50,13 @@ class EmbeddingTable {
   EmbeddingTable& operator=(EmbeddingTable&&) noexcept = default;
   ~EmbeddingTable() = default;
 
+  /// A table whose rows live in memory owned by `owner` (e.g. a copy-on-write MappedFile of a
+  /// native vector file): `data` must be 64-byte aligned, hold rows x padded_stride(dim) floats
+  /// with zero padding, and stay valid while `owner` lives. Nothing is copied or touched.
+  static EmbeddingTable over_storage(float* data, std::size_t rows, std::size_t dim, std::shared_ptr<void> owner);
+  /// The row stride (in floats) of a table of width `dim`: dim rounded up to 16.
+  [[nodiscard]] static std::size_t padded_stride(std::size_t dim) noexcept { return (dim + 15) / 16 * 16; }
+
   /// A deep copy (same shape, same bytes).
   [[nodiscard]] EmbeddingTable clone() const;
 
@@ -76,9 +83,12 @@ class EmbeddingTable {
   friend bool operator==(const EmbeddingTable& a, const EmbeddingTable& b);
 
  private:
+  // Frees aligned_alloc'ed rows, or releases the owner of external storage.
   struct AlignedFree {
+    std::shared_ptr<void> owner;
     void operator()(float* p) const noexcept;
   };
+  EmbeddingTable(std::size_t rows, std::size_t dim, float* data, std::shared_ptr<void> owner);
   template <class Draw>
   void fill_rows(std::uint64_t seed, Draw draw);
 

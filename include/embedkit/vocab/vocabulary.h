@@ -22,7 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace embedkit {
@@ -34,6 +34,17 @@ inline constexpr std::string_view kPadToken = "<pad>";
 inline constexpr std::string_view kUnkToken = "<unk>";
 inline constexpr std::string_view kBosToken = "<bos>";
 inline constexpr std::string_view kEosToken = "<eos>";
+
+/// The hash of the vocabulary's word index: 64-bit FNV-1a over the word's bytes. Part of the
+/// native vector format, so it must never change.
+[[nodiscard]] constexpr std::uint64_t word_index_hash(std::string_view word) noexcept {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const char c : word) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
 
 /// True for the four special token strings above.
 [[nodiscard]] bool is_special_token(std::string_view word) noexcept;
@@ -59,6 +70,19 @@ class Vocabulary {
   /// duplicates, and ArgumentError if there are more than 2^32 - 1 entries.
   static Vocabulary from_entries(std::span<const VocabularyEntry> entries,
                                  std::string_view source = "<entries>");
+
+  /// The parts of a vocabulary as stored by the native vector format (see word_index_hash):
+  /// word i is arena[offsets[i], offsets[i+1]); slots is an open-addressing table (power-of-two
+  /// size > words, value id + 1, 0 = empty, linear probing from word_index_hash(word)). Checks
+  /// bounds (never trusts the file) and copies; no per-word rehashing, so opening is fast.
+  /// Throws FormatError naming `source`.
+  static Vocabulary from_parts(std::string_view arena, std::span<const std::uint64_t> offsets,
+                               std::span<const std::uint64_t> counts, std::span<const TokenId> slots,
+                               std::string_view source);
+  /// The stored form of this vocabulary (see from_parts).
+  [[nodiscard]] std::string_view arena() const noexcept { return {arena_.data(), arena_.size()}; }
+  [[nodiscard]] std::span<const std::uint64_t> offsets() const noexcept { return offsets_; }
+  [[nodiscard]] std::span<const TokenId> index_slots() const noexcept { return slots_; }
 
   /// Reads a `word<TAB>count` file (see file comment). Throws IoError or FormatError naming the
   /// file and line.
@@ -102,17 +126,19 @@ class Vocabulary {
   [[nodiscard]] bool is_special(TokenId id) const;
 
   friend bool operator==(const Vocabulary& a, const Vocabulary& b) {
+    // slots_ follow from the words, so they are not compared.
     return a.arena_ == b.arena_ && a.offsets_ == b.offsets_ && a.counts_ == b.counts_;
   }
 
  private:
   void check_id(TokenId id) const;
-  void rebuild_index();
+  std::optional<std::pair<TokenId, TokenId>> rebuild_index();
+  void find_specials();
 
   std::vector<char> arena_;             // all words, concatenated
   std::vector<std::uint64_t> offsets_;  // word i is arena_[offsets_[i], offsets_[i+1])
   std::vector<std::uint64_t> counts_;
-  std::unordered_map<std::string_view, TokenId> index_;  // views into arena_
+  std::vector<TokenId> slots_;          // open-addressing index: id + 1, 0 = empty
   std::uint64_t total_count_ = 0;
   std::optional<TokenId> pad_id_, unk_id_, bos_id_, eos_id_;
 };

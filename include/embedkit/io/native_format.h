@@ -1,0 +1,51 @@
+// embedkit's native vector file (".ekv"), format version 1: opened with mmap, not read.
+//
+// Opening costs a header check and a copy of the vocabulary; the table itself stays in the file
+// and is paged in as rows are touched, so a multi-GB table opens in milliseconds and memory is
+// paid only for the rows used. The mapping is copy-on-write: a table opened this way can be
+// fine-tuned in memory, and the file never changes.
+//
+// Byte layout (all integers little-endian; every section 64-byte aligned, the tensor 4096):
+//   offset size field
+//        0    8 magic "EMBEDKIT"
+//        8    4 u32 format version (1)
+//       12    4 u32 dtype (1 = float32; the only one in version 1)
+//       16    8 u64 rows: words + subword buckets
+//       24    8 u64 dim
+//       32    8 u64 stride: floats per stored row = dim rounded up to a multiple of 16; the
+//                   padding floats are 0 (so every row starts on a 64-byte boundary)
+//       40    8 u64 words: rows [0, words) are words, in vocabulary order
+//       48    4 u32 minn   \  fastText-style subwords (see vocab/subwords.h); all zero = none.
+//       52    4 u32 maxn    > Row of bucket b = words + b.
+//       56    8 u64 bucket /
+//       64    8 u64 offset of the word offsets: u64[words + 1], word i = word bytes [o[i], o[i+1])
+//       72    8 u64 offset of the word bytes (UTF-8, no separators)
+//       80    8 u64 size of the word bytes
+//       88    8 u64 offset of the counts: u64[words] (0 where unknown)
+//       96    8 u64 offset of the word index: u32[slots], open addressing over
+//                   word_index_hash (64-bit FNV-1a), linear probing, value id + 1, 0 = empty
+//      104    8 u64 slots (a power of two > words)
+//      112    8 u64 offset of the metadata: a UTF-8 JSON object of string values
+//                   (format of origin, provenance, fastText arguments, ...)
+//      120    8 u64 size of the metadata
+//      128    8 u64 offset of the tensor: rows x stride float32, row-major
+//      136    8 u64 size of the tensor in bytes (rows x stride x 4)
+//      144    8 u64 offset of the fastText output layer (same stride), 0 = none
+//      152    8 u64 rows of the output layer
+//      160  ... zero up to the first section
+// Readers reject unknown versions and dtypes, sections outside the file or misaligned, and
+// sizes that disagree with rows, dim and words. The tensor's floats are not checked (that
+// would read the whole file); everything else is.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace embedkit::native_format {
+
+inline constexpr std::string_view kMagic = "EMBEDKIT";
+inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kFloat32 = 1;
+inline constexpr std::size_t kHeaderBytes = 160;
+
+}  // namespace embedkit::native_format

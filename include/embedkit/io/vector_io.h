@@ -1,0 +1,85 @@
+// Reading and writing word vectors in every common format.
+//
+//   auto wv = embedkit::load_vectors("glove.6B.300d.txt");             // format detected
+//   embedkit::save_vectors(wv, "glove.ekv", {.format = embedkit::VectorFormat::native});
+//   auto mapped = embedkit::load_vectors("glove.ekv");                  // milliseconds: mmap
+//
+// Formats (names as accepted by parse_vector_format and the CLI's --format / --to):
+//   word2vec      word2vec text: a header "rows dim", then "word v1 .. vD" per line. fastText's
+//                 .vec is this format (with a trailing space, which is accepted).
+//   word2vec-bin  word2vec binary: header line, then "word " + dim little-endian float32 per
+//                 row, with or without the C tool's "\n" after each row (both are read).
+//   glove         GloVe text: "word v1 .. vD" lines with no header.
+//   fasttext      fastText .bin model (format 11/12 with magic, and the older one without):
+//                 words, counts, and the subword buckets, so unseen words get fastText's vectors.
+//                 Supervised models load their word vectors (labels are listed in metadata).
+//                 Quantized (.ftz) models are rejected with a clear message.
+//   npy           NumPy .npy (float32/float64, C order, 2-D) + a vocabulary file beside it.
+//   safetensors   safetensors with one 2-D F32 tensor; words in its metadata or a vocabulary file.
+//   native        embedkit's own format (see native_format.h): opened with mmap, not read.
+//
+// Hostile input: every reader checks sizes against the bytes present before allocating,
+// validates UTF-8 (error, or U+FFFD replacement by option), rejects NaN/Inf (unless allowed),
+// duplicate words (unless keep_first), wrong per-line dimensions and header counts that
+// disagree with the file; each error is a FormatError naming the file, line (text) or byte
+// offset (binary) and the problem. Writers are atomic: a temporary file renamed into place.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "embedkit/io/word_vectors.h"
+#include "embedkit/text/utf8.h"
+
+namespace embedkit {
+
+enum class VectorFormat { detect, word2vec_text, word2vec_binary, glove, fasttext_bin, npy, safetensors, native };
+
+/// The canonical name of a format ("word2vec", "word2vec-bin", ...).
+[[nodiscard]] std::string_view vector_format_name(VectorFormat format) noexcept;
+/// Parses a name or alias ("vec", "w2v", "bin" = fasttext, "ekv", ...). Throws ArgumentError
+/// listing the accepted names.
+[[nodiscard]] VectorFormat parse_vector_format(std::string_view name);
+/// Guesses the format of a file from its first bytes (magic numbers, header shape), falling back
+/// on the file name's extension. Throws FormatError when nothing fits.
+[[nodiscard]] VectorFormat detect_vector_format(std::string_view head, std::string_view path);
+
+enum class DuplicateWords {
+  error,       ///< FormatError naming both lines
+  keep_first,  ///< later rows of a word are dropped (counted in metadata "dropped_duplicates")
+};
+
+struct LoadOptions {
+  VectorFormat format = VectorFormat::detect;
+  InvalidUtf8 invalid_utf8 = InvalidUtf8::error;
+  DuplicateWords duplicates = DuplicateWords::error;
+  bool allow_non_finite = false;  ///< accept NaN / Inf values
+  std::size_t limit = 0;          ///< read only the first `limit` words (0 = all)
+  /// npy / safetensors: the words, one per line (or `word<TAB>count`). Empty: the data file's
+  /// name with its extension replaced by ".vocab".
+  std::string vocabulary_path;
+};
+
+/// Reads a vector file. Throws IoError (cannot open/read), FormatError (bad content) or
+/// ArgumentError (bad options).
+[[nodiscard]] WordVectors load_vectors(const std::string& path, const LoadOptions& options = {});
+
+/// Parses vectors from bytes in memory; `source` names them in errors. For fuzzing and for data
+/// that is not in a file. npy and safetensors need their words in options.vocabulary_path or (safetensors) metadata.
+[[nodiscard]] WordVectors parse_vectors(std::string_view bytes, std::string_view source, const LoadOptions& options);
+
+struct SaveOptions {
+  VectorFormat format = VectorFormat::native;
+  std::size_t limit = 0;  ///< write only the first `limit` words (0 = all)
+  /// npy: where to write the words (default: the output name with ".vocab").
+  std::string vocabulary_path;
+};
+
+/// Writes `vectors` atomically. Text formats write the shortest decimal that reads back as the
+/// same float, so text round trips are exact. Formats without subwords (word2vec, glove, npy)
+/// get each word's composed vector (as fastText's .vec); fasttext, safetensors and native keep
+/// the subword buckets. Throws IoError or ArgumentError.
+void save_vectors(const WordVectors& vectors, const std::string& path, const SaveOptions& options);
+
+}  // namespace embedkit

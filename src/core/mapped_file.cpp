@@ -1,0 +1,56 @@
+#include "embedkit/core/mapped_file.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "embedkit/core/error.h"
+
+namespace embedkit {
+
+std::shared_ptr<MappedFile> MappedFile::open(const std::string& path, Access access) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw IoError(detail::with_errno(fmt::format("cannot open '{}'", path), errno));
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw IoError(detail::with_errno(fmt::format("cannot stat '{}'", path), err));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    ::close(fd);
+    throw IoError(fmt::format("'{}' is not a regular file", path));
+  }
+  const auto size = static_cast<std::size_t>(info.st_size);
+  const bool writable = access == Access::copy_on_write;
+  char* data = nullptr;
+  if (size > 0) {
+    void* mapped = ::mmap(nullptr, size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_PRIVATE, fd, 0);
+    if (mapped == MAP_FAILED) {
+      const int err = errno;
+      ::close(fd);
+      throw IoError(detail::with_errno(fmt::format("cannot map '{}' ({} bytes)", path, size), err));
+    }
+    data = static_cast<char*>(mapped);
+  }
+  ::close(fd);  // the mapping keeps the file
+  return std::shared_ptr<MappedFile>(new MappedFile(path, data, size, writable));
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(data_, size_);
+}
+
+void MappedFile::advise_sequential() const noexcept {
+  if (data_ != nullptr) ::madvise(data_, size_, MADV_SEQUENTIAL);
+}
+
+void MappedFile::advise_random() const noexcept {
+  if (data_ != nullptr) ::madvise(data_, size_, MADV_RANDOM);
+}
+
+}  // namespace embedkit

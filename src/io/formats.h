@@ -1,0 +1,51 @@
+// Private to embedkit: one parser and one writer per vector format (dispatched by vector_io.cpp).
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "embedkit/core/atomic_file.h"
+#include "embedkit/core/mapped_file.h"
+#include "embedkit/io/vector_io.h"
+
+namespace embedkit::detail {
+
+/// word2vec text (has_header) or GloVe (no header).
+WordVectors parse_text_vectors(std::string_view data, std::string_view source, bool has_header,
+                               const LoadOptions& options);
+void write_text_vectors(const WordVectors& vectors, AtomicFileWriter& out, bool header, std::size_t limit);
+
+WordVectors parse_word2vec_binary(std::string_view data, std::string_view source, const LoadOptions& options);
+void write_word2vec_binary(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit);
+
+WordVectors parse_fasttext_bin(std::string_view data, std::string_view source, const LoadOptions& options);
+void write_fasttext_bin(const WordVectors& vectors, AtomicFileWriter& out);
+
+/// `words`: the contents of the vocabulary file (one word, or word<TAB>count, per line) and its name.
+WordVectors parse_npy(std::string_view data, std::string_view source, std::string_view words,
+                      std::string_view words_source, const LoadOptions& options);
+void write_npy(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit);
+
+/// `words` may be empty when the file's metadata holds them.
+WordVectors parse_safetensors(std::string_view data, std::string_view source, std::string_view words,
+                              std::string_view words_source, const LoadOptions& options);
+void write_safetensors(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit);
+
+/// Native: over a copy-on-write mapping (nothing read but the header and vocabulary), or copied
+/// from bytes in memory.
+WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& options);
+WordVectors parse_native(std::string_view data, std::string_view source, const LoadOptions& options);
+void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit);
+
+/// The words of a vocabulary file for npy/safetensors: one per line, optionally `word<TAB>count`.
+struct WordsFile {
+  std::vector<std::string_view> words;
+  std::vector<std::uint64_t> counts;
+};
+WordsFile parse_words_file(std::string_view data, std::string_view source);
+
+/// The vector written for word `id` by formats without subwords: composed when the vectors have
+/// subwords (as fastText's .vec), else the row itself.
+void output_vector(const WordVectors& vectors, TokenId id, std::span<float> out);
+
+}  // namespace embedkit::detail

@@ -1,0 +1,261 @@
+#include <fmt/format.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "embedkit/core/error.h"
+#include "embedkit/io/native_format.h"
+#include "formats.h"
+
+namespace embedkit::detail {
+namespace {
+
+namespace nf = native_format;
+
+struct Header {
+  std::uint32_t version, dtype;
+  std::uint64_t rows, dim, stride, words;
+  std::uint32_t minn, maxn;
+  std::uint64_t bucket;
+  std::uint64_t offsets_at, word_bytes_at, word_bytes_size, counts_at, index_at, slots, metadata_at, metadata_size,
+      tensor_at, tensor_bytes, output_at, output_rows;
+};
+
+template <class T>
+T read_at(std::string_view data, std::size_t at) {
+  T value;
+  std::memcpy(&value, data.data() + at, sizeof(T));
+  return value;
+}
+
+Header read_header(std::string_view data, std::string_view source) {
+  EMBEDKIT_CHECK(data.size() >= nf::kHeaderBytes && data.substr(0, 8) == nf::kMagic, FormatError,
+                 fmt::format("{}: byte 0: not an embedkit native vector file (no \"EMBEDKIT\" header)", source));
+  Header h{};
+  h.version = read_at<std::uint32_t>(data, 8);
+  h.dtype = read_at<std::uint32_t>(data, 12);
+  EMBEDKIT_CHECK(h.version == nf::kVersion, FormatError,
+                 fmt::format("{}: byte 8: format version {} is not supported (this embedkit reads version {})", source,
+                             h.version, nf::kVersion));
+  EMBEDKIT_CHECK(h.dtype == nf::kFloat32, FormatError,
+                 fmt::format("{}: byte 12: dtype {} is not supported (1 = float32)", source, h.dtype));
+  h.rows = read_at<std::uint64_t>(data, 16);
+  h.dim = read_at<std::uint64_t>(data, 24);
+  h.stride = read_at<std::uint64_t>(data, 32);
+  h.words = read_at<std::uint64_t>(data, 40);
+  h.minn = read_at<std::uint32_t>(data, 48);
+  h.maxn = read_at<std::uint32_t>(data, 52);
+  h.bucket = read_at<std::uint64_t>(data, 56);
+  std::uint64_t* fields[] = {&h.offsets_at, &h.word_bytes_at, &h.word_bytes_size, &h.counts_at, &h.index_at,
+                             &h.slots,      &h.metadata_at,   &h.metadata_size,   &h.tensor_at, &h.tensor_bytes,
+                             &h.output_at,  &h.output_rows};
+  for (std::size_t i = 0; i < std::size(fields); ++i) *fields[i] = read_at<std::uint64_t>(data, 64 + 8 * i);
+
+  EMBEDKIT_CHECK(h.dim > 0 && h.dim <= (1U << 20U) && h.stride == EmbeddingTable::padded_stride(h.dim), FormatError,
+                 fmt::format("{}: byte 24: dim {} with stride {} is invalid", source, h.dim, h.stride));
+  const bool has_subwords = h.minn != 0 || h.maxn != 0 || h.bucket != 0;
+  EMBEDKIT_CHECK(h.words < UINT32_MAX && h.rows == h.words + (has_subwords ? h.bucket : 0) && h.bucket < UINT32_MAX,
+                 FormatError,
+                 fmt::format("{}: byte 16: {} rows do not equal {} words + {} buckets", source, h.rows, h.words,
+                             h.bucket));
+  auto section = [&](std::uint64_t at, std::uint64_t bytes, std::size_t alignment, std::string_view what,
+                     std::size_t field_offset) {
+    EMBEDKIT_CHECK(at >= nf::kHeaderBytes && at % alignment == 0 && at <= data.size() && bytes <= data.size() - at,
+                   FormatError,
+                   fmt::format("{}: byte {}: the {} ({} bytes at offset {}) is misaligned or outside the {}-byte file",
+                               source, field_offset, what, bytes, at, data.size()));
+  };
+  section(h.offsets_at, (h.words + 1) * 8, 8, "word offsets", 64);
+  section(h.word_bytes_at, h.word_bytes_size, 1, "word bytes", 72);
+  section(h.counts_at, h.words * 8, 8, "word counts", 88);
+  EMBEDKIT_CHECK(h.slots <= (std::uint64_t{1} << 40U), FormatError,
+                 fmt::format("{}: byte 104: {} index slots is absurd", source, h.slots));
+  section(h.index_at, h.slots * 4, 4, "word index", 96);
+  section(h.metadata_at, h.metadata_size, 1, "metadata", 112);
+  EMBEDKIT_CHECK(h.rows <= data.size() / 4 / h.stride && h.tensor_bytes == h.rows * h.stride * 4, FormatError,
+                 fmt::format("{}: byte 136: a tensor of {} bytes does not hold {} rows of stride {}", source,
+                             h.tensor_bytes, h.rows, h.stride));
+  section(h.tensor_at, h.tensor_bytes, 64, "tensor", 128);
+  if (h.output_at != 0) {
+    EMBEDKIT_CHECK(h.output_rows <= data.size() / 4 / h.stride, FormatError,
+                   fmt::format("{}: byte 152: {} output rows do not fit the file", source, h.output_rows));
+    section(h.output_at, h.output_rows * h.stride * 4, 64, "output layer", 144);
+  }
+  return h;
+}
+
+// A T array at `at` of the data, copied when the bytes are not suitably aligned in memory.
+template <class T>
+std::span<const T> array_at(std::string_view data, std::uint64_t at, std::size_t count, std::vector<T>& copy) {
+  const char* p = data.data() + at;
+  if (reinterpret_cast<std::uintptr_t>(p) % alignof(T) == 0) return {reinterpret_cast<const T*>(p), count};
+  copy.resize(count);
+  std::memcpy(copy.data(), p, count * sizeof(T));
+  return copy;
+}
+
+// Builds everything but the tables.
+struct Parts {
+  Vocabulary vocabulary;
+  std::optional<SubwordOptions> subwords;
+  std::map<std::string, std::string> metadata;
+};
+
+Parts read_parts(std::string_view data, std::string_view source, const Header& h) {
+  std::vector<std::uint64_t> offsets_copy, counts_copy;
+  std::vector<TokenId> slots_copy;
+  const auto offsets = array_at<std::uint64_t>(data, h.offsets_at, h.words + 1, offsets_copy);
+  const auto counts = array_at<std::uint64_t>(data, h.counts_at, h.words, counts_copy);
+  const auto slots = array_at<TokenId>(data, h.index_at, h.slots, slots_copy);
+  Parts parts;
+  parts.vocabulary =
+      Vocabulary::from_parts(data.substr(h.word_bytes_at, h.word_bytes_size), offsets, counts, slots, source);
+  if (h.minn != 0 || h.maxn != 0 || h.bucket != 0) {
+    const SubwordOptions sub{h.minn, h.maxn, h.bucket};
+    EMBEDKIT_CHECK(sub.enabled(), FormatError,
+                   fmt::format("{}: byte 48: subword settings minn {} maxn {} bucket {} are invalid", source, h.minn,
+                               h.maxn, h.bucket));
+    parts.subwords = sub;
+  }
+  const nlohmann::json meta = nlohmann::json::parse(data.substr(h.metadata_at, h.metadata_size), nullptr, false);
+  EMBEDKIT_CHECK(meta.is_object(), FormatError,
+                 fmt::format("{}: byte {}: the metadata is not a JSON object", source, h.metadata_at));
+  for (const auto& [key, value] : meta.items()) {
+    EMBEDKIT_CHECK(value.is_string(), FormatError,
+                   fmt::format("{}: byte {}: metadata value {:?} is not a string", source, h.metadata_at, key));
+    parts.metadata[key] = value.get<std::string>();
+  }
+  return parts;
+}
+
+WordVectors assemble(Parts parts, EmbeddingTable table, std::optional<EmbeddingTable> output) {
+  WordVectors vectors(std::move(parts.vocabulary), std::move(table), parts.subwords);
+  vectors.metadata = std::move(parts.metadata);
+  vectors.output = std::move(output);
+  return vectors;
+}
+
+}  // namespace
+
+WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& options) {
+  EMBEDKIT_CHECK(options.limit == 0, ArgumentError,
+                 "--limit does not apply to native files (they are mapped, not read: rows cost nothing until used)");
+  const std::string_view data = file->bytes();
+  const Header h = read_header(data, file->path());
+  Parts parts = read_parts(data, file->path(), h);
+  char* base = file->writable_data();
+  EMBEDKIT_CHECK(base != nullptr, ArgumentError, "native files must be mapped copy-on-write");
+  file->advise_random();  // rows are looked up at random: no read-ahead of whole tensor regions
+  EmbeddingTable table =
+      EmbeddingTable::over_storage(reinterpret_cast<float*>(base + h.tensor_at), h.rows, h.dim, file);
+  std::optional<EmbeddingTable> output;
+  if (h.output_at != 0) {
+    output = EmbeddingTable::over_storage(reinterpret_cast<float*>(base + h.output_at), h.output_rows, h.dim, file);
+  }
+  return assemble(std::move(parts), std::move(table), std::move(output));
+}
+
+WordVectors parse_native(std::string_view data, std::string_view source, const LoadOptions& options) {
+  EMBEDKIT_CHECK(options.limit == 0, ArgumentError, "--limit does not apply to native files");
+  const Header h = read_header(data, source);
+  Parts parts = read_parts(data, source, h);
+  auto copy_table = [&](std::uint64_t at, std::uint64_t rows) {
+    EmbeddingTable table(rows, h.dim);
+    std::memcpy(table.data(), data.data() + at, rows * h.stride * sizeof(float));
+    return table;
+  };
+  std::optional<EmbeddingTable> output;
+  if (h.output_at != 0) output = copy_table(h.output_at, h.output_rows);
+  return assemble(std::move(parts), copy_table(h.tensor_at, h.rows), std::move(output));
+}
+
+void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit) {
+  const std::size_t words = limit > 0 ? std::min(limit, vectors.size()) : vectors.size();
+  // The words (a prefix of the vocabulary when limited) and their index.
+  const Vocabulary* vocab = &vectors.words();
+  Vocabulary limited;
+  if (words < vectors.size()) {
+    std::vector<VocabularyEntry> entries;
+    entries.reserve(words);
+    for (std::size_t i = 0; i < words; ++i) {
+      entries.push_back({std::string(vocab->word(static_cast<TokenId>(i))), vocab->count(static_cast<TokenId>(i))});
+    }
+    limited = Vocabulary::from_entries(entries);
+    vocab = &limited;
+  }
+  const std::optional<SubwordOptions>& sub = vectors.subwords();
+  const std::uint64_t bucket = sub ? sub->bucket : 0;
+  const std::uint64_t rows = words + bucket;
+  const std::uint64_t stride = vectors.table().stride();
+  nlohmann::json meta = nlohmann::json::object();
+  for (const auto& [key, value] : vectors.metadata) meta[key] = value;
+  const std::string meta_text = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+
+  auto align = [](std::uint64_t at, std::uint64_t alignment) { return (at + alignment - 1) / alignment * alignment; };
+  Header h{};
+  h.offsets_at = align(nf::kHeaderBytes, 64);
+  h.word_bytes_at = align(h.offsets_at + (words + 1) * 8, 64);
+  h.word_bytes_size = vocab->arena().size();
+  h.counts_at = align(h.word_bytes_at + h.word_bytes_size, 64);
+  h.index_at = align(h.counts_at + words * 8, 64);
+  const std::vector<TokenId> empty_index(16, 0);  // a vocabulary with no words has no index yet
+  const std::span<const TokenId> index = vocab->index_slots().empty() ? std::span<const TokenId>(empty_index)
+                                                                       : vocab->index_slots();
+  h.slots = index.size();
+  h.metadata_at = align(h.index_at + h.slots * 4, 64);
+  h.metadata_size = meta_text.size();
+  h.tensor_at = align(h.metadata_at + h.metadata_size, 4096);
+  h.tensor_bytes = rows * stride * 4;
+  const bool has_output = vectors.output.has_value() && words == vectors.size();
+  h.output_at = has_output ? align(h.tensor_at + h.tensor_bytes, 4096) : 0;
+  h.output_rows = has_output ? vectors.output->rows() : 0;
+
+  std::string buffer(nf::kHeaderBytes, '\0');
+  auto put = [&](std::size_t at, const auto& value) { std::memcpy(buffer.data() + at, &value, sizeof value); };
+  std::memcpy(buffer.data(), nf::kMagic.data(), 8);
+  put(8, nf::kVersion);
+  put(12, nf::kFloat32);
+  put(16, rows);
+  put(24, static_cast<std::uint64_t>(vectors.dim()));
+  put(32, stride);
+  put(40, static_cast<std::uint64_t>(words));
+  put(48, sub ? sub->minn : 0U);
+  put(52, sub ? sub->maxn : 0U);
+  put(56, bucket);
+  const std::uint64_t fields[] = {h.offsets_at, h.word_bytes_at, h.word_bytes_size, h.counts_at, h.index_at,
+                                  h.slots,      h.metadata_at,   h.metadata_size,   h.tensor_at, h.tensor_bytes,
+                                  h.output_at,  h.output_rows};
+  for (std::size_t i = 0; i < std::size(fields); ++i) put(64 + 8 * i, fields[i]);
+  auto pad_to = [&](std::uint64_t at) { buffer.resize(at, '\0'); };
+  auto append = [&](const void* p, std::size_t bytes) { buffer.append(static_cast<const char*>(p), bytes); };
+  pad_to(h.offsets_at);
+  const std::uint64_t no_words_offset = 0;
+  append(words > 0 ? static_cast<const void*>(vocab->offsets().data()) : &no_words_offset, (words + 1) * 8);
+  pad_to(h.word_bytes_at);
+  append(vocab->arena().data(), h.word_bytes_size);
+  pad_to(h.counts_at);
+  append(vocab->counts().data(), words * 8);
+  pad_to(h.index_at);
+  append(index.data(), h.slots * 4);
+  pad_to(h.metadata_at);
+  append(meta_text.data(), meta_text.size());
+  pad_to(h.tensor_at);
+  out.write(buffer);
+  // The rows are already stored with this stride and zero padding: write them as they are.
+  const EmbeddingTable& table = vectors.table();
+  auto write_rows = [&](const float* first, std::uint64_t count) {
+    const char* p = reinterpret_cast<const char*>(first);
+    const std::uint64_t bytes = count * stride * 4;
+    for (std::uint64_t done = 0; done < bytes; done += (64U << 20U)) {
+      out.write({p + done, static_cast<std::size_t>(std::min<std::uint64_t>(64U << 20U, bytes - done))});
+    }
+  };
+  write_rows(table.data(), words);
+  if (bucket > 0) write_rows(table.data() + vectors.size() * stride, bucket);
+  if (has_output) {
+    out.write(std::string(h.output_at - (h.tensor_at + h.tensor_bytes), '\0'));
+    write_rows(vectors.output->data(), h.output_rows);
+  }
+}
+
+}  // namespace embedkit::detail
