@@ -179,7 +179,14 @@ WordVectors parse_fasttext_bin(std::string_view data, std::string_view source, c
     EMBEDKIT_CHECK(count >= 0, FormatError,
                    fmt::format("{}: byte {}: dictionary entry {} has a negative count {}", source, at, i + 1, count));
     if (type == 0) {
-      if (static_cast<std::size_t>(i) < want) list.add(word, static_cast<std::uint64_t>(count), at);
+      if (static_cast<std::size_t>(i) >= want) continue;
+      // fastText can store an empty word (e.g. from a blank line of pretrained vectors); no
+      // token can ever be it, so its row is dropped.
+      if (word.empty()) {
+        list.add_dropped();
+      } else {
+        list.add(word, static_cast<std::uint64_t>(count), at);
+      }
     } else {
       labels += fmt::format("{}{} {}", labels.empty() ? "" : "\n", word, count);
     }
@@ -226,6 +233,10 @@ WordVectors parse_fasttext_bin(std::string_view data, std::string_view source, c
   meta["fasttext.ntokens"] = std::to_string(ntokens);
   if (new_format) meta["fasttext.pruneidx_size"] = std::to_string(pruneidx_size);
   if (!labels.empty()) meta["fasttext.labels"] = labels;
+  if (list.dropped_empty() > 0) meta["dropped_empty_words"] = std::to_string(list.dropped_empty());
+  if (!result.kept_rows.empty() && result.kept_rows.size() + list.dropped_empty() < want) {
+    meta["dropped_duplicates"] = std::to_string(want - result.kept_rows.size() - list.dropped_empty());
+  }
   if (model == 3 && bucket > 0 && !keep_buckets) meta["fasttext.dropped_word_ngram_buckets"] = std::to_string(bucket);
   return vectors;
 }

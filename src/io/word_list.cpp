@@ -22,14 +22,23 @@ void WordList::add(std::string_view word, std::uint64_t count, std::uint64_t whe
   const std::string_view clean = sanitize_utf8(word, options_.invalid_utf8, scratch_, at);
   entries_.push_back({std::string(clean), count});
   where_.push_back(where);
+  dropped_.push_back(false);
+}
+
+void WordList::add_dropped() {
+  entries_.push_back({});
+  where_.push_back(0);
+  dropped_.push_back(true);
+  ++dropped_empty_;
 }
 
 WordList::Result WordList::finish() {
   Result result;
   std::unordered_map<std::string_view, std::size_t> first_row;
   first_row.reserve(entries_.size());
-  bool any_duplicate = false;
+  bool any_duplicate = dropped_empty_ > 0;
   for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (dropped_[i]) continue;
     const auto [it, inserted] = first_row.emplace(entries_[i].word, i);
     if (inserted) continue;
     EMBEDKIT_CHECK(options_.duplicates == DuplicateWords::keep_first, FormatError,
@@ -45,7 +54,7 @@ WordList::Result WordList::finish() {
   std::vector<VocabularyEntry> unique;
   unique.reserve(first_row.size());
   for (std::size_t i = 0; i < entries_.size(); ++i) {
-    if (first_row.at(entries_[i].word) != i) continue;
+    if (dropped_[i] || first_row.at(entries_[i].word) != i) continue;
     result.kept_rows.push_back(i);
     unique.push_back(entries_[i]);
   }

@@ -27,7 +27,12 @@ class WordList {
   /// FormatError for an empty word, a TAB/CR/LF in it, or invalid UTF-8 under the error policy.
   void add(std::string_view word, std::uint64_t count, std::uint64_t where);
 
+  /// Adds a row that has no usable word (fastText dictionaries can hold an empty word): the row
+  /// is dropped from the result and counted in dropped_empty().
+  void add_dropped();
+
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+  [[nodiscard]] std::size_t dropped_empty() const noexcept { return dropped_empty_; }
 
   struct Result {
     Vocabulary vocabulary;
@@ -43,6 +48,8 @@ class WordList {
   const LoadOptions& options_;
   std::vector<VocabularyEntry> entries_;
   std::vector<std::uint64_t> where_;
+  std::vector<bool> dropped_;
+  std::size_t dropped_empty_ = 0;
   std::string scratch_;
 };
 
