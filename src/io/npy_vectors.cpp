@@ -119,7 +119,7 @@ WordVectors parse_npy(std::string_view data, std::string_view source, std::strin
   const std::size_t data_at = header_at + header_len;
   EMBEDKIT_CHECK(rows <= (data.size() - data_at) / width / dim && data.size() - data_at == rows * dim * width,
                  FormatError,
-                 fmt::format("{}: byte {}: shape ({}, {}) needs {} bytes of data, the file has {}", source, data_at,
+                 fmt::format("{}: byte {}: shape ({}, {}) needs {:.0f} bytes of data, the file has {}", source, data_at,
                              rows, dim, static_cast<double>(rows) * static_cast<double>(dim * width),
                              data.size() - data_at));
 

@@ -46,7 +46,7 @@ WordVectors parse_word2vec_binary(std::string_view data, std::string_view source
   // its floats.
   const std::size_t remaining = data.size() - pos;
   EMBEDKIT_CHECK(want <= remaining / (row_bytes + 2), FormatError,
-                 fmt::format("{}: byte 0: the header says {} rows of {} floats (at least {} bytes) but only {} "
+                 fmt::format("{}: byte 0: the header says {} rows of {} floats (at least {:.0f} bytes) but only {} "
                              "bytes follow",
                              source, rows, dim, static_cast<double>(want) * static_cast<double>(row_bytes + 2),
                              remaining));

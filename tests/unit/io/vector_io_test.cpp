@@ -1,0 +1,230 @@
+// Round trips between every format, the native format's mapping, and hostile input.
+#include "embedkit/io/vector_io.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "embedkit/core/error.h"
+#include "embedkit/io/native_format.h"
+#include "test_files.h"
+
+namespace embedkit {
+namespace {
+
+using testing::ScratchDir;
+
+WordVectors sample_vectors(bool subwords) {
+  std::vector<VocabularyEntry> entries = {{"the", 50}, {"cat", 7}, {"sat", 3}, {"über", 2}, {"猫", 1}};
+  const std::size_t bucket = subwords ? 11 : 0;
+  EmbeddingTable table(entries.size() + bucket, 7);
+  table.fill_normal(0.0F, 1.0F, 5);
+  table.row(2)[3] = 1e-38F;   // subnormal-adjacent values must survive text round trips
+  table.row(1)[0] = -0.0F;
+  table.row(0)[6] = 3.4e38F;
+  WordVectors wv(Vocabulary::from_entries(entries), std::move(table),
+                 subwords ? std::optional<SubwordOptions>(SubwordOptions{2, 4, bucket}) : std::nullopt);
+  wv.metadata["note"] = "made by a test";
+  return wv;
+}
+
+void expect_same_word_vectors(const WordVectors& a, const WordVectors& b) {
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_EQ(a.dim(), b.dim());
+  std::vector<float> va(a.dim()), vb(b.dim());
+  for (TokenId id = 0; id < a.size(); ++id) {
+    ASSERT_EQ(a.words().word(id), b.words().word(id));
+    a.vector(id, va);
+    b.vector(id, vb);
+    for (std::size_t d = 0; d < a.dim(); ++d) {
+      EXPECT_EQ(std::memcmp(&va[d], &vb[d], 4), 0) << a.words().word(id) << " " << d << ": " << va[d] << " vs " << vb[d];
+    }
+  }
+}
+
+TEST(VectorIo, EveryFormatRoundTripsExactly) {
+  ScratchDir dir;
+  for (const bool subwords : {false, true}) {
+    const WordVectors original = sample_vectors(subwords);
+    for (const VectorFormat format :
+         {VectorFormat::word2vec_text, VectorFormat::word2vec_binary, VectorFormat::glove, VectorFormat::fasttext_bin,
+          VectorFormat::npy, VectorFormat::safetensors, VectorFormat::native}) {
+      SCOPED_TRACE(std::string(vector_format_name(format)) + (subwords ? " with subwords" : ""));
+      const std::string path = (dir.path() / ("v." + std::string(vector_format_name(format)))).string();
+      save_vectors(original, path, {.format = format});
+      const WordVectors back = load_vectors(path);  // format detected from the content
+      if (format == VectorFormat::native) {
+        EXPECT_EQ(back.metadata, original.metadata) << "the native format keeps the metadata as it was";
+      } else {
+        EXPECT_EQ(back.metadata.at("format"), vector_format_name(format));
+      }
+      expect_same_word_vectors(original, back);
+      const bool keeps_subwords = format == VectorFormat::fasttext_bin || format == VectorFormat::safetensors ||
+                                  format == VectorFormat::native;
+      EXPECT_EQ(back.subwords().has_value(), subwords && keeps_subwords);
+      if (subwords && keeps_subwords) {
+        // Unseen words compose from the same buckets.
+        std::vector<float> a(original.dim()), b(original.dim());
+        EXPECT_EQ(original.vector("cats", a), WordVectors::Source::from_subwords);
+        EXPECT_EQ(back.vector("cats", b), WordVectors::Source::from_subwords);
+        EXPECT_EQ(a, b);
+      }
+      if (format == VectorFormat::fasttext_bin || format == VectorFormat::native) {
+        for (TokenId id = 0; id < original.size(); ++id) EXPECT_EQ(back.words().count(id), original.words().count(id));
+      }
+    }
+  }
+}
+
+TEST(VectorIo, FastTextBinWritesBackByteForByte) {
+  const auto path = testing::shared_data("vectors/gensim-testdata/toy-model.bin");
+  if (path.empty()) GTEST_SKIP() << "shared vector data is not available";
+  ScratchDir dir;
+  const WordVectors model = load_vectors(path.string());
+  const std::string copy = (dir.path() / "copy.bin").string();
+  save_vectors(model, copy, {.format = VectorFormat::fasttext_bin});
+  EXPECT_EQ(testing::read_file(copy), testing::read_file(path));
+  // Through the native format and back, too.
+  const std::string native = (dir.path() / "model.ekv").string();
+  save_vectors(model, native, {.format = VectorFormat::native});
+  save_vectors(load_vectors(native), copy, {.format = VectorFormat::fasttext_bin});
+  EXPECT_EQ(testing::read_file(copy), testing::read_file(path));
+}
+
+TEST(VectorIo, NativeTablesAreMappedCopyOnWrite) {
+  ScratchDir dir;
+  const std::string path = (dir.path() / "v.ekv").string();
+  save_vectors(sample_vectors(true), path, {.format = VectorFormat::native});
+  const std::string before = testing::read_file(path);
+  {
+    WordVectors mapped = load_vectors(path);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(mapped.table().data()) % 4096, 0U) << "rows point into the mapping";
+    mapped.table().row(0)[0] = 123.0F;  // fine-tuning writes stay in this process
+    EXPECT_EQ(mapped.table().row(0)[0], 123.0F);
+  }
+  EXPECT_EQ(testing::read_file(path), before);
+  EXPECT_EQ(load_vectors(path).metadata.at("note"), "made by a test");
+}
+
+TEST(VectorIo, LimitKeepsTheFirstWords) {
+  ScratchDir dir;
+  const WordVectors original = sample_vectors(true);
+  const std::string path = (dir.path() / "v.txt").string();
+  save_vectors(original, path, {.format = VectorFormat::word2vec_text, .limit = 3});
+  const WordVectors back = load_vectors(path);
+  EXPECT_EQ(back.size(), 3U);
+  const std::string bin = (dir.path() / "v.bin").string();
+  save_vectors(original, bin, {.format = VectorFormat::fasttext_bin});
+  const WordVectors two = load_vectors(bin, {.limit = 2});
+  EXPECT_EQ(two.size(), 2U);
+  ASSERT_TRUE(two.subwords().has_value());
+  std::vector<float> a(7), b(7);
+  (void)original.vector("kitten", a);
+  (void)two.vector("kitten", b);
+  EXPECT_EQ(a, b) << "the buckets survive a limit";
+}
+
+std::string error_of(std::string_view text, LoadOptions options = {}) {
+  try {
+    (void)parse_vectors(text, "v.txt", options);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(VectorIo, TextQuirksAreAccepted) {
+  // CRLF, trailing spaces (fastText .vec), '+' signs, tabs, no final newline, exponents.
+  const WordVectors wv = parse_vectors("2 3\r\nthe 1 +2 3e-1 \r\ncat\t-1\t0.5\t4E2", "v.txt", {});
+  ASSERT_EQ(wv.size(), 2U);
+  EXPECT_EQ(wv.table().row(0)[1], 2.0F);
+  EXPECT_EQ(wv.table().row(1)[2], 400.0F);
+  EXPECT_EQ(parse_vectors("the 1 2\ncat 3 4\n\n", "g.txt", {}).size(), 2U) << "GloVe, blank lines at the end";
+}
+
+TEST(VectorIo, MalformedTextNamesTheLineAndProblem) {
+  EXPECT_EQ(error_of("2 3\nthe 1 2 3\ncat 1 2\n"), "v.txt:3: word \"cat\" has 2 values, expected 3");
+  EXPECT_EQ(error_of("2 3\nthe 1 2 3\ncat 1 2 3 4\n"), "v.txt:3: word \"cat\" has more than 3 values (4 fields after the word)");
+  EXPECT_EQ(error_of("2 3\nthe 1 2 3\ncat 1 x 3\n"), "v.txt:3: value 2 of word \"cat\" is not a number: \"x\"");
+  EXPECT_EQ(error_of("1 2\nthe 1 1e99\n"), "v.txt:2: value 2 of word \"the\" is out of float range: \"1e99\"");
+  EXPECT_EQ(error_of("1 2\nthe nan 1\n"), "v.txt:2: value 1 of word \"the\" is nan (allow non-finite values to load it)");
+  EXPECT_TRUE(std::isinf(parse_vectors("1 2\nthe inf 1\n", "v.txt", {.allow_non_finite = true}).table().row(0)[0]));
+  EXPECT_EQ(error_of("3 2\nthe 1 2\ncat 1 2\n"), "v.txt:1: the header says 3 rows but the file has 2 lines of vectors");
+  EXPECT_EQ(error_of("2 2\nthe 1 2\n the 1 2\n"), "v.txt:3: the line starts with a space, so its word is empty");
+  EXPECT_EQ(error_of("2 2\nthe 1 2\nthe 3 4\n"),
+            "v.txt:3: duplicate word \"the\" (first at line 2); load with duplicates = keep_first (CLI: --duplicates "
+            "keep-first) to drop later copies");
+  const WordVectors kept = parse_vectors("2 2\nthe 1 2\nthe 3 4\n", "v.txt", {.duplicates = DuplicateWords::keep_first});
+  EXPECT_EQ(kept.size(), 1U);
+  EXPECT_EQ(kept.table().row(0)[1], 2.0F);
+  EXPECT_EQ(error_of(""), "v.txt: the file is empty");
+  EXPECT_NE(error_of("2 2\nth\xC3 1 2\ncat 1 2\n").find("v.txt:2: byte 2: invalid UTF-8"), std::string::npos)
+      << error_of("2 2\nth\xC3 1 2\ncat 1 2\n");
+  EXPECT_EQ(error_of("hello world\n"), "v.txt:1: expected a header \"rows dim\" (word2vec text), got \"hello world\"");
+  try {
+    (void)parse_vectors("hello world\n", "data", {});
+    ADD_FAILURE() << "no error";
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()), "data: cannot tell the vector format from its first bytes; pass it explicitly "
+                                      "(--format word2vec|word2vec-bin|glove|fasttext|npy|safetensors|native)");
+  }
+}
+
+TEST(VectorIo, MalformedBinaryNamesTheOffsetAndNeverOverAllocates) {
+  auto binary = [](std::string_view header, std::initializer_list<std::pair<std::string_view, std::vector<float>>> rows) {
+    std::string s(header);
+    for (const auto& [word, values] : rows) {
+      s += word;
+      s += ' ';
+      s.append(reinterpret_cast<const char*>(values.data()), values.size() * 4);
+    }
+    return s;
+  };
+  const LoadOptions bin{.format = VectorFormat::word2vec_binary};
+  EXPECT_EQ(parse_vectors(binary("2 2\n", {{"a", {1, 2}}, {"b", {3, 4}}}), "v.bin", bin).size(), 2U);
+  // An absurd header is refused before any allocation.
+  EXPECT_EQ(error_of(binary("1000000000000 300\n", {{"a", std::vector<float>(300)}}), bin),
+            "v.txt: byte 0: the header says 1000000000000 rows of 300 floats (at least 1202000000000000 bytes) but "
+            "only 1202 bytes follow");
+  EXPECT_EQ(error_of(binary("2 2\n", {{"a", {1, 2}}}) + "bbbbbbbbbb 1234", bin),
+            "v.txt: byte 25: row 2 of 2 (\"bbbbbbbbbb\") is truncated: 8 bytes of floats expected, 4 left");
+  EXPECT_EQ(error_of(binary("1 2\n", {{"a", {1, 2}}, {"b", {3, 4}}}), bin),
+            "v.txt: byte 14: the header says 1 rows but 10 more bytes follow them");
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(error_of(binary("1 2\n", {{"a", {1, nan}}}), bin),
+            "v.txt: byte 10: value 2 of word \"a\" is nan (allow non-finite values to load it)");
+}
+
+TEST(VectorIo, CorruptNativeFilesAreRejected) {
+  ScratchDir dir;
+  const std::string path = (dir.path() / "v.ekv").string();
+  save_vectors(sample_vectors(true), path, {.format = VectorFormat::native});
+  const std::string good = testing::read_file(path);
+  auto expect_error = [&](std::string bytes, std::string_view expected) {
+    const std::string bad = dir.write("bad.ekv", bytes);
+    try {
+      (void)load_vectors(bad);
+      ADD_FAILURE() << "no error, expected " << expected;
+    } catch (const FormatError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  };
+  expect_error(good.substr(0, 100), "not an embedkit native vector file");
+  std::string version = good;
+  version[8] = 9;
+  expect_error(version, "byte 8: format version 9 is not supported");
+  expect_error(good.substr(0, good.size() - 4), "tensor");
+  std::string rows = good;
+  rows[16] = 99;
+  expect_error(rows, "byte 16:");
+  std::string slot = good;
+  std::uint64_t index_at = 0;
+  std::memcpy(&index_at, good.data() + 96, 8);
+  slot[index_at] = '\x7F';
+  expect_error(slot, "word index slot holds id");
+}
+
+}  // namespace
+}  // namespace embedkit
