@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
-for target in tokenizer vocabulary; do
+for target in tokenizer vocabulary word2vec_text word2vec_binary glove fasttext_bin npy safetensors native; do
   work=build/fuzz/corpus/$target
-  mkdir -p "$work"
+  mkdir -p "$work" "fuzz/corpus/$target"
   echo "fuzz: $target for ${seconds}s"
   build/fuzz/fuzz/${target}_fuzz "$work" "fuzz/corpus/$target" -max_total_time="$seconds" \
     -max_len=4096 -print_final_stats=1 -artifact_prefix=build/fuzz/ 2>build/fuzz/$target.log ||

@@ -131,6 +131,7 @@ Parts read_parts(std::string_view data, std::string_view source, const Header& h
 WordVectors assemble(Parts parts, EmbeddingTable table, std::optional<EmbeddingTable> output) {
   WordVectors vectors(std::move(parts.vocabulary), std::move(table), parts.subwords);
   vectors.metadata = std::move(parts.metadata);
+  vectors.metadata["format"] = "native";
   vectors.output = std::move(output);
   return vectors;
 }
@@ -187,8 +188,11 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   const std::uint64_t bucket = sub ? sub->bucket : 0;
   const std::uint64_t rows = words + bucket;
   const std::uint64_t stride = vectors.table().stride();
+  // "format" describes the file being read, so the format the vectors came from is kept as
+  // "origin_format".
   nlohmann::json meta = nlohmann::json::object();
-  for (const auto& [key, value] : vectors.metadata) meta[key] = value;
+  for (const auto& [key, value] : vectors.metadata) meta[key == "format" ? "origin_format" : key] = value;
+  if (vectors.metadata.count("origin_format") != 0) meta["origin_format"] = vectors.metadata.at("origin_format");
   const std::string meta_text = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
   auto align = [](std::uint64_t at, std::uint64_t alignment) { return (at + alignment - 1) / alignment * alignment; };

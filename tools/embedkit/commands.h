@@ -13,4 +13,9 @@ void add_vocab_info_command(CLI::App& vocab);
 /// `embedkit tokenize`.
 void add_tokenize_command(CLI::App& app);
 
+/// `embedkit info`, `embedkit convert` and `embedkit vectors` (vector files).
+void add_info_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
+void add_vectors_command(CLI::App& app);
+
 }  // namespace embedkit::cli

@@ -25,10 +25,16 @@ int main(int argc, char** argv) {
       "  embedkit vocab build --input corpus.txt --min-count 5 --output vocab.tsv\n"
       "  embedkit vocab info vocab.tsv\n"
       "  echo 'Hello, world!' | embedkit tokenize --split words --lower\n"
+      "  embedkit info glove.6B.100d.txt\n"
+      "  embedkit convert cc.en.300.bin cc.ekv\n"
+      "  embedkit vectors cc.ekv king unfathomableness\n"
       "\n"
       "Run 'embedkit COMMAND --help' for the options and examples of each command.");
   embedkit::cli::add_vocab_commands(app);
   embedkit::cli::add_tokenize_command(app);
+  embedkit::cli::add_info_command(app);
+  embedkit::cli::add_convert_command(app);
+  embedkit::cli::add_vectors_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,51 @@
+// libFuzzer targets for the vector file readers, one binary per format (EMBEDKIT_FUZZ_FORMAT).
+// A file either loads into consistent WordVectors or fails with FormatError; anything else (a
+// crash, a sanitizer report, another exception, an allocation the file cannot justify) is a bug.
+// The first input byte picks the options (strict/lossy UTF-8, duplicates, non-finite values);
+// for npy the words follow the array after a "\n--words--\n" separator.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+#include <vector>
+
+#include "embedkit/core/error.h"
+#include "embedkit/io/vector_io.h"
+#include "io/formats.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const auto flags = data[0];
+  const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
+  constexpr auto kFormat = embedkit::VectorFormat::EMBEDKIT_FUZZ_FORMAT;
+  const embedkit::LoadOptions options{
+      .format = kFormat,
+      .invalid_utf8 = (flags & 1U) != 0 ? embedkit::InvalidUtf8::replace : embedkit::InvalidUtf8::error,
+      .duplicates = (flags & 2U) != 0 ? embedkit::DuplicateWords::keep_first : embedkit::DuplicateWords::error,
+      .allow_non_finite = (flags & 4U) != 0,
+      .limit = (flags & 8U) != 0 && kFormat != embedkit::VectorFormat::native ? 3U : 0U,
+  };
+  try {
+    const embedkit::WordVectors wv = [&] {
+      if (kFormat == embedkit::VectorFormat::npy) {
+        const std::size_t split = bytes.find("\n--words--\n");
+        const std::string_view array = bytes.substr(0, split);
+        const std::string_view words = split == std::string_view::npos ? std::string_view() : bytes.substr(split + 11);
+        return embedkit::detail::parse_npy(array, "fuzz.npy", words, "fuzz.vocab", options);
+      }
+      return embedkit::parse_vectors(bytes, "fuzz", options);
+    }();
+    // Consistency: every word finds itself, and vectors compose without reading out of bounds.
+    const std::size_t buckets = wv.subwords() ? wv.subwords()->bucket : 0;
+    if (wv.table().rows() != wv.size() + buckets) std::abort();
+    std::vector<float> v(wv.dim());
+    for (std::size_t i = 0; i < wv.size() && i < 64; ++i) {
+      const auto id = static_cast<embedkit::TokenId>(i);
+      if (wv.words().find(wv.words().word(id)) != id) std::abort();
+      wv.vector(id, v);
+    }
+    (void)wv.vector("fuzzing", v);
+  } catch (const embedkit::FormatError&) {
+  }
+  return 0;
+}

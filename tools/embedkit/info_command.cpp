@@ -1,0 +1,128 @@
+// embedkit info: what a vector file holds (format, shape, subwords, sample words, norms).
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "embedkit/io/vector_io.h"
+#include "human_format.h"
+#include "vector_flags.h"
+
+namespace embedkit::cli {
+namespace {
+
+struct InfoFlags {
+  std::string path;
+  VectorFlags vectors;
+  std::size_t sample = 10;
+  bool json = false;
+};
+
+struct NormSummary {
+  double min = 0, median = 0, mean = 0, max = 0;
+  std::size_t zero_rows = 0;
+};
+
+NormSummary norms_of(const WordVectors& wv) {
+  std::vector<double> norms(wv.size());
+  const EmbeddingTable& t = wv.table();
+  const auto n = static_cast<std::int64_t>(wv.size());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float* row = t.data() + static_cast<std::size_t>(i) * t.stride();
+    double sum = 0;
+    for (std::size_t d = 0; d < t.dim(); ++d) sum += static_cast<double>(row[d]) * row[d];
+    norms[static_cast<std::size_t>(i)] = std::sqrt(sum);
+  }
+  NormSummary s;
+  if (norms.empty()) return s;
+  s.zero_rows = static_cast<std::size_t>(std::count(norms.begin(), norms.end(), 0.0));
+  double total = 0;
+  for (const double x : norms) total += x;
+  s.mean = total / static_cast<double>(norms.size());
+  std::sort(norms.begin(), norms.end());
+  s.min = norms.front();
+  s.max = norms.back();
+  s.median = norms[norms.size() / 2];
+  return s;
+}
+
+void run(const InfoFlags& flags) {
+  const auto start = std::chrono::steady_clock::now();
+  const WordVectors wv = load_vectors(flags.path, flags.vectors.options());
+  const double load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const NormSummary norms = norms_of(wv);
+  std::vector<std::string> sample;
+  for (std::size_t i = 0; i < wv.size() && sample.size() < flags.sample; ++i) {
+    sample.emplace_back(wv.words().word(static_cast<TokenId>(i)));
+  }
+  const std::string format = wv.metadata.count("format") ? wv.metadata.at("format") : "native";
+  if (flags.json) {
+    nlohmann::json out{{"path", flags.path},
+                       {"format", format},
+                       {"rows", wv.size()},
+                       {"dim", wv.dim()},
+                       {"table_rows", wv.table().rows()},
+                       {"load_seconds", load_seconds},
+                       {"sample", sample},
+                       {"norms",
+                        {{"min", norms.min},
+                         {"median", norms.median},
+                         {"mean", norms.mean},
+                         {"max", norms.max},
+                         {"zero_rows", norms.zero_rows}}}};
+    out["subwords"] = wv.subwords() ? nlohmann::json{{"minn", wv.subwords()->minn},
+                                                     {"maxn", wv.subwords()->maxn},
+                                                     {"bucket", wv.subwords()->bucket}}
+                                    : nlohmann::json(nullptr);
+    out["metadata"] = wv.metadata;
+    fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    return;
+  }
+  fmt::print("{}: {}, {} words x {} dims (loaded in {:.0f} ms)\n", flags.path, format, group_digits(wv.size()),
+             wv.dim(), load_seconds * 1000);
+  if (wv.subwords()) {
+    fmt::print("subwords: character {}-{}-grams hashed into {} buckets: unseen words get vectors\n",
+               wv.subwords()->minn, wv.subwords()->maxn, group_digits(wv.subwords()->bucket));
+  } else {
+    fmt::print("subwords: none (unseen words have no vector)\n");
+  }
+  fmt::print("vector norms: min {:.4g}, median {:.4g}, mean {:.4g}, max {:.4g}{}\n", norms.min, norms.median,
+             norms.mean, norms.max,
+             norms.zero_rows ? fmt::format(" ({} all-zero rows)", group_digits(norms.zero_rows)) : "");
+  if (!sample.empty()) fmt::print("first words: {}\n", fmt::join(sample, " "));
+  for (const auto& [key, value] : wv.metadata) {
+    if (key == "format" || key == "fasttext.labels") continue;
+    fmt::print("  {} = {}\n", key, value.size() > 80 ? value.substr(0, 77) + "..." : value);
+  }
+  if (wv.metadata.count("fasttext.labels")) {
+    std::string labels = wv.metadata.at("fasttext.labels");
+    std::replace(labels.begin(), labels.end(), '\n', ',');
+    fmt::print("  labels (name count) = {}\n", labels.size() > 200 ? labels.substr(0, 197) + "..." : labels);
+  }
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app) {
+  auto flags = std::make_shared<InfoFlags>();
+  CLI::App* cmd = app.add_subcommand("info", "Describe a vector file: format, shape, subwords, norms, sample words");
+  cmd->add_option("file", flags->path, "Vector file in any supported format")->required();
+  cmd->add_option("--sample", flags->sample, "How many of the first words to show")->capture_default_str();
+  cmd->add_flag("--json", flags->json, "Print a JSON object (format, rows, dim, ...) instead of text");
+  add_vector_flags(*cmd, flags->vectors);
+  cmd->footer(std::string("Examples:\n"
+                          "  embedkit info glove.6B.100d.txt\n"
+                          "  embedkit info cc.en.300.bin --json | jq '.rows, .dim'\n"
+                          "\n") +
+              kVectorFormatsHelp);
+  cmd->callback([flags] { run(*flags); });
+}
+
+}  // namespace embedkit::cli

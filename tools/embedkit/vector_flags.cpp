@@ -1,0 +1,39 @@
+#include "vector_flags.h"
+
+#include "embedkit/core/error.h"
+
+namespace embedkit::cli {
+
+LoadOptions VectorFlags::options() const {
+  LoadOptions options;
+  options.format = parse_vector_format(format);
+  options.invalid_utf8 = lossy_utf8 ? InvalidUtf8::replace : InvalidUtf8::error;
+  if (duplicates == "keep-first") {
+    options.duplicates = DuplicateWords::keep_first;
+  } else if (duplicates != "error") {
+    throw ArgumentError("--duplicates must be 'error' or 'keep-first'", "error|keep-first");
+  }
+  options.allow_non_finite = allow_non_finite;
+  options.vocabulary_path = vocabulary;
+  return options;
+}
+
+void add_vector_flags(CLI::App& command, VectorFlags& flags) {
+  command.add_option("--format", flags.format, "Input format (default: detected from the file)")
+      ->capture_default_str();
+  command.add_flag("--lossy-utf8", flags.lossy_utf8,
+                   "Replace invalid UTF-8 in words with U+FFFD instead of failing");
+  command.add_option("--duplicates", flags.duplicates, "What to do with a word that appears twice: error|keep-first")
+      ->capture_default_str();
+  command.add_flag("--allow-non-finite", flags.allow_non_finite, "Accept NaN and Inf values instead of failing");
+  command.add_option("--vocab", flags.vocabulary,
+                     "Words for .npy/.safetensors input, one per line (default: the input's name with .vocab)");
+}
+
+const char* const kVectorFormatsHelp =
+    "Formats: word2vec (text, header 'rows dim'; fastText .vec), word2vec-bin, glove (text, no\n"
+    "header), fasttext (.bin model: unseen words get vectors from their character n-grams), npy\n"
+    "(+ a .vocab file), safetensors, native (embedkit's .ekv: opened with mmap in milliseconds).\n"
+    "Input formats are detected from the file's first bytes; --format overrides.";
+
+}  // namespace embedkit::cli

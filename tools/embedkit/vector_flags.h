@@ -1,0 +1,29 @@
+// The flags shared by every command that reads a vector file (--format, --lossy-utf8, ...).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "embedkit/io/vector_io.h"
+
+namespace embedkit::cli {
+
+struct VectorFlags {
+  std::string format = "detect";
+  bool lossy_utf8 = false;
+  std::string duplicates = "error";
+  bool allow_non_finite = false;
+  std::string vocabulary;
+
+  /// The LoadOptions these flags ask for. Throws ArgumentError on a bad --format/--duplicates.
+  [[nodiscard]] LoadOptions options() const;
+};
+
+/// Registers the flags on `command`; `flags` must outlive parsing.
+void add_vector_flags(CLI::App& command, VectorFlags& flags);
+
+/// The help paragraph for those flags and the formats, for command footers.
+extern const char* const kVectorFormatsHelp;
+
+}  // namespace embedkit::cli
