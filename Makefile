@@ -24,7 +24,7 @@ test: deps
 	ctest --preset asan -j2
 	cmake --preset fuzz
 	cmake --build --preset fuzz
-	fuzz/run_fuzzers.sh 15
+	fuzz/run_fuzzers.sh 8
 
 bench: build
 	bench/run_vocab_bench.sh

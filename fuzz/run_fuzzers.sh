@@ -10,7 +10,7 @@ for target in tokenizer vocabulary word2vec_text word2vec_binary glove fasttext_
   mkdir -p "$work" "fuzz/corpus/$target"
   echo "fuzz: $target for ${seconds}s"
   build/fuzz/fuzz/${target}_fuzz "$work" "fuzz/corpus/$target" -max_total_time="$seconds" \
-    -max_len=4096 -print_final_stats=1 -artifact_prefix=build/fuzz/ 2>build/fuzz/$target.log ||
+    -max_len=8192 -print_final_stats=1 -artifact_prefix=build/fuzz/ 2>build/fuzz/$target.log ||
     { tail -40 "build/fuzz/$target.log"; echo "fuzz: $target FAILED" >&2; exit 1; }
   grep -E "stat::number_of_executed_units|Done" "build/fuzz/$target.log" | tr '\n' ' '
   echo
