@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -118,6 +119,18 @@ Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::u
   vocab.counts_.assign(counts.begin(), counts.end());
   vocab.slots_.assign(slots.begin(), slots.end());
   for (const std::uint64_t c : counts) vocab.total_count_ += c;
+  // Every word must find itself: a corrupt index or a duplicate word would otherwise give wrong
+  // lookups. One hash and probe per word, in parallel.
+  const auto words = static_cast<std::int64_t>(n);
+  std::int64_t first_bad = words;
+#pragma omp parallel for schedule(static) reduction(min : first_bad)
+  for (std::int64_t i = 0; i < words; ++i) {
+    const auto id = static_cast<TokenId>(i);
+    if (vocab.find(vocab.word(id)) != id) first_bad = std::min(first_bad, i);
+  }
+  EMBEDKIT_CHECK(first_bad == words, FormatError,
+                 fmt::format("{}: word {} ({:?}) is a duplicate or missing from the word index", source,
+                             first_bad + 1, first_bad < words ? vocab.word(static_cast<TokenId>(first_bad)) : ""));
   vocab.find_specials();
   return vocab;
 }

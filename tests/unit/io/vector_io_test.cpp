@@ -223,6 +223,13 @@ TEST(VectorIo, CorruptNativeFilesAreRejected) {
   std::memcpy(&index_at, good.data() + 96, 8);
   slot[index_at] = '\x7F';
   expect_error(slot, "word index slot holds id");
+  // Two equal words (the index no longer finds the second): wrong lookups, so an error.
+  std::string duplicate = good;
+  std::uint64_t words_at = 0;
+  std::memcpy(&words_at, good.data() + 72, 8);
+  ASSERT_EQ(good.substr(words_at, 9), "thecatsat");
+  duplicate[words_at + 3] = 's';
+  expect_error(duplicate, "is a duplicate or missing from the word index");
 }
 
 }  // namespace

@@ -1,0 +1,105 @@
+// Vector file I/O speed: parse a word2vec text and a word2vec binary file, and open a native
+// table with mmap. Prints one JSON line per measurement (bench/run_vector_io_bench.sh adds
+// gensim's load_word2vec_format on the same files, in the same run).
+//
+//   vector_io_bench --dir build/bench-data --rows 100000 --dim 300 --native-rows 1700000
+//
+// The files are generated once (seeded random vectors; text in the shortest round-trip decimal
+// form, as `embedkit convert` writes it) and reused.
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "embedkit/io/vector_io.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+embedkit::WordVectors random_vectors(std::size_t rows, std::size_t dim) {
+  std::vector<embedkit::VocabularyEntry> words(rows);
+  for (std::size_t i = 0; i < rows; ++i) words[i] = {fmt::format("w{}", i), rows - i};
+  embedkit::EmbeddingTable table(rows, dim);
+  table.fill_normal(0.0F, 0.3F, 11);
+  return embedkit::WordVectors(embedkit::Vocabulary::from_entries(words), std::move(table));
+}
+
+// Resident set size of this process, in bytes (from /proc/self/statm).
+double resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  double pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * 4096.0;
+}
+
+template <class F>
+double best_of(int runs, F f) {
+  double best = 1e30;
+  for (int r = 0; r < runs; ++r) {
+    const auto start = Clock::now();
+    f();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = "build/bench-data";
+  std::size_t rows = 100000, dim = 300, native_rows = 1700000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string arg = argv[i];
+    if (arg == "--dir") dir = argv[i + 1];
+    else if (arg == "--rows") rows = std::stoull(argv[i + 1]);
+    else if (arg == "--dim") dim = std::stoull(argv[i + 1]);
+    else if (arg == "--native-rows") native_rows = std::stoull(argv[i + 1]);
+  }
+  std::filesystem::create_directories(dir);
+  const std::string text = fmt::format("{}/vectors-{}x{}.txt", dir, rows, dim);
+  const std::string binary = fmt::format("{}/vectors-{}x{}.bin", dir, rows, dim);
+  const std::string native = fmt::format("{}/vectors-{}x{}.ekv", dir, native_rows, dim);
+  if (!std::filesystem::exists(text) || !std::filesystem::exists(binary)) {
+    const embedkit::WordVectors wv = random_vectors(rows, dim);
+    embedkit::save_vectors(wv, text, {.format = embedkit::VectorFormat::word2vec_text});
+    embedkit::save_vectors(wv, binary, {.format = embedkit::VectorFormat::word2vec_binary});
+  }
+  if (!std::filesystem::exists(native)) {
+    embedkit::save_vectors(random_vectors(native_rows, dim), native, {.format = embedkit::VectorFormat::native});
+  }
+
+  for (const auto& [path, name] : {std::pair{text, "word2vec_text"}, std::pair{binary, "word2vec_binary"}}) {
+    const double bytes = static_cast<double>(std::filesystem::file_size(path));
+    std::size_t loaded = 0;
+    const double seconds = best_of(3, [&] { loaded = embedkit::load_vectors(path).size(); });
+    fmt::print("{{\"impl\": \"embedkit\", \"op\": \"parse_{}\", \"rows\": {}, \"dim\": {}, \"bytes\": {:.0f}, "
+               "\"seconds\": {:.4f}, \"mb_per_s\": {:.1f}}}\n",
+               name, loaded, dim, bytes, seconds, bytes / seconds / 1e6);
+  }
+
+  // Native: open time (page cache warm, as after a first use), then memory as rows are touched.
+  const double bytes = static_cast<double>(std::filesystem::file_size(native));
+  const double rss_before = resident_bytes();
+  const auto start = Clock::now();
+  embedkit::WordVectors mapped = embedkit::load_vectors(native);
+  const double open_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double rss_open = resident_bytes();
+  std::mt19937 rng(5);
+  double sink = 0;
+  const std::size_t touched = 10000;
+  for (std::size_t i = 0; i < touched; ++i) sink += mapped.table().row(static_cast<embedkit::TokenId>(rng() % mapped.size()))[0];
+  const double rss_touched = resident_bytes();
+  const double reopen = best_of(5, [&] { (void)embedkit::load_vectors(native).size(); });
+  fmt::print("{{\"impl\": \"embedkit\", \"op\": \"open_native\", \"rows\": {}, \"dim\": {}, \"bytes\": {:.0f}, "
+             "\"first_open_seconds\": {:.4f}, \"seconds\": {:.4f}, \"rss_before_mb\": {:.1f}, \"rss_after_open_mb\": "
+             "{:.1f}, \"rows_touched\": {}, \"rss_after_touching_mb\": {:.1f}, \"sink\": {}}}\n",
+             mapped.size(), dim, bytes, open_seconds, reopen, rss_before / 1e6, rss_open / 1e6, touched,
+             rss_touched / 1e6, sink != 0 ? 1 : 0);
+  return 0;
+}
