@@ -30,12 +30,22 @@ embedkit::WordVectors random_vectors(std::size_t rows, std::size_t dim) {
   return embedkit::WordVectors(embedkit::Vocabulary::from_entries(words), std::move(table));
 }
 
-// Resident set size of this process, in bytes (from /proc/self/statm).
-double resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  double pages_total = 0, pages_resident = 0;
-  statm >> pages_total >> pages_resident;
-  return pages_resident * 4096.0;
+// Resident memory of this process in bytes: private (RssAnon) and mapped file pages (RssFile,
+// page cache that the kernel can drop at any time), from /proc/self/status.
+struct Resident {
+  double anon = 0, file = 0;
+};
+Resident resident() {
+  std::ifstream status("/proc/self/status");
+  Resident r;
+  std::string key;
+  double kb = 0;
+  std::string unit;
+  while (status >> key) {
+    if (key == "RssAnon:" && status >> kb >> unit) r.anon = kb * 1024;
+    if (key == "RssFile:" && status >> kb >> unit) r.file = kb * 1024;
+  }
+  return r;
 }
 
 template <class F>
@@ -85,21 +95,22 @@ int main(int argc, char** argv) {
 
   // Native: open time (page cache warm, as after a first use), then memory as rows are touched.
   const double bytes = static_cast<double>(std::filesystem::file_size(native));
-  const double rss_before = resident_bytes();
+  const Resident before = resident();
   const auto start = Clock::now();
   embedkit::WordVectors mapped = embedkit::load_vectors(native);
   const double open_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const double rss_open = resident_bytes();
+  const Resident opened = resident();
   std::mt19937 rng(5);
   double sink = 0;
   const std::size_t touched = 10000;
   for (std::size_t i = 0; i < touched; ++i) sink += mapped.table().row(static_cast<embedkit::TokenId>(rng() % mapped.size()))[0];
-  const double rss_touched = resident_bytes();
+  const Resident touched_rss = resident();
   const double reopen = best_of(5, [&] { (void)embedkit::load_vectors(native).size(); });
   fmt::print("{{\"impl\": \"embedkit\", \"op\": \"open_native\", \"rows\": {}, \"dim\": {}, \"bytes\": {:.0f}, "
-             "\"first_open_seconds\": {:.4f}, \"seconds\": {:.4f}, \"rss_before_mb\": {:.1f}, \"rss_after_open_mb\": "
-             "{:.1f}, \"rows_touched\": {}, \"rss_after_touching_mb\": {:.1f}, \"sink\": {}}}\n",
-             mapped.size(), dim, bytes, open_seconds, reopen, rss_before / 1e6, rss_open / 1e6, touched,
-             rss_touched / 1e6, sink != 0 ? 1 : 0);
+             "\"first_open_seconds\": {:.4f}, \"seconds\": {:.4f}, \"anon_mb\": [{:.1f}, {:.1f}, {:.1f}], "
+             "\"file_mb\": [{:.1f}, {:.1f}, {:.1f}], \"rows_touched\": {}, \"sink\": {}}}\n",
+             mapped.size(), dim, bytes, open_seconds, reopen, before.anon / 1e6, opened.anon / 1e6,
+             touched_rss.anon / 1e6, before.file / 1e6, opened.file / 1e6, touched_rss.file / 1e6, touched,
+             sink != 0 ? 1 : 0);
   return 0;
 }

@@ -101,15 +101,18 @@ struct Parts {
   std::map<std::string, std::string> metadata;
 };
 
-Parts read_parts(std::string_view data, std::string_view source, const Header& h) {
+// `keep_alive`: the owner of `data` when the vocabulary may read it in place (a mapping).
+Parts read_parts(std::string_view data, std::string_view source, const Header& h,
+                 std::shared_ptr<const void> keep_alive) {
   std::vector<std::uint64_t> offsets_copy, counts_copy;
   std::vector<TokenId> slots_copy;
   const auto offsets = array_at<std::uint64_t>(data, h.offsets_at, h.words + 1, offsets_copy);
   const auto counts = array_at<std::uint64_t>(data, h.counts_at, h.words, counts_copy);
   const auto slots = array_at<TokenId>(data, h.index_at, h.slots, slots_copy);
   Parts parts;
-  parts.vocabulary =
-      Vocabulary::from_parts(data.substr(h.word_bytes_at, h.word_bytes_size), offsets, counts, slots, source);
+  const bool in_place = keep_alive && offsets_copy.empty() && counts_copy.empty() && slots_copy.empty();
+  parts.vocabulary = Vocabulary::from_parts(data.substr(h.word_bytes_at, h.word_bytes_size), offsets, counts, slots,
+                                            source, in_place ? std::move(keep_alive) : nullptr);
   if (h.minn != 0 || h.maxn != 0 || h.bucket != 0) {
     const SubwordOptions sub{h.minn, h.maxn, h.bucket};
     EMBEDKIT_CHECK(sub.enabled(), FormatError,
@@ -143,7 +146,7 @@ WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& opt
                  "--limit does not apply to native files (they are mapped, not read: rows cost nothing until used)");
   const std::string_view data = file->bytes();
   const Header h = read_header(data, file->path());
-  Parts parts = read_parts(data, file->path(), h);
+  Parts parts = read_parts(data, file->path(), h, file);
   char* base = file->writable_data();
   EMBEDKIT_CHECK(base != nullptr, ArgumentError, "native files must be mapped copy-on-write");
   file->advise_random();  // rows are looked up at random: no read-ahead of whole tensor regions
@@ -159,7 +162,7 @@ WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& opt
 WordVectors parse_native(std::string_view data, std::string_view source, const LoadOptions& options) {
   EMBEDKIT_CHECK(options.limit == 0, ArgumentError, "--limit does not apply to native files");
   const Header h = read_header(data, source);
-  Parts parts = read_parts(data, source, h);
+  Parts parts = read_parts(data, source, h, nullptr);
   auto copy_table = [&](std::uint64_t at, std::uint64_t rows) {
     EmbeddingTable table(rows, h.dim);
     std::memcpy(table.data(), data.data() + at, rows * h.stride * sizeof(float));

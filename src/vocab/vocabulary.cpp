@@ -38,8 +38,20 @@ bool is_special_token(std::string_view word) noexcept {
   return word == kPadToken || word == kUnkToken || word == kBosToken || word == kEosToken;
 }
 
+void Vocabulary::view_owned() noexcept {
+  arena_ = {own_arena_.data(), own_arena_.size()};
+  offsets_ = own_offsets_;
+  counts_ = own_counts_;
+  slots_ = own_slots_;
+}
+
 Vocabulary::Vocabulary(const Vocabulary& other)
-    : arena_(other.arena_),
+    : own_arena_(other.own_arena_),
+      own_offsets_(other.own_offsets_),
+      own_counts_(other.own_counts_),
+      own_slots_(other.own_slots_),
+      keep_alive_(other.keep_alive_),
+      arena_(other.arena_),
       offsets_(other.offsets_),
       counts_(other.counts_),
       slots_(other.slots_),
@@ -48,6 +60,52 @@ Vocabulary::Vocabulary(const Vocabulary& other)
       unk_id_(other.unk_id_),
       bos_id_(other.bos_id_),
       eos_id_(other.eos_id_) {
+  if (!keep_alive_) view_owned();  // borrowed views stay shared with the same storage
+}
+
+Vocabulary::Vocabulary(Vocabulary&& other) noexcept
+    : own_arena_(std::move(other.own_arena_)),
+      own_offsets_(std::move(other.own_offsets_)),
+      own_counts_(std::move(other.own_counts_)),
+      own_slots_(std::move(other.own_slots_)),
+      keep_alive_(std::move(other.keep_alive_)),
+      arena_(other.arena_),
+      offsets_(other.offsets_),
+      counts_(other.counts_),
+      slots_(other.slots_),
+      total_count_(other.total_count_),
+      pad_id_(other.pad_id_),
+      unk_id_(other.unk_id_),
+      bos_id_(other.bos_id_),
+      eos_id_(other.eos_id_) {
+  other = Vocabulary();  // leave the source empty, not viewing storage it no longer owns
+}
+
+Vocabulary& Vocabulary::operator=(Vocabulary&& other) noexcept {
+  if (this == &other) return *this;
+  own_arena_ = std::move(other.own_arena_);
+  own_offsets_ = std::move(other.own_offsets_);
+  own_counts_ = std::move(other.own_counts_);
+  own_slots_ = std::move(other.own_slots_);
+  keep_alive_ = std::move(other.keep_alive_);
+  arena_ = other.arena_;
+  offsets_ = other.offsets_;
+  counts_ = other.counts_;
+  slots_ = other.slots_;
+  total_count_ = other.total_count_;
+  pad_id_ = other.pad_id_;
+  unk_id_ = other.unk_id_;
+  bos_id_ = other.bos_id_;
+  eos_id_ = other.eos_id_;
+  other.own_arena_.clear();
+  other.own_offsets_.clear();
+  other.own_counts_.clear();
+  other.own_slots_.clear();
+  other.keep_alive_.reset();
+  other.view_owned();
+  other.total_count_ = 0;
+  other.pad_id_ = other.unk_id_ = other.bos_id_ = other.eos_id_ = std::nullopt;
+  return *this;
 }
 
 Vocabulary& Vocabulary::operator=(const Vocabulary& other) {
@@ -71,16 +129,17 @@ std::size_t slot_count_for(std::size_t words) {
 // Builds slots_ from the words. Returns the ids of the first duplicate found (earlier, later), or
 // nullopt when all words are distinct.
 std::optional<std::pair<TokenId, TokenId>> Vocabulary::rebuild_index() {
-  slots_.assign(slot_count_for(counts_.size()), 0);
-  const std::size_t mask = slots_.size() - 1;
+  own_slots_.assign(slot_count_for(counts_.size()), 0);
+  slots_ = own_slots_;
+  const std::size_t mask = own_slots_.size() - 1;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     const std::string_view w = word(static_cast<TokenId>(i));
     std::size_t s = word_index_hash(w) & mask;
-    while (slots_[s] != 0) {
-      if (word(slots_[s] - 1) == w) return std::pair{slots_[s] - 1, static_cast<TokenId>(i)};
+    while (own_slots_[s] != 0) {
+      if (word(own_slots_[s] - 1) == w) return std::pair{own_slots_[s] - 1, static_cast<TokenId>(i)};
       s = (s + 1) & mask;
     }
-    slots_[s] = static_cast<TokenId>(i + 1);
+    own_slots_[s] = static_cast<TokenId>(i + 1);
   }
   return std::nullopt;
 }
@@ -94,43 +153,96 @@ void Vocabulary::find_specials() {
 
 Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::uint64_t> offsets,
                                   std::span<const std::uint64_t> counts, std::span<const TokenId> slots,
-                                  std::string_view source) {
+                                  std::string_view source, std::shared_ptr<const void> keep_alive) {
   const std::size_t n = counts.size();
   EMBEDKIT_CHECK(n < std::numeric_limits<TokenId>::max(), FormatError,
                  fmt::format("{}: {} words do not fit 32-bit token ids", source, n));
   EMBEDKIT_CHECK(offsets.size() == n + 1 && offsets[0] == 0 && offsets[n] == arena.size(), FormatError,
                  fmt::format("{}: word offsets do not describe {} words in {} bytes", source, n, arena.size()));
-  for (std::size_t i = 0; i < n; ++i) {
-    EMBEDKIT_CHECK(offsets[i] < offsets[i + 1], FormatError,
-                   fmt::format("{}: word {} is empty or its offsets decrease", source, i + 1));
-  }
   EMBEDKIT_CHECK(slots.size() >= n + 1 && (slots.size() & (slots.size() - 1)) == 0, FormatError,
                  fmt::format("{}: a word index of {} slots cannot hold {} words", source, slots.size(), n));
-  std::size_t filled = 0;
-  for (const TokenId s : slots) {
-    EMBEDKIT_CHECK(s <= n, FormatError, fmt::format("{}: word index slot holds id {} of {} words", source, s, n));
-    filled += s != 0;
-  }
-  EMBEDKIT_CHECK(filled == n, FormatError,
-                 fmt::format("{}: word index holds {} entries for {} words", source, filled, n));
-  Vocabulary vocab;
-  vocab.arena_.assign(arena.begin(), arena.end());
-  vocab.offsets_.assign(offsets.begin(), offsets.end());
-  vocab.counts_.assign(counts.begin(), counts.end());
-  vocab.slots_.assign(slots.begin(), slots.end());
-  for (const std::uint64_t c : counts) vocab.total_count_ += c;
-  // Every word must find itself: a corrupt index or a duplicate word would otherwise give wrong
-  // lookups. One hash and probe per word, in parallel.
+  // All checks in one parallel pass each (a mapped multi-million-word vocabulary should open in
+  // milliseconds): offsets increase, slots hold ids <= n, n of them are filled, and every word
+  // finds itself through the index (so a corrupt index or a duplicate word is an error, never a
+  // wrong lookup). The index probes are batched so that their slots are prefetched first.
+  const std::uint64_t* off = offsets.data();
+  const char* bytes = arena.data();
+  const TokenId* slot = slots.data();
+  const std::size_t mask = slots.size() - 1;
   const auto words = static_cast<std::int64_t>(n);
-  std::int64_t first_bad = words;
-#pragma omp parallel for schedule(static) reduction(min : first_bad)
-  for (std::int64_t i = 0; i < words; ++i) {
-    const auto id = static_cast<TokenId>(i);
-    if (vocab.find(vocab.word(id)) != id) first_bad = std::min(first_bad, i);
+  const auto slot_count = static_cast<std::int64_t>(slots.size());
+  std::int64_t first_empty = words, first_bad_slot = slot_count, first_unfound = words;
+  std::int64_t filled = 0;
+  std::uint64_t total = 0;
+#pragma omp parallel
+  {
+#pragma omp for schedule(static) reduction(min : first_empty) reduction(+ : total) nowait
+    for (std::int64_t i = 0; i < words; ++i) {
+      if (off[i] >= off[i + 1]) first_empty = std::min(first_empty, i);
+      total += counts[static_cast<std::size_t>(i)];
+    }
+#pragma omp for schedule(static) reduction(min : first_bad_slot) reduction(+ : filled)
+    for (std::int64_t s = 0; s < slot_count; ++s) {
+      if (slot[s] > n) first_bad_slot = std::min(first_bad_slot, s);
+      filled += slot[s] != 0;
+    }
   }
-  EMBEDKIT_CHECK(first_bad == words, FormatError,
+  EMBEDKIT_CHECK(first_empty == words, FormatError,
+                 fmt::format("{}: word {} is empty or its offsets decrease", source, first_empty + 1));
+  EMBEDKIT_CHECK(first_bad_slot == slot_count, FormatError,
+                 fmt::format("{}: word index slot {} holds id {} of {} words", source, first_bad_slot,
+                             first_bad_slot < slot_count ? slot[first_bad_slot] : 0, n));
+  EMBEDKIT_CHECK(filled == words, FormatError,
+                 fmt::format("{}: word index holds {} entries for {} words", source, filled, n));
+  constexpr std::int64_t kBatch = 16;
+  const std::int64_t batches = (words + kBatch - 1) / kBatch;
+#pragma omp parallel for schedule(static) reduction(min : first_unfound)
+  for (std::int64_t b = 0; b < batches; ++b) {
+    const std::int64_t begin = b * kBatch;
+    const std::int64_t end = std::min(words, begin + kBatch);
+    std::size_t home[kBatch];
+    for (std::int64_t i = begin; i < end; ++i) {
+      home[i - begin] = word_index_hash({bytes + off[i], off[i + 1] - off[i]}) & mask;
+      __builtin_prefetch(slot + home[i - begin]);
+    }
+    for (std::int64_t i = begin; i < end; ++i) {
+      const std::string_view w(bytes + off[i], off[i + 1] - off[i]);
+      std::size_t s = home[i - begin];
+      bool found = false;
+      for (std::size_t probes = 0; probes <= mask; ++probes, s = (s + 1) & mask) {
+        const TokenId entry = slot[s];
+        if (entry == 0) break;
+        const std::size_t other = entry - 1;
+        if (other == static_cast<std::size_t>(i)) {
+          found = true;
+          break;
+        }
+        if (std::string_view(bytes + off[other], off[other + 1] - off[other]) == w) break;  // a duplicate
+      }
+      if (!found) first_unfound = std::min(first_unfound, i);
+    }
+  }
+  EMBEDKIT_CHECK(first_unfound == words, FormatError,
                  fmt::format("{}: word {} ({:?}) is a duplicate or missing from the word index", source,
-                             first_bad + 1, first_bad < words ? vocab.word(static_cast<TokenId>(first_bad)) : ""));
+                             first_unfound + 1,
+                             first_unfound < words ? std::string_view(bytes + off[first_unfound],
+                                                                      off[first_unfound + 1] - off[first_unfound])
+                                                   : std::string_view()));
+  Vocabulary vocab;
+  if (keep_alive) {
+    vocab.keep_alive_ = std::move(keep_alive);
+    vocab.arena_ = arena;
+    vocab.offsets_ = offsets;
+    vocab.counts_ = counts;
+    vocab.slots_ = slots;
+  } else {
+    vocab.own_arena_.assign(arena.begin(), arena.end());
+    vocab.own_offsets_.assign(offsets.begin(), offsets.end());
+    vocab.own_counts_.assign(counts.begin(), counts.end());
+    vocab.own_slots_.assign(slots.begin(), slots.end());
+    vocab.view_owned();
+  }
+  vocab.total_count_ = total;
   vocab.find_specials();
   return vocab;
 }
@@ -141,10 +253,10 @@ Vocabulary Vocabulary::from_entries(std::span<const VocabularyEntry> entries, st
   Vocabulary vocab;
   std::size_t arena_bytes = 0;
   for (const VocabularyEntry& e : entries) arena_bytes += e.word.size();
-  vocab.arena_.reserve(arena_bytes);
-  vocab.offsets_.reserve(entries.size() + 1);
-  vocab.counts_.reserve(entries.size());
-  vocab.offsets_.push_back(0);
+  vocab.own_arena_.reserve(arena_bytes);
+  vocab.own_offsets_.reserve(entries.size() + 1);
+  vocab.own_counts_.reserve(entries.size());
+  vocab.own_offsets_.push_back(0);
 
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const std::string& w = entries[i].word;
@@ -157,11 +269,12 @@ Vocabulary Vocabulary::from_entries(std::span<const VocabularyEntry> entries, st
                                     source, number, w, *bad),
                         "valid UTF-8");
     }
-    vocab.arena_.insert(vocab.arena_.end(), w.begin(), w.end());
-    vocab.offsets_.push_back(vocab.arena_.size());
-    vocab.counts_.push_back(entries[i].count);
+    vocab.own_arena_.insert(vocab.own_arena_.end(), w.begin(), w.end());
+    vocab.own_offsets_.push_back(vocab.own_arena_.size());
+    vocab.own_counts_.push_back(entries[i].count);
     vocab.total_count_ += entries[i].count;
   }
+  vocab.view_owned();
   if (const auto duplicate = vocab.rebuild_index()) {
     const auto [first, second] = *duplicate;
     throw FormatError(fmt::format("{}:{}: duplicate word {:?} (first seen at {}:{})", source, second + 1,

@@ -17,7 +17,9 @@
 // Thread safety: immutable after construction; all const members may be called concurrently.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -61,8 +63,8 @@ class Vocabulary {
   Vocabulary() = default;
   Vocabulary(const Vocabulary& other);
   Vocabulary& operator=(const Vocabulary& other);
-  Vocabulary(Vocabulary&&) noexcept = default;  // the arena's buffer moves, so views stay valid
-  Vocabulary& operator=(Vocabulary&&) noexcept = default;
+  Vocabulary(Vocabulary&& other) noexcept;
+  Vocabulary& operator=(Vocabulary&& other) noexcept;
   ~Vocabulary() = default;
 
   /// Builds a vocabulary whose ids follow `entries`' order. Throws FormatError (naming
@@ -74,13 +76,14 @@ class Vocabulary {
   /// The parts of a vocabulary as stored by the native vector format (see word_index_hash):
   /// word i is arena[offsets[i], offsets[i+1]); slots is an open-addressing table (power-of-two
   /// size > words, value id + 1, 0 = empty, linear probing from word_index_hash(word)). Checks
-  /// bounds (never trusts the file) and copies; no per-word rehashing, so opening is fast.
-  /// Throws FormatError naming `source`.
+  /// bounds and that every word finds itself (never trusts the file). With `keep_alive` (the
+  /// owner of the bytes, e.g. a MappedFile) the vocabulary reads the parts in place instead of
+  /// copying them, so opening a large vocabulary costs no copy. Throws FormatError naming `source`.
   static Vocabulary from_parts(std::string_view arena, std::span<const std::uint64_t> offsets,
                                std::span<const std::uint64_t> counts, std::span<const TokenId> slots,
-                               std::string_view source);
+                               std::string_view source, std::shared_ptr<const void> keep_alive = nullptr);
   /// The stored form of this vocabulary (see from_parts).
-  [[nodiscard]] std::string_view arena() const noexcept { return {arena_.data(), arena_.size()}; }
+  [[nodiscard]] std::string_view arena() const noexcept { return arena_; }
   [[nodiscard]] std::span<const std::uint64_t> offsets() const noexcept { return offsets_; }
   [[nodiscard]] std::span<const TokenId> index_slots() const noexcept { return slots_; }
 
@@ -127,7 +130,7 @@ class Vocabulary {
 
   friend bool operator==(const Vocabulary& a, const Vocabulary& b) {
     // slots_ follow from the words, so they are not compared.
-    return a.arena_ == b.arena_ && a.offsets_ == b.offsets_ && a.counts_ == b.counts_;
+    return a.arena_ == b.arena_ && std::ranges::equal(a.offsets_, b.offsets_) && std::ranges::equal(a.counts_, b.counts_);
   }
 
  private:
@@ -135,10 +138,19 @@ class Vocabulary {
   std::optional<std::pair<TokenId, TokenId>> rebuild_index();
   void find_specials();
 
-  std::vector<char> arena_;             // all words, concatenated
-  std::vector<std::uint64_t> offsets_;  // word i is arena_[offsets_[i], offsets_[i+1])
-  std::vector<std::uint64_t> counts_;
-  std::vector<TokenId> slots_;          // open-addressing index: id + 1, 0 = empty
+  void view_owned() noexcept;  // points the views at the own_ vectors
+
+  // The storage: vectors this vocabulary owns, or bytes kept alive by keep_alive_ (a mapped
+  // native vector file). The views below always point at whichever holds the data.
+  std::vector<char> own_arena_;
+  std::vector<std::uint64_t> own_offsets_;
+  std::vector<std::uint64_t> own_counts_;
+  std::vector<TokenId> own_slots_;
+  std::shared_ptr<const void> keep_alive_;
+  std::string_view arena_;                  // all words, concatenated
+  std::span<const std::uint64_t> offsets_;  // word i is arena_[offsets_[i], offsets_[i+1])
+  std::span<const std::uint64_t> counts_;
+  std::span<const TokenId> slots_;          // open-addressing index: id + 1, 0 = empty
   std::uint64_t total_count_ = 0;
   std::optional<TokenId> pad_id_, unk_id_, bos_id_, eos_id_;
 };

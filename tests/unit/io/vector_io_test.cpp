@@ -222,7 +222,7 @@ TEST(VectorIo, CorruptNativeFilesAreRejected) {
   std::uint64_t index_at = 0;
   std::memcpy(&index_at, good.data() + 96, 8);
   slot[index_at] = '\x7F';
-  expect_error(slot, "word index slot holds id");
+  expect_error(slot, "holds id 127 of 5 words");
   // Two equal words (the index no longer finds the second): wrong lookups, so an error.
   std::string duplicate = good;
   std::uint64_t words_at = 0;
