@@ -32,7 +32,7 @@ expect_in() {
 printf 'The cat sat.\r\nThe cat ran!\n\nA dog sat\n' >"$tmp/corpus.txt"
 
 # --help teaches by example, for every command.
-for cmd in "" "vocab" "vocab build" "vocab info" "tokenize"; do
+for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors"; do
   # shellcheck disable=SC2086
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
@@ -82,6 +82,34 @@ expect_in "$tmp/err" "out of range id" "token id 999 is out of range for a vocab
 run "bad flag" 2 "$bin" vocab build -i "$tmp/corpus.txt" -o "$tmp/x.tsv" --min-count zero
 run "no subcommand" 2 "$bin"
 [ "$(wc -l <"$tmp/err")" -le 3 ] && pass || fail "usage errors stay short"
+
+# Vector files: info, convert between every format, vectors (seen and unseen words).
+printf 'the 0.5 -1.25 0.03\ncat 1 2 3\n\xc3\xbcber -0.5 0.25 7\n' >"$tmp/g.txt"
+run "info glove" 0 "$bin" info "$tmp/g.txt"
+expect_in "$tmp/out" "info glove" "glove, 3 words x 3 dims"
+run "info json" 0 "$bin" info "$tmp/g.txt" --json
+expect_in "$tmp/out" "info json format" '"format": "glove"'
+expect_in "$tmp/out" "info json rows" '"rows": 3'
+expect_in "$tmp/out" "info json dim" '"dim": 3'
+prev="$tmp/g.txt"
+for to in word2vec word2vec-bin fasttext npy safetensors native glove; do
+  run "convert to $to" 0 "$bin" convert "$prev" "$tmp/c.$to" --to "$to" -q
+  prev="$tmp/c.$to"
+done
+cmp -s "$tmp/g.txt" "$prev" && pass || fail "a chain of conversions through every format changed the GloVe file"
+run "vectors" 0 "$bin" vectors "$tmp/c.native" cat dog
+expect_in "$tmp/out" "vectors seen" "cat 1 2 3"
+expect_in "$tmp/out" "vectors unseen zeros" "dog 0 0 0"
+expect_in "$tmp/err" "vectors unseen named" "not in the vocabulary and the model has no subwords (printed as zeros): dog"
+run "vectors stdin json" 0 bash -c "echo 'the cat' | '$bin' vectors '$tmp/c.fasttext' --json"
+expect_in "$tmp/out" "vectors json" '{"source":"in_vocabulary","vector":[1.0,2.0,3.0],"word":"cat"}'
+printf '3 3\nthe 1 2 3\n' >"$tmp/short.vec"
+run "short vec" 1 "$bin" info "$tmp/short.vec"
+expect_in "$tmp/err" "short vec" "$tmp/short.vec:1: the header says 3 rows but the file has 1 lines of vectors"
+run "convert failure" 1 "$bin" convert "$tmp/short.vec" "$tmp/never.ekv"
+[ ! -e "$tmp/never.ekv" ] && pass || fail "failed convert left an output file"
+run "bad format name" 1 "$bin" convert "$tmp/g.txt" "$tmp/x.out" --to parquet
+expect_in "$tmp/err" "bad format name" 'unknown vector format "parquet"'
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
