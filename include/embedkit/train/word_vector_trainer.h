@@ -1,0 +1,89 @@
+// Learning word vectors from raw text: skip-gram and CBOW (Mikolov et al. 2013) with negative
+// sampling or hierarchical softmax, optionally with fastText's character n-gram subwords
+// (Bojanowski et al. 2017), so that unseen words get vectors (part of embedkit::train).
+//
+//   embedkit::WordVectorOptions options;          // fastText's skip-gram defaults
+//   options.epochs = 10;
+//   embedkit::WordVectors wv = embedkit::train_word_vectors("corpus.txt", options);
+//   embedkit::save_vectors(wv, "vectors.ekv", {});
+//
+// What happens, in order: a vocabulary pass (words seen >= min_count times, most frequent
+// first); an encoding pass (the corpus as word ids in memory, 4 bytes per kept token; lines are
+// sentences, cut every 1,024 tokens); then `epochs` passes in which `threads` threads train
+// lock-free (Hogwild) on contiguous shards of the ids. Each pass drops frequent words at random
+// (keep probability sqrt(t/f) + t/f, f = word frequency, t = `sample`), draws a window size in
+// 1..window per center word, and updates with a learning rate decaying linearly to 0 over the
+// whole run. Initialisation and every random draw come from `seed`; with one thread a run is
+// bit-for-bit reproducible.
+//
+// The result holds the input vectors (plus the n-gram buckets with subwords) and, as `output`,
+// the output layer; metadata records the settings in fastText's terms, so that save_vectors(...,
+// fasttext) writes a .bin that fastText itself can load. Training stops with an Error when the
+// loss becomes NaN or infinite (a learning rate too high for the data).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "embedkit/io/word_vectors.h"
+#include "embedkit/text/tokenizer.h"
+#include "embedkit/vocab/subwords.h"
+
+namespace embedkit {
+
+enum class WordModel { skipgram, cbow };
+enum class WordLoss { negative_sampling, hierarchical_softmax };
+
+struct WordVectorOptions {
+  WordModel model = WordModel::skipgram;
+  WordLoss loss = WordLoss::negative_sampling;
+  std::size_t dim = 100;
+  std::size_t window = 5;
+  std::size_t negatives = 5;
+  std::size_t epochs = 5;
+  std::uint64_t min_count = 5;
+  double sample = 1e-4;          ///< subsampling threshold t (0 = keep every token)
+  float learning_rate = 0.05F;   ///< at the start; decays linearly to 0
+  bool subwords = true;          ///< fastText-style character n-grams
+  SubwordOptions subword{3, 6, 2000000};
+  std::size_t threads = 0;       ///< 0 = all (embedkit::num_threads())
+  std::uint64_t seed = 1;
+  TokenizerOptions tokenizer{};  ///< how the corpus splits into words (default: whitespace)
+};
+
+/// A snapshot of a running training, for progress displays.
+struct TrainingProgress {
+  double progress = 0;                     ///< 0..1 over all epochs
+  std::size_t epoch = 0;                   ///< 0-based
+  std::uint64_t words_done = 0;            ///< tokens processed so far, all threads
+  double words_per_second = 0;             ///< overall, since training began
+  std::vector<double> thread_words_per_second;
+  float learning_rate = 0;
+  double loss = 0;                         ///< mean loss per prediction in the current epoch
+  std::vector<double> epoch_loss;          ///< the same for each epoch so far (the last one running)
+  double elapsed_seconds = 0;
+  double eta_seconds = 0;
+  bool finished = false;
+};
+
+/// What the passes before training saw (for logs).
+struct CorpusSummary {
+  std::uint64_t tokens = 0;       ///< all tokens in the corpus
+  std::uint64_t kept_tokens = 0;  ///< tokens of vocabulary words
+  std::size_t words = 0;          ///< vocabulary size
+};
+
+struct TrainingCallbacks {
+  std::function<void(const CorpusSummary&)> on_corpus;     ///< after the vocabulary/encoding passes
+  std::function<void(const TrainingProgress&)> on_progress; ///< about twice a second, and at the end
+};
+
+/// Trains on the text file `input` ("-" = stdin). Throws ArgumentError on bad options (dim 0,
+/// window 0, ...), FormatError when the corpus has no word with min_count occurrences, Error
+/// when training diverges, IoError when the input cannot be read.
+[[nodiscard]] WordVectors train_word_vectors(const std::string& input, const WordVectorOptions& options,
+                                             const TrainingCallbacks& callbacks = {});
+
+}  // namespace embedkit

@@ -1,0 +1,87 @@
+// Private to embedkit::train: the output layers of word2vec / fastText training, written once
+// over a sigmoid policy (a fast table for training, the exact function for gradient tests).
+//
+// Each call takes the hidden vector h (the mean of the input rows), scores output rows against
+// it, and performs the SGD step on those rows in place; it *accumulates* into grad_h the step
+// for h (= -lr * dLoss/dh), which the caller then adds to every input row. It returns the loss.
+//   binary logistic:  L = -log sigma(s) for a positive pair, -log(1 - sigma(s)) for a negative,
+//                     s = <out, h>;  dL/ds = sigma(s) - label.
+//   negative sampling: one positive (the target) + `negatives` draws.
+//   hierarchical softmax: a binary logistic at each node on the target's Huffman path, with
+//                     label 1 - code (as word2vec).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "huffman_tree.h"
+#include "kernels/kernels.h"
+#include "negative_table.h"
+
+namespace embedkit::detail {
+
+struct ExactSigmoid {
+  static float sigmoid(float x) { return 1.0F / (1.0F + std::exp(-x)); }
+  static float log(float x) { return std::log(x); }
+};
+
+// fastText's tables: sigmoid over [-8, 8] in 512 steps, log over (0, 1] in 512 steps.
+struct TableSigmoid {
+  static constexpr int kSize = 512;
+  static constexpr float kMax = 8.0F;
+  static const float* sigmoid_table();
+  static const float* log_table();
+  // Written so that NaN takes a bounded branch (never a table index): the trainer then notices
+  // the non-finite vectors and stops.
+  static float sigmoid(float x) {
+    if (!(x > -kMax)) return 0.0F;
+    if (!(x < kMax)) return 1.0F;
+    return sigmoid_table()[static_cast<int>((x + kMax) * kSize / kMax / 2)];
+  }
+  static float log(float x) {
+    if (!(x < 1.0F)) return 0.0F;
+    if (!(x > 0.0F)) return log_table()[0];
+    return log_table()[static_cast<int>(x * kSize)];
+  }
+};
+
+template <class S>
+float binary_logistic(const float* h, float* out, bool label, float lr, float* grad_h, std::size_t dim,
+                      const kernels::KernelTable& k) {
+  const float score = S::sigmoid(k.dot(out, h, dim));
+  const float alpha = lr * ((label ? 1.0F : 0.0F) - score);
+  k.axpy(alpha, out, grad_h, dim);  // grad_h += alpha * out (before out changes)
+  k.axpy(alpha, h, out, dim);       // out += alpha * h
+  return label ? -S::log(score + 1e-5F) : -S::log(1.0F - score + 1e-5F);
+}
+
+/// Rows of `output` are `stride` floats apart.
+template <class S>
+float negative_sampling(const float* h, float* output, std::size_t stride, std::uint32_t target,
+                        std::size_t negatives, const NegativeTable& table, SplitMix64& rng, float lr, float* grad_h,
+                        std::size_t dim, const kernels::KernelTable& k) {
+  float loss = binary_logistic<S>(h, output + static_cast<std::size_t>(target) * stride, true, lr, grad_h, dim, k);
+  for (std::size_t n = 0; n < negatives; ++n) {
+    TokenId negative = table.draw(rng);
+    while (negative == target && table.slots().size() > 1) negative = table.draw(rng);
+    if (negative == target) break;  // a one-word vocabulary has no negatives
+    loss += binary_logistic<S>(h, output + static_cast<std::size_t>(negative) * stride, false, lr, grad_h, dim, k);
+  }
+  return loss;
+}
+
+template <class S>
+float hierarchical_softmax(const float* h, float* output, std::size_t stride, std::uint32_t target,
+                           const HuffmanTree& tree, float lr, float* grad_h, std::size_t dim,
+                           const kernels::KernelTable& k) {
+  float loss = 0.0F;
+  const auto path = tree.path(target);
+  const auto code = tree.code(target);
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    loss += binary_logistic<S>(h, output + static_cast<std::size_t>(path[i]) * stride, code[i] == 0, lr, grad_h,
+                               dim, k);
+  }
+  return loss;
+}
+
+}  // namespace embedkit::detail

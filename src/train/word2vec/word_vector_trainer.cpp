@@ -1,0 +1,440 @@
+#include "embedkit/train/word_vector_trainer.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
+#include "embedkit/core/random.h"
+#include "embedkit/text/corpus_reader.h"
+#include "embedkit/vocab/vocab_builder.h"
+#include "huffman_tree.h"
+#include "kernels/kernels.h"
+#include "losses.h"
+#include "negative_table.h"
+
+namespace embedkit {
+namespace detail {
+
+const float* TableSigmoid::sigmoid_table() {
+  static const auto* table = [] {
+    auto* t = new float[kSize + 1];
+    for (int i = 0; i <= kSize; ++i) {
+      const float x = static_cast<float>(i * 2) * kMax / kSize - kMax;
+      t[i] = 1.0F / (1.0F + std::exp(-x));
+    }
+    return t;
+  }();
+  return table;
+}
+
+const float* TableSigmoid::log_table() {
+  static const auto* table = [] {
+    auto* t = new float[kSize + 1];
+    for (int i = 0; i <= kSize; ++i) t[i] = std::log((static_cast<float>(i) + 1e-5F) / kSize);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace detail
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kMaxSentence = 1024;  // tokens; longer lines are cut (as fastText)
+constexpr std::uint64_t kReportEvery = 10000;  // tokens between updates of the shared counter
+
+// The corpus as ids, sentence by sentence.
+struct EncodedCorpus {
+  std::vector<TokenId> ids;
+  std::vector<std::size_t> starts{0};  // sentence s is ids[starts[s], starts[s+1])
+  std::uint64_t tokens = 0;
+};
+
+class CorpusEncoder final : public CorpusVisitor {
+ public:
+  CorpusEncoder(const Vocabulary& vocab, EncodedCorpus& corpus) : vocab_(vocab), corpus_(corpus) {}
+  void on_token(std::string_view token) override {
+    ++corpus_.tokens;
+    const std::optional<TokenId> id = vocab_.find(token);
+    if (!id) return;
+    if (corpus_.ids.size() - corpus_.starts.back() == kMaxSentence) corpus_.starts.push_back(corpus_.ids.size());
+    corpus_.ids.push_back(*id);
+  }
+  void on_line_end() override {
+    if (corpus_.ids.size() > corpus_.starts.back()) corpus_.starts.push_back(corpus_.ids.size());
+  }
+  void finish() { on_line_end(); }
+
+ private:
+  const Vocabulary& vocab_;
+  EncodedCorpus& corpus_;
+};
+
+// Input rows of each word: its own row, then its n-gram buckets (CSR).
+struct InputRows {
+  std::vector<std::size_t> starts{0};
+  std::vector<std::uint32_t> rows;
+  [[nodiscard]] std::span<const std::uint32_t> of(TokenId w) const {
+    return {rows.data() + starts[w], starts[w + 1] - starts[w]};
+  }
+};
+
+void check_options(const WordVectorOptions& o) {
+  EMBEDKIT_CHECK(o.dim > 0 && o.dim <= 10000, ArgumentError, fmt::format("dim must be in 1..10000, got {}", o.dim));
+  EMBEDKIT_CHECK(o.window > 0, ArgumentError, "window must be >= 1");
+  EMBEDKIT_CHECK(o.epochs > 0, ArgumentError, "epochs must be >= 1");
+  EMBEDKIT_CHECK(o.learning_rate > 0 && std::isfinite(o.learning_rate), ArgumentError,
+                 fmt::format("the learning rate must be positive, got {}", o.learning_rate));
+  EMBEDKIT_CHECK(o.sample >= 0, ArgumentError, "sample must be >= 0");
+  EMBEDKIT_CHECK(o.loss != WordLoss::negative_sampling || o.negatives > 0, ArgumentError,
+                 "negative sampling needs negatives >= 1");
+  EMBEDKIT_CHECK(!o.subwords || (o.subword.enabled() && o.subword.bucket < UINT32_MAX), ArgumentError,
+                 fmt::format("subwords need 1 <= minn <= maxn and bucket >= 1 (got minn {}, maxn {}, bucket {})",
+                             o.subword.minn, o.subword.maxn, o.subword.bucket));
+}
+
+// Everything the worker threads share.
+struct Shared {
+  const WordVectorOptions& options;
+  const EncodedCorpus& corpus;
+  const InputRows& input_rows;
+  std::vector<float> keep_probability;  // per word
+  EmbeddingTable& input;
+  EmbeddingTable& output;
+  std::optional<detail::NegativeTable> negatives;
+  std::optional<detail::HuffmanTree> tree;
+  std::uint64_t total_work = 0;  // tokens x epochs
+  std::atomic<std::uint64_t> words_done{0};
+  std::atomic<bool> stop{false};
+  std::mutex failure_mutex;
+  std::string failure;
+  struct alignas(64) ThreadStats {
+    std::atomic<std::uint64_t> words{0};
+    std::atomic<std::size_t> epoch{0};
+    // Per epoch: loss summed over predictions, and their number (written by the worker only).
+    std::unique_ptr<std::atomic<double>[]> loss;
+    std::unique_ptr<std::atomic<std::uint64_t>[]> predictions;
+  };
+  std::vector<ThreadStats> stats;
+
+  [[nodiscard]] float learning_rate() const {
+    const double progress = static_cast<double>(words_done.load(std::memory_order_relaxed)) / static_cast<double>(total_work);
+    return static_cast<float>(options.learning_rate * std::max(0.0, 1.0 - progress));
+  }
+};
+
+template <class Sigmoid>
+class Worker {
+ public:
+  Worker(Shared& shared, std::size_t index, std::size_t first_sentence, std::size_t end_sentence)
+      : s_(shared),
+        index_(index),
+        first_(first_sentence),
+        end_(end_sentence),
+        rng_(SplitMix64::stream(shared.options.seed, index + 1)),
+        dim_(shared.options.dim),
+        hidden_(dim_),
+        grad_(dim_),
+        k_(kernels::kernels()) {}
+
+  void run() {
+    const WordVectorOptions& o = s_.options;
+    std::vector<TokenId> kept;
+    std::uint64_t unreported = 0;
+    float lr = s_.learning_rate();
+    for (std::size_t epoch = 0; epoch < o.epochs && !s_.stop.load(std::memory_order_relaxed); ++epoch) {
+      s_.stats[index_].epoch.store(epoch, std::memory_order_relaxed);
+      loss_ = 0;
+      predictions_ = 0;
+      for (std::size_t sentence = first_; sentence < end_; ++sentence) {
+        const std::size_t begin = s_.corpus.starts[sentence];
+        const std::size_t end = s_.corpus.starts[sentence + 1];
+        kept.clear();
+        for (std::size_t i = begin; i < end; ++i) {
+          const TokenId w = s_.corpus.ids[i];
+          if (s_.keep_probability[w] >= 1.0F || rng_.uniform() < s_.keep_probability[w]) kept.push_back(w);
+        }
+        if (o.model == WordModel::skipgram) {
+          skipgram(kept, lr);
+        } else {
+          cbow(kept, lr);
+        }
+        unreported += end - begin;
+        if (unreported >= kReportEvery || sentence + 1 == end_) {
+          s_.words_done.fetch_add(unreported, std::memory_order_relaxed);
+          s_.stats[index_].words.fetch_add(unreported, std::memory_order_relaxed);
+          s_.stats[index_].loss[epoch].store(loss_, std::memory_order_relaxed);
+          s_.stats[index_].predictions[epoch].store(predictions_, std::memory_order_relaxed);
+          unreported = 0;
+          lr = s_.learning_rate();
+          // Divergence shows as a non-finite loss or hidden vector (the table sigmoid maps NaN
+          // to a finite loss, so both are checked).
+          if (!std::isfinite(loss_) || !std::isfinite(k_.dot(hidden_.data(), hidden_.data(), dim_))) {
+            fail(fmt::format("training diverged in epoch {} after {} words (learning rate {:.4g}): the vectors "
+                             "are no longer finite; lower the learning rate (--lr)",
+                             epoch + 1, s_.words_done.load(), lr));
+            return;
+          }
+          if (s_.stop.load(std::memory_order_relaxed)) return;
+        }
+      }
+    }
+  }
+
+ private:
+  void fail(std::string message) {
+    const std::lock_guard lock(s_.failure_mutex);
+    if (s_.failure.empty()) s_.failure = std::move(message);
+    s_.stop.store(true);
+  }
+
+  // hidden_ = mean of the input rows.
+  void compute_hidden(std::span<const std::uint32_t> rows) {
+    std::fill(hidden_.begin(), hidden_.end(), 0.0F);
+    for (const std::uint32_t r : rows) k_.axpy(1.0F, row(r), hidden_.data(), dim_);
+    if (rows.size() > 1) k_.scale(1.0F / static_cast<float>(rows.size()), hidden_.data(), dim_);
+  }
+
+  float* row(std::uint32_t r) { return s_.input.data() + static_cast<std::size_t>(r) * s_.input.stride(); }
+
+  // Scores `target` from hidden_, updates the output rows, and adds the step to each input row.
+  void predict(std::span<const std::uint32_t> rows, TokenId target, float lr) {
+    std::fill(grad_.begin(), grad_.end(), 0.0F);
+    float* out = s_.output.data();
+    const std::size_t stride = s_.output.stride();
+    if (s_.tree) {
+      loss_ += detail::hierarchical_softmax<Sigmoid>(hidden_.data(), out, stride, target, *s_.tree, lr, grad_.data(),
+                                                     dim_, k_);
+    } else {
+      loss_ += detail::negative_sampling<Sigmoid>(hidden_.data(), out, stride, target, s_.options.negatives,
+                                                  *s_.negatives, rng_, lr, grad_.data(), dim_, k_);
+    }
+    ++predictions_;
+    for (const std::uint32_t r : rows) k_.axpy(1.0F, grad_.data(), row(r), dim_);
+  }
+
+  std::size_t draw_window() {
+    return 1 + static_cast<std::size_t>((rng_.next() >> 11U) % s_.options.window);
+  }
+
+  // fastText's skip-gram: the center word (with its subwords) predicts each context word.
+  void skipgram(const std::vector<TokenId>& words, float lr) {
+    const auto n = static_cast<std::ptrdiff_t>(words.size());
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      const auto b = static_cast<std::ptrdiff_t>(draw_window());
+      const auto rows = s_.input_rows.of(words[static_cast<std::size_t>(i)]);
+      for (std::ptrdiff_t c = std::max<std::ptrdiff_t>(0, i - b); c <= std::min(n - 1, i + b); ++c) {
+        if (c == i) continue;
+        compute_hidden(rows);
+        predict(rows, words[static_cast<std::size_t>(c)], lr);
+      }
+    }
+  }
+
+  // CBOW: the mean of the context words' rows predicts the center word.
+  void cbow(const std::vector<TokenId>& words, float lr) {
+    const auto n = static_cast<std::ptrdiff_t>(words.size());
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      const auto b = static_cast<std::ptrdiff_t>(draw_window());
+      bag_.clear();
+      for (std::ptrdiff_t c = std::max<std::ptrdiff_t>(0, i - b); c <= std::min(n - 1, i + b); ++c) {
+        if (c == i) continue;
+        const auto rows = s_.input_rows.of(words[static_cast<std::size_t>(c)]);
+        bag_.insert(bag_.end(), rows.begin(), rows.end());
+      }
+      if (bag_.empty()) continue;
+      compute_hidden(bag_);
+      predict(bag_, words[static_cast<std::size_t>(i)], lr);
+    }
+  }
+
+  Shared& s_;
+  std::size_t index_;
+  std::size_t first_;
+  std::size_t end_;
+  SplitMix64 rng_;
+  std::size_t dim_;
+  std::vector<float> hidden_;
+  std::vector<float> grad_;
+  std::vector<std::uint32_t> bag_;
+  const kernels::KernelTable& k_;
+  double loss_ = 0;
+  std::uint64_t predictions_ = 0;
+};
+
+}  // namespace
+
+WordVectors train_word_vectors(const std::string& input, const WordVectorOptions& options,
+                               const TrainingCallbacks& callbacks) {
+  check_options(options);
+  EMBEDKIT_CHECK(input != "-", ArgumentError,
+                 "training reads its input twice (vocabulary, then words), so it needs a file, not stdin");
+  const Tokenizer tokenizer(options.tokenizer);
+  VocabBuildResult built = build_vocabulary(
+      input, tokenizer, {.min_count = options.min_count, .add_pad = false, .add_unk = false});
+  Vocabulary& vocab = built.vocabulary;
+  EMBEDKIT_CHECK(vocab.size() >= 2, FormatError,
+                 fmt::format("{}: only {} distinct words occur at least {} times (--min-count); training needs 2 or "
+                             "more",
+                             input, vocab.size(), options.min_count));
+  EncodedCorpus corpus;
+  corpus.ids.reserve(built.report.covered_tokens);
+  {
+    CorpusEncoder encoder(vocab, corpus);
+    CorpusReader(input, tokenizer).read(encoder);
+    encoder.finish();
+  }
+  const std::size_t words = vocab.size();
+  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.ids.size(), words});
+
+  // Input rows per word: its own, then its n-gram buckets.
+  InputRows input_rows;
+  std::vector<std::uint32_t> buckets;
+  for (std::size_t w = 0; w < words; ++w) {
+    input_rows.rows.push_back(static_cast<std::uint32_t>(w));
+    if (options.subwords) {
+      buckets.clear();
+      subword_buckets(vocab.word(static_cast<TokenId>(w)), options.subword, buckets);
+      for (const std::uint32_t b : buckets) input_rows.rows.push_back(static_cast<std::uint32_t>(words + b));
+    }
+    input_rows.starts.push_back(input_rows.rows.size());
+  }
+
+  const std::size_t input_count = words + (options.subwords ? options.subword.bucket : 0);
+  EmbeddingTable input_table(input_count, options.dim);
+  input_table.fill_uniform(-1.0F / static_cast<float>(options.dim), 1.0F / static_cast<float>(options.dim),
+                           options.seed);
+  EmbeddingTable output_table(words, options.dim);  // zeros, as word2vec and fastText
+
+  Shared shared{options, corpus, input_rows, {}, input_table, output_table, {}, {}};
+  const std::span<const std::uint64_t> counts = vocab.counts();
+  std::uint64_t total_count = 0;
+  for (const std::uint64_t c : counts) total_count += c;
+  shared.keep_probability.resize(words, 1.0F);
+  if (options.sample > 0) {
+    for (std::size_t w = 0; w < words; ++w) {
+      const double f = static_cast<double>(counts[w]) / static_cast<double>(total_count);
+      const double ratio = options.sample / f;
+      shared.keep_probability[w] = static_cast<float>(std::sqrt(ratio) + ratio);
+    }
+  }
+  if (options.loss == WordLoss::negative_sampling) {
+    shared.negatives.emplace(counts);
+  } else {
+    shared.tree.emplace(counts);
+  }
+  shared.total_work = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(corpus.ids.size()) * options.epochs);
+
+  // Shards: contiguous sentence ranges with about equal tokens.
+  const std::size_t sentences = corpus.starts.size() - 1;
+  const std::size_t threads = std::max<std::size_t>(
+      1, std::min<std::size_t>(options.threads > 0 ? options.threads : static_cast<std::size_t>(num_threads()),
+                               std::max<std::size_t>(1, sentences)));
+  std::vector<std::size_t> shard_starts{0};
+  for (std::size_t t = 1; t < threads; ++t) {
+    const std::size_t target = corpus.ids.size() * t / threads;
+    std::size_t s = shard_starts.back();
+    while (s < sentences && corpus.starts[s] < target) ++s;
+    shard_starts.push_back(s);
+  }
+  shard_starts.push_back(sentences);
+  shared.stats = std::vector<Shared::ThreadStats>(threads);
+  for (auto& st : shared.stats) {
+    st.loss = std::make_unique<std::atomic<double>[]>(options.epochs);
+    st.predictions = std::make_unique<std::atomic<std::uint64_t>[]>(options.epochs);
+  }
+
+  const auto start = Clock::now();
+  auto snapshot = [&](bool finished) {
+    TrainingProgress p;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    p.words_done = shared.words_done.load();
+    p.progress = std::min(1.0, static_cast<double>(p.words_done) / static_cast<double>(shared.total_work));
+    p.elapsed_seconds = elapsed;
+    p.words_per_second = elapsed > 0 ? static_cast<double>(p.words_done) / elapsed : 0;
+    p.learning_rate = shared.learning_rate();
+    for (const auto& st : shared.stats) {
+      p.thread_words_per_second.push_back(elapsed > 0 ? static_cast<double>(st.words.load()) / elapsed : 0);
+      p.epoch = std::max(p.epoch, st.epoch.load());
+    }
+    for (std::size_t e = 0; e <= p.epoch && e < options.epochs; ++e) {
+      double loss = 0;
+      std::uint64_t predictions = 0;
+      for (const auto& st : shared.stats) {
+        loss += st.loss[e].load();
+        predictions += st.predictions[e].load();
+      }
+      p.epoch_loss.push_back(predictions > 0 ? loss / static_cast<double>(predictions) : 0);
+    }
+    p.loss = p.epoch_loss.empty() ? 0 : p.epoch_loss.back();
+    p.eta_seconds = p.progress > 0 ? elapsed * (1 - p.progress) / p.progress : 0;
+    p.finished = finished;
+    return p;
+  };
+
+  auto run_workers = [&]<class Sigmoid>() {
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (std::size_t t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] { Worker<Sigmoid>(shared, t, shard_starts[t], shard_starts[t + 1]).run(); });
+    }
+    // The calling thread reports progress until the workers are done.
+    std::atomic<std::size_t> done{0};
+    std::thread joiner([&] {
+      for (auto& th : pool) th.join();
+      done.store(1);
+    });
+    auto last = Clock::now();
+    while (done.load() == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (callbacks.on_progress && Clock::now() - last > std::chrono::milliseconds(500)) {
+        last = Clock::now();
+        callbacks.on_progress(snapshot(false));
+      }
+    }
+    joiner.join();
+  };
+  run_workers.template operator()<detail::TableSigmoid>();
+  if (!shared.failure.empty()) throw Error(shared.failure, "a finite loss");
+  if (callbacks.on_progress) callbacks.on_progress(snapshot(true));
+
+  const TrainingProgress final_progress = snapshot(true);
+  WordVectors result(std::move(vocab), std::move(input_table),
+                     options.subwords ? std::optional<SubwordOptions>(options.subword) : std::nullopt);
+  result.output = std::move(output_table);
+  auto& m = result.metadata;
+  m["format"] = "trained";
+  m["trained_by"] = "embedkit 0.1.0";
+  m["training.input"] = input;
+  m["training.seed"] = std::to_string(options.seed);
+  m["training.threads"] = std::to_string(threads);
+  m["training.seconds"] = fmt::format("{:.3f}", final_progress.elapsed_seconds);
+  m["training.final_loss"] = fmt::format("{:.6g}", final_progress.loss);
+  m["training.learning_rate"] = fmt::format("{}", options.learning_rate);
+  // fastText's names, so that a .bin written from these vectors loads in fastText.
+  m["fasttext.dim"] = std::to_string(options.dim);
+  m["fasttext.ws"] = std::to_string(options.window);
+  m["fasttext.epoch"] = std::to_string(options.epochs);
+  m["fasttext.minCount"] = std::to_string(options.min_count);
+  m["fasttext.neg"] = std::to_string(options.negatives);
+  m["fasttext.wordNgrams"] = "1";
+  m["fasttext.loss"] = options.loss == WordLoss::hierarchical_softmax ? "1" : "2";
+  m["fasttext.model"] = options.model == WordModel::cbow ? "1" : "2";
+  m["fasttext.bucket"] = std::to_string(options.subwords ? options.subword.bucket : 0);
+  m["fasttext.minn"] = std::to_string(options.subwords ? options.subword.minn : 0);
+  m["fasttext.maxn"] = std::to_string(options.subwords ? options.subword.maxn : 0);
+  m["fasttext.lrUpdateRate"] = "100";
+  m["fasttext.t"] = fmt::format("{}", options.sample);
+  m["fasttext.ntokens"] = std::to_string(corpus.tokens);
+  return result;
+}
+
+}  // namespace embedkit

@@ -1,0 +1,268 @@
+// The pieces of word-vector training (sampling table, Huffman tree, losses against finite
+// differences) and the trainer's guarantees (reproducible with one thread, subwords for unseen
+// words, divergence stops with an error).
+#include "embedkit/train/word_vector_trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+
+#include "embedkit/core/error.h"
+#include "test_files.h"
+#include "train/word2vec/huffman_tree.h"
+#include "train/word2vec/losses.h"
+#include "train/word2vec/negative_table.h"
+
+namespace embedkit {
+namespace {
+
+TEST(NegativeTable, SlotsFollowCountsToThePowerThreeQuarters) {
+  const std::vector<std::uint64_t> counts = {16, 1, 0, 81};
+  const detail::NegativeTable table(counts, 1000);
+  std::map<TokenId, std::size_t> slots;
+  for (const TokenId w : table.slots()) ++slots[w];
+  // 16^.75 = 8, 1^.75 = 1, 81^.75 = 27: shares 8/36, 1/36, 27/36 of 1000 slots.
+  EXPECT_EQ(slots[0], 222U);
+  EXPECT_EQ(slots[1], 28U);
+  EXPECT_EQ(slots.count(2), 0U) << "a word never seen is never drawn";
+  EXPECT_EQ(slots[3], 750U);
+  SplitMix64 rng(3);
+  std::size_t drawn_3 = 0;
+  for (int i = 0; i < 100000; ++i) drawn_3 += table.draw(rng) == 3;
+  EXPECT_NEAR(drawn_3 / 100000.0, 0.75, 0.01);
+}
+
+TEST(HuffmanTree, KnownCodesAndPrefixFreedom) {
+  // Counts 5, 4, 2, 1: merge 1+2 -> 3, then 3+4 -> 7, then 5+7 -> 12 (the root).
+  const std::vector<std::uint64_t> counts = {5, 4, 2, 1};
+  const detail::HuffmanTree tree(counts);
+  EXPECT_EQ(tree.internal_nodes(), 3U);
+  auto code = [&](std::size_t w) {
+    std::string s;
+    for (const auto c : tree.code(w)) s += static_cast<char>('0' + c);
+    return s;
+  };
+  EXPECT_EQ(code(0), "0");    // the most frequent word: one decision at the root
+  EXPECT_EQ(code(1), "11");
+  EXPECT_EQ(code(2), "101");
+  EXPECT_EQ(code(3), "100");
+  EXPECT_EQ(tree.path(0)[0], 2U) << "the root is the last internal node";
+  EXPECT_EQ(std::vector<std::uint32_t>(tree.path(3).begin(), tree.path(3).end()), (std::vector<std::uint32_t>{2, 1, 0}));
+  // On a larger random vocabulary, codes are prefix-free and frequent words are never longer.
+  std::mt19937 rng(4);
+  std::vector<std::uint64_t> many(300);
+  for (auto& c : many) c = 1 + rng() % 1000;
+  std::sort(many.rbegin(), many.rend());
+  const detail::HuffmanTree big(many);
+  std::set<std::string> codes;
+  for (std::size_t w = 0; w < many.size(); ++w) {
+    std::string s;
+    for (const auto c : big.code(w)) s += static_cast<char>('0' + c);
+    codes.insert(s);
+    if (w > 0) {
+      EXPECT_LE(big.code(w - 1).size(), big.code(w).size() + (many[w - 1] == many[w] ? 1 : 0));
+    }
+  }
+  EXPECT_EQ(codes.size(), many.size());
+  for (const auto& a : codes) {
+    for (const auto& b : codes) {
+      if (a != b) {
+        EXPECT_NE(b.rfind(a, 0), 0U) << a << " is a prefix of " << b;
+      }
+    }
+  }
+}
+
+// The step each loss applies to h (grad_h, with lr = 1) must equal -dL/dh, and the change of
+// each output row must equal -dL/d(row): checked against central finite differences of the loss.
+void check_loss_gradient(bool hierarchical) {
+  constexpr std::size_t dim = 6, rows = 40;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0F, 0.5F);
+  std::vector<float> h(dim), out(rows * 16, 0.0F);
+  for (float& x : h) x = normal(rng);
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t d = 0; d < dim; ++d) out[r * 16 + d] = normal(rng);
+  }
+  std::vector<std::uint64_t> counts(rows);
+  for (std::size_t r = 0; r < rows; ++r) counts[r] = 1 + (rows - r) * 3;
+  const detail::NegativeTable table(counts, 1000);
+  // A seed whose three negatives are distinct from each other and the target, so that the loss
+  // is a plain function of h and the rows (a row drawn twice would be updated in between).
+  const TokenId target = 3;
+  std::uint64_t seed = 5;
+  for (;; ++seed) {
+    SplitMix64 r(seed);
+    std::set<TokenId> drawn{target};
+    bool distinct = true;
+    for (int n = 0; n < 3; ++n) {
+      TokenId w = table.draw(r);
+      while (w == target) w = table.draw(r);
+      distinct = distinct && drawn.insert(w).second;
+    }
+    if (distinct) break;
+  }
+  const detail::HuffmanTree tree(counts);
+  const kernels::KernelTable& k = kernels::scalar_kernels();
+  // The same random negatives for every evaluation: a fixed seed.
+  auto loss_at = [&](const std::vector<float>& hh, std::vector<float> o, std::vector<float>* grad_h,
+                     std::vector<float>* o_after) {
+    std::vector<float> g(dim, 0.0F);
+    SplitMix64 r(seed);
+    const float loss = hierarchical ? detail::hierarchical_softmax<detail::ExactSigmoid>(hh.data(), o.data(), 16,
+                                                                                         target, tree, 1.0F, g.data(), dim, k)
+                                    : detail::negative_sampling<detail::ExactSigmoid>(hh.data(), o.data(), 16, target, 3,
+                                                                                      table, r, 1.0F, g.data(), dim, k);
+    if (grad_h) *grad_h = g;
+    if (o_after) *o_after = o;
+    return static_cast<double>(loss);
+  };
+  std::vector<float> grad_h, out_after;
+  (void)loss_at(h, out, &grad_h, &out_after);
+  const float eps = 1e-3F;
+  for (std::size_t d = 0; d < dim; ++d) {
+    auto hp = h, hm = h;
+    hp[d] += eps;
+    hm[d] -= eps;
+    const double numeric = (loss_at(hp, out, nullptr, nullptr) - loss_at(hm, out, nullptr, nullptr)) / (2 * eps);
+    EXPECT_NEAR(grad_h[d], -numeric, 2e-3) << "dL/dh[" << d << "]";
+  }
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t d = 0; d < dim; ++d) {
+      const std::size_t i = r * 16 + d;
+      auto op = out, om = out;
+      op[i] += eps;
+      om[i] -= eps;
+      const double numeric = (loss_at(h, op, nullptr, nullptr) - loss_at(h, om, nullptr, nullptr)) / (2 * eps);
+      const double step = out_after[i] - out[i];
+      EXPECT_NEAR(step, -numeric, 2e-3) << "row " << r << " dim " << d;
+    }
+  }
+}
+
+TEST(WordLosses, NegativeSamplingGradientMatchesFiniteDifferences) { check_loss_gradient(false); }
+TEST(WordLosses, HierarchicalSoftmaxGradientMatchesFiniteDifferences) { check_loss_gradient(true); }
+
+TEST(WordLosses, TableSigmoidIsCloseToExact) {
+  for (float x = -10.0F; x <= 10.0F; x += 0.37F) {
+    EXPECT_NEAR(detail::TableSigmoid::sigmoid(x), detail::ExactSigmoid::sigmoid(x), 0.02F) << x;
+  }
+}
+
+std::string small_corpus() {
+  const auto path = testing::source_file("data/enwiki-5M.txt");
+  return path.string();
+}
+
+WordVectorOptions quick_options() {
+  WordVectorOptions o;
+  o.dim = 16;
+  o.epochs = 1;
+  o.min_count = 20;
+  o.subword.bucket = 5000;
+  o.threads = 1;
+  return o;
+}
+
+TEST(WordVectorTrainer, OneThreadRunsAreBitReproducible) {
+  testing::ScratchDir dir;
+  // A slice of the bundled corpus keeps this fast.
+  const std::string text = testing::read_file(small_corpus()).substr(0, 400000);
+  const std::string path = dir.write("corpus.txt", text);
+  for (const WordModel model : {WordModel::skipgram, WordModel::cbow}) {
+    for (const WordLoss loss : {WordLoss::negative_sampling, WordLoss::hierarchical_softmax}) {
+      WordVectorOptions o = quick_options();
+      o.model = model;
+      o.loss = loss;
+      o.subwords = loss == WordLoss::negative_sampling;
+      const WordVectors a = train_word_vectors(path, o);
+      const WordVectors b = train_word_vectors(path, o);
+      EXPECT_TRUE(a.table() == b.table());
+      o.seed = 2;
+      const WordVectors c = train_word_vectors(path, o);
+      EXPECT_FALSE(a.table() == c.table()) << "another seed gives another run";
+      EXPECT_TRUE(std::isfinite(std::stod(a.metadata.at("training.final_loss"))));
+    }
+  }
+}
+
+TEST(WordVectorTrainer, LearnsSomethingAndGivesUnseenWordsVectors) {
+  testing::ScratchDir dir;
+  const std::string path = dir.write("corpus.txt", testing::read_file(small_corpus()).substr(0, 1500000));
+  WordVectorOptions o = quick_options();
+  o.epochs = 3;
+  o.threads = 2;
+  std::vector<double> epoch_loss;
+  TrainingCallbacks callbacks;
+  CorpusSummary summary;
+  callbacks.on_corpus = [&](const CorpusSummary& s) { summary = s; };
+  callbacks.on_progress = [&](const TrainingProgress& p) { epoch_loss = p.epoch_loss; };
+  const WordVectors wv = train_word_vectors(path, o, callbacks);
+  EXPECT_GT(summary.tokens, 200000U);
+  EXPECT_EQ(summary.words, wv.size());
+  // An untrained model (output layer zero) scores every pair 1/2: a loss of (1 + negatives) log 2
+  // per prediction. Every epoch must do much better. (Epoch losses need not fall monotonically:
+  // with skip-gram and a high learning rate on a small corpus they dip, then rise a little.)
+  ASSERT_EQ(epoch_loss.size(), 3U);
+  for (const double loss : epoch_loss) {
+    EXPECT_GT(loss, 0.0);
+    EXPECT_LT(loss, 0.8 * 6 * std::log(2.0));
+  }
+  ASSERT_TRUE(wv.subwords().has_value());
+  std::vector<float> v(wv.dim());
+  EXPECT_EQ(wv.vector("embedkitish", v), WordVectors::Source::from_subwords);
+  EXPECT_GT(std::fabs(v[0]) + std::fabs(v[1]), 0.0F);
+  // Related words end up closer than unrelated ones: "he" ~ "she" vs "he" ~ "1990".
+  auto cosine = [&](std::string_view a, std::string_view b) {
+    std::vector<float> x(wv.dim()), y(wv.dim());
+    (void)wv.vector(a, x);
+    (void)wv.vector(b, y);
+    double dot = 0, nx = 0, ny = 0;
+    for (std::size_t d = 0; d < x.size(); ++d) {
+      dot += x[d] * y[d];
+      nx += x[d] * x[d];
+      ny += y[d] * y[d];
+    }
+    return dot / std::sqrt(nx * ny);
+  };
+  EXPECT_GT(cosine("he", "she"), cosine("he", "1990"));
+}
+
+TEST(WordVectorTrainer, DivergenceStopsWithAClearError) {
+  testing::ScratchDir dir;
+  const std::string path = dir.write("corpus.txt", testing::read_file(small_corpus()).substr(0, 200000));
+  WordVectorOptions o = quick_options();
+  o.learning_rate = 1e30F;
+  try {
+    (void)train_word_vectors(path, o);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("training diverged"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lower the learning rate"), std::string::npos) << e.what();
+  }
+}
+
+TEST(WordVectorTrainer, BadOptionsAndTinyCorporaAreErrors) {
+  testing::ScratchDir dir;
+  const std::string path = dir.write("corpus.txt", "a a a b b b\n");
+  WordVectorOptions o = quick_options();
+  o.min_count = 1;
+  o.dim = 0;
+  EXPECT_THROW((void)train_word_vectors(path, o), ArgumentError);
+  o.dim = 8;
+  o.min_count = 100;
+  try {
+    (void)train_word_vectors(path, o);
+    ADD_FAILURE() << "no error";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("only 0 distinct words occur at least 100 times"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW((void)train_word_vectors("-", o), ArgumentError);
+}
+
+}  // namespace
+}  // namespace embedkit
