@@ -18,4 +18,7 @@ void add_info_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_vectors_command(CLI::App& app);
 
+/// `embedkit train` (word vectors from text).
+void add_train_command(CLI::App& app);
+
 }  // namespace embedkit::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
       "  embedkit vocab build --input corpus.txt --min-count 5 --output vocab.tsv\n"
       "  embedkit vocab info vocab.tsv\n"
       "  echo 'Hello, world!' | embedkit tokenize --split words --lower\n"
+      "  embedkit train -i corpus.txt -o vectors.ekv\n"
       "  embedkit info glove.6B.100d.txt\n"
       "  embedkit convert cc.en.300.bin cc.ekv\n"
       "  embedkit vectors cc.ekv king unfathomableness\n"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   embedkit::cli::add_info_command(app);
   embedkit::cli::add_convert_command(app);
   embedkit::cli::add_vectors_command(app);
+  embedkit::cli::add_train_command(app);
 
   try {
     app.parse(argc, argv);

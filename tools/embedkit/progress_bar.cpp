@@ -9,8 +9,8 @@
 
 namespace embedkit::cli {
 
-ProgressBar::ProgressBar(std::string label, bool enabled)
-    : label_(std::move(label)), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+ProgressBar::ProgressBar(std::string label, bool enabled, Units units)
+    : label_(std::move(label)), enabled_(enabled), units_(units), start_(std::chrono::steady_clock::now()) {}
 
 ProgressBar::~ProgressBar() {
   // An exception is unwinding (finish() was not reached): end the line so the error reads cleanly.
@@ -49,8 +49,12 @@ void ProgressBar::draw(std::uint64_t done, std::uint64_t total, std::string_view
     line += fmt::format(" [{}{}] {:5.1f}%", std::string(static_cast<std::size_t>(filled), '#'),
                         std::string(static_cast<std::size_t>(kWidth - filled), '.'), fraction * 100);
     const double eta = rate > 0 ? static_cast<double>(total - std::min(done, total)) / rate : -1;
-    line += fmt::format("  {} / {}  {}/s  ETA {}", human_bytes(static_cast<double>(done)),
-                        human_bytes(static_cast<double>(total)), human_bytes(rate), human_duration(eta));
+    if (units_ == Units::bytes) {
+      line += fmt::format("  {} / {}  {}/s  ETA {}", human_bytes(static_cast<double>(done)),
+                          human_bytes(static_cast<double>(total)), human_bytes(rate), human_duration(eta));
+    } else {
+      line += fmt::format("  {} elapsed  ETA {}", human_duration(elapsed), human_duration(eta));
+    }
   } else {
     line += fmt::format("  {}  {}/s  {}", human_bytes(static_cast<double>(done)), human_bytes(rate),
                         human_duration(elapsed));

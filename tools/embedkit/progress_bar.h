@@ -12,8 +12,12 @@ namespace embedkit::cli {
 
 class ProgressBar {
  public:
+  /// What done/total count: bytes (shown with sizes and a byte rate), or plain work units
+  /// (shown as a percentage, with the rate left to the detail text).
+  enum class Units { bytes, work };
+
   /// `label` starts the line; `enabled` false makes every call a no-op.
-  ProgressBar(std::string label, bool enabled);
+  ProgressBar(std::string label, bool enabled, Units units = Units::bytes);
   ~ProgressBar();
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
@@ -32,6 +36,7 @@ class ProgressBar {
 
   std::string label_;
   bool enabled_;
+  Units units_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
