@@ -63,7 +63,7 @@ float negative_sampling(const float* h, float* output, std::size_t stride, std::
   float loss = binary_logistic<S>(h, output + static_cast<std::size_t>(target) * stride, true, lr, grad_h, dim, k);
   for (std::size_t n = 0; n < negatives; ++n) {
     TokenId negative = table.draw(rng);
-    while (negative == target && table.slots().size() > 1) negative = table.draw(rng);
+    while (negative == target && table.drawable() > 1) negative = table.draw(rng);
     if (negative == target) break;  // a one-word vocabulary has no negatives
     loss += binary_logistic<S>(h, output + static_cast<std::size_t>(negative) * stride, false, lr, grad_h, dim, k);
   }

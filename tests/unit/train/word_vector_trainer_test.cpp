@@ -19,20 +19,33 @@
 namespace embedkit {
 namespace {
 
-TEST(NegativeTable, SlotsFollowCountsToThePowerThreeQuarters) {
+TEST(NegativeTable, DrawsFollowCountsToThePowerThreeQuarters) {
   const std::vector<std::uint64_t> counts = {16, 1, 0, 81};
-  const detail::NegativeTable table(counts, 1000);
-  std::map<TokenId, std::size_t> slots;
-  for (const TokenId w : table.slots()) ++slots[w];
-  // 16^.75 = 8, 1^.75 = 1, 81^.75 = 27: shares 8/36, 1/36, 27/36 of 1000 slots.
-  EXPECT_EQ(slots[0], 222U);
-  EXPECT_EQ(slots[1], 28U);
-  EXPECT_EQ(slots.count(2), 0U) << "a word never seen is never drawn";
-  EXPECT_EQ(slots[3], 750U);
+  const detail::NegativeTable table(counts);
+  // 16^.75 = 8, 1^.75 = 1, 81^.75 = 27: probabilities 8/36, 1/36, 0, 27/36.
+  EXPECT_NEAR(table.probability(0), 8.0 / 36, 1e-12);
+  EXPECT_NEAR(table.probability(1), 1.0 / 36, 1e-12);
+  EXPECT_EQ(table.probability(2), 0.0);
+  EXPECT_NEAR(table.probability(3), 27.0 / 36, 1e-12);
   SplitMix64 rng(3);
-  std::size_t drawn_3 = 0;
-  for (int i = 0; i < 100000; ++i) drawn_3 += table.draw(rng) == 3;
-  EXPECT_NEAR(drawn_3 / 100000.0, 0.75, 0.01);
+  std::map<TokenId, std::size_t> drawn;
+  constexpr int kDraws = 360000;
+  for (int i = 0; i < kDraws; ++i) ++drawn[table.draw(rng)];
+  EXPECT_EQ(drawn.count(2), 0U) << "a word never seen is never drawn";
+  EXPECT_NEAR(drawn[0] / double(kDraws), 8.0 / 36, 0.004);
+  EXPECT_NEAR(drawn[1] / double(kDraws), 1.0 / 36, 0.002);
+  EXPECT_NEAR(drawn[3] / double(kDraws), 27.0 / 36, 0.004);
+  // A Zipfian vocabulary of 5,000 words: the draws match the probabilities (chi-square-ish bound
+  // on the 20 most frequent words).
+  std::vector<std::uint64_t> zipf(5000);
+  for (std::size_t w = 0; w < zipf.size(); ++w) zipf[w] = 1000000 / (w + 1);
+  const detail::NegativeTable big(zipf);
+  std::vector<std::size_t> hits(zipf.size());
+  for (int i = 0; i < 1000000; ++i) ++hits[big.draw(rng)];
+  for (TokenId w = 0; w < 20; ++w) {
+    const double expected = big.probability(w) * 1e6;
+    EXPECT_NEAR(static_cast<double>(hits[w]), expected, 5 * std::sqrt(expected)) << w;
+  }
 }
 
 TEST(HuffmanTree, KnownCodesAndPrefixFreedom) {
@@ -89,7 +102,7 @@ void check_loss_gradient(bool hierarchical) {
   }
   std::vector<std::uint64_t> counts(rows);
   for (std::size_t r = 0; r < rows; ++r) counts[r] = 1 + (rows - r) * 3;
-  const detail::NegativeTable table(counts, 1000);
+  const detail::NegativeTable table(counts);
   // A seed whose three negatives are distinct from each other and the target, so that the loss
   // is a plain function of h and the rows (a row drawn twice would be updated in between).
   const TokenId target = 3;
