@@ -27,7 +27,8 @@ fi
 corpus=$full
 if [ "$words" -gt 0 ]; then
   corpus=$dir/enwiki-text8-$words.txt
-  [ -s "$corpus" ] || tr -s ' \n' '\n\n' <"$full" | head -n "$words" | tr '\n' ' ' | fold -w 10000 -s >"$corpus"
+  # (head closes the pipe early: the SIGPIPE upstream is expected, hence the subshell's || true)
+  [ -s "$corpus" ] || { tr -s ' \n' '\n\n' <"$full" | head -n "$words" | tr '\n' ' ' | fold -w 10000 -s >"$corpus" || true; }
 fi
 tokens=$(wc -w <"$corpus")
 out=$dir/train_bench.jsonl

@@ -29,6 +29,8 @@ struct TrainFlags {
   bool quiet = false;
   bool progress = false;
   bool json = false;
+  std::string resume;
+  std::string continue_from;
 };
 
 std::string rate(double words_per_second) {
@@ -92,7 +94,18 @@ void run(TrainFlags& flags) {
                fmt::format("epoch {}/{}  {} words/s ({}/thread)  lr {:.5f}  loss {:.4f}", p.epoch + 1, o.epochs,
                            rate(p.words_per_second), rate(per_thread), p.learning_rate, p.loss));
   };
-  WordVectors vectors = train_word_vectors(flags.input, o, callbacks);
+  EMBEDKIT_CHECK(flags.resume.empty() || flags.continue_from.empty(), ArgumentError,
+                 "--resume and --continue exclude each other");
+  if (o.checkpoint_every > 0 && o.checkpoint.empty()) o.checkpoint = flags.output + ".checkpoint";
+  callbacks.on_checkpoint = [&](std::size_t epochs, const std::string& path) {
+    if (flags.json) {
+      fmt::print(stderr, "{}\n", nlohmann::json{{"event", "checkpoint"}, {"epochs_done", epochs}, {"path", path}}.dump());
+    }
+  };
+  WordVectors vectors = !flags.resume.empty() ? resume_word_vectors(flags.input, flags.resume, o, callbacks)
+                        : !flags.continue_from.empty()
+                            ? continue_training(load_vectors(flags.continue_from), flags.input, o, callbacks)
+                            : train_word_vectors(flags.input, o, callbacks);
   bar.finish();
   save_vectors(vectors, flags.output, {.format = format});
   if (!flags.quiet && !flags.json) {
@@ -128,6 +141,12 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--save-format", flags->save_format,
                   "native|word2vec|word2vec-bin|glove|fasttext|npy|safetensors")
       ->capture_default_str();
+  cmd->add_option("--checkpoint-every", o.checkpoint_every, "Write a checkpoint every N epochs (0 = never)")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint", o.checkpoint, "Checkpoint file (default: OUTPUT.checkpoint)");
+  cmd->add_option("--resume", flags->resume, "Continue the interrupted run that wrote this checkpoint");
+  cmd->add_option("--continue", flags->continue_from,
+                  "Train this saved model further on --input (new words are added, counts accumulate)");
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress, no summary");
   cmd->add_flag("--progress", flags->progress, "Draw progress even when stderr is not a terminal");
   cmd->add_flag("--json", flags->json, "Progress and summary as JSON lines on stderr");
@@ -137,6 +156,9 @@ void add_train_command(CLI::App& app) {
                   "  embedkit train -i corpus.txt -o vectors.ekv                   # fastText's skip-gram defaults\n"
                   "  embedkit train -i corpus.txt -o vectors.vec --save-format word2vec --maxn 0 --epochs 10\n"
                   "  embedkit train -i corpus.txt -o model.bin --save-format fasttext --model cbow --threads 2\n"
+                  "  embedkit train -i corpus.txt -o v.ekv --checkpoint-every 1     # then, after a crash:\n"
+                  "  embedkit train -i corpus.txt -o v.ekv --resume v.ekv.checkpoint\n"
+                  "  embedkit train -i more-text.txt -o v2.ekv --continue v.ekv --epochs 2\n"
                   "\n"
                   "Defaults are fastText's for skip-gram: dim 100, window 5, 5 negatives, 5 epochs, min-count 5,\n"
                   "sample 1e-4, lr 0.05, character 3-6-grams in 2M buckets (so unseen words get vectors;\n"

@@ -18,6 +18,9 @@ class SplitMix64 {
     return SplitMix64(mixer.next());
   }
 
+  /// The whole state: SplitMix64(state()) continues exactly where this generator is.
+  [[nodiscard]] std::uint64_t state() const noexcept { return state_; }
+
   std::uint64_t next() noexcept {
     std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
     z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;

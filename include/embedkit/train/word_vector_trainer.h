@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,11 @@ struct WordVectorOptions {
   std::size_t threads = 0;       ///< 0 = all (embedkit::num_threads())
   std::uint64_t seed = 1;
   TokenizerOptions tokenizer{};  ///< how the corpus splits into words (default: whitespace)
+  /// Every `checkpoint_every` epochs (0 = never), the whole training state (vectors, output
+  /// layer, vocabulary, progress, random generators) is written atomically to `checkpoint`
+  /// in the native format; resume_word_vectors continues from it.
+  std::string checkpoint;
+  std::size_t checkpoint_every = 0;
 };
 
 /// A snapshot of a running training, for progress displays.
@@ -78,6 +84,9 @@ struct CorpusSummary {
 struct TrainingCallbacks {
   std::function<void(const CorpusSummary&)> on_corpus;     ///< after the vocabulary/encoding passes
   std::function<void(const TrainingProgress&)> on_progress; ///< about twice a second, and at the end
+  /// After each checkpoint is written (epochs done, its path), on a worker thread while the
+  /// others wait: e.g. to copy it elsewhere.
+  std::function<void(std::size_t, const std::string&)> on_checkpoint;
 };
 
 /// Trains on the text file `input` ("-" = stdin). Throws ArgumentError on bad options (dim 0,
@@ -85,5 +94,18 @@ struct TrainingCallbacks {
 /// when training diverges, IoError when the input cannot be read.
 [[nodiscard]] WordVectors train_word_vectors(const std::string& input, const WordVectorOptions& options,
                                              const TrainingCallbacks& callbacks = {});
+
+/// Continues the run that wrote `checkpoint` (same input, same options; ArgumentError names
+/// the first difference). With one thread the result is bit-identical to an uninterrupted run.
+[[nodiscard]] WordVectors resume_word_vectors(const std::string& input, const std::string& checkpoint,
+                                              const WordVectorOptions& options, const TrainingCallbacks& callbacks = {});
+
+/// Trains `model` (from train_word_vectors, or any vectors with an output layer of the same
+/// shape, e.g. a fastText .bin) further on `input`: words of `input` with at least min_count
+/// occurrences that the model lacks are added (new rows initialised as in a fresh run), every
+/// word's count becomes old + new, and the model's subword settings are kept. When nothing is
+/// new the vocabulary is unchanged. Runs `options.epochs` epochs with a fresh learning-rate decay.
+[[nodiscard]] WordVectors continue_training(const WordVectors& model, const std::string& input,
+                                            const WordVectorOptions& options, const TrainingCallbacks& callbacks = {});
 
 }  // namespace embedkit

@@ -3,15 +3,20 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <barrier>
+#include <functional>
 #include <chrono>
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <sstream>
+#include <cstring>
 #include <thread>
 
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/core/random.h"
+#include "embedkit/io/vector_io.h"
 #include "embedkit/text/corpus_reader.h"
 #include "embedkit/vocab/vocab_builder.h"
 #include "huffman_tree.h"
@@ -112,6 +117,9 @@ struct Shared {
   std::optional<detail::NegativeTable> negatives;
   std::optional<detail::HuffmanTree> tree;
   std::uint64_t total_work = 0;  // tokens x epochs
+  std::size_t start_epoch = 0;   // > 0 when resuming
+  std::vector<std::uint64_t> rng_states;  // per worker: where its generator starts (and, at a checkpoint, is)
+  std::unique_ptr<std::barrier<std::function<void()>>> epoch_barrier;  // only with checkpoints
   std::atomic<std::uint64_t> words_done{0};
   std::atomic<bool> stop{false};
   std::mutex failure_mutex;
@@ -139,18 +147,25 @@ class Worker {
         index_(index),
         first_(first_sentence),
         end_(end_sentence),
-        rng_(SplitMix64::stream(shared.options.seed, index + 1)),
+        rng_(shared.rng_states[index]),
         dim_(shared.options.dim),
         hidden_(dim_),
         grad_(dim_),
         k_(kernels::kernels()) {}
 
   void run() {
+    train();
+    // A worker that stops early must not leave the others waiting at the epoch barrier.
+    if (s_.epoch_barrier && !finished_) s_.epoch_barrier->arrive_and_drop();
+  }
+
+ private:
+  void train() {
     const WordVectorOptions& o = s_.options;
     std::vector<TokenId> kept;
     std::uint64_t unreported = 0;
     float lr = s_.learning_rate();
-    for (std::size_t epoch = 0; epoch < o.epochs && !s_.stop.load(std::memory_order_relaxed); ++epoch) {
+    for (std::size_t epoch = s_.start_epoch; epoch < o.epochs && !s_.stop.load(std::memory_order_relaxed); ++epoch) {
       s_.stats[index_].epoch.store(epoch, std::memory_order_relaxed);
       loss_ = 0;
       predictions_ = 0;
@@ -186,10 +201,15 @@ class Worker {
           if (s_.stop.load(std::memory_order_relaxed)) return;
         }
       }
+      if (s_.epoch_barrier) {
+        // Every worker ends the epoch here; the barrier's completion writes the checkpoint.
+        s_.rng_states[index_] = rng_.state();
+        if (epoch + 1 == o.epochs) finished_ = true;
+        s_.epoch_barrier->arrive_and_wait();
+      }
     }
   }
 
- private:
   void fail(std::string message) {
     const std::lock_guard lock(s_.failure_mutex);
     if (s_.failure.empty()) s_.failure = std::move(message);
@@ -268,33 +288,26 @@ class Worker {
   const kernels::KernelTable& k_;
   double loss_ = 0;
   std::uint64_t predictions_ = 0;
+  bool finished_ = false;
 };
 
-}  // namespace
 
-WordVectors train_word_vectors(const std::string& input, const WordVectorOptions& options,
-                               const TrainingCallbacks& callbacks) {
-  check_options(options);
-  EMBEDKIT_CHECK(input != "-", ArgumentError,
-                 "training reads its input twice (vocabulary, then words), so it needs a file, not stdin");
-  const Tokenizer tokenizer(options.tokenizer);
-  VocabBuildResult built = build_vocabulary(
-      input, tokenizer, {.min_count = options.min_count, .add_pad = false, .add_unk = false});
-  Vocabulary& vocab = built.vocabulary;
-  EMBEDKIT_CHECK(vocab.size() >= 2, FormatError,
-                 fmt::format("{}: only {} distinct words occur at least {} times (--min-count); training needs 2 or "
-                             "more",
-                             input, vocab.size(), options.min_count));
+// What a run starts from: a fresh model, a checkpoint, or a model to train further.
+struct Setup {
+  Vocabulary vocab;
   EncodedCorpus corpus;
-  corpus.ids.reserve(built.report.covered_tokens);
-  {
-    CorpusEncoder encoder(vocab, corpus);
-    CorpusReader(input, tokenizer).read(encoder);
-    encoder.finish();
-  }
-  const std::size_t words = vocab.size();
-  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.ids.size(), words});
+  EmbeddingTable input;
+  EmbeddingTable output;
+  std::size_t start_epoch = 0;
+  std::uint64_t words_done = 0;
+  std::vector<std::uint64_t> rng_states;  // empty: fresh generators from the seed
+};
 
+WordVectors run_training(Setup setup, const std::string& input, const WordVectorOptions& options,
+                         const TrainingCallbacks& callbacks) {
+  const Vocabulary& vocab = setup.vocab;
+  const EncodedCorpus& corpus = setup.corpus;
+  const std::size_t words = vocab.size();
   // Input rows per word: its own, then its n-gram buckets.
   InputRows input_rows;
   std::vector<std::uint32_t> buckets;
@@ -308,12 +321,8 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
     input_rows.starts.push_back(input_rows.rows.size());
   }
 
-  const std::size_t input_count = words + (options.subwords ? options.subword.bucket : 0);
-  EmbeddingTable input_table(input_count, options.dim);
-  input_table.fill_uniform(-1.0F / static_cast<float>(options.dim), 1.0F / static_cast<float>(options.dim),
-                           options.seed);
-  EmbeddingTable output_table(words, options.dim);  // zeros, as word2vec and fastText
-
+  EmbeddingTable& input_table = setup.input;
+  EmbeddingTable& output_table = setup.output;
   Shared shared{options, corpus, input_rows, {}, input_table, output_table, {}, {}};
   const std::span<const std::uint64_t> counts = vocab.counts();
   std::uint64_t total_count = 0;
@@ -347,9 +356,84 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
   }
   shard_starts.push_back(sentences);
   shared.stats = std::vector<Shared::ThreadStats>(threads);
+  shared.start_epoch = setup.start_epoch;
+  shared.words_done.store(setup.words_done);
+  if (setup.rng_states.empty()) {
+    for (std::size_t t = 0; t < threads; ++t) shared.rng_states.push_back(SplitMix64::stream(options.seed, t + 1).state());
+  } else {
+    EMBEDKIT_CHECK(setup.rng_states.size() == threads, ArgumentError,
+                   fmt::format("the checkpoint was written by {} threads; resume with --threads {}",
+                               setup.rng_states.size(), setup.rng_states.size()));
+    shared.rng_states = setup.rng_states;
+  }
   for (auto& st : shared.stats) {
     st.loss = std::make_unique<std::atomic<double>[]>(options.epochs);
     st.predictions = std::make_unique<std::atomic<std::uint64_t>[]>(options.epochs);
+  }
+
+  // The vectors as they stand, as a WordVectors that views (does not copy) the live tables.
+  auto describe = [&](WordVectors& result, std::size_t epochs_done) {
+    auto& m = result.metadata;
+    m["format"] = "trained";
+    m["trained_by"] = "embedkit 0.1.0";
+    m["training.input"] = input;
+    m["training.corpus_tokens"] = std::to_string(corpus.tokens);
+    m["training.model"] = options.model == WordModel::cbow ? "cbow" : "skipgram";
+    m["training.loss"] = options.loss == WordLoss::hierarchical_softmax ? "hs" : "ns";
+    m["training.dim"] = std::to_string(options.dim);
+    m["training.window"] = std::to_string(options.window);
+    m["training.negatives"] = std::to_string(options.negatives);
+    m["training.epochs"] = std::to_string(options.epochs);
+    m["training.min_count"] = std::to_string(options.min_count);
+    m["training.sample"] = fmt::format("{}", options.sample);
+    m["training.learning_rate"] = fmt::format("{}", options.learning_rate);
+    m["training.subwords"] = options.subwords ? fmt::format("{} {} {}", options.subword.minn, options.subword.maxn,
+                                                            options.subword.bucket)
+                                              : "none";
+    m["training.seed"] = std::to_string(options.seed);
+    m["training.threads"] = std::to_string(threads);
+    m["training.epochs_done"] = std::to_string(epochs_done);
+    m["training.words_done"] = std::to_string(shared.words_done.load());
+    std::string states;
+    for (const std::uint64_t st : shared.rng_states) states += (states.empty() ? "" : " ") + std::to_string(st);
+    m["training.rng_states"] = states;
+    // fastText's names, so that a .bin written from these vectors loads in fastText.
+    m["fasttext.dim"] = std::to_string(options.dim);
+    m["fasttext.ws"] = std::to_string(options.window);
+    m["fasttext.epoch"] = std::to_string(options.epochs);
+    m["fasttext.minCount"] = std::to_string(options.min_count);
+    m["fasttext.neg"] = std::to_string(options.negatives);
+    m["fasttext.wordNgrams"] = "1";
+    m["fasttext.loss"] = options.loss == WordLoss::hierarchical_softmax ? "1" : "2";
+    m["fasttext.model"] = options.model == WordModel::cbow ? "1" : "2";
+    m["fasttext.bucket"] = std::to_string(options.subwords ? options.subword.bucket : 0);
+    m["fasttext.minn"] = std::to_string(options.subwords ? options.subword.minn : 0);
+    m["fasttext.maxn"] = std::to_string(options.subwords ? options.subword.maxn : 0);
+    m["fasttext.lrUpdateRate"] = "100";
+    m["fasttext.t"] = fmt::format("{}", options.sample);
+    m["fasttext.ntokens"] = std::to_string(corpus.tokens);
+  };
+  if (options.checkpoint_every > 0) {
+    EMBEDKIT_CHECK(!options.checkpoint.empty(), ArgumentError, "checkpoint_every needs a checkpoint path");
+    auto keep = std::make_shared<int>(0);  // the views below do not own the live tables
+    shared.epoch_barrier = std::make_unique<std::barrier<std::function<void()>>>(
+        static_cast<std::ptrdiff_t>(threads), std::function<void()>([&, keep]() noexcept {
+          const std::size_t epochs_done = shared.stats[0].epoch.load() + 1;
+          if (shared.stop.load() || epochs_done % options.checkpoint_every != 0) return;
+          try {
+            WordVectors snapshot(setup.vocab,
+                                 EmbeddingTable::over_storage(input_table.data(), input_table.rows(), input_table.dim(), keep),
+                                 options.subwords ? std::optional<SubwordOptions>(options.subword) : std::nullopt);
+            snapshot.output = EmbeddingTable::over_storage(output_table.data(), output_table.rows(), output_table.dim(), keep);
+            describe(snapshot, epochs_done);
+            save_vectors(snapshot, options.checkpoint, {.format = VectorFormat::native});
+            if (callbacks.on_checkpoint) callbacks.on_checkpoint(epochs_done, options.checkpoint);
+          } catch (const std::exception& e) {
+            const std::lock_guard lock(shared.failure_mutex);
+            if (shared.failure.empty()) shared.failure = fmt::format("cannot write the checkpoint: {}", e.what());
+            shared.stop.store(true);
+          }
+        }));
   }
 
   const auto start = Clock::now();
@@ -407,33 +491,151 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
   if (callbacks.on_progress) callbacks.on_progress(snapshot(true));
 
   const TrainingProgress final_progress = snapshot(true);
-  WordVectors result(std::move(vocab), std::move(input_table),
+  WordVectors result(std::move(setup.vocab), std::move(input_table),
                      options.subwords ? std::optional<SubwordOptions>(options.subword) : std::nullopt);
   result.output = std::move(output_table);
-  auto& m = result.metadata;
-  m["format"] = "trained";
-  m["trained_by"] = "embedkit 0.1.0";
-  m["training.input"] = input;
-  m["training.seed"] = std::to_string(options.seed);
-  m["training.threads"] = std::to_string(threads);
-  m["training.seconds"] = fmt::format("{:.3f}", final_progress.elapsed_seconds);
-  m["training.final_loss"] = fmt::format("{:.6g}", final_progress.loss);
-  m["training.learning_rate"] = fmt::format("{}", options.learning_rate);
-  // fastText's names, so that a .bin written from these vectors loads in fastText.
-  m["fasttext.dim"] = std::to_string(options.dim);
-  m["fasttext.ws"] = std::to_string(options.window);
-  m["fasttext.epoch"] = std::to_string(options.epochs);
-  m["fasttext.minCount"] = std::to_string(options.min_count);
-  m["fasttext.neg"] = std::to_string(options.negatives);
-  m["fasttext.wordNgrams"] = "1";
-  m["fasttext.loss"] = options.loss == WordLoss::hierarchical_softmax ? "1" : "2";
-  m["fasttext.model"] = options.model == WordModel::cbow ? "1" : "2";
-  m["fasttext.bucket"] = std::to_string(options.subwords ? options.subword.bucket : 0);
-  m["fasttext.minn"] = std::to_string(options.subwords ? options.subword.minn : 0);
-  m["fasttext.maxn"] = std::to_string(options.subwords ? options.subword.maxn : 0);
-  m["fasttext.lrUpdateRate"] = "100";
-  m["fasttext.t"] = fmt::format("{}", options.sample);
-  m["fasttext.ntokens"] = std::to_string(corpus.tokens);
+  describe(result, options.epochs);
+  result.metadata["training.seconds"] = fmt::format("{:.3f}", final_progress.elapsed_seconds);
+  result.metadata["training.final_loss"] = fmt::format("{:.6g}", final_progress.loss);
+  return result;
+}
+// The corpus as ids of `vocab`.
+EncodedCorpus encode_corpus(const std::string& input, const Tokenizer& tokenizer, const Vocabulary& vocab,
+                            std::uint64_t expected_tokens) {
+  EncodedCorpus corpus;
+  corpus.ids.reserve(expected_tokens);
+  CorpusEncoder encoder(vocab, corpus);
+  CorpusReader(input, tokenizer).read(encoder);
+  encoder.finish();
+  return corpus;
+}
+
+EmbeddingTable fresh_input_table(std::size_t rows, const WordVectorOptions& options) {
+  EmbeddingTable table(rows, options.dim);
+  table.fill_uniform(-1.0F / static_cast<float>(options.dim), 1.0F / static_cast<float>(options.dim), options.seed);
+  return table;
+}
+
+}  // namespace
+
+WordVectors train_word_vectors(const std::string& input, const WordVectorOptions& options,
+                               const TrainingCallbacks& callbacks) {
+  check_options(options);
+  EMBEDKIT_CHECK(input != "-", ArgumentError,
+                 "training reads its input twice (vocabulary, then words), so it needs a file, not stdin");
+  const Tokenizer tokenizer(options.tokenizer);
+  VocabBuildResult built = build_vocabulary(
+      input, tokenizer, {.min_count = options.min_count, .add_pad = false, .add_unk = false});
+  EMBEDKIT_CHECK(built.vocabulary.size() >= 2, FormatError,
+                 fmt::format("{}: only {} distinct words occur at least {} times (--min-count); training needs 2 or "
+                             "more",
+                             input, built.vocabulary.size(), options.min_count));
+  EncodedCorpus corpus = encode_corpus(input, tokenizer, built.vocabulary, built.report.covered_tokens);
+  const std::size_t words = built.vocabulary.size();
+  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.ids.size(), words});
+  EmbeddingTable input_table = fresh_input_table(words + (options.subwords ? options.subword.bucket : 0), options);
+  EmbeddingTable output_table(words, options.dim);  // zeros, as word2vec and fastText
+  return run_training({std::move(built.vocabulary), std::move(corpus), std::move(input_table), std::move(output_table)},
+                      input, options, callbacks);
+}
+
+WordVectors resume_word_vectors(const std::string& input, const std::string& checkpoint,
+                                const WordVectorOptions& options, const TrainingCallbacks& callbacks) {
+  check_options(options);
+  const WordVectors saved = load_vectors(checkpoint);
+  auto value = [&](const char* key) -> std::string {
+    const auto it = saved.metadata.find(key);
+    EMBEDKIT_CHECK(it != saved.metadata.end(), FormatError,
+                   fmt::format("{}: not a training checkpoint (no {:?} in its metadata)", checkpoint, key));
+    return it->second;
+  };
+  // The run must be the same one: compare every setting that shapes it.
+  const std::pair<const char*, std::string> expected[] = {
+      {"training.model", options.model == WordModel::cbow ? "cbow" : "skipgram"},
+      {"training.loss", options.loss == WordLoss::hierarchical_softmax ? "hs" : "ns"},
+      {"training.dim", std::to_string(options.dim)},
+      {"training.window", std::to_string(options.window)},
+      {"training.negatives", std::to_string(options.negatives)},
+      {"training.epochs", std::to_string(options.epochs)},
+      {"training.min_count", std::to_string(options.min_count)},
+      {"training.sample", fmt::format("{}", options.sample)},
+      {"training.learning_rate", fmt::format("{}", options.learning_rate)},
+      {"training.subwords", options.subwords ? fmt::format("{} {} {}", options.subword.minn, options.subword.maxn,
+                                                           options.subword.bucket)
+                                             : "none"},
+      {"training.seed", std::to_string(options.seed)},
+  };
+  for (const auto& [key, want] : expected) {
+    const std::string have = value(key);
+    EMBEDKIT_CHECK(have == want, ArgumentError,
+                   fmt::format("{}: the checkpoint was made with {} = {}, not {}: resume with the same options",
+                               checkpoint, std::string_view(key).substr(9), have, want));
+  }
+  EMBEDKIT_CHECK(saved.output.has_value(), FormatError, fmt::format("{}: the checkpoint has no output layer", checkpoint));
+  const Tokenizer tokenizer(options.tokenizer);
+  EncodedCorpus corpus = encode_corpus(input, tokenizer, saved.words(), 0);
+  EMBEDKIT_CHECK(std::to_string(corpus.tokens) == value("training.corpus_tokens"), ArgumentError,
+                 fmt::format("{} has {} tokens, but the checkpointed run read {}: resume on the same input", input,
+                             corpus.tokens, value("training.corpus_tokens")));
+  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.ids.size(), saved.size()});
+  Setup setup{saved.words(), std::move(corpus), saved.table().clone(), saved.output->clone()};
+  setup.start_epoch = std::stoull(value("training.epochs_done"));
+  setup.words_done = std::stoull(value("training.words_done"));
+  std::istringstream states(value("training.rng_states"));
+  for (std::uint64_t st = 0; states >> st;) setup.rng_states.push_back(st);
+  WordVectorOptions resumed = options;
+  if (resumed.threads == 0) resumed.threads = setup.rng_states.size();
+  return run_training(std::move(setup), input, resumed, callbacks);
+}
+
+WordVectors continue_training(const WordVectors& model, const std::string& input, const WordVectorOptions& options,
+                              const TrainingCallbacks& callbacks) {
+  WordVectorOptions o = options;
+  o.dim = model.dim();
+  o.subwords = model.subwords().has_value();
+  if (model.subwords()) o.subword = *model.subwords();
+  check_options(o);
+  EMBEDKIT_CHECK(model.output.has_value() && model.output->rows() == model.size() && model.output->dim() == model.dim(),
+                 ArgumentError,
+                 "continued training needs the model's output layer (save trained models in the native or fastText "
+                 "format, which keep it)");
+  const Tokenizer tokenizer(o.tokenizer);
+  // Count everything in the new text; old words keep their ids, new frequent words follow.
+  VocabBuildResult built = build_vocabulary(input, tokenizer, {.min_count = 1, .add_pad = false, .add_unk = false});
+  const Vocabulary& old_words = model.words();
+  std::vector<VocabularyEntry> entries;
+  entries.reserve(old_words.size());
+  for (std::size_t i = 0; i < old_words.size(); ++i) {
+    const auto id = static_cast<TokenId>(i);
+    const std::optional<TokenId> seen = built.vocabulary.find(old_words.word(id));
+    entries.push_back({std::string(old_words.word(id)), old_words.count(id) + (seen ? built.vocabulary.count(*seen) : 0)});
+  }
+  for (std::size_t i = 0; i < built.vocabulary.size(); ++i) {
+    const auto id = static_cast<TokenId>(i);
+    if (built.vocabulary.count(id) < o.min_count || old_words.find(built.vocabulary.word(id))) continue;
+    entries.push_back({std::string(built.vocabulary.word(id)), built.vocabulary.count(id)});
+  }
+  Vocabulary vocab = Vocabulary::from_entries(entries, input);
+  const std::size_t old_count = old_words.size();
+  const std::size_t words = vocab.size();
+  const std::size_t bucket = o.subwords ? o.subword.bucket : 0;
+  // New rows as a fresh run would start them; old rows and the buckets as the model has them.
+  EmbeddingTable input_table = fresh_input_table(words + bucket, o);
+  const std::size_t stride_bytes = input_table.stride() * sizeof(float);
+  std::memcpy(input_table.data(), model.table().data(), old_count * stride_bytes);
+  if (bucket > 0) {
+    std::memcpy(input_table.data() + words * input_table.stride(), model.table().data() + old_count * model.table().stride(),
+                bucket * stride_bytes);
+  }
+  EmbeddingTable output_table(words, o.dim);
+  std::memcpy(output_table.data(), model.output->data(), old_count * stride_bytes);
+  EncodedCorpus corpus = encode_corpus(input, tokenizer, vocab, built.report.tokens);
+  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.ids.size(), words});
+  WordVectors result =
+      run_training({std::move(vocab), std::move(corpus), std::move(input_table), std::move(output_table)}, input, o,
+                   callbacks);
+  result.metadata["training.continued_from_words"] = std::to_string(old_count);
+  result.metadata["training.added_words"] = std::to_string(words - old_count);
   return result;
 }
 

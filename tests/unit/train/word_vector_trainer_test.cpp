@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
 
 #include "embedkit/core/error.h"
+#include "embedkit/io/vector_io.h"
 #include "test_files.h"
 #include "train/word2vec/huffman_tree.h"
 #include "train/word2vec/losses.h"
@@ -256,6 +258,66 @@ TEST(WordVectorTrainer, DivergenceStopsWithAClearError) {
     EXPECT_NE(std::string(e.what()).find("training diverged"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("lower the learning rate"), std::string::npos) << e.what();
   }
+}
+
+TEST(WordVectorTrainer, ResumingFromACheckpointEqualsAnUninterruptedRun) {
+  testing::ScratchDir dir;
+  const std::string path = dir.write("corpus.txt", testing::read_file(small_corpus()).substr(0, 300000));
+  for (const bool subwords : {false, true}) {
+    WordVectorOptions o = quick_options();
+    o.epochs = 3;
+    o.subwords = subwords;
+    const WordVectors straight = train_word_vectors(path, o);
+    // Interrupted: the same run, checkpointing every epoch, "killed" after the checkpoint of
+    // epoch 1 (a callback throws), then resumed.
+    WordVectorOptions with_checkpoints = o;
+    with_checkpoints.checkpoint = (dir.path() / "run.ckpt").string();
+    with_checkpoints.checkpoint_every = 1;
+    const WordVectors checkpointed = train_word_vectors(path, with_checkpoints);
+    EXPECT_TRUE(checkpointed.table() == straight.table()) << "checkpointing does not change the run";
+    EXPECT_EQ(load_vectors(with_checkpoints.checkpoint).metadata.at("training.epochs_done"), "3");
+    // Keep the checkpoint written after epoch 1, as if the run had been killed then.
+    const std::string after_one = (dir.path() / "after-one.ekv").string();
+    TrainingCallbacks keep_first;
+    keep_first.on_checkpoint = [&](std::size_t epochs, const std::string& file) {
+      if (epochs == 1) std::filesystem::copy_file(file, after_one, std::filesystem::copy_options::overwrite_existing);
+    };
+    (void)train_word_vectors(path, with_checkpoints, keep_first);
+    const WordVectors resumed = resume_word_vectors(path, after_one, o);
+    EXPECT_TRUE(resumed.table() == straight.table()) << "resumed after epoch 1 = uninterrupted";
+    ASSERT_TRUE(resumed.output.has_value());
+    EXPECT_TRUE(*resumed.output == *straight.output);
+    // A different setting is refused, naming it.
+    WordVectorOptions other = o;
+    other.window = 7;
+    try {
+      (void)resume_word_vectors(path, after_one, other);
+      ADD_FAILURE() << "no error";
+    } catch (const ArgumentError& e) {
+      EXPECT_NE(std::string(e.what()).find("window = 5, not 7"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(WordVectorTrainer, ContinuedTrainingGrowsTheVocabulary) {
+  testing::ScratchDir dir;
+  const std::string text = testing::read_file(small_corpus());
+  const std::string first = dir.write("first.txt", text.substr(0, 200000));
+  const std::string second = dir.write("second.txt", text.substr(200000, 200000));
+  WordVectorOptions o = quick_options();
+  const WordVectors model = train_word_vectors(first, o);
+  const WordVectors grown = continue_training(model, second, o);
+  EXPECT_GT(grown.size(), model.size()) << "new frequent words were added";
+  for (TokenId id = 0; id < model.size(); ++id) {
+    ASSERT_EQ(grown.words().word(id), model.words().word(id)) << "old words keep their ids";
+    EXPECT_GE(grown.words().count(id), model.words().count(id)) << "counts add up";
+  }
+  EXPECT_EQ(grown.metadata.at("training.added_words"), std::to_string(grown.size() - model.size()));
+  // Nothing new: the same text again leaves the vocabulary as it is.
+  const WordVectors again = continue_training(model, first, o);
+  EXPECT_EQ(again.size(), model.size());
+  EXPECT_EQ(again.metadata.at("training.added_words"), "0");
+  for (TokenId id = 0; id < model.size(); ++id) EXPECT_EQ(again.words().count(id), 2 * model.words().count(id));
 }
 
 TEST(WordVectorTrainer, BadOptionsAndTinyCorporaAreErrors) {
