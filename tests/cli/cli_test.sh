@@ -32,7 +32,7 @@ expect_in() {
 printf 'The cat sat.\r\nThe cat ran!\n\nA dog sat\n' >"$tmp/corpus.txt"
 
 # --help teaches by example, for every command.
-for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors"; do
+for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train"; do
   # shellcheck disable=SC2086
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
@@ -110,6 +110,22 @@ run "convert failure" 1 "$bin" convert "$tmp/short.vec" "$tmp/never.ekv"
 [ ! -e "$tmp/never.ekv" ] && pass || fail "failed convert left an output file"
 run "bad format name" 1 "$bin" convert "$tmp/g.txt" "$tmp/x.out" --to parquet
 expect_in "$tmp/err" "bad format name" 'unknown vector format "parquet"'
+
+# train: a tiny run on the bundled corpus slice, fastText .bin output, checkpoint and resume.
+head -c 200000 "$root/data/enwiki-5M.txt" >"$tmp/small.txt"
+run "train" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/m.bin" --save-format fasttext --dim 8 --epochs 2 \
+  --min-count 10 --bucket 1000 --threads 1 --checkpoint-every 1 --json
+expect_in "$tmp/err" "train json corpus" '"event":"corpus"'
+expect_in "$tmp/err" "train json checkpoint" '"event":"checkpoint"'
+run "train model loads" 0 "$bin" info "$tmp/m.bin" --json
+expect_in "$tmp/out" "train model format" '"format": "fasttext"'
+expect_in "$tmp/out" "train model dim" '"dim": 8'
+run "resume" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/m2.bin" --save-format fasttext --dim 8 --epochs 2 \
+  --min-count 10 --bucket 1000 --threads 1 --resume "$tmp/m.bin.checkpoint" -q
+cmp -s "$tmp/m.bin" "$tmp/m2.bin" && pass || fail "resuming a finished run changed the model"
+run "train bad lr" 1 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --lr -1
+expect_in "$tmp/err" "train bad lr" "the learning rate must be positive"
+[ ! -e "$tmp/never.ekv" ] && pass || fail "failed training left an output file"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
