@@ -32,7 +32,7 @@ expect_in() {
 printf 'The cat sat.\r\nThe cat ran!\n\nA dog sat\n' >"$tmp/corpus.txt"
 
 # --help teaches by example, for every command.
-for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train"; do
+for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors"; do
   # shellcheck disable=SC2086
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
@@ -126,6 +126,19 @@ cmp -s "$tmp/m.bin" "$tmp/m2.bin" && pass || fail "resuming a finished run chang
 run "train bad lr" 1 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --lr -1
 expect_in "$tmp/err" "train bad lr" "the learning rate must be positive"
 [ ! -e "$tmp/never.ekv" ] && pass || fail "failed training left an output file"
+
+# neighbors: exact cosine/L2 on a known table, queries from arguments and from stdin.
+printf 'cat 1 0 0\nkitten 0.9 0.1 0\ndog 0.5 0.5 0\ncar 0 0 1\n' >"$tmp/n.txt"
+run "neighbors" 0 "$bin" neighbors "$tmp/n.txt" cat -k 2
+expect_in "$tmp/out" "neighbors cosine" "cat:  kitten 0.994  dog 0.707"
+run "neighbors l2" 0 "$bin" neighbors "$tmp/n.txt" cat -k 1 --similarity l2
+expect_in "$tmp/out" "neighbors l2 distance" "cat:  kitten 0.141"
+run "neighbors stdin" 0 bash -c "printf 'dog\n\nzebra car' | '$bin' neighbors '$tmp/n.txt' -k 1 --restrict 1 --json"
+expect_in "$tmp/out" "neighbors stdin restrict" '{"neighbors":[{"score":0.7071067690849304,"word":"cat"}],"source":"in_vocabulary","word":"dog"}'
+expect_in "$tmp/out" "neighbors unseen" '{"error":"not in vocabulary","word":"zebra"}'
+expect_in "$tmp/out" "neighbors last line without newline" '"word":"car"'
+run "neighbors bad similarity" 1 "$bin" neighbors "$tmp/n.txt" cat --similarity jaccard
+expect_in "$tmp/err" "neighbors bad similarity" "--similarity must be cosine, dot or l2"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

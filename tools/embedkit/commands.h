@@ -18,6 +18,9 @@ void add_info_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_vectors_command(CLI::App& app);
 
+/// `embedkit neighbors`.
+void add_neighbors_command(CLI::App& app);
+
 /// `embedkit train` (word vectors from text).
 void add_train_command(CLI::App& app);
 

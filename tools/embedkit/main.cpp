@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
       "  embedkit info glove.6B.100d.txt\n"
       "  embedkit convert cc.en.300.bin cc.ekv\n"
       "  embedkit vectors cc.ekv king unfathomableness\n"
+      "  embedkit neighbors cc.ekv king paris -k 5\n"
       "\n"
       "Run 'embedkit COMMAND --help' for the options and examples of each command.");
   embedkit::cli::add_vocab_commands(app);
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   embedkit::cli::add_convert_command(app);
   embedkit::cli::add_vectors_command(app);
   embedkit::cli::add_train_command(app);
+  embedkit::cli::add_neighbors_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,67 @@
+#include "embedkit/search/nearest_neighbors.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
+
+namespace embedkit {
+namespace {
+
+// Scores every row the slow way and sorts: the reference the index must equal.
+std::vector<Neighbor> brute_force(const EmbeddingTable& t, std::size_t rows, std::span<const float> q, std::size_t k,
+                                  Similarity sim, const std::vector<TokenId>& exclude) {
+  std::vector<Neighbor> all;
+  double qq = 0;
+  for (const float x : q) qq += double(x) * x;
+  for (TokenId r = 0; r < rows; ++r) {
+    if (std::find(exclude.begin(), exclude.end(), r) != exclude.end()) continue;
+    double dot = 0, rr = 0;
+    for (std::size_t d = 0; d < t.dim(); ++d) {
+      dot += double(q[d]) * t.row(r)[d];
+      rr += double(t.row(r)[d]) * t.row(r)[d];
+    }
+    double score = dot;
+    if (sim == Similarity::cosine) score = rr > 0 && qq > 0 ? dot / std::sqrt(rr * qq) : 0;
+    if (sim == Similarity::l2) score = -std::sqrt(std::max(0.0, qq - 2 * dot + rr));
+    all.push_back({r, static_cast<float>(score)});
+  }
+  std::sort(all.begin(), all.end(), [](const Neighbor& a, const Neighbor& b) {
+    return a.score > b.score || (a.score == b.score && a.id < b.id);
+  });
+  all.resize(std::min(k, all.size()));
+  return all;
+}
+
+TEST(NearestNeighbors, ExactTopKEqualsBruteForce) {
+  const int saved_threads = num_threads();
+  EmbeddingTable table(30000, 37);  // enough rows for the multithreaded path
+  table.fill_normal(0, 1, 3);
+  for (const Similarity sim : {Similarity::cosine, Similarity::dot, Similarity::l2}) {
+    const NearestNeighbors index(table.view(), 29000, sim);  // the last rows are not searched
+    for (const TokenId q : {TokenId{5}, TokenId{29500}}) {
+      const std::vector<TokenId> exclude = {q, 17};
+      for (const int threads : {1, 2}) {
+        set_num_threads(threads);
+        const auto got = index.search(table.row(q), 10, {.exclude = exclude});
+        const auto want = brute_force(table, 29000, table.row(q), 10, sim, exclude);
+        ASSERT_EQ(got.size(), want.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          EXPECT_EQ(got[i].id, want[i].id) << "rank " << i;
+          EXPECT_NEAR(got[i].score, want[i].score, 1e-4F);
+        }
+      }
+    }
+  }
+  set_num_threads(saved_threads);
+  const NearestNeighbors index(table.view(), 29000);
+  EXPECT_EQ(index.search(table.row(3), 5, {.restrict = 100}).back().id < 100, true);
+  EXPECT_THROW((void)index.search(std::vector<float>(3), 5), ArgumentError);
+  EXPECT_THROW(NearestNeighbors(table.view(), 40000), ArgumentError);
+}
+
+}  // namespace
+}  // namespace embedkit
