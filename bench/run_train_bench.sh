@@ -5,6 +5,7 @@
 # words, WordSim-353 Spearman) scored by the same code for all.
 #
 #   bench/run_train_bench.sh [WORDS [EPOCHS [THREADS]]]
+#   TRAINERS="embedkit gensim" SUBWORDS=yes bench/run_train_bench.sh ...   # a subset
 #
 # The corpus is the text8-style normalisation of the shared enwiki (18.2M words; the command is
 # in ../shared/data/SOURCES.md), made once into build/bench-data/; WORDS > 0 trains on its first
@@ -31,31 +32,39 @@ if [ "$words" -gt 0 ]; then
   [ -s "$corpus" ] || { tr -s ' \n' '\n\n' <"$full" | head -n "$words" | tr '\n' ' ' | fold -w 10000 -s >"$corpus" || true; }
 fi
 tokens=$(wc -w <"$corpus")
-out=$dir/train_bench.jsonl
+out=${OUT:-$dir/train_bench.jsonl}
 : >"$out"
 echo "corpus: $corpus ($tokens words), $epochs epochs, $threads threads" >&2
 
-# run NAME VECFILE CMD...: times CMD, scores VECFILE, appends a JSON line.
+trainers=${TRAINERS:-embedkit fasttext gensim}
+subwords=${SUBWORDS:-no yes}
+
+# run NAME VECFILE CMD...: times CMD (wall time and peak resident memory), scores VECFILE,
+# appends a JSON line.
 run() {
   local name=$1 vec=$2
+  case " $trainers " in *" ${name%%-*} "*) ;; *) return 0 ;; esac
   shift 2
   echo "== $name" >&2
   local start end
   start=$(date +%s.%N)
-  "$@" >"$dir/$name.log" 2>&1 || { echo "$name failed, see $dir/$name.log" >&2; return 0; }
+  /usr/bin/time -f %M -o "$dir/$name.maxrss" "$@" >"$dir/$name.log" 2>&1 ||
+    { echo "$name failed, see $dir/$name.log" >&2; return 0; }
   end=$(date +%s.%N)
   local scores
   scores=$(/usr/bin/python3 bench/word_vectors_eval.py "$vec" "$data")
   /usr/bin/python3 -c "
 import json, sys
 s = json.loads(sys.argv[1]); t = float(sys.argv[3]) - float(sys.argv[2])
-s.update(name=sys.argv[4], seconds=t, words_per_second=int(sys.argv[5]) * int(sys.argv[6]) / t)
-print(json.dumps(s))" "$scores" "$start" "$end" "$name" "$tokens" "$epochs" | tee -a "$out"
+s.update(name=sys.argv[4], seconds=t, words_per_second=int(sys.argv[5]) * int(sys.argv[6]) / t,
+         peak_rss_mb=int(sys.argv[7]) / 1024)
+print(json.dumps(s))" "$scores" "$start" "$end" "$name" "$tokens" "$epochs" "$(tail -1 "$dir/$name.maxrss")" |
+    tee -a "$out"
 }
 
 common=(--dim 100 --window 5 --neg 5 --sample 1e-4 --epochs "$epochs" --min-count 5 --threads "$threads")
 ft=(-dim 100 -ws 5 -neg 5 -t 1e-4 -epoch "$epochs" -minCount 5 -thread "$threads" -verbose 0)
-for sub in no yes; do
+for sub in $subwords; do
   if [ $sub = no ]; then e_sub=(--maxn 0); f_sub=(-minn 0 -maxn 0); g=word2vec; else e_sub=(); f_sub=(); g=fasttext; fi
   run "embedkit-sub-$sub" "$dir/embedkit-sub-$sub.vec" build/release/tools/embedkit/embedkit train -i "$corpus" \
     -o "$dir/embedkit-sub-$sub.vec" --save-format word2vec "${common[@]}" "${e_sub[@]}" -q
@@ -67,10 +76,10 @@ done
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-print("| trainer | subwords | wall time | words/s | analogy acc. (30k) | WS-353 Spearman |")
-print("|---|---|---|---|---|---|")
+print("| trainer | subwords | wall time | words/s | peak memory | analogy acc. (30k) | WS-353 Spearman |")
+print("|---|---|---|---|---|---|---|")
 for r in rows:
     sub = "yes" if r["name"].endswith("yes") or r["name"] == "gensim-fasttext" else "no"
     print(f"| {r['name']} | {sub} | {r['seconds']:.1f} s | {r['words_per_second'] / 1e3:.0f}k | "
-          f"{r['analogy_accuracy']:.3f} | {r['ws353_spearman']:.3f} |")
+          f"{r['peak_rss_mb']:.0f} MB | {r['analogy_accuracy']:.3f} | {r['ws353_spearman']:.3f} |")
 PY
