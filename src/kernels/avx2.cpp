@@ -1,5 +1,6 @@
 // AVX2 + FMA kernels (compiled with -mavx2 -mfma; run only when the CPU reports both).
 #include "kernels.h"
+#include "int8_dot.h"
 #include "simd_kernels.h"
 
 namespace embedkit::kernels {
@@ -38,7 +39,7 @@ struct Avx2 {
 const KernelTable& avx2_kernels() {
   static const KernelTable table{SimdLevel::avx2,        simd::dot<Avx2>,     simd::axpy<Avx2>,
                                  simd::scale<Avx2>,      simd::gather<Avx2>,  simd::bags_sum<Avx2>,
-                                 simd::bag_max<Avx2>,     simd::adam_row<Avx2>};
+                                 simd::bag_max<Avx2>,     simd::adam_row<Avx2>, simd::dot_i8_avx2};
   return table;
 }
 

@@ -46,6 +46,10 @@ struct KernelTable {
   ///   m = b1 * m + (1 - b1) * g;  v = b2 * v + (1 - b2) * g * g;  row -= step * m / (sqrt(v) + eps)
   void (*adam_row)(float* row, float* m, float* v, const float* g, std::size_t n, float b1, float b2, float step,
                    float eps);
+  /// out[r] = sum_d rows[r * stride + d] * query[d] for r < count (int8 rows, int32 sums);
+  /// n must be a multiple of 32 and values within [-127, 127].
+  void (*dot_i8)(const std::int8_t* rows, std::size_t stride, std::size_t count, const std::int8_t* query,
+                 std::size_t n, std::int32_t* out);
 };
 
 /// The active table (env override or best supported). Thread-safe; chosen on first call.

@@ -74,10 +74,19 @@ void adam_row(float* row, float* m, float* v, const float* g, std::size_t n, flo
   }
 }
 
+void dot_i8(const std::int8_t* rows, std::size_t stride, std::size_t count, const std::int8_t* query, std::size_t n,
+            std::int32_t* out) {
+  for (std::size_t r = 0; r < count; ++r) {
+    std::int32_t sum = 0;
+    for (std::size_t d = 0; d < n; ++d) sum += std::int32_t{rows[r * stride + d]} * query[d];
+    out[r] = sum;
+  }
+}
+
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable table{SimdLevel::scalar, dot, axpy, scale, gather, bags_sum, bag_max, adam_row};
+  static const KernelTable table{SimdLevel::scalar, dot, axpy, scale, gather, bags_sum, bag_max, adam_row, dot_i8};
   return table;
 }
 

@@ -1,5 +1,6 @@
 #include "embedkit/search/nearest_neighbors.h"
 
+#include <cblas.h>
 #include <fmt/format.h>
 #include <omp.h>
 
@@ -9,18 +10,128 @@
 
 #include "embedkit/core/error.h"
 #include "kernels/kernels.h"
+#include "top_k.h"
 
 namespace embedkit {
 namespace {
 
-// "a is a better result than b": higher score, then lower id.
-bool better(const Neighbor& a, const Neighbor& b) { return a.score > b.score || (a.score == b.score && a.id < b.id); }
+using detail::better;
 
 struct WorseOnTop {
   bool operator()(const Neighbor& a, const Neighbor& b) const { return better(a, b); }
 };
 
+// Rows per block of batch scoring: with 300 dims a block is 1.2 MB, so it stays in the cache
+// while every query of a chunk is scored against it.
+constexpr std::size_t kBlockRows = 1024;
+// Queries scored per pass over the table: bounds the per-thread score buffer (1 MB).
+constexpr std::size_t kQueryChunk = 256;
+
 }  // namespace
+
+// A multithreaded OpenBLAS would start its own threads inside ours; one thread each is right
+// here (the pthread and OpenMP builds export this function, the serial one ignores it).
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
+int NearestNeighbors::max_threads() { return omp_get_max_threads(); }
+
+void NearestNeighbors::score_blocks(std::span<const float> queries, std::size_t limit,
+                                    const BlockVisitor& visit) const {
+  const std::size_t dim = table_.dim;
+  EMBEDKIT_CHECK(dim > 0 && queries.size() % dim == 0, ArgumentError,
+                 fmt::format("{} query floats are not a whole number of {}-float vectors", queries.size(), dim));
+  const std::size_t count = queries.size() / dim;
+  limit = std::min(limit, rows_);
+  if (count == 0 || limit == 0) return;
+  static const bool single_threaded_blas = [] {
+    if (openblas_set_num_threads != nullptr) openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)single_threaded_blas;
+
+  // Cosine scores unit queries against rows scaled by their inverse norms; L2 expands
+  // |q - r|^2 = |q|^2 - 2 q.r + |r|^2.
+  const kernels::KernelTable& kt = kernels::kernels();
+  std::vector<float> unit(queries.begin(), queries.end());
+  std::vector<float> query_squared(count);
+  for (std::size_t q = 0; q < count; ++q) {
+    float* v = unit.data() + q * dim;
+    query_squared[q] = kt.dot(v, v, dim);
+    if (similarity_ == Similarity::cosine && query_squared[q] > 0) kt.scale(1.0F / std::sqrt(query_squared[q]), v, dim);
+  }
+  const std::size_t blocks = (limit + kBlockRows - 1) / kBlockRows;
+  const int threads = blocks > 1 ? omp_get_max_threads() : 1;
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<float> scores(count * std::min(kBlockRows, limit));
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
+      const std::size_t first = static_cast<std::size_t>(b) * kBlockRows;
+      const std::size_t n = std::min(kBlockRows, limit - first);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(count), static_cast<int>(n),
+                  static_cast<int>(dim), 1.0F, unit.data(), static_cast<int>(dim),
+                  table_.row_unchecked(static_cast<TokenId>(first)), static_cast<int>(table_.stride), 0.0F,
+                  scores.data(), static_cast<int>(n));
+      if (similarity_ != Similarity::dot) {
+        const float* norms = inverse_norms_.data() + first;
+        for (std::size_t q = 0; q < count; ++q) {
+          float* row_scores = scores.data() + q * n;
+          if (similarity_ == Similarity::cosine) {
+            for (std::size_t j = 0; j < n; ++j) row_scores[j] *= norms[j];
+          } else {
+            for (std::size_t j = 0; j < n; ++j) {
+              row_scores[j] = -std::sqrt(std::max(0.0F, query_squared[q] - 2 * row_scores[j] + norms[j]));
+            }
+          }
+        }
+      }
+      visit(omp_get_thread_num(), first, n, scores.data());
+    }
+  }
+}
+
+std::vector<std::vector<Neighbor>> NearestNeighbors::search_batch(std::span<const float> queries, std::size_t k,
+                                                                  std::span<const std::vector<TokenId>> exclude,
+                                                                  std::size_t restrict) const {
+  const std::size_t dim = table_.dim;
+  EMBEDKIT_CHECK(dim > 0 && queries.size() % dim == 0, ArgumentError,
+                 fmt::format("{} query floats are not a whole number of {}-float vectors", queries.size(), dim));
+  const std::size_t count = queries.size() / dim;
+  EMBEDKIT_CHECK(exclude.empty() || exclude.size() == count, ArgumentError,
+                 fmt::format("{} exclude lists for {} queries", exclude.size(), count));
+  const std::size_t limit = restrict > 0 ? std::min(restrict, rows_) : rows_;
+  std::vector<std::vector<Neighbor>> results(count);
+  if (k == 0 || limit == 0) return results;
+  std::vector<std::vector<TokenId>> sorted_exclude(exclude.begin(), exclude.end());
+  for (auto& e : sorted_exclude) std::sort(e.begin(), e.end());
+
+  const auto threads = static_cast<std::size_t>(max_threads());
+  for (std::size_t chunk = 0; chunk < count; chunk += kQueryChunk) {
+    const std::size_t m = std::min(kQueryChunk, count - chunk);
+    // tops[thread * m + q]: that thread's best k for query chunk + q.
+    std::vector<detail::TopK> tops(threads * m, detail::TopK(k));
+    score_blocks(queries.subspan(chunk * dim, m * dim), limit,
+                 [&](int thread, std::size_t first, std::size_t n, const float* scores) {
+                   for (std::size_t q = 0; q < m; ++q) {
+                     detail::TopK& top = tops[static_cast<std::size_t>(thread) * m + q];
+                     const std::vector<TokenId>* skip = sorted_exclude.empty() ? nullptr : &sorted_exclude[chunk + q];
+                     const float* row_scores = scores + q * n;
+                     for (std::size_t j = 0; j < n; ++j) {
+                       const Neighbor candidate{static_cast<TokenId>(first + j), row_scores[j]};
+                       if (!top.admits(candidate)) continue;
+                       if (skip != nullptr && std::binary_search(skip->begin(), skip->end(), candidate.id)) continue;
+                       top.push(candidate);
+                     }
+                   }
+                 });
+    for (std::size_t q = 0; q < m; ++q) {
+      std::vector<const detail::TopK*> parts;
+      for (std::size_t t = 0; t < threads; ++t) parts.push_back(&tops[t * m + q]);
+      results[chunk + q] = detail::TopK::merge(parts, k);
+    }
+  }
+  return results;
+}
 
 NearestNeighbors::NearestNeighbors(TableView table, std::size_t rows, Similarity similarity)
     : table_(table), rows_(rows), similarity_(similarity) {

@@ -32,7 +32,7 @@ expect_in() {
 printf 'The cat sat.\r\nThe cat ran!\n\nA dog sat\n' >"$tmp/corpus.txt"
 
 # --help teaches by example, for every command.
-for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors"; do
+for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot"; do
   # shellcheck disable=SC2086
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
@@ -139,6 +139,50 @@ expect_in "$tmp/out" "neighbors unseen" '{"error":"not in vocabulary","word":"ze
 expect_in "$tmp/out" "neighbors last line without newline" '"word":"car"'
 run "neighbors bad similarity" 1 "$bin" neighbors "$tmp/n.txt" cat --similarity jaccard
 expect_in "$tmp/err" "neighbors bad similarity" "--similarity must be cosine, dot or l2"
+
+# plot: PCA maps as PNG (size in the IHDR) and SVG (one <text class="label"> per point).
+printf 'king 1 0.9 0 0.1\nqueen 0.9 1 0.1 0\nman 1 0.2 0 0.3\nwoman 0.8 0.3 0.2 0\nparis 0 0.1 1 0.9\nberlin 0.1 0 0.9 1\nfrance 0 0.2 1 0.7\n' >"$tmp/p.txt"
+run "plot png" 0 "$bin" plot "$tmp/p.txt" --words king,queen,man,woman --words paris,berlin,king -o "$tmp/map.png" \
+  --width 640 --height 480
+expect_in "$tmp/out" "plot summary" "wrote $tmp/map.png: 6 points in 2 groups, PCA explains"
+[ "$(head -c 8 "$tmp/map.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] && pass || fail "plot png signature"
+[ "$(od -An -tx1 -j16 -N8 "$tmp/map.png" | tr -d ' \n')" = 00000280000001e0 ] && pass || fail "plot png size"
+run "plot svg neighbors" 0 "$bin" plot "$tmp/p.txt" --words king --words paris --neighbors 2 -o "$tmp/map.svg" --json
+expect_in "$tmp/out" "plot json points" '"points":6'
+expect_in "$tmp/out" "plot json groups" '"groups":2'
+[ "$(grep -o 'class="label"' "$tmp/map.svg" | wc -l)" -eq 6 ] && pass || fail "plot svg: not one label per point"
+expect_in "$tmp/map.svg" "plot svg neighbour" '>queen</text>'
+expect_in "$tmp/map.svg" "plot svg legend" '<text class="legend"'
+run "plot unknown word" 1 "$bin" plot "$tmp/p.txt" --words king,zebra,yak -o "$tmp/never.png"
+expect_in "$tmp/err" "plot unknown word" "(and the model has no subwords): zebra, yak"
+[ ! -e "$tmp/never.png" ] && pass || fail "a failed plot left an output file"
+run "plot bad extension" 1 "$bin" plot "$tmp/p.txt" --words king,queen -o "$tmp/map.jpg"
+expect_in "$tmp/err" "plot bad extension" "'$tmp/map.jpg': the name must end in .png or .svg"
+[ -z "$(ls "$tmp" | grep '\.tmp\.')" ] && pass || fail "plot left a temporary file"
+
+# analogy, similarity, eval on a table where every answer is known.
+printf 'man 1 0 0\nking 1 0 1\nwoman 0 1 0\nqueen 0 1 1\napple 0.7 0.7 -1\n' >"$tmp/a.txt"
+run "analogy" 0 "$bin" analogy "$tmp/a.txt" man king woman -k 1
+expect_in "$tmp/out" "analogy answer" "man : king :: woman : ?  queen 0.959"
+run "analogy mul json" 0 bash -c "printf 'man king woman\nman king\n' | '$bin' analogy '$tmp/a.txt' --method mul -k 1 --json"
+expect_in "$tmp/out" "analogy json" '"answers":[{"score":'
+expect_in "$tmp/out" "analogy bad stdin line" "expected three words 'a b c', got \"man king\""
+run "analogy unseen" 1 "$bin" analogy "$tmp/a.txt" man king zebra
+expect_in "$tmp/err" "analogy unseen" "not in vocabulary (and the model has no subwords): zebra"
+run "similarity" 0 "$bin" similarity "$tmp/a.txt" man king
+expect_in "$tmp/out" "similarity" "man king 0.7071"
+printf '# pairs\r\nman\tking\t8\r\nman woman 5\r\nking queen 6\r\nman zebra 1' >"$tmp/pairs.txt"
+printf ': royals\nman king woman queen\nwoman queen man king\nman king zebra queen\n: gram-x\nman woman king apple\n' >"$tmp/q.txt"
+run "eval" 0 "$bin" eval "$tmp/a.txt" --similarity "$tmp/pairs.txt" --analogy "$tmp/q.txt"
+expect_in "$tmp/out" "eval similarity row" "pairs.txt                         4       3       1    1.0000    0.9111"
+expect_in "$tmp/out" "eval analogy total" "total                                  4         3        2    66.67%"
+run "eval json" 0 "$bin" eval "$tmp/a.txt" --analogy "$tmp/q.txt" --json
+expect_in "$tmp/out" "eval json accuracy" '"accuracy": 0.6666666666666666'
+run "eval nothing" 1 "$bin" eval "$tmp/a.txt"
+expect_in "$tmp/err" "eval nothing" "nothing to evaluate"
+printf 'man king\n' >"$tmp/badpairs.txt"
+run "eval bad file" 1 "$bin" eval "$tmp/a.txt" --similarity "$tmp/badpairs.txt"
+expect_in "$tmp/err" "eval bad file" "badpairs.txt:1: expected 'word1 word2 score', found 2 fields"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

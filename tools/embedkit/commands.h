@@ -20,8 +20,14 @@ void add_vectors_command(CLI::App& app);
 
 /// `embedkit neighbors`.
 void add_neighbors_command(CLI::App& app);
+void add_analogy_command(CLI::App& app);
+void add_similarity_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 /// `embedkit train` (word vectors from text).
 void add_train_command(CLI::App& app);
+
+/// `embedkit plot` (2-D maps of words as PNG or SVG).
+void add_plot_command(CLI::App& app);
 
 }  // namespace embedkit::cli

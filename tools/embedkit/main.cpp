@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
       "  embedkit convert cc.en.300.bin cc.ekv\n"
       "  embedkit vectors cc.ekv king unfathomableness\n"
       "  embedkit neighbors cc.ekv king paris -k 5\n"
+      "  embedkit analogy cc.ekv man king woman\n"
+      "  embedkit similarity cc.ekv cat dog\n"
+      "  embedkit eval cc.ekv --similarity wordsim353.tsv --analogy questions-words.txt\n"
+      "  embedkit plot cc.ekv --words king,queen,man,woman --words paris,berlin --neighbors 5 -o map.png\n"
       "\n"
       "Run 'embedkit COMMAND --help' for the options and examples of each command.");
   embedkit::cli::add_vocab_commands(app);
@@ -39,6 +43,10 @@ int main(int argc, char** argv) {
   embedkit::cli::add_vectors_command(app);
   embedkit::cli::add_train_command(app);
   embedkit::cli::add_neighbors_command(app);
+  embedkit::cli::add_analogy_command(app);
+  embedkit::cli::add_similarity_command(app);
+  embedkit::cli::add_eval_command(app);
+  embedkit::cli::add_plot_command(app);
 
   try {
     app.parse(argc, argv);

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "embedkit/core/error.h"
 #include "embedkit/io/vector_io.h"
+#include "embedkit/io/word_matrix.h"
 #include "embedkit/search/nearest_neighbors.h"
 #include "vector_flags.h"
 
@@ -38,7 +39,8 @@ void run(const NeighborsFlags& flags) {
     throw ArgumentError(fmt::format("--similarity must be cosine, dot or l2, got {:?}", flags.similarity),
                         "cosine|dot|l2");
   }
-  const NearestNeighbors index(wv.table().view(), wv.size(), similarity);
+  const WordMatrix words(wv, flags.restrict);  // with subwords: each word's composed vector
+  const NearestNeighbors index(words.view(), words.rows(), similarity);
   std::vector<float> query(wv.dim());
   auto answer = [&](const std::string& word) {
     const WordVectors::Source source = wv.vector(word, query);
@@ -83,8 +85,8 @@ void run(const NeighborsFlags& flags) {
   // Interactive: one or more words per line, until end of input.
   std::string line;
   while (std::getline(std::cin, line)) {
-    std::istringstream words(line);
-    for (std::string w; words >> w;) answer(w);
+    std::istringstream query_words(line);
+    for (std::string w; query_words >> w;) answer(w);
     std::fflush(stdout);
   }
 }

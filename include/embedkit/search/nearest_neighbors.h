@@ -11,9 +11,13 @@
 // A search scans every candidate row (multithreaded, SIMD dot products) and keeps the best k in
 // per-thread heaps, so results are exact; ties are broken by the lower id, so they are
 // deterministic. Scores: cosine in [-1, 1]; dot; for L2 the negated distance (higher is nearer).
+//
+// Many queries at once (search_batch) run as blocked matrix products (OpenBLAS sgemm): the table
+// is streamed through the cache once for the whole batch instead of once per query.
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -45,7 +49,24 @@ class NearestNeighbors {
   [[nodiscard]] std::vector<Neighbor> search(std::span<const float> query, std::size_t k,
                                              const SearchOptions& options = {}) const;
 
+  /// The k best rows for each of `count` queries (row-major, count x dim), best first, equal
+  /// to search() of each. exclude, when not empty, holds one id list per query.
+  [[nodiscard]] std::vector<std::vector<Neighbor>> search_batch(std::span<const float> queries, std::size_t k,
+                                                                std::span<const std::vector<TokenId>> exclude = {},
+                                                                std::size_t restrict = 0) const;
+
+  /// The building block of batch search: the similarity (as above) of each query to every row
+  /// in [0, limit), block by block. visit(thread, first_row, block_rows, scores) gets
+  /// count x block_rows scores, row-major, for rows first_row ..; blocks run in parallel and
+  /// `thread` (0 .. max_threads()-1) lets the caller keep per-thread state.
+  using BlockVisitor = std::function<void(int thread, std::size_t first_row, std::size_t block_rows,
+                                          const float* scores)>;
+  void score_blocks(std::span<const float> queries, std::size_t limit, const BlockVisitor& visit) const;
+  [[nodiscard]] static int max_threads();
+
   [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
+  [[nodiscard]] std::size_t dim() const noexcept { return table_.dim; }
+  [[nodiscard]] Similarity similarity() const noexcept { return similarity_; }
 
  private:
   TableView table_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "embedkit/core/error.h"
+#include "embedkit/core/random.h"
 
 namespace embedkit::kernels {
 namespace {
@@ -137,6 +138,25 @@ TEST(Kernels, GatherAndBagsMatchScalar) {
       EXPECT_EQ(m1, m2);
       EXPECT_EQ(a1, a2);
     }
+  }
+}
+
+TEST(Kernels, Int8DotMatchesScalarAtTheExtremes) {
+  // Values at +-127 everywhere are the worst case for the int16 pair sums inside the SIMD code.
+  const std::size_t n = 320, count = 37, stride = 352;
+  std::vector<std::int8_t> rows(count * stride), query(n);
+  SplitMix64 rng(4);
+  for (auto& v : rows) v = static_cast<std::int8_t>(static_cast<int>(rng.next() % 255) - 127);
+  for (std::size_t i = 0; i < n; ++i) query[i] = static_cast<std::int8_t>(i % 2 == 0 ? 127 : -127);
+  for (std::size_t d = 0; d < n; ++d) rows[d] = static_cast<std::int8_t>(d % 2 == 0 ? 127 : -127);  // row 0: max
+  for (std::size_t d = 0; d < n; ++d) rows[stride + d] = static_cast<std::int8_t>(d % 2 == 0 ? -127 : 127);
+  std::vector<std::int32_t> want(count), got(count);
+  scalar_kernels().dot_i8(rows.data(), stride, count, query.data(), n, want.data());
+  EXPECT_EQ(want[0], 127 * 127 * 320);
+  EXPECT_EQ(want[1], -127 * 127 * 320);
+  for (const SimdLevel level : simd_levels()) {
+    kernels_for(level).dot_i8(rows.data(), stride, count, query.data(), n, got.data());
+    EXPECT_EQ(got, want) << name(level);
   }
 }
 

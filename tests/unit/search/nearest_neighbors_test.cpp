@@ -63,5 +63,43 @@ TEST(NearestNeighbors, ExactTopKEqualsBruteForce) {
   EXPECT_THROW(NearestNeighbors(table.view(), 40000), ArgumentError);
 }
 
+TEST(NearestNeighbors, BatchSearchEqualsOneQueryAtATime) {
+  const int saved_threads = num_threads();
+  EmbeddingTable table(7000, 45);
+  table.fill_normal(0, 1, 8);
+  const std::size_t queries = 300;  // more than one chunk of the batch path
+  std::vector<float> batch;
+  std::vector<std::vector<TokenId>> exclude;
+  for (std::size_t q = 0; q < queries; ++q) {
+    const auto row = table.row(static_cast<TokenId>(q * 23 % 7000));
+    batch.insert(batch.end(), row.begin(), row.end());
+    exclude.push_back({static_cast<TokenId>(q * 23 % 7000), 42});
+  }
+  for (const Similarity sim : {Similarity::cosine, Similarity::dot, Similarity::l2}) {
+    const NearestNeighbors index(table.view(), 6500, sim);
+    for (const int threads : {1, 2}) {
+      set_num_threads(threads);
+      for (const std::size_t restrict : {std::size_t{0}, std::size_t{1500}}) {
+        const auto got = index.search_batch(batch, 6, exclude, restrict);
+        ASSERT_EQ(got.size(), queries);
+        for (std::size_t q = 0; q < queries; q += 37) {
+          const auto want = brute_force(table, restrict > 0 ? restrict : 6500,
+                                        std::span<const float>(batch).subspan(q * 45, 45), 6, sim, exclude[q]);
+          ASSERT_EQ(got[q].size(), want.size());
+          for (std::size_t i = 0; i < want.size(); ++i) {
+            EXPECT_EQ(got[q][i].id, want[i].id) << "query " << q << " rank " << i;
+            EXPECT_NEAR(got[q][i].score, want[i].score, 2e-4F);
+          }
+        }
+      }
+    }
+  }
+  set_num_threads(saved_threads);
+  const NearestNeighbors index(table.view(), 6500);
+  EXPECT_THROW((void)index.search_batch(std::vector<float>(44), 3), ArgumentError);
+  EXPECT_THROW((void)index.search_batch(batch, 3, std::vector<std::vector<TokenId>>(2)), ArgumentError);
+  EXPECT_TRUE(index.search_batch(batch, 0)[0].empty());
+}
+
 }  // namespace
 }  // namespace embedkit
