@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo behind `make demo`, on the bundled Wikipedia slice: text -> tokens -> ids, then word
-# vectors learned from it (skip-gram with subwords, about half a minute on two cores) and their
-# nearest neighbours, unseen words included. Expects the release build (make demo builds it first).
+# vectors learned from it (skip-gram with subwords, about half a minute on two cores), their
+# nearest neighbours (unseen words included), analogies, an evaluation on WordSim-353 and the
+# Google analogies, and a map. Expects the release build (make demo builds it first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,7 +37,27 @@ echo "== 5. Nearest neighbours by cosine (the last two words are not in the voca
 echo "      their vectors come from their character n-grams)"
 "$bin" neighbors "$out/vectors.ekv" -k 6 france music computer anarchism philosophize anarchisms
 
+
 echo
-echo "Vocabulary: $out/vocab.tsv; vectors: $out/vectors.ekv. Try:"
+echo "== 6. Analogies, a : b :: c : ?"
+"$bin" analogy "$out/vectors.ekv" -k 3 <<'QUESTIONS'
+france paris germany
+good better bad
+walking walked swimming
+QUESTIONS
+
+echo
+echo "== 7. Evaluate: WordSim-353 (Spearman vs human ratings) and the Google analogy set"
+"$bin" eval "$out/vectors.ekv" --similarity data/wordsim353.tsv --analogy data/questions-words.txt --unseen subwords
+
+echo
+echo "== 8. A map: PCA of four groups of words"
+"$bin" plot "$out/vectors.ekv" -o "$out/map.png" --title "Skip-gram vectors of the bundled enwiki slice" \
+  --words france,germany,italy,spain,russia,england --words music,jazz,rock,opera,song,album \
+  --words physics,chemistry,biology,mathematics,science --words king,queen,emperor,prince,throne
+"$bin" plot "$out/vectors.ekv" -o "$out/map.svg" --words anarchism,music,physics --neighbors 8
+
+echo
+echo "Vocabulary: $out/vocab.tsv; vectors: $out/vectors.ekv; maps: $out/map.png, $out/map.svg. Try:"
 echo "  $bin neighbors $out/vectors.ekv        # type words, Ctrl-D ends"
 echo "  $bin --help"
