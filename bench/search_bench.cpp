@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "best_of.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/core/random.h"
 #include "embedkit/io/vector_io.h"
@@ -24,17 +25,6 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-template <class F>
-double best_seconds(F&& f, int runs = 5) {
-  double best = 1e30;
-  for (int r = 0; r < runs; ++r) {
-    const auto start = Clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
-  }
-  return best;
-}
 
 embedkit::WordVectors make_table(std::size_t rows, std::size_t dim) {
   embedkit::EmbeddingTable centres(1000, dim);
@@ -93,12 +83,13 @@ int main(int argc, char** argv) {
   const embedkit::NearestNeighbors exact(view, rows);
   const double build_exact = std::chrono::duration<double>(Clock::now() - build_start).count();
   std::vector<std::vector<embedkit::Neighbor>> truth;
-  const double batch_seconds = best_seconds([&] { truth = exact.search_batch(batch, k); }, 3);
+  using embedkit::bench::best_of;
+  const double batch_seconds = best_of(3, [&] { truth = exact.search_batch(batch, k); });
   report("batch", batch_seconds, queries, fmt::format(", \"index_build_s\": {:.3f}", build_exact));
 
-  const double single_seconds = best_seconds([&] {
+  const double single_seconds = best_of(3, [&] {
     for (std::size_t q = 0; q < queries; ++q) (void)exact.search(query(q), k);
-  }, 3);
+  });
   report("single", single_seconds, queries, fmt::format(", \"table_mb\": {:.1f}", rows * dim * 4 / 1e6));
 
   const auto quantize_start = Clock::now();
@@ -110,9 +101,9 @@ int main(int argc, char** argv) {
       hits += std::count_if(truth[q].begin(), truth[q].end(), [&](const auto& t) { return t.id == n.id; });
     }
   }
-  const double quantized_seconds = best_seconds([&] {
+  const double quantized_seconds = best_of(3, [&] {
     for (std::size_t q = 0; q < queries; ++q) (void)quantized.search(query(q), k);
-  }, 3);
+  });
   report("single_int8_rerank", quantized_seconds, queries,
          fmt::format(", \"recall_at_10\": {:.4f}, \"copy_mb\": {:.1f}, \"index_build_s\": {:.3f}",
                      static_cast<double>(hits) / static_cast<double>(queries * k), quantized.memory_bytes() / 1e6,

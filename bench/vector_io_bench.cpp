@@ -16,6 +16,7 @@
 #include <random>
 #include <string>
 
+#include "best_of.h"
 #include "embedkit/io/vector_io.h"
 
 namespace {
@@ -48,16 +49,7 @@ Resident resident() {
   return r;
 }
 
-template <class F>
-double best_of(int runs, F f) {
-  double best = 1e30;
-  for (int r = 0; r < runs; ++r) {
-    const auto start = Clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
-  }
-  return best;
-}
+using embedkit::bench::best_of;
 
 }  // namespace
 

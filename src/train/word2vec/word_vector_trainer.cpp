@@ -56,12 +56,22 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxSentence = 1024;  // tokens; longer lines are cut (as fastText)
 constexpr std::uint64_t kReportEvery = 10000;  // tokens between updates of the shared counter
 
-// The corpus as ids, sentence by sentence.
+// The corpus as ids, sentence by sentence, each id a LEB128 varint (7 bits a byte, high bit =
+// more). Ids follow frequency, so most tokens take one or two bytes instead of four: the 18M-word
+// benchmark corpus holds in ~32 MB instead of 73, which is most of the trainer's memory when the
+// vocabulary is small.
 struct EncodedCorpus {
-  std::vector<TokenId> ids;
-  std::vector<std::size_t> starts{0};  // sentence s is ids[starts[s], starts[s+1])
-  std::uint64_t tokens = 0;
+  std::vector<std::uint8_t> bytes;
+  std::vector<std::size_t> starts{0};  // sentence s is bytes[starts[s], starts[s+1])
+  std::uint64_t tokens = 0;            // tokens read
+  std::uint64_t kept = 0;              // tokens in the vocabulary (encoded)
 };
+
+inline TokenId next_id(const std::uint8_t*& p) {
+  TokenId id = *p & 0x7FU;
+  for (unsigned shift = 7; (*p++ & 0x80U) != 0; shift += 7) id |= static_cast<TokenId>(*p & 0x7FU) << shift;
+  return id;
+}
 
 class CorpusEncoder final : public CorpusVisitor {
  public:
@@ -70,17 +80,29 @@ class CorpusEncoder final : public CorpusVisitor {
     ++corpus_.tokens;
     const std::optional<TokenId> id = vocab_.find(token);
     if (!id) return;
-    if (corpus_.ids.size() - corpus_.starts.back() == kMaxSentence) corpus_.starts.push_back(corpus_.ids.size());
-    corpus_.ids.push_back(*id);
+    if (in_sentence_ == kMaxSentence) {
+      corpus_.starts.push_back(corpus_.bytes.size());
+      in_sentence_ = 0;
+    }
+    TokenId v = *id;
+    while (v >= 0x80U) {
+      corpus_.bytes.push_back(static_cast<std::uint8_t>(v | 0x80U));
+      v >>= 7U;
+    }
+    corpus_.bytes.push_back(static_cast<std::uint8_t>(v));
+    ++in_sentence_;
+    ++corpus_.kept;
   }
   void on_line_end() override {
-    if (corpus_.ids.size() > corpus_.starts.back()) corpus_.starts.push_back(corpus_.ids.size());
+    if (corpus_.bytes.size() > corpus_.starts.back()) corpus_.starts.push_back(corpus_.bytes.size());
+    in_sentence_ = 0;
   }
   void finish() { on_line_end(); }
 
  private:
   const Vocabulary& vocab_;
   EncodedCorpus& corpus_;
+  std::size_t in_sentence_ = 0;
 };
 
 // Input rows of each word: its own row, then its n-gram buckets (CSR).
@@ -170,11 +192,13 @@ class Worker {
       loss_ = 0;
       predictions_ = 0;
       for (std::size_t sentence = first_; sentence < end_; ++sentence) {
-        const std::size_t begin = s_.corpus.starts[sentence];
-        const std::size_t end = s_.corpus.starts[sentence + 1];
+        const std::uint8_t* p = s_.corpus.bytes.data() + s_.corpus.starts[sentence];
+        const std::uint8_t* const stop = s_.corpus.bytes.data() + s_.corpus.starts[sentence + 1];
+        std::size_t read = 0;
         kept.clear();
-        for (std::size_t i = begin; i < end; ++i) {
-          const TokenId w = s_.corpus.ids[i];
+        while (p < stop) {
+          const TokenId w = next_id(p);
+          ++read;
           if (s_.keep_probability[w] >= 1.0F || rng_.uniform() < s_.keep_probability[w]) kept.push_back(w);
         }
         if (o.model == WordModel::skipgram) {
@@ -182,7 +206,7 @@ class Worker {
         } else {
           cbow(kept, lr);
         }
-        unreported += end - begin;
+        unreported += read;
         if (unreported >= kReportEvery || sentence + 1 == end_) {
           s_.words_done.fetch_add(unreported, std::memory_order_relaxed);
           s_.stats[index_].words.fetch_add(unreported, std::memory_order_relaxed);
@@ -274,6 +298,8 @@ class Worker {
       }
       compute_hidden(rows);
       std::fill(grad_.begin(), grad_.end(), 0.0F);
+      // (Sharing one draw of negatives across the window, as pWord2Vec does, was 1.7x faster
+      // here but cost 7-16 analogy points on the 3M-word benchmark; see bench/README.md.)
       for (std::ptrdiff_t c = first; c <= last; ++c) {
         if (c != i) predict(words[static_cast<std::size_t>(c)], lr);
       }
@@ -364,16 +390,16 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
   } else {
     shared.tree.emplace(counts);
   }
-  shared.total_work = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(corpus.ids.size()) * options.epochs);
+  shared.total_work = std::max<std::uint64_t>(1, corpus.kept * options.epochs);
 
-  // Shards: contiguous sentence ranges with about equal tokens.
+  // Shards: contiguous sentence ranges with about equal bytes (so about equal tokens).
   const std::size_t sentences = corpus.starts.size() - 1;
   const std::size_t threads = std::max<std::size_t>(
       1, std::min<std::size_t>(options.threads > 0 ? options.threads : static_cast<std::size_t>(num_threads()),
                                std::max<std::size_t>(1, sentences)));
   std::vector<std::size_t> shard_starts{0};
   for (std::size_t t = 1; t < threads; ++t) {
-    const std::size_t target = corpus.ids.size() * t / threads;
+    const std::size_t target = corpus.bytes.size() * t / threads;
     std::size_t s = shard_starts.back();
     while (s < sentences && corpus.starts[s] < target) ++s;
     shard_starts.push_back(s);
@@ -527,7 +553,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
 EncodedCorpus encode_corpus(const std::string& input, const Tokenizer& tokenizer, const Vocabulary& vocab,
                             std::uint64_t expected_tokens) {
   EncodedCorpus corpus;
-  corpus.ids.reserve(expected_tokens);
+  corpus.bytes.reserve(expected_tokens * 2);  // untouched capacity costs address space, not memory
   CorpusEncoder encoder(vocab, corpus);
   CorpusReader(input, tokenizer).read(encoder);
   encoder.finish();
@@ -556,7 +582,7 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
                              input, built.vocabulary.size(), options.min_count));
   EncodedCorpus corpus = encode_corpus(input, tokenizer, built.vocabulary, built.report.covered_tokens);
   const std::size_t words = built.vocabulary.size();
-  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.ids.size(), words});
+  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, words});
   EmbeddingTable input_table = fresh_input_table(words + (options.subwords ? options.subword.bucket : 0), options);
   EmbeddingTable output_table(words, options.dim);  // zeros, as word2vec and fastText
   return run_training({std::move(built.vocabulary), std::move(corpus), std::move(input_table), std::move(output_table)},
@@ -601,7 +627,7 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
   EMBEDKIT_CHECK(std::to_string(corpus.tokens) == value("training.corpus_tokens"), ArgumentError,
                  fmt::format("{} has {} tokens, but the checkpointed run read {}: resume on the same input", input,
                              corpus.tokens, value("training.corpus_tokens")));
-  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.ids.size(), saved.size()});
+  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, saved.size()});
   Setup setup{saved.words(), std::move(corpus), saved.table().clone(), saved.output->clone()};
   setup.start_epoch = std::stoull(value("training.epochs_done"));
   setup.words_done = std::stoull(value("training.words_done"));
@@ -654,7 +680,7 @@ WordVectors continue_training(const WordVectors& model, const std::string& input
   EmbeddingTable output_table(words, o.dim);
   std::memcpy(output_table.data(), model.output->data(), old_count * stride_bytes);
   EncodedCorpus corpus = encode_corpus(input, tokenizer, vocab, built.report.tokens);
-  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.ids.size(), words});
+  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, words});
   WordVectors result =
       run_training({std::move(vocab), std::move(corpus), std::move(input_table), std::move(output_table)}, input, o,
                    callbacks);
