@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <queue>
 
 #include "embedkit/core/error.h"
 #include "kernels/kernels.h"
@@ -15,11 +14,7 @@
 namespace embedkit {
 namespace {
 
-using detail::better;
 
-struct WorseOnTop {
-  bool operator()(const Neighbor& a, const Neighbor& b) const { return better(a, b); }
-};
 
 // Rows per block of batch scoring: with 300 dims a block is 1.2 MB, so it stays in the cache
 // while every query of a chunk is scored against it.
@@ -163,11 +158,11 @@ std::vector<Neighbor> NearestNeighbors::search(std::span<const float> query, std
   std::sort(excluded.begin(), excluded.end());
 
   const int threads = limit > 20000 ? omp_get_max_threads() : 1;
-  std::vector<std::vector<Neighbor>> partial(static_cast<std::size_t>(threads));
+  std::vector<detail::TopK> tops(static_cast<std::size_t>(threads), detail::TopK(k));
   const auto n = static_cast<std::int64_t>(limit);
 #pragma omp parallel num_threads(threads)
   {
-    std::priority_queue<Neighbor, std::vector<Neighbor>, WorseOnTop> best;
+    detail::TopK& top = tops[static_cast<std::size_t>(omp_get_thread_num())];
 #pragma omp for schedule(static)
     for (std::int64_t r = 0; r < n; ++r) {
       const auto id = static_cast<TokenId>(r);
@@ -178,22 +173,14 @@ std::vector<Neighbor> NearestNeighbors::search(std::span<const float> query, std
         score = -std::sqrt(std::max(0.0F, query_squared - 2 * dot + inverse_norms_[static_cast<std::size_t>(r)]));
       }
       const Neighbor candidate{id, score};
-      if (best.size() == k && !better(candidate, best.top())) continue;
+      if (!top.admits(candidate)) continue;
       if (std::binary_search(excluded.begin(), excluded.end(), id)) continue;
-      best.push(candidate);
-      if (best.size() > k) best.pop();
-    }
-    auto& mine = partial[static_cast<std::size_t>(omp_get_thread_num())];
-    while (!best.empty()) {
-      mine.push_back(best.top());
-      best.pop();
+      top.push(candidate);
     }
   }
-  std::vector<Neighbor> merged;
-  for (const auto& p : partial) merged.insert(merged.end(), p.begin(), p.end());
-  std::sort(merged.begin(), merged.end(), better);
-  if (merged.size() > k) merged.resize(k);
-  return merged;
+  std::vector<const detail::TopK*> parts;
+  for (const auto& t : tops) parts.push_back(&t);
+  return detail::TopK::merge(parts, k);
 }
 
 }  // namespace embedkit
