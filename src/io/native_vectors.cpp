@@ -87,6 +87,7 @@ Header read_header(std::string_view data, std::string_view source) {
 // A T array at `at` of the data, copied when the bytes are not suitably aligned in memory.
 template <class T>
 std::span<const T> array_at(std::string_view data, std::uint64_t at, std::size_t count, std::vector<T>& copy) {
+  if (count == 0) return {};  // memcpy into an empty vector's null data() is undefined
   const char* p = data.data() + at;
   if (reinterpret_cast<std::uintptr_t>(p) % alignof(T) == 0) return {reinterpret_cast<const T*>(p), count};
   copy.resize(count);
@@ -165,6 +166,7 @@ WordVectors parse_native(std::string_view data, std::string_view source, const L
   Parts parts = read_parts(data, source, h, nullptr);
   auto copy_table = [&](std::uint64_t at, std::uint64_t rows) {
     EmbeddingTable table(rows, h.dim);
+    if (rows == 0) return table;  // an empty table has no storage to copy into
     std::memcpy(table.data(), data.data() + at, rows * h.stride * sizeof(float));
     return table;
   };

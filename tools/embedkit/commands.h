@@ -27,6 +27,9 @@ void add_eval_command(CLI::App& app);
 /// `embedkit train` (word vectors from text).
 void add_train_command(CLI::App& app);
 
+/// `embedkit classify train|test|predict|cv` (text classifiers).
+void add_classify_commands(CLI::App& app);
+
 /// `embedkit plot` (2-D maps of words as PNG or SVG).
 void add_plot_command(CLI::App& app);
 

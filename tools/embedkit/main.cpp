@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
       "  embedkit similarity cc.ekv cat dog\n"
       "  embedkit eval cc.ekv --similarity wordsim353.tsv --analogy questions-words.txt\n"
       "  embedkit plot cc.ekv --words king,queen,man,woman --words paris,berlin --neighbors 5 -o map.png\n"
+      "  embedkit classify train -i train.txt -o sentiment.ekv --word-ngrams 2\n"
       "\n"
       "Run 'embedkit COMMAND --help' for the options and examples of each command.");
   embedkit::cli::add_vocab_commands(app);
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   embedkit::cli::add_convert_command(app);
   embedkit::cli::add_vectors_command(app);
   embedkit::cli::add_train_command(app);
+  embedkit::cli::add_classify_commands(app);
   embedkit::cli::add_neighbors_command(app);
   embedkit::cli::add_analogy_command(app);
   embedkit::cli::add_similarity_command(app);

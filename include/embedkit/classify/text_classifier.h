@@ -1,0 +1,132 @@
+// A fastText-style text classifier whose embedding layer is learned inside the task
+// (part of embedkit::train).
+//
+//   auto data = embedkit::read_labeled_file("train.txt", {});
+//   embedkit::TextClassifier model = embedkit::TextClassifier::train(data, {.word_ngrams = 2});
+//   auto best = model.predict(tokens, /*k=*/1);          // [{label, probability}]
+//   model.save("sentiment.ekv");
+//
+// Model: the features of a text (its words, hashed word n-grams up to `word_ngrams`, optionally
+// hashed character n-grams minn..maxn of each word, and an end-of-sentence token) are averaged
+// by an EmbeddingBag (mean); a linear layer scores the labels; the loss is softmax,
+// hierarchical softmax (a Huffman tree over label counts) or one-vs-all (independent sigmoids,
+// for multi-label data). Features are fastText's exactly: the same FNV-1a hashes, the same
+// word n-gram hash combination, the same bucket arithmetic, so settings mean the same thing.
+// Differences from fastText, on purpose:
+// - Only the hash buckets that occur in the training data get rows (fastText allocates all
+//   `bucket` rows: 800 MB for 2M x 100). A bucket first seen at prediction time has no row and is
+//   left out of the mean, where fastText would add its untrained random row.
+// - Examples are shuffled every epoch (seeded): fastText reads the file in order, so sorted
+//   files (all positives, then all negatives) hurt it.
+// Training is Hogwild SGD, one example at a time, with a learning rate decaying linearly to 0;
+// with one thread a run is bit-reproducible for a given seed.
+//
+// File: the native vector format (io/native_format.h). Vocabulary = the words, then one entry per
+// kept n-gram bucket named "<bucket N>" (a name with a space, which no whitespace-split token can
+// have); table = their rows; output layer = the linear layer; metadata "embedkit.classifier" =
+// a JSON object with the labels and settings.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "embedkit/classify/labeled_data.h"
+#include "embedkit/io/align_vectors.h"
+#include "embedkit/train/freeze_schedule.h"
+
+namespace embedkit {
+
+class WordVectors;
+
+enum class ClassifierLoss { softmax, hierarchical_softmax, one_vs_all };
+
+/// "softmax", "hs", "ova" -> ClassifierLoss; ArgumentError otherwise.
+[[nodiscard]] ClassifierLoss parse_classifier_loss(std::string_view name);
+[[nodiscard]] std::string_view classifier_loss_name(ClassifierLoss loss) noexcept;
+
+struct ClassifierOptions {
+  std::size_t dim = 100;
+  std::size_t epochs = 5;
+  float learning_rate = 0.1F;
+  std::uint32_t word_ngrams = 1;    ///< 1 = words only; 2 adds bigrams, ...
+  std::uint32_t minn = 0;           ///< character n-grams (0 = none), as fastText's -minn/-maxn
+  std::uint32_t maxn = 0;
+  std::uint64_t bucket = 2000000;   ///< hash space of word and character n-grams
+  std::uint64_t min_count = 1;      ///< words seen fewer times are dropped (their n-grams stay)
+  ClassifierLoss loss = ClassifierLoss::softmax;
+  float dropout = 0.0F;             ///< probability of dropping each feature from a bag in training
+  std::size_t threads = 0;          ///< 0 = embedkit::num_threads()
+  std::uint64_t seed = 1;
+  /// Pretrained vectors (any format load_vectors reads) for the word rows; dim must match.
+  std::string pretrained;
+  FreezeSchedule freeze = FreezeSchedule::fine_tune();  ///< of the whole embedding layer
+};
+
+struct ClassifierProgress {
+  double progress = 0;          ///< 0..1
+  std::size_t epoch = 0;
+  double examples_per_second = 0;
+  float learning_rate = 0;
+  double loss = 0;              ///< mean loss per example in the current epoch
+  double seconds = 0;
+  double eta_seconds = 0;
+};
+
+struct ClassifierCallbacks {
+  std::function<void(const std::string&)> on_pretrained;  ///< the coverage report
+  std::function<void(const ClassifierProgress&)> on_progress;  ///< a few times a second, and at the end
+};
+
+struct LabelScore {
+  std::uint32_t label;
+  float probability;
+};
+
+class TextClassifier {
+ public:
+  /// Trains on `data`. Throws ArgumentError for bad options, FormatError when the data has fewer
+  /// than two labels (softmax/hs), Error when training diverges (NaN/Inf).
+  static TextClassifier train(const LabeledData& data, const ClassifierOptions& options,
+                              const ClassifierCallbacks& callbacks = {});
+  /// Reads a model written by save(). Throws FormatError when the file is not a classifier.
+  static TextClassifier load(const std::string& path);
+  /// Writes atomically in the native format.
+  void save(const std::string& path) const;
+
+  TextClassifier(TextClassifier&&) noexcept;
+  TextClassifier& operator=(TextClassifier&&) noexcept;
+  ~TextClassifier();
+
+  [[nodiscard]] std::size_t label_count() const noexcept;
+  [[nodiscard]] std::string_view label(std::uint32_t id) const;
+  [[nodiscard]] std::optional<std::uint32_t> find_label(std::string_view label) const;
+  [[nodiscard]] std::size_t dim() const noexcept;
+  [[nodiscard]] std::size_t word_count() const noexcept;
+  [[nodiscard]] std::size_t bucket_rows() const noexcept;  ///< n-gram rows kept
+  [[nodiscard]] const ClassifierOptions& options() const noexcept;
+
+  /// The k most probable labels of a tokenized text, most probable first, each with probability
+  /// at least `threshold`. Texts with no known feature still get the model's prior.
+  [[nodiscard]] std::vector<LabelScore> predict(std::span<const std::string> tokens, std::size_t k = 1,
+                                                float threshold = 0.0F) const;
+  /// predict() for every example, in parallel.
+  [[nodiscard]] std::vector<std::vector<LabelScore>> predict_all(const LabeledData& data, std::size_t k = 1,
+                                                                 float threshold = 0.0F) const;
+
+  /// The embedding-layer rows as word vectors (words only), e.g. to look at what it learned.
+  [[nodiscard]] WordVectors word_vectors() const;
+
+  struct Impl;
+
+ private:
+  explicit TextClassifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace embedkit

@@ -1,0 +1,542 @@
+#include "embedkit/classify/text_classifier.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <numeric>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "classifier_losses.h"
+#include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
+#include "embedkit/core/random.h"
+#include "embedkit/io/vector_io.h"
+#include "embedkit/io/word_vectors.h"
+#include "embedkit/table/embedding_bag.h"
+#include "embedkit/vocab/subwords.h"
+#include "kernels/kernels.h"
+
+namespace embedkit {
+
+namespace {
+
+constexpr std::string_view kEndOfSentence = "</s>";
+constexpr std::string_view kMetadataKey = "embedkit.classifier";
+constexpr std::uint32_t kNoRow = 0xFFFFFFFFU;
+
+std::string bucket_entry_name(std::uint32_t bucket) { return fmt::format("<bucket {}>", bucket); }
+
+}  // namespace
+
+ClassifierLoss parse_classifier_loss(std::string_view name) {
+  if (name == "softmax") return ClassifierLoss::softmax;
+  if (name == "hs") return ClassifierLoss::hierarchical_softmax;
+  if (name == "ova" || name == "one-vs-all") return ClassifierLoss::one_vs_all;
+  throw ArgumentError(fmt::format("unknown loss '{}' (expected softmax, hs or ova)", name));
+}
+
+std::string_view classifier_loss_name(ClassifierLoss loss) noexcept {
+  switch (loss) {
+    case ClassifierLoss::softmax: return "softmax";
+    case ClassifierLoss::hierarchical_softmax: return "hs";
+    case ClassifierLoss::one_vs_all: return "ova";
+  }
+  return "?";
+}
+
+struct TextClassifier::Impl {
+  ClassifierOptions options;
+  Vocabulary words;                                     // ids 0 .. words-1 are table rows
+  std::vector<std::uint32_t> bucket_of_row;             // row words + r holds hash bucket bucket_of_row[r]
+  std::unordered_map<std::uint32_t, std::uint32_t> row_of_bucket;
+  std::vector<std::string> labels;
+  std::vector<std::uint64_t> label_counts;
+  EmbeddingBag input{EmbeddingTable(0, 1), {.mode = BagMode::mean}};
+  EmbeddingTable output{0, 1};
+  std::optional<detail::HuffmanTree> tree;
+
+  [[nodiscard]] std::size_t dim() const { return input.dim(); }
+
+  // fastText's features of one line (Dictionary::getLine + addWordNgrams): each known word's id,
+  // each word's character n-gram buckets, then the word n-gram buckets over all words' hashes
+  // (unknown words included), with "</s>" ending the line. `bucket_row` maps a hash bucket to a
+  // row, or returns kNoRow to leave it out.
+  template <class BucketRow>
+  void features(std::span<const std::string> tokens, std::vector<TokenId>& out, BucketRow&& bucket_row) const {
+    std::vector<std::int32_t> hashes;
+    hashes.reserve(tokens.size() + 1);
+    std::vector<std::uint32_t> subword_scratch;
+    const SubwordOptions sub{.minn = options.minn, .maxn = options.maxn, .bucket = options.bucket};
+    auto add_word = [&](std::string_view token) {
+      const auto id = words.find(token);
+      if (id) out.push_back(*id);
+      if (sub.enabled() && token != kEndOfSentence) {
+        subword_scratch.clear();
+        subword_buckets(token, sub, subword_scratch);
+        for (const std::uint32_t b : subword_scratch) {
+          const std::uint32_t row = bucket_row(b);
+          if (row != kNoRow) out.push_back(row);
+        }
+      }
+      hashes.push_back(static_cast<std::int32_t>(fasttext_hash(token)));
+    };
+    for (const auto& t : tokens) add_word(t);
+    add_word(kEndOfSentence);
+    if (options.word_ngrams > 1 && options.bucket > 0) {
+      for (std::size_t i = 0; i < hashes.size(); ++i) {
+        // fastText widens the int32 hashes to uint64 with sign extension, then wraps.
+        auto h = static_cast<std::uint64_t>(static_cast<std::int64_t>(hashes[i]));
+        for (std::size_t j = i + 1; j < hashes.size() && j < i + options.word_ngrams; ++j) {
+          h = h * 116049371ULL + static_cast<std::uint64_t>(static_cast<std::int64_t>(hashes[j]));
+          const std::uint32_t row = bucket_row(static_cast<std::uint32_t>(h % options.bucket));
+          if (row != kNoRow) out.push_back(row);
+        }
+      }
+    }
+  }
+
+  // Features at prediction time: unseen buckets have no row.
+  void known_features(std::span<const std::string> tokens, std::vector<TokenId>& out) const {
+    const auto words_count = static_cast<std::uint32_t>(words.size());
+    features(tokens, out, [&](std::uint32_t b) {
+      const auto it = row_of_bucket.find(b);
+      return it == row_of_bucket.end() ? kNoRow : words_count + it->second;
+    });
+  }
+
+  void probabilities(const float* hidden, float* probs) const {
+    detail::label_probabilities(options.loss, hidden, output.data(), output.stride(), labels.size(),
+                                tree ? &*tree : nullptr, dim(), probs, kernels::kernels());
+  }
+
+  [[nodiscard]] std::vector<LabelScore> top_k(std::span<const float> probs, std::size_t k, float threshold) const {
+    std::vector<LabelScore> all;
+    all.reserve(probs.size());
+    for (std::size_t i = 0; i < probs.size(); ++i) {
+      if (probs[i] >= threshold) all.push_back({static_cast<std::uint32_t>(i), probs[i]});
+    }
+    const std::size_t keep = std::min(k, all.size());
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(),
+                      [](const LabelScore& a, const LabelScore& b) {
+                        return a.probability > b.probability || (a.probability == b.probability && a.label < b.label);
+                      });
+    all.resize(keep);
+    return all;
+  }
+
+  void build_tree() {
+    tree.reset();
+    if (options.loss == ClassifierLoss::hierarchical_softmax) tree.emplace(label_counts);
+  }
+  [[nodiscard]] std::size_t output_rows() const { return tree ? tree->internal_nodes() : labels.size(); }
+};
+
+TextClassifier::TextClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TextClassifier::TextClassifier(TextClassifier&&) noexcept = default;
+TextClassifier& TextClassifier::operator=(TextClassifier&&) noexcept = default;
+TextClassifier::~TextClassifier() = default;
+
+std::size_t TextClassifier::label_count() const noexcept { return impl_->labels.size(); }
+std::string_view TextClassifier::label(std::uint32_t id) const {
+  EMBEDKIT_CHECK(id < impl_->labels.size(), ArgumentError,
+                 fmt::format("label id {} is out of range (the model has {} labels)", id, impl_->labels.size()));
+  return impl_->labels[id];
+}
+std::optional<std::uint32_t> TextClassifier::find_label(std::string_view label) const {
+  const auto it = std::find(impl_->labels.begin(), impl_->labels.end(), label);
+  if (it == impl_->labels.end()) return std::nullopt;
+  return static_cast<std::uint32_t>(it - impl_->labels.begin());
+}
+std::size_t TextClassifier::dim() const noexcept { return impl_->dim(); }
+std::size_t TextClassifier::word_count() const noexcept { return impl_->words.size(); }
+std::size_t TextClassifier::bucket_rows() const noexcept { return impl_->bucket_of_row.size(); }
+const ClassifierOptions& TextClassifier::options() const noexcept { return impl_->options; }
+
+std::vector<LabelScore> TextClassifier::predict(std::span<const std::string> tokens, std::size_t k,
+                                                float threshold) const {
+  std::vector<TokenId> ids;
+  impl_->known_features(tokens, ids);
+  const std::uint64_t offsets[1] = {0};
+  std::vector<float> hidden(dim());
+  impl_->input.forward({ids, offsets}, hidden);
+  std::vector<float> probs(label_count());
+  impl_->probabilities(hidden.data(), probs.data());
+  return impl_->top_k(probs, k, threshold);
+}
+
+std::vector<std::vector<LabelScore>> TextClassifier::predict_all(const LabeledData& data, std::size_t k,
+                                                                 float threshold) const {
+  // One EmbeddingBag call for all texts (the layer's parallel bag path), then the output layer.
+  std::vector<TokenId> ids;
+  std::vector<std::uint64_t> offsets;
+  offsets.reserve(data.examples.size());
+  for (const auto& ex : data.examples) {
+    offsets.push_back(ids.size());
+    impl_->known_features(ex.tokens, ids);
+  }
+  std::vector<std::vector<LabelScore>> result(data.examples.size());
+  if (result.empty()) return result;
+  std::vector<float> hidden(result.size() * dim());
+  impl_->input.forward({ids, offsets}, hidden);
+  const auto n = static_cast<std::int64_t>(result.size());
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<float> probs(label_count());
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+      impl_->probabilities(hidden.data() + static_cast<std::size_t>(i) * dim(), probs.data());
+      result[static_cast<std::size_t>(i)] = impl_->top_k(probs, k, threshold);
+    }
+  }
+  return result;
+}
+
+WordVectors TextClassifier::word_vectors() const {
+  const auto& table = impl_->input.table();
+  EmbeddingTable rows(impl_->words.size(), dim());
+  for (std::size_t i = 0; i < impl_->words.size(); ++i) {
+    std::copy_n(table.data() + i * table.stride(), dim(), rows.data() + i * rows.stride());
+  }
+  return {impl_->words, std::move(rows)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training
+
+namespace {
+
+struct EncodedData {
+  std::vector<TokenId> features;          // all examples back to back
+  std::vector<std::uint64_t> offsets;     // examples + 1
+  std::vector<std::uint32_t> targets;     // label ids, back to back
+  std::vector<std::uint64_t> target_offsets;
+};
+
+void check_options(const ClassifierOptions& o) {
+  EMBEDKIT_CHECK(o.dim > 0 && o.dim <= 100000, ArgumentError, fmt::format("--dim {} is out of range (1..100000)", o.dim));
+  EMBEDKIT_CHECK(o.epochs > 0, ArgumentError, "--epochs must be at least 1");
+  EMBEDKIT_CHECK(std::isfinite(o.learning_rate) && o.learning_rate > 0, ArgumentError,
+                 fmt::format("--lr {} must be positive", o.learning_rate));
+  EMBEDKIT_CHECK(o.word_ngrams >= 1, ArgumentError, "--word-ngrams must be at least 1");
+  EMBEDKIT_CHECK(o.maxn == 0 || (o.minn >= 1 && o.minn <= o.maxn), ArgumentError,
+                 fmt::format("--minn {} / --maxn {}: need 1 <= minn <= maxn (or maxn 0 for none)", o.minn, o.maxn));
+  EMBEDKIT_CHECK(o.bucket <= 0xFFFFFFFFULL, ArgumentError, "--bucket must be below 2^32");
+  EMBEDKIT_CHECK((o.word_ngrams <= 1 && o.maxn == 0) || o.bucket > 0, ArgumentError,
+                 "n-grams need --bucket > 0");
+  EMBEDKIT_CHECK(o.dropout >= 0.0F && o.dropout < 1.0F, ArgumentError,
+                 fmt::format("--dropout {} must be in [0, 1)", o.dropout));
+}
+
+}  // namespace
+
+TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOptions& options,
+                                     const ClassifierCallbacks& callbacks) {
+  check_options(options);
+  EMBEDKIT_CHECK(!data.examples.empty(), FormatError, fmt::format("{}: no examples", data.source));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+
+  // Labels (by frequency, then first appearance) and words (likewise, min_count applied).
+  std::unordered_map<std::string_view, std::size_t> label_index, word_index;
+  std::vector<std::pair<std::string_view, std::uint64_t>> label_list, word_list;
+  for (const auto& ex : data.examples) {
+    for (const auto& l : ex.labels) {
+      auto [it, fresh] = label_index.try_emplace(l, label_list.size());
+      if (fresh) label_list.emplace_back(l, 0);
+      ++label_list[it->second].second;
+    }
+    for (const auto& t : ex.tokens) {
+      auto [it, fresh] = word_index.try_emplace(t, word_list.size());
+      if (fresh) word_list.emplace_back(t, 0);
+      ++word_list[it->second].second;
+    }
+  }
+  auto by_count = [](const auto& a, const auto& b) { return a.second > b.second; };
+  std::stable_sort(label_list.begin(), label_list.end(), by_count);
+  std::stable_sort(word_list.begin(), word_list.end(), by_count);
+  const std::size_t min_labels = options.loss == ClassifierLoss::one_vs_all ? 1 : 2;
+  EMBEDKIT_CHECK(label_list.size() >= min_labels, FormatError,
+                 fmt::format("{}: {} distinct label{} ('{}'); {} needs at least {}", data.source, label_list.size(),
+                             label_list.size() == 1 ? "" : "s", label_list.empty() ? "" : label_list[0].first,
+                             classifier_loss_name(options.loss), min_labels));
+  for (const auto& [l, c] : label_list) {
+    impl->labels.emplace_back(l);
+    impl->label_counts.push_back(c);
+  }
+  std::vector<VocabularyEntry> entries;
+  for (const auto& [w, c] : word_list) {
+    if (c >= options.min_count) entries.push_back({std::string(w), c});
+  }
+  entries.push_back({std::string(kEndOfSentence), data.examples.size()});
+  impl->words = Vocabulary::from_entries(entries, data.source);
+  impl->build_tree();
+
+  // Encode every example once; n-gram buckets get rows in order of first appearance.
+  EncodedData enc;
+  enc.offsets.reserve(data.examples.size() + 1);
+  enc.target_offsets.reserve(data.examples.size() + 1);
+  enc.offsets.push_back(0);
+  enc.target_offsets.push_back(0);
+  std::unordered_map<std::string_view, std::uint32_t> label_id;
+  for (std::size_t i = 0; i < impl->labels.size(); ++i) label_id[impl->labels[i]] = static_cast<std::uint32_t>(i);
+  const auto words_count = static_cast<std::uint32_t>(impl->words.size());
+  for (const auto& ex : data.examples) {
+    impl->features(ex.tokens, enc.features, [&](std::uint32_t b) {
+      auto [it, fresh] = impl->row_of_bucket.try_emplace(b, static_cast<std::uint32_t>(impl->bucket_of_row.size()));
+      if (fresh) impl->bucket_of_row.push_back(b);
+      return words_count + it->second;
+    });
+    enc.offsets.push_back(enc.features.size());
+    for (const auto& l : ex.labels) enc.targets.push_back(label_id.at(l));
+    enc.target_offsets.push_back(enc.targets.size());
+  }
+
+  // The layer: fastText's initialisation (input U(-1/dim, 1/dim), output zeros), then the
+  // pretrained rows over the word rows.
+  const std::size_t dim = options.dim;
+  const std::size_t rows = impl->words.size() + impl->bucket_of_row.size();
+  EmbeddingTable input(rows, dim);
+  input.fill_uniform(-1.0F / static_cast<float>(dim), 1.0F / static_cast<float>(dim), options.seed);
+  if (!options.pretrained.empty()) {
+    const WordVectors pretrained = load_vectors(options.pretrained);
+    EMBEDKIT_CHECK(pretrained.dim() == dim, ArgumentError,
+                   fmt::format("{} has {}-dimensional vectors but --dim is {}; pass --dim {}", options.pretrained,
+                               pretrained.dim(), dim, pretrained.dim()));
+    AlignedVectors aligned = align_vectors(pretrained, impl->words, {.missing = MissingRows::zeros, .seed = options.seed});
+    for (std::size_t w = 0; w < impl->words.size(); ++w) {
+      if (aligned.origin[w] == RowOrigin::filled || aligned.origin[w] == RowOrigin::padding) continue;
+      std::copy_n(aligned.table.data() + w * aligned.table.stride(), dim, input.data() + w * input.stride());
+    }
+    if (callbacks.on_pretrained) callbacks.on_pretrained(aligned.report.summary());
+  }
+  impl->input = EmbeddingBag(std::move(input), {.mode = BagMode::mean});
+  impl->output = EmbeddingTable(impl->output_rows(), dim);
+  impl->output.fill_zeros();
+
+  // Hogwild SGD over a fresh permutation each epoch; thread t takes slice t of it.
+  const std::size_t n = data.examples.size();
+  const std::size_t threads = std::max<std::size_t>(
+      1, std::min(options.threads == 0 ? static_cast<std::size_t>(num_threads()) : options.threads, n));
+  const auto& k = kernels::kernels();
+  EmbeddingTable& table = impl->input.table();
+  float* const in = table.data();
+  const std::size_t in_stride = table.stride();
+  float* const out = impl->output.data();
+  const std::size_t out_stride = impl->output.stride();
+  const std::size_t label_total = impl->labels.size();
+  const auto total_steps = static_cast<double>(n * options.epochs);
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<std::uint64_t> done{0};
+  std::atomic<bool> diverged{false};
+  std::mutex progress_mutex;
+  std::vector<double> thread_loss(threads), thread_count(threads);
+
+  for (std::size_t epoch = 0; epoch < options.epochs && !diverged; ++epoch) {
+    const bool train_input = options.freeze.trainable_in(epoch);
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0U);
+    SplitMix64 shuffle_rng = SplitMix64::stream(options.seed ^ 0x5EED5EEDULL, epoch);
+    for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffle_rng.next() % (i + 1)]);
+    std::fill(thread_loss.begin(), thread_loss.end(), 0.0);
+    std::fill(thread_count.begin(), thread_count.end(), 0.0);
+
+    auto worker = [&](std::size_t t) {
+      const std::size_t begin = n * t / threads, end = n * (t + 1) / threads;
+      SplitMix64 rng = SplitMix64::stream(options.seed, epoch * threads + t + 1);
+      std::vector<float> hidden(dim), grad(dim), scores(label_total);
+      std::vector<TokenId> kept;
+      auto last_report = std::chrono::steady_clock::now();
+      for (std::size_t p = begin; p < end; ++p) {
+        const std::size_t e = order[p];
+        const double progress = (static_cast<double>(epoch) + static_cast<double>(p - begin) /
+                                                                  static_cast<double>(end - begin)) /
+                                static_cast<double>(options.epochs);
+        const float lr = options.learning_rate * static_cast<float>(1.0 - progress);
+        const std::span<const TokenId> feats(enc.features.data() + enc.offsets[e], enc.offsets[e + 1] - enc.offsets[e]);
+        const std::span<const std::uint32_t> targets(enc.targets.data() + enc.target_offsets[e],
+                                                     enc.target_offsets[e + 1] - enc.target_offsets[e]);
+        kept.clear();
+        if (options.dropout > 0.0F) {
+          for (const TokenId f : feats) {
+            if (rng.uniform() >= options.dropout) kept.push_back(f);
+          }
+          if (kept.empty()) kept.push_back(feats[rng.next() % feats.size()]);
+        } else {
+          kept.assign(feats.begin(), feats.end());
+        }
+        std::fill(hidden.begin(), hidden.end(), 0.0F);
+        for (const TokenId f : kept) k.axpy(1.0F, in + static_cast<std::size_t>(f) * in_stride, hidden.data(), dim);
+        k.scale(1.0F / static_cast<float>(kept.size()), hidden.data(), dim);
+        std::fill(grad.begin(), grad.end(), 0.0F);
+        float loss = 0.0F;
+        switch (options.loss) {
+          case ClassifierLoss::softmax:
+            loss = detail::softmax_loss(hidden.data(), out, out_stride, label_total, targets, lr, grad.data(),
+                                        scores.data(), dim, k);
+            break;
+          case ClassifierLoss::one_vs_all:
+            loss = detail::one_vs_all_loss<detail::TableSigmoid>(hidden.data(), out, out_stride, label_total, targets,
+                                                                 lr, grad.data(), dim, k);
+            break;
+          case ClassifierLoss::hierarchical_softmax:
+            loss = detail::hierarchical_softmax_loss<detail::TableSigmoid>(hidden.data(), out, out_stride, *impl->tree,
+                                                                           targets, lr, grad.data(), dim, k);
+            break;
+        }
+        if (train_input) {
+          // d(mean)/d(row) = 1/|bag|: every row of the bag moves by grad / |bag|.
+          k.scale(1.0F / static_cast<float>(kept.size()), grad.data(), dim);
+          for (const TokenId f : kept) k.axpy(1.0F, grad.data(), in + static_cast<std::size_t>(f) * in_stride, dim);
+        }
+        thread_loss[t] += loss;
+        thread_count[t] += 1;
+        if (!std::isfinite(loss)) {
+          diverged = true;
+          return;
+        }
+        const std::uint64_t finished = done.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (callbacks.on_progress && t == 0) {
+          const auto now = std::chrono::steady_clock::now();
+          if (now - last_report > std::chrono::milliseconds(250)) {
+            last_report = now;
+            const double seconds = std::chrono::duration<double>(now - start).count();
+            const double fraction = static_cast<double>(finished) / total_steps;
+            std::lock_guard lock(progress_mutex);
+            callbacks.on_progress({.progress = fraction,
+                                   .epoch = epoch,
+                                   .examples_per_second = static_cast<double>(finished) / seconds,
+                                   .learning_rate = lr,
+                                   .loss = thread_loss[0] / std::max(1.0, thread_count[0]),
+                                   .seconds = seconds,
+                                   .eta_seconds = seconds * (1.0 - fraction) / std::max(fraction, 1e-9)});
+          }
+        }
+      }
+    };
+    if (threads == 1) {
+      worker(0);
+    } else {
+      std::vector<std::jthread> pool;
+      for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker, t);
+    }
+    if (diverged) break;
+    if (callbacks.on_progress) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double fraction = static_cast<double>(epoch + 1) / static_cast<double>(options.epochs);
+      callbacks.on_progress({.progress = fraction,
+                             .epoch = epoch,
+                             .examples_per_second = static_cast<double>(done.load()) / std::max(seconds, 1e-9),
+                             .learning_rate = options.learning_rate * static_cast<float>(1.0 - fraction),
+                             .loss = std::accumulate(thread_loss.begin(), thread_loss.end(), 0.0) /
+                                     std::max(1.0, std::accumulate(thread_count.begin(), thread_count.end(), 0.0)),
+                             .seconds = seconds,
+                             .eta_seconds = seconds * (1.0 - fraction) / fraction});
+    }
+  }
+  EMBEDKIT_CHECK(!diverged, Error,
+                 fmt::format("training diverged (the loss became NaN or infinite); lower --lr (now {})",
+                             options.learning_rate));
+  return TextClassifier(std::move(impl));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+void TextClassifier::save(const std::string& path) const {
+  const Impl& m = *impl_;
+  std::vector<VocabularyEntry> entries;
+  entries.reserve(m.words.size() + m.bucket_of_row.size());
+  for (std::size_t i = 0; i < m.words.size(); ++i) {
+    entries.push_back({std::string(m.words.word(static_cast<TokenId>(i))), m.words.count(static_cast<TokenId>(i))});
+  }
+  for (const std::uint32_t b : m.bucket_of_row) entries.push_back({bucket_entry_name(b), 0});
+  WordVectors file(Vocabulary::from_entries(entries, path), m.input.table().clone());
+  file.output = m.output.clone();
+  const nlohmann::json settings = {
+      {"version", 1},
+      {"labels", m.labels},
+      {"label_counts", m.label_counts},
+      {"words", m.words.size()},
+      {"loss", classifier_loss_name(m.options.loss)},
+      {"word_ngrams", m.options.word_ngrams},
+      {"minn", m.options.minn},
+      {"maxn", m.options.maxn},
+      {"bucket", m.options.bucket},
+      {"dim", m.dim()},
+      {"epochs", m.options.epochs},
+      {"learning_rate", m.options.learning_rate},
+      {"min_count", m.options.min_count},
+      {"dropout", m.options.dropout},
+      {"seed", m.options.seed},
+      {"pretrained", m.options.pretrained},
+  };
+  file.metadata[std::string(kMetadataKey)] = settings.dump();
+  file.metadata["source"] = "embedkit classify train";
+  save_vectors(file, path, {.format = VectorFormat::native});
+}
+
+TextClassifier TextClassifier::load(const std::string& path) {
+  WordVectors file = load_vectors(path);
+  const auto found = file.metadata.find(std::string(kMetadataKey));
+  EMBEDKIT_CHECK(found != file.metadata.end(), FormatError,
+                 fmt::format("{}: not an embedkit classifier (no '{}' metadata); train one with "
+                             "'embedkit classify train'",
+                             path, kMetadataKey));
+  auto impl = std::make_unique<Impl>();
+  try {
+    const auto s = nlohmann::json::parse(found->second);
+    EMBEDKIT_CHECK(s.at("version").get<int>() == 1, FormatError,
+                   fmt::format("{}: classifier version {} is newer than this embedkit", path, s.at("version").dump()));
+    impl->labels = s.at("labels").get<std::vector<std::string>>();
+    impl->label_counts = s.at("label_counts").get<std::vector<std::uint64_t>>();
+    auto& o = impl->options;
+    o.loss = parse_classifier_loss(s.at("loss").get<std::string>());
+    o.word_ngrams = s.at("word_ngrams").get<std::uint32_t>();
+    o.minn = s.at("minn").get<std::uint32_t>();
+    o.maxn = s.at("maxn").get<std::uint32_t>();
+    o.bucket = s.at("bucket").get<std::uint64_t>();
+    o.dim = s.at("dim").get<std::size_t>();
+    o.epochs = s.at("epochs").get<std::size_t>();
+    o.learning_rate = s.at("learning_rate").get<float>();
+    o.min_count = s.at("min_count").get<std::uint64_t>();
+    o.dropout = s.at("dropout").get<float>();
+    o.seed = s.at("seed").get<std::uint64_t>();
+    o.pretrained = s.at("pretrained").get<std::string>();
+    const auto words = s.at("words").get<std::size_t>();
+    const Vocabulary& all = file.words();
+    EMBEDKIT_CHECK(words <= all.size() && impl->labels.size() == impl->label_counts.size() &&
+                       file.dim() == o.dim && file.output.has_value(),
+                   FormatError, fmt::format("{}: the classifier settings do not match the file's tables", path));
+    std::vector<VocabularyEntry> entries;
+    for (std::size_t i = 0; i < words; ++i) {
+      entries.push_back({std::string(all.word(static_cast<TokenId>(i))), all.count(static_cast<TokenId>(i))});
+    }
+    impl->words = Vocabulary::from_entries(entries, path);
+    for (std::size_t i = words; i < all.size(); ++i) {
+      const std::string_view name = all.word(static_cast<TokenId>(i));
+      std::uint32_t b = 0;
+      EMBEDKIT_CHECK(std::sscanf(std::string(name).c_str(), "<bucket %u>", &b) == 1 && bucket_entry_name(b) == name &&
+                         b < o.bucket,
+                     FormatError, fmt::format("{}: entry {} ('{}') is not a bucket row", path, i, name));
+      impl->row_of_bucket[b] = static_cast<std::uint32_t>(impl->bucket_of_row.size());
+      impl->bucket_of_row.push_back(b);
+    }
+    impl->build_tree();
+    EMBEDKIT_CHECK(file.output->rows() == impl->output_rows(), FormatError,
+                   fmt::format("{}: the output layer has {} rows, expected {}", path, file.output->rows(),
+                               impl->output_rows()));
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(fmt::format("{}: bad classifier metadata: {}", path, e.what()));
+  }
+  impl->output = std::move(*file.output);
+  impl->input = EmbeddingBag(std::move(file.table()), {.mode = BagMode::mean});
+  return TextClassifier(std::move(impl));
+}
+
+}  // namespace embedkit
