@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
-for target in tokenizer vocabulary word2vec_text word2vec_binary glove fasttext_bin npy safetensors native; do
+for target in tokenizer vocabulary word2vec_text word2vec_binary glove fasttext_bin npy safetensors native labeled_data; do
   work=build/fuzz/corpus/$target
   mkdir -p "$work" "fuzz/corpus/$target"
   echo "fuzz: $target for ${seconds}s"

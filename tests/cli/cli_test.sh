@@ -32,7 +32,7 @@ expect_in() {
 printf 'The cat sat.\r\nThe cat ran!\n\nA dog sat\n' >"$tmp/corpus.txt"
 
 # --help teaches by example, for every command.
-for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot"; do
+for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot" "classify" "classify train" "classify test" "classify predict" "classify cv"; do
   # shellcheck disable=SC2086
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
@@ -183,6 +183,34 @@ expect_in "$tmp/err" "eval nothing" "nothing to evaluate"
 printf 'man king\n' >"$tmp/badpairs.txt"
 run "eval bad file" 1 "$bin" eval "$tmp/a.txt" --similarity "$tmp/badpairs.txt"
 expect_in "$tmp/err" "eval bad file" "badpairs.txt:1: expected 'word1 word2 score', found 2 fields"
+
+# classify: train, test (table and JSON), predict (file and stdin), cv, errors.
+for i in 1 2 3 4 5 6 7 8; do
+  printf '__label__pos a great fun film\n__label__neg a dull boring mess\n__label__pos wonderful and great\n__label__neg boring , dull , bad\n'
+done >"$tmp/cls.txt"
+run "classify train" 0 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/cls.ekv" --epochs 20 --lr 0.5 --word-ngrams 2 --threads 1
+expect_in "$tmp/err" "classify train summary" "wrote $tmp/cls.ekv: 2 labels"
+run "classify test" 0 "$bin" classify test "$tmp/cls.ekv" "$tmp/cls.txt"
+expect_in "$tmp/out" "classify test accuracy" "accuracy     1.0000"
+expect_in "$tmp/out" "classify test confusion" "confusion (rows: gold, columns: predicted)"
+run "classify test json" 0 "$bin" classify test "$tmp/cls.ekv" "$tmp/cls.txt" --json
+expect_in "$tmp/out" "classify test json" '"accuracy": 1.0'
+run "classify predict stdin" 0 bash -c "printf 'great fun\n\nboring mess\n' | '$bin' classify predict '$tmp/cls.ekv' --prob -k 2"
+expect_in "$tmp/out" "classify predict pos" "__label__pos 0."
+run "classify cv" 0 "$bin" classify cv -i "$tmp/cls.txt" --folds 4 --epochs 20 --lr 0.5 --json
+expect_in "$tmp/out" "classify cv json" '"fold_accuracy":[1.0,1.0,1.0,1.0]'
+printf '__label__pos fine\nno label\n' >"$tmp/cls_bad.txt"
+run "classify no label" 1 "$bin" classify train -i "$tmp/cls_bad.txt" -o "$tmp/cls_bad.ekv"
+expect_in "$tmp/err" "classify no label" "cls_bad.txt:2: no label (no token starts with '__label__')"
+[ ! -e "$tmp/cls_bad.ekv" ] || { echo "FAIL: a model was written after an error"; failures=$((failures + 1)); }
+printf '__label__pos caf\xe9\n__label__neg bad\n' >"$tmp/cls_latin.txt"
+run "classify bad encoding" 1 "$bin" classify train -i "$tmp/cls_latin.txt" -o "$tmp/x.ekv"
+expect_in "$tmp/err" "classify bad encoding" "pass --encoding cp1252"
+run "classify cp1252" 0 "$bin" classify train -i "$tmp/cls_latin.txt" -o "$tmp/x.ekv" --encoding cp1252 -q
+run "classify not a model" 1 "$bin" classify test "$tmp/a.txt" "$tmp/cls.txt"
+expect_in "$tmp/err" "classify not a model" "not an embedkit classifier"
+run "classify freeze without vectors" 1 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/x.ekv" --freeze
+expect_in "$tmp/err" "classify freeze" "need --pretrained"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -276,7 +276,9 @@ void run_predict(PredictFlags& flags) {
       ++number;
       tokens.clear();
       if (!std::all_of(line.begin(), line.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
-        const LabeledData one = parse_labeled_text(line, fmt::format("<stdin>:{}", number), options);
+        LabeledDataOptions at_line = options;
+        at_line.first_line = number;
+        const LabeledData one = parse_labeled_text(line, "<stdin>", at_line);
         tokens = one.examples.front().tokens;
       }
       answer(tokens);
@@ -346,6 +348,12 @@ void add_classify_commands(CLI::App& app) {
   t->add_flag("--progress", train->progress, "Draw progress even when stderr is not a terminal");
   t->add_flag("--json", train->json, "Progress and summary as JSON lines on stderr");
   t->footer(std::string(
+                "Examples:\n"
+                "  embedkit classify train -i train.txt -o model.ekv                      # fastText's defaults\n"
+                "  embedkit classify train -i train.txt -o model.ekv --word-ngrams 2 --lr 0.5 --epochs 10\n"
+                "  embedkit classify train -i train.tsv -o model.ekv --pretrained wiki.vec --unfreeze-after 2\n"
+                "  embedkit classify train -i train.txt -o model.ekv --autotune-validation dev.txt --autotune-duration 60\n"
+                "\n"
                 "Defaults are fastText's supervised ones: dim 100, 5 epochs, lr 0.1, words only, softmax.\n"
                 "Only n-gram buckets that occur in the data get rows, so --word-ngrams 2 costs memory in\n"
                 "proportion to the data, not to --bucket. --pretrained fills the word rows from a vector file\n"
@@ -362,7 +370,10 @@ void add_classify_commands(CLI::App& app) {
   te->add_option("--threshold", test->threshold, "Ignore predictions below this probability")->capture_default_str();
   te->add_flag("--json", test->json, "Print a JSON object (accuracy, precision_at_k, labels, confusion)");
   add_data_flags(*te, test->data);
-  te->footer(std::string(kDataHelp));
+  te->footer("Examples:\n"
+             "  embedkit classify test model.ekv test.txt\n"
+             "  embedkit classify test model.ekv test.txt -k 5 --json     # P@5 / R@5 for multi-label data\n\n" +
+             std::string(kDataHelp));
   te->callback([test] { run_test(*test); });
 
   auto predict = std::make_shared<PredictFlags>();
@@ -375,6 +386,9 @@ void add_classify_commands(CLI::App& app) {
   p->add_option("--threshold", predict->threshold, "Only labels at least this probable")->capture_default_str();
   add_data_flags(*p, predict->data);
   p->footer(
+      "Examples:\n"
+      "  embedkit classify predict model.ekv reviews.txt\n"
+      "  echo 'a gorgeous , witty film' | embedkit classify predict model.ekv -k 2 --prob\n\n"
       "Output: one line per input line, '__label__pos' (with --prob: '__label__pos 0.912345'), as fastText's\n"
       "predict / predict-prob. Labels already on an input line are ignored; an empty line gets an empty answer.\n");
   p->callback([predict] { run_predict(*predict); });
@@ -388,7 +402,10 @@ void add_classify_commands(CLI::App& app) {
   add_data_flags(*c, cv->data);
   c->add_flag("--json", cv->json, "Print a JSON object (accuracy, stddev, fold_accuracy)");
   c->add_flag("-q,--quiet", cv->quiet, "No per-fold lines");
-  c->footer(std::string(kDataHelp));
+  c->footer("Examples:\n"
+            "  embedkit classify cv -i reviews.txt --folds 10 --word-ngrams 2\n"
+            "  embedkit classify cv -i rt-polarity.txt --encoding cp1252 --json\n\n" +
+            std::string(kDataHelp));
   c->callback([cv] { run_cv(*cv); });
 }
 

@@ -10,7 +10,7 @@
 //                label field is literally "label" (GLUE's header) is skipped.
 //   label-first  the first token is the label ("1 a stirring , funny ..." as in SST-2's stsa files).
 //   detect       fasttext when the first line has a prefixed token, else tsv when it has a TAB;
-//                otherwise an error asking for --format.
+//                otherwise plain text when labels are optional, else an error asking for --format.
 // Text splits on ASCII whitespace, as fastText does (the data is expected to be tokenized).
 // Encodings: UTF-8 (strict: the first ill-formed byte is an error naming file, line and byte, with
 // a hint), or Windows-1252 / Latin-1, transcoded to UTF-8 (Pang & Lee's rt-polarity files are
@@ -38,6 +38,7 @@ struct LabeledDataOptions {
   std::string label_prefix = "__label__";
   TextEncoding encoding = TextEncoding::utf8;
   bool labels_optional = false;  ///< for prediction input: lines may carry no label
+  std::size_t first_line = 1;    ///< the number of the first line, in messages (for streamed input)
 };
 
 struct LabeledExample {

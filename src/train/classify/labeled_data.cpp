@@ -63,17 +63,18 @@ void add_label(std::vector<std::string>& labels, std::string_view label) {
 }
 
 LabeledFormat detect_format(std::string_view first_line, const LabeledDataOptions& options,
-                            std::string_view source) {
+                            std::string_view source, std::size_t line_number) {
   std::vector<std::string> tokens;
   split_tokens(first_line, tokens);
   for (const auto& t : tokens) {
     if (t.starts_with(options.label_prefix)) return LabeledFormat::fasttext;
   }
   if (first_line.find('\t') != std::string_view::npos) return LabeledFormat::tsv;
+  if (options.labels_optional) return LabeledFormat::fasttext;  // plain text to classify
   throw FormatError(fmt::format(
-      "{}:1: cannot tell the format: no '{}' label and no TAB on the first line; pass --format "
+      "{}:{}: cannot tell the format: no '{}' label and no TAB on the first line; pass --format "
       "fasttext|tsv|label-first",
-      source, options.label_prefix));
+      source, line_number, options.label_prefix));
 }
 
 }  // namespace
@@ -116,7 +117,7 @@ LabeledData parse_labeled_text(std::string_view raw, std::string_view source, co
   LabeledData result;
   result.source = std::string(source);
   result.format = options.format;
-  std::size_t line_number = 0;
+  std::size_t line_number = options.first_line - 1;
   std::size_t pos = 0;
   bool header_checked = false;
   while (pos < data.size()) {
@@ -137,7 +138,7 @@ LabeledData parse_labeled_text(std::string_view raw, std::string_view source, co
     if (std::all_of(line.begin(), line.end(), is_space)) {
       throw FormatError(fmt::format("{}:{}: empty line (every line must be one example)", source, line_number));
     }
-    if (result.format == LabeledFormat::detect) result.format = detect_format(line, options, source);
+    if (result.format == LabeledFormat::detect) result.format = detect_format(line, options, source, line_number);
 
     LabeledExample ex;
     ex.line = line_number;

@@ -274,6 +274,25 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
     if (c >= options.min_count) entries.push_back({std::string(w), c});
   }
   entries.push_back({std::string(kEndOfSentence), data.examples.size()});
+  // With pretrained vectors, their words join the vocabulary too (count 0), as in fastText:
+  // a test word the training data never had still brings its pretrained vector.
+  std::optional<WordVectors> pretrained;
+  const std::size_t data_words = entries.size();
+  if (!options.pretrained.empty()) {
+    pretrained.emplace(load_vectors(options.pretrained));
+    EMBEDKIT_CHECK(pretrained->dim() == options.dim, ArgumentError,
+                   fmt::format("{} has {}-dimensional vectors but --dim is {}; pass --dim {}", options.pretrained,
+                               pretrained->dim(), options.dim, pretrained->dim()));
+    const Vocabulary& known = pretrained->words();
+    entries.reserve(entries.size() + known.size());  // `present` views entries' strings
+    std::unordered_map<std::string_view, bool> present;
+    for (const auto& e : entries) present.emplace(e.word, true);
+    for (std::size_t i = 0; i < known.size(); ++i) {
+      const std::string_view w = known.word(static_cast<TokenId>(i));
+      if (w.find_first_of(" \t\n\r\v\f") != std::string_view::npos || present.contains(w)) continue;
+      entries.push_back({std::string(w), 0});
+    }
+  }
   impl->words = Vocabulary::from_entries(entries, data.source);
   impl->build_tree();
 
@@ -303,17 +322,17 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   const std::size_t rows = impl->words.size() + impl->bucket_of_row.size();
   EmbeddingTable input(rows, dim);
   input.fill_uniform(-1.0F / static_cast<float>(dim), 1.0F / static_cast<float>(dim), options.seed);
-  if (!options.pretrained.empty()) {
-    const WordVectors pretrained = load_vectors(options.pretrained);
-    EMBEDKIT_CHECK(pretrained.dim() == dim, ArgumentError,
-                   fmt::format("{} has {}-dimensional vectors but --dim is {}; pass --dim {}", options.pretrained,
-                               pretrained.dim(), dim, pretrained.dim()));
-    AlignedVectors aligned = align_vectors(pretrained, impl->words, {.missing = MissingRows::zeros, .seed = options.seed});
+  if (pretrained) {
+    AlignedVectors aligned = align_vectors(*pretrained, impl->words, {.missing = MissingRows::zeros, .seed = options.seed});
     for (std::size_t w = 0; w < impl->words.size(); ++w) {
       if (aligned.origin[w] == RowOrigin::filled || aligned.origin[w] == RowOrigin::padding) continue;
       std::copy_n(aligned.table.data() + w * aligned.table.stride(), dim, input.data() + w * input.stride());
     }
-    if (callbacks.on_pretrained) callbacks.on_pretrained(aligned.report.summary());
+    if (callbacks.on_pretrained) {
+      callbacks.on_pretrained(fmt::format("{}; {} more words only in {} keep their vectors for prediction",
+                                          aligned.report.summary(), impl->words.size() - data_words,
+                                          options.pretrained));
+    }
   }
   impl->input = EmbeddingBag(std::move(input), {.mode = BagMode::mean});
   impl->output = EmbeddingTable(impl->output_rows(), dim);
