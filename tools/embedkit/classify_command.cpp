@@ -50,12 +50,14 @@ struct ModelFlags {
   ClassifierOptions options;
   std::string loss = "softmax";
   bool freeze = false;
+  bool finetune = false;
   std::size_t unfreeze_after = 0;
 
   ClassifierOptions resolve() {
     ClassifierOptions o = options;
     o.loss = parse_classifier_loss(loss);
-    EMBEDKIT_CHECK(!(freeze && unfreeze_after > 0), ArgumentError, "--freeze and --unfreeze-after exclude each other");
+    EMBEDKIT_CHECK(int{freeze} + int{finetune} + int{unfreeze_after > 0} <= 1, ArgumentError,
+                   "--freeze, --finetune and --unfreeze-after exclude each other");
     EMBEDKIT_CHECK(!(freeze || unfreeze_after > 0) || !o.pretrained.empty(), ArgumentError,
                    "--freeze and --unfreeze-after need --pretrained (a random layer must train)");
     o.freeze = freeze ? FreezeSchedule::frozen()
@@ -80,6 +82,7 @@ void add_model_flags(CLI::App& cmd, ModelFlags& m) {
       ->capture_default_str();
   cmd.add_option("--pretrained", o.pretrained, "Start the word rows from these vectors (any format embedkit reads)");
   cmd.add_flag("--freeze", m.freeze, "Keep the embedding layer fixed (with --pretrained)");
+  cmd.add_flag("--finetune", m.finetune, "Train the embedding layer from the first epoch (the default)");
   cmd.add_option("--unfreeze-after", m.unfreeze_after, "Keep it fixed for N epochs, then fine-tune it");
   cmd.add_option("--threads", o.threads, "Worker threads (0 = all cores)")->capture_default_str();
   cmd.add_option("--seed", o.seed, "Seed of every random choice (one thread: bit-reproducible)")->capture_default_str();

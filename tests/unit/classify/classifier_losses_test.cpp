@@ -63,7 +63,7 @@ void check_gradients(Loss&& loss, unsigned seed) {
 
 TEST(ClassifierLosses, SoftmaxGradientsMatchFiniteDifferences) {
   const auto& k = kernels::scalar_kernels();
-  for (const std::vector<std::uint32_t> targets : {std::vector<std::uint32_t>{2}, std::vector<std::uint32_t>{0, 3}}) {
+  for (const std::vector<std::uint32_t>& targets : {std::vector<std::uint32_t>{2}, std::vector<std::uint32_t>{0, 3}}) {
     std::vector<float> scores(kLabels);
     check_gradients(
         [&](const float* h, float* w, float lr, float* g) {
@@ -100,7 +100,7 @@ TEST(ClassifierLosses, HierarchicalSoftmaxGradientsAndADistribution) {
   const auto& k = kernels::scalar_kernels();
   const std::vector<std::uint64_t> counts = {40, 30, 20, 9, 1};
   const HuffmanTree tree(counts);  // 4 internal nodes: rows 0..3 of w are used
-  for (const std::vector<std::uint32_t> targets : {std::vector<std::uint32_t>{4}, std::vector<std::uint32_t>{0, 2}}) {
+  for (const std::vector<std::uint32_t>& targets : {std::vector<std::uint32_t>{4}, std::vector<std::uint32_t>{0, 2}}) {
     check_gradients(
         [&](const float* h, float* w, float lr, float* g) {
           return hierarchical_softmax_loss<ExactSigmoid>(h, w, kDim, tree, targets, lr, g, kDim, k);

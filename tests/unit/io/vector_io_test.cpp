@@ -232,5 +232,23 @@ TEST(VectorIo, CorruptNativeFilesAreRejected) {
   expect_error(duplicate, "is a duplicate or missing from the word index");
 }
 
+TEST(VectorIo, EmptyNativeFileParsesFromAnyAlignment) {
+  // No words and no rows: every section is empty. Parsing from memory that is not 8-byte
+  // aligned takes the copying path, which once passed a null pointer to memcpy (found by the
+  // native fuzzer under UBSan).
+  ScratchDir dir;
+  const std::string path = (dir.path() / "empty.ekv").string();
+  save_vectors(WordVectors(Vocabulary::from_entries({}, "none"), EmbeddingTable(0, 4)), path,
+               {.format = VectorFormat::native});
+  const std::string bytes = testing::read_file(path);
+  for (std::size_t shift = 0; shift < 8; ++shift) {
+    std::string buffer(shift, '\0');
+    buffer += bytes;
+    const WordVectors wv = parse_vectors(std::string_view(buffer).substr(shift), "empty.ekv", {});
+    EXPECT_EQ(wv.size(), 0U);
+    EXPECT_EQ(wv.dim(), 4U);
+  }
+}
+
 }  // namespace
 }  // namespace embedkit
