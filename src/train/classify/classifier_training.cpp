@@ -1,0 +1,280 @@
+// TextClassifier::train: Hogwild SGD over the examples, fastText's supervised training.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <numeric>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "classifier_model.h"
+#include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
+#include "embedkit/core/random.h"
+#include "embedkit/io/align_vectors.h"
+#include "embedkit/io/vector_io.h"
+#include "embedkit/io/word_vectors.h"
+
+namespace embedkit {
+
+using classifier_detail::kEndOfSentence;
+
+namespace {
+
+struct EncodedData {
+  std::vector<TokenId> features;          // all examples back to back
+  std::vector<std::uint64_t> offsets;     // examples + 1
+  std::vector<std::uint32_t> targets;     // label ids, back to back
+  std::vector<std::uint64_t> target_offsets;
+};
+
+void check_options(const ClassifierOptions& o) {
+  EMBEDKIT_CHECK(o.dim > 0 && o.dim <= 100000, ArgumentError, fmt::format("--dim {} is out of range (1..100000)", o.dim));
+  EMBEDKIT_CHECK(o.epochs > 0, ArgumentError, "--epochs must be at least 1");
+  EMBEDKIT_CHECK(std::isfinite(o.learning_rate) && o.learning_rate > 0, ArgumentError,
+                 fmt::format("--lr {} must be positive", o.learning_rate));
+  EMBEDKIT_CHECK(o.word_ngrams >= 1, ArgumentError, "--word-ngrams must be at least 1");
+  EMBEDKIT_CHECK(o.maxn == 0 || (o.minn >= 1 && o.minn <= o.maxn), ArgumentError,
+                 fmt::format("--minn {} / --maxn {}: need 1 <= minn <= maxn (or maxn 0 for none)", o.minn, o.maxn));
+  EMBEDKIT_CHECK(o.bucket <= 0xFFFFFFFFULL, ArgumentError, "--bucket must be below 2^32");
+  EMBEDKIT_CHECK((o.word_ngrams <= 1 && o.maxn == 0) || o.bucket > 0, ArgumentError,
+                 "n-grams need --bucket > 0");
+  EMBEDKIT_CHECK(o.dropout >= 0.0F && o.dropout < 1.0F, ArgumentError,
+                 fmt::format("--dropout {} must be in [0, 1)", o.dropout));
+}
+
+}  // namespace
+
+TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOptions& options,
+                                     const ClassifierCallbacks& callbacks) {
+  check_options(options);
+  EMBEDKIT_CHECK(!data.examples.empty(), FormatError, fmt::format("{}: no examples", data.source));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+
+  // Labels (by frequency, then first appearance) and words (likewise, min_count applied).
+  std::unordered_map<std::string_view, std::size_t> label_index, word_index;
+  std::vector<std::pair<std::string_view, std::uint64_t>> label_list, word_list;
+  for (const auto& ex : data.examples) {
+    for (const auto& l : ex.labels) {
+      auto [it, fresh] = label_index.try_emplace(l, label_list.size());
+      if (fresh) label_list.emplace_back(l, 0);
+      ++label_list[it->second].second;
+    }
+    for (const auto& t : ex.tokens) {
+      auto [it, fresh] = word_index.try_emplace(t, word_list.size());
+      if (fresh) word_list.emplace_back(t, 0);
+      ++word_list[it->second].second;
+    }
+  }
+  auto by_count = [](const auto& a, const auto& b) { return a.second > b.second; };
+  std::stable_sort(label_list.begin(), label_list.end(), by_count);
+  std::stable_sort(word_list.begin(), word_list.end(), by_count);
+  const std::size_t min_labels = options.loss == ClassifierLoss::one_vs_all ? 1 : 2;
+  EMBEDKIT_CHECK(label_list.size() >= min_labels, FormatError,
+                 fmt::format("{}: {} distinct label{} ('{}'); {} needs at least {}", data.source, label_list.size(),
+                             label_list.size() == 1 ? "" : "s", label_list.empty() ? "" : label_list[0].first,
+                             classifier_loss_name(options.loss), min_labels));
+  for (const auto& [l, c] : label_list) {
+    impl->labels.emplace_back(l);
+    impl->label_counts.push_back(c);
+  }
+  std::vector<VocabularyEntry> entries;
+  for (const auto& [w, c] : word_list) {
+    if (c >= options.min_count) entries.push_back({std::string(w), c});
+  }
+  entries.push_back({std::string(kEndOfSentence), data.examples.size()});
+  // With pretrained vectors, their words join the vocabulary too (count 0), as in fastText:
+  // a test word the training data never had still brings its pretrained vector.
+  std::optional<WordVectors> pretrained;
+  const std::size_t data_words = entries.size();
+  if (!options.pretrained.empty()) {
+    pretrained.emplace(load_vectors(options.pretrained));
+    EMBEDKIT_CHECK(pretrained->dim() == options.dim, ArgumentError,
+                   fmt::format("{} has {}-dimensional vectors but --dim is {}; pass --dim {}", options.pretrained,
+                               pretrained->dim(), options.dim, pretrained->dim()));
+    const Vocabulary& known = pretrained->words();
+    entries.reserve(entries.size() + known.size());  // `present` views entries' strings
+    std::unordered_map<std::string_view, bool> present;
+    for (const auto& e : entries) present.emplace(e.word, true);
+    for (std::size_t i = 0; i < known.size(); ++i) {
+      const std::string_view w = known.word(static_cast<TokenId>(i));
+      if (w.find_first_of(" \t\n\r\v\f") != std::string_view::npos || present.contains(w)) continue;
+      entries.push_back({std::string(w), 0});
+    }
+  }
+  impl->words = Vocabulary::from_entries(entries, data.source);
+  impl->build_tree();
+
+  // Encode every example once; n-gram buckets get rows in order of first appearance.
+  EncodedData enc;
+  enc.offsets.reserve(data.examples.size() + 1);
+  enc.target_offsets.reserve(data.examples.size() + 1);
+  enc.offsets.push_back(0);
+  enc.target_offsets.push_back(0);
+  std::unordered_map<std::string_view, std::uint32_t> label_id;
+  for (std::size_t i = 0; i < impl->labels.size(); ++i) label_id[impl->labels[i]] = static_cast<std::uint32_t>(i);
+  const auto words_count = static_cast<std::uint32_t>(impl->words.size());
+  for (const auto& ex : data.examples) {
+    impl->features(ex.tokens, enc.features, [&](std::uint32_t b) {
+      auto [it, fresh] = impl->row_of_bucket.try_emplace(b, static_cast<std::uint32_t>(impl->bucket_of_row.size()));
+      if (fresh) impl->bucket_of_row.push_back(b);
+      return words_count + it->second;
+    });
+    enc.offsets.push_back(enc.features.size());
+    for (const auto& l : ex.labels) enc.targets.push_back(label_id.at(l));
+    enc.target_offsets.push_back(enc.targets.size());
+  }
+
+  // The layer: fastText's initialisation (input U(-1/dim, 1/dim), output zeros), then the
+  // pretrained rows over the word rows.
+  const std::size_t dim = options.dim;
+  const std::size_t rows = impl->words.size() + impl->bucket_of_row.size();
+  EmbeddingTable input(rows, dim);
+  input.fill_uniform(-1.0F / static_cast<float>(dim), 1.0F / static_cast<float>(dim), options.seed);
+  if (pretrained) {
+    AlignedVectors aligned = align_vectors(*pretrained, impl->words, {.missing = MissingRows::zeros, .seed = options.seed});
+    for (std::size_t w = 0; w < impl->words.size(); ++w) {
+      if (aligned.origin[w] == RowOrigin::filled || aligned.origin[w] == RowOrigin::padding) continue;
+      std::copy_n(aligned.table.data() + w * aligned.table.stride(), dim, input.data() + w * input.stride());
+    }
+    if (callbacks.on_pretrained) {
+      callbacks.on_pretrained(fmt::format("{}; {} more words only in {} keep their vectors for prediction",
+                                          aligned.report.summary(), impl->words.size() - data_words,
+                                          options.pretrained));
+    }
+  }
+  impl->input = EmbeddingBag(std::move(input), {.mode = BagMode::mean});
+  impl->output = EmbeddingTable(impl->output_rows(), dim);
+  impl->output.fill_zeros();
+
+  // Hogwild SGD over a fresh permutation each epoch; thread t takes slice t of it.
+  const std::size_t n = data.examples.size();
+  const std::size_t threads = std::max<std::size_t>(
+      1, std::min(options.threads == 0 ? static_cast<std::size_t>(num_threads()) : options.threads, n));
+  const auto& k = kernels::kernels();
+  EmbeddingTable& table = impl->input.table();
+  float* const in = table.data();
+  const std::size_t in_stride = table.stride();
+  float* const out = impl->output.data();
+  const std::size_t out_stride = impl->output.stride();
+  const std::size_t label_total = impl->labels.size();
+  const auto total_steps = static_cast<double>(n * options.epochs);
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<std::uint64_t> done{0};
+  std::atomic<bool> diverged{false};
+  std::mutex progress_mutex;
+  std::vector<double> thread_loss(threads), thread_count(threads);
+
+  for (std::size_t epoch = 0; epoch < options.epochs && !diverged; ++epoch) {
+    const bool train_input = options.freeze.trainable_in(epoch);
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0U);
+    SplitMix64 shuffle_rng = SplitMix64::stream(options.seed ^ 0x5EED5EEDULL, epoch);
+    for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffle_rng.next() % (i + 1)]);
+    std::fill(thread_loss.begin(), thread_loss.end(), 0.0);
+    std::fill(thread_count.begin(), thread_count.end(), 0.0);
+
+    auto worker = [&](std::size_t t) {
+      const std::size_t begin = n * t / threads, end = n * (t + 1) / threads;
+      SplitMix64 rng = SplitMix64::stream(options.seed, epoch * threads + t + 1);
+      std::vector<float> hidden(dim), grad(dim), scores(label_total);
+      std::vector<TokenId> kept;
+      auto last_report = std::chrono::steady_clock::now();
+      for (std::size_t p = begin; p < end; ++p) {
+        const std::size_t e = order[p];
+        const double progress = (static_cast<double>(epoch) + static_cast<double>(p - begin) /
+                                                                  static_cast<double>(end - begin)) /
+                                static_cast<double>(options.epochs);
+        const float lr = options.learning_rate * static_cast<float>(1.0 - progress);
+        const std::span<const TokenId> feats(enc.features.data() + enc.offsets[e], enc.offsets[e + 1] - enc.offsets[e]);
+        const std::span<const std::uint32_t> targets(enc.targets.data() + enc.target_offsets[e],
+                                                     enc.target_offsets[e + 1] - enc.target_offsets[e]);
+        kept.clear();
+        if (options.dropout > 0.0F) {
+          for (const TokenId f : feats) {
+            if (rng.uniform() >= options.dropout) kept.push_back(f);
+          }
+          if (kept.empty()) kept.push_back(feats[rng.next() % feats.size()]);
+        } else {
+          kept.assign(feats.begin(), feats.end());
+        }
+        std::fill(hidden.begin(), hidden.end(), 0.0F);
+        for (const TokenId f : kept) k.axpy(1.0F, in + static_cast<std::size_t>(f) * in_stride, hidden.data(), dim);
+        k.scale(1.0F / static_cast<float>(kept.size()), hidden.data(), dim);
+        std::fill(grad.begin(), grad.end(), 0.0F);
+        float loss = 0.0F;
+        switch (options.loss) {
+          case ClassifierLoss::softmax:
+            loss = detail::softmax_loss(hidden.data(), out, out_stride, label_total, targets, lr, grad.data(),
+                                        scores.data(), dim, k);
+            break;
+          case ClassifierLoss::one_vs_all:
+            loss = detail::one_vs_all_loss<detail::TableSigmoid>(hidden.data(), out, out_stride, label_total, targets,
+                                                                 lr, grad.data(), dim, k);
+            break;
+          case ClassifierLoss::hierarchical_softmax:
+            loss = detail::hierarchical_softmax_loss<detail::TableSigmoid>(hidden.data(), out, out_stride, *impl->tree,
+                                                                           targets, lr, grad.data(), dim, k);
+            break;
+        }
+        if (train_input) {
+          // d(mean)/d(row) = 1/|bag|: every row of the bag moves by grad / |bag|.
+          k.scale(1.0F / static_cast<float>(kept.size()), grad.data(), dim);
+          for (const TokenId f : kept) k.axpy(1.0F, grad.data(), in + static_cast<std::size_t>(f) * in_stride, dim);
+        }
+        thread_loss[t] += loss;
+        thread_count[t] += 1;
+        if (!std::isfinite(loss)) {
+          diverged = true;
+          return;
+        }
+        const std::uint64_t finished = done.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (callbacks.on_progress && t == 0) {
+          const auto now = std::chrono::steady_clock::now();
+          if (now - last_report > std::chrono::milliseconds(250)) {
+            last_report = now;
+            const double seconds = std::chrono::duration<double>(now - start).count();
+            const double fraction = static_cast<double>(finished) / total_steps;
+            std::lock_guard lock(progress_mutex);
+            callbacks.on_progress({.progress = fraction,
+                                   .epoch = epoch,
+                                   .examples_per_second = static_cast<double>(finished) / seconds,
+                                   .learning_rate = lr,
+                                   .loss = thread_loss[0] / std::max(1.0, thread_count[0]),
+                                   .seconds = seconds,
+                                   .eta_seconds = seconds * (1.0 - fraction) / std::max(fraction, 1e-9)});
+          }
+        }
+      }
+    };
+    if (threads == 1) {
+      worker(0);
+    } else {
+      std::vector<std::jthread> pool;
+      for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker, t);
+    }
+    if (diverged) break;
+    if (callbacks.on_progress) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double fraction = static_cast<double>(epoch + 1) / static_cast<double>(options.epochs);
+      callbacks.on_progress({.progress = fraction,
+                             .epoch = epoch,
+                             .examples_per_second = static_cast<double>(done.load()) / std::max(seconds, 1e-9),
+                             .learning_rate = options.learning_rate * static_cast<float>(1.0 - fraction),
+                             .loss = std::accumulate(thread_loss.begin(), thread_loss.end(), 0.0) /
+                                     std::max(1.0, std::accumulate(thread_count.begin(), thread_count.end(), 0.0)),
+                             .seconds = seconds,
+                             .eta_seconds = seconds * (1.0 - fraction) / fraction});
+    }
+  }
+  EMBEDKIT_CHECK(!diverged, Error,
+                 fmt::format("training diverged (the loss became NaN or infinite); lower --lr (now {})",
+                             options.learning_rate));
+  return TextClassifier(std::move(impl));
+}
+
+}  // namespace embedkit
