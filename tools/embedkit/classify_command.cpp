@@ -68,7 +68,7 @@ struct ModelFlags {
 
 void add_model_flags(CLI::App& cmd, ModelFlags& m) {
   ClassifierOptions& o = m.options;
-  cmd.add_option("--dim", o.dim, "Embedding size (must match --pretrained)")->capture_default_str();
+  cmd.add_option("--dim", o.dim, "Embedding size (default: the --pretrained vectors' size, else 100)");
   cmd.add_option("--epochs", o.epochs, "Passes over the data")->capture_default_str();
   cmd.add_option("--lr", o.learning_rate, "Learning rate at the start (decays linearly to 0)")->capture_default_str();
   cmd.add_option("--word-ngrams", o.word_ngrams, "Longest word n-gram (2 adds hashed bigrams)")->capture_default_str();

@@ -50,8 +50,10 @@ enum class ClassifierLoss { softmax, hierarchical_softmax, one_vs_all };
 [[nodiscard]] ClassifierLoss parse_classifier_loss(std::string_view name);
 [[nodiscard]] std::string_view classifier_loss_name(ClassifierLoss loss) noexcept;
 
+inline constexpr std::size_t kDefaultDim = 100;
+
 struct ClassifierOptions {
-  std::size_t dim = 100;
+  std::size_t dim = 0;              ///< 0 = the pretrained vectors' dim, or kDefaultDim (fastText's 100)
   std::size_t epochs = 5;
   float learning_rate = 0.1F;
   std::uint32_t word_ngrams = 1;    ///< 1 = words only; 2 adds bigrams, ...

@@ -48,8 +48,19 @@ void check_options(const ClassifierOptions& o) {
 
 }  // namespace
 
-TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOptions& options,
+TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOptions& requested,
                                      const ClassifierCallbacks& callbacks) {
+  ClassifierOptions options = requested;
+  std::optional<WordVectors> pretrained;
+  if (!options.pretrained.empty()) {
+    pretrained.emplace(load_vectors(options.pretrained));
+    if (options.dim == 0) options.dim = pretrained->dim();
+    EMBEDKIT_CHECK(pretrained->dim() == options.dim, ArgumentError,
+                   fmt::format("{} has {}-dimensional vectors but --dim is {}; pass --dim {} (or leave --dim out)",
+                               options.pretrained, pretrained->dim(), options.dim, pretrained->dim()));
+  } else if (options.dim == 0) {
+    options.dim = kDefaultDim;
+  }
   check_options(options);
   EMBEDKIT_CHECK(!data.examples.empty(), FormatError, fmt::format("{}: no examples", data.source));
   auto impl = std::make_unique<Impl>();
@@ -89,13 +100,12 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   entries.push_back({std::string(kEndOfSentence), data.examples.size()});
   // With pretrained vectors, their words join the vocabulary too (count 0), as in fastText:
   // a test word the training data never had still brings its pretrained vector.
-  std::optional<WordVectors> pretrained;
   const std::size_t data_words = entries.size();
-  if (!options.pretrained.empty()) {
-    pretrained.emplace(load_vectors(options.pretrained));
-    EMBEDKIT_CHECK(pretrained->dim() == options.dim, ArgumentError,
-                   fmt::format("{} has {}-dimensional vectors but --dim is {}; pass --dim {}", options.pretrained,
-                               pretrained->dim(), options.dim, pretrained->dim()));
+  std::optional<AlignedVectors> aligned;        // the data's words, with the coverage report
+  std::vector<TokenId> pretrained_only;         // pretrained ids of the words appended after them
+  if (pretrained) {
+    aligned = align_vectors(*pretrained, Vocabulary::from_entries(entries, data.source),
+                            {.missing = MissingRows::zeros, .seed = options.seed});
     const Vocabulary& known = pretrained->words();
     entries.reserve(entries.size() + known.size());  // `present` views entries' strings
     std::unordered_map<std::string_view, bool> present;
@@ -104,6 +114,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
       const std::string_view w = known.word(static_cast<TokenId>(i));
       if (w.find_first_of(" \t\n\r\v\f") != std::string_view::npos || present.contains(w)) continue;
       entries.push_back({std::string(w), 0});
+      pretrained_only.push_back(static_cast<TokenId>(i));
     }
   }
   impl->words = Vocabulary::from_entries(entries, data.source);
@@ -136,15 +147,19 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   EmbeddingTable input(rows, dim);
   input.fill_uniform(-1.0F / static_cast<float>(dim), 1.0F / static_cast<float>(dim), options.seed);
   if (pretrained) {
-    AlignedVectors aligned = align_vectors(*pretrained, impl->words, {.missing = MissingRows::zeros, .seed = options.seed});
-    for (std::size_t w = 0; w < impl->words.size(); ++w) {
-      if (aligned.origin[w] == RowOrigin::filled || aligned.origin[w] == RowOrigin::padding) continue;
-      std::copy_n(aligned.table.data() + w * aligned.table.stride(), dim, input.data() + w * input.stride());
+    for (std::size_t w = 0; w < data_words; ++w) {
+      if (aligned->origin[w] == RowOrigin::filled || aligned->origin[w] == RowOrigin::padding) continue;
+      std::copy_n(aligned->table.data() + w * aligned->table.stride(), dim, input.data() + w * input.stride());
+    }
+    const EmbeddingTable& source = pretrained->table();
+    for (std::size_t i = 0; i < pretrained_only.size(); ++i) {
+      std::copy_n(source.data() + static_cast<std::size_t>(pretrained_only[i]) * source.stride(), dim,
+                  input.data() + (data_words + i) * input.stride());
     }
     if (callbacks.on_pretrained) {
-      callbacks.on_pretrained(fmt::format("{}; {} more words only in {} keep their vectors for prediction",
-                                          aligned.report.summary(), impl->words.size() - data_words,
-                                          options.pretrained));
+      callbacks.on_pretrained(fmt::format("training words: {}; {} more words only in {} keep their vectors for "
+                                          "prediction",
+                                          aligned->report.summary(), pretrained_only.size(), options.pretrained));
     }
   }
   impl->input = EmbeddingBag(std::move(input), {.mode = BagMode::mean});

@@ -95,6 +95,7 @@ AutotuneResult autotune(const LabeledData& train, const LabeledData& validation,
     o.seed = base.seed + trial;
     const auto trial_start = std::chrono::steady_clock::now();
     TextClassifier model = TextClassifier::train(train, o);
+    o.dim = model.dim();  // resolves dim 0 (default / pretrained) for reports and perturbation
     AutotuneTrial t{.options = o, .accuracy = evaluate_classifier(model, validation).accuracy, .seconds = 0};
     t.seconds = last_seconds = seconds_since(trial_start);
     const bool best = !result.best || t.accuracy > result.best_trial.accuracy;

@@ -118,6 +118,7 @@ TEST(TextClassifier, FrozenPretrainedRowsStayBitIdentical) {
   }
   EXPECT_NE(report.find("3"), std::string::npos) << report;
   EXPECT_THROW((void)TextClassifier::train(train, {.dim = 5, .pretrained = path}), ArgumentError);
+  EXPECT_EQ(TextClassifier::train(train, {.epochs = 1, .pretrained = path}).dim(), 4U) << "dim from the vectors";
 }
 
 TEST(TextClassifier, RejectsDataThatCannotTrainAndBadOptions) {
@@ -129,7 +130,8 @@ TEST(TextClassifier, RejectsDataThatCannotTrainAndBadOptions) {
     EXPECT_NE(std::string(e.what()).find("1 distinct label"), std::string::npos) << e.what();
   }
   const LabeledData data = topic_data(2, 7);
-  EXPECT_THROW((void)TextClassifier::train(data, {.dim = 0}), ArgumentError);
+  EXPECT_THROW((void)TextClassifier::train(data, {.dim = 200000}), ArgumentError);
+  EXPECT_EQ(TextClassifier::train(data, {.epochs = 1}).dim(), kDefaultDim) << "dim 0 = fastText's 100";
   EXPECT_THROW((void)TextClassifier::train(data, {.minn = 4, .maxn = 2}), ArgumentError);
   EXPECT_THROW((void)TextClassifier::train(data, {.dropout = 1.0F}), ArgumentError);
   EXPECT_THROW((void)TextClassifier::train(data, {.learning_rate = 1e30F, .threads = 1}), Error) << "divergence";
