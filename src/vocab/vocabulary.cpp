@@ -10,29 +10,11 @@
 #include <memory>
 
 #include "embedkit/core/atomic_file.h"
+#include "core/read_whole_file.h"
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
 
 namespace embedkit {
-namespace {
-
-std::string read_whole_file(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) throw IoError(detail::with_errno(fmt::format("cannot open '{}'", path), errno));
-  std::string data;
-  char chunk[1 << 16];
-  for (;;) {
-    const std::size_t got = std::fread(chunk, 1, sizeof chunk, file.get());
-    data.append(chunk, got);
-    if (got < sizeof chunk) break;
-  }
-  if (std::ferror(file.get())) {
-    throw IoError(detail::with_errno(fmt::format("cannot read '{}'", path), errno));
-  }
-  return data;
-}
-
-}  // namespace
 
 bool is_special_token(std::string_view word) noexcept {
   return word == kPadToken || word == kUnkToken || word == kBosToken || word == kEosToken;
@@ -285,7 +267,7 @@ Vocabulary Vocabulary::from_entries(std::span<const VocabularyEntry> entries, st
   return vocab;
 }
 
-Vocabulary Vocabulary::load(const std::string& path) { return parse(read_whole_file(path), path); }
+Vocabulary Vocabulary::load(const std::string& path) { return parse(detail::read_whole_file(path), path); }
 
 Vocabulary Vocabulary::parse(std::string_view data, std::string_view path) {
   std::vector<VocabularyEntry> entries;

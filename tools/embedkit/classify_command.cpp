@@ -13,8 +13,6 @@
 #include "embedkit/classify/model_selection.h"
 #include "embedkit/classify/text_classifier.h"
 #include "embedkit/core/error.h"
-#include "embedkit/core/parallel.h"
-#include "embedkit/text/utf8.h"
 #include "human_format.h"
 #include "progress_bar.h"
 

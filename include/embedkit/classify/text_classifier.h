@@ -124,9 +124,8 @@ class TextClassifier {
   /// The embedding-layer rows as word vectors (words only), e.g. to look at what it learned.
   [[nodiscard]] WordVectors word_vectors() const;
 
-  struct Impl;
-
  private:
+  struct Impl;  // src/train/classify/classifier_model.h
   explicit TextClassifier(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

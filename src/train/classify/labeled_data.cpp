@@ -1,33 +1,15 @@
 #include "embedkit/classify/labeled_data.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <memory>
 
 #include <fmt/format.h>
 
+#include "core/read_whole_file.h"
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
 
 namespace embedkit {
 namespace {
-
-std::string read_input(const std::string& path) {
-  const bool is_stdin = path == "-";
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(is_stdin ? stdin : std::fopen(path.c_str(), "rb"),
-                                                       is_stdin ? [](std::FILE*) { return 0; } : &std::fclose);
-  if (!file) throw IoError(detail::with_errno(fmt::format("cannot open '{}'", path), errno));
-  std::string data;
-  char chunk[1 << 16];
-  for (;;) {
-    const std::size_t got = std::fread(chunk, 1, sizeof chunk, file.get());
-    data.append(chunk, got);
-    if (got < sizeof chunk) break;
-  }
-  if (std::ferror(file.get())) throw IoError(detail::with_errno(fmt::format("cannot read '{}'", path), errno));
-  return data;
-}
 
 // Windows-1252's 0x80..0x9F (WHATWG mapping: the five unassigned bytes map to C1 controls).
 constexpr char32_t kCp1252High[32] = {
@@ -204,7 +186,7 @@ LabeledData parse_labeled_text(std::string_view raw, std::string_view source, co
 }
 
 LabeledData read_labeled_file(const std::string& path, const LabeledDataOptions& options) {
-  const std::string data = read_input(path);
+  const std::string data = detail::read_whole_file(path);
   return parse_labeled_text(data, path == "-" ? "<stdin>" : path, options);
 }
 
