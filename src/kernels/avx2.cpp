@@ -14,6 +14,12 @@ struct Avx2 {
   static vec set1(float f) { return _mm256_set1_ps(f); }
   static vec load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, vec v) { _mm256_storeu_ps(p, v); }
+  // The first n < 8 lanes (the rest read as zero, and are neither read from nor written to memory).
+  static vec load_n(const float* p, std::size_t n) { return _mm256_maskload_ps(p, mask(n)); }
+  static void store_n(float* p, vec v, std::size_t n) { _mm256_maskstore_ps(p, mask(n), v); }
+  static __m256i mask(std::size_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
   static vec fmadd(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
   static vec add(vec a, vec b) { return _mm256_add_ps(a, b); }
   static vec mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
@@ -39,7 +45,8 @@ struct Avx2 {
 const KernelTable& avx2_kernels() {
   static const KernelTable table{SimdLevel::avx2,        simd::dot<Avx2>,     simd::axpy<Avx2>,
                                  simd::scale<Avx2>,      simd::gather<Avx2>,  simd::bags_sum<Avx2>,
-                                 simd::bag_max<Avx2>,     simd::adam_row<Avx2>, simd::dot_i8_avx2};
+                                 simd::bag_max<Avx2>,     simd::adam_row<Avx2>, simd::dot_i8_avx2,
+                                 simd::logistic_step<Avx2>};
   return table;
 }
 

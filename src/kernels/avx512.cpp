@@ -14,6 +14,10 @@ struct Avx512 {
   static vec set1(float f) { return _mm512_set1_ps(f); }
   static vec load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, vec v) { _mm512_storeu_ps(p, v); }
+  // The first n < 16 lanes (the rest read as zero, and are neither read from nor written to memory).
+  static vec load_n(const float* p, std::size_t n) { return _mm512_maskz_loadu_ps(mask(n), p); }
+  static void store_n(float* p, vec v, std::size_t n) { _mm512_mask_storeu_ps(p, mask(n), v); }
+  static __mmask16 mask(std::size_t n) { return static_cast<__mmask16>((1U << n) - 1U); }
   static vec fmadd(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
   static vec add(vec a, vec b) { return _mm512_add_ps(a, b); }
   static vec mul(vec a, vec b) { return _mm512_mul_ps(a, b); }
@@ -35,7 +39,8 @@ struct Avx512 {
 const KernelTable& avx512_kernels() {
   static const KernelTable table{SimdLevel::avx512,        simd::dot<Avx512>,    simd::axpy<Avx512>,
                                  simd::scale<Avx512>,      simd::gather<Avx512>, simd::bags_sum<Avx512>,
-                                 simd::bag_max<Avx512>, simd::adam_row<Avx512>, simd::dot_i8_avx2};
+                                 simd::bag_max<Avx512>, simd::adam_row<Avx512>, simd::dot_i8_avx2,
+                                 simd::logistic_step<Avx512>};
   return table;
 }
 

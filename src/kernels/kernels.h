@@ -50,6 +50,9 @@ struct KernelTable {
   /// n must be a multiple of 32 and values within [-127, 127].
   void (*dot_i8)(const std::int8_t* rows, std::size_t stride, std::size_t count, const std::int8_t* query,
                  std::size_t n, std::int32_t* out);
+  /// The SGD step of one logistic unit with weights w on input h, in one pass over w:
+  ///   g += alpha * w;  w += alpha * h   (g takes w's value from before the step)
+  void (*logistic_step)(float alpha, float* w, const float* h, float* g, std::size_t n);
 };
 
 /// The active table (env override or best supported). Thread-safe; chosen on first call.

@@ -83,10 +83,19 @@ void dot_i8(const std::int8_t* rows, std::size_t stride, std::size_t count, cons
   }
 }
 
+void logistic_step(float alpha, float* w, const float* h, float* g, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const float wi = w[i];
+    g[i] += alpha * wi;
+    w[i] = wi + alpha * h[i];
+  }
+}
+
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable table{SimdLevel::scalar, dot, axpy, scale, gather, bags_sum, bag_max, adam_row, dot_i8};
+  static const KernelTable table{SimdLevel::scalar, dot,    axpy,   scale, gather, bags_sum,
+                                 bag_max,           adam_row, dot_i8, logistic_step};
   return table;
 }
 

@@ -1,8 +1,11 @@
 // Private to embedkit: the kernels written once over a vector-traits type `V`, instantiated by
 // avx2.cpp and avx512.cpp (each compiled with its own -m flags). `V` provides:
 //   vec, ivec, kWidth, zero(), set1(f), load(p), store(p, v), fmadd(a, b, c) = a*b+c,
-//   mul(a, b), sub(a, b), div(a, b), sqrt(a), hsum(v), iset1(i), max_arg(row, best&, arg&, index)  (strict >, like scalar).
-// Remainders shorter than kWidth fall back to scalar loops, so any dim works.
+//   mul(a, b), sub(a, b), div(a, b), sqrt(a), hsum(v), iset1(i), max_arg(row, best&, arg&, index)  (strict >, like scalar),
+//   load_n(p, n) / store_n(p, v, n): the first n < kWidth lanes, masked.
+// The small kernels the trainers call per row (dot, axpy, logistic_step) finish a remainder
+// shorter than kWidth with one masked step (dim 100 = 6 x 16 + 4: scalar tails cost ~10% of
+// training); the others fall back to scalar loops. Either way any dim works.
 #pragma once
 
 #include <immintrin.h>
@@ -34,9 +37,8 @@ float dot(const float* a, const float* b, std::size_t n) {
     acc1 = V::fmadd(V::load(a + i + V::kWidth), V::load(b + i + V::kWidth), acc1);
   }
   for (; i + V::kWidth <= n; i += V::kWidth) acc0 = V::fmadd(V::load(a + i), V::load(b + i), acc0);
-  float sum = V::hsum(V::add(acc0, acc1));
-  for (; i < n; ++i) sum += a[i] * b[i];
-  return sum;
+  if (i < n) acc1 = V::fmadd(V::load_n(a + i, n - i), V::load_n(b + i, n - i), acc1);
+  return V::hsum(V::add(acc0, acc1));
 }
 
 template <class V>
@@ -44,7 +46,24 @@ void axpy(float alpha, const float* x, float* y, std::size_t n) {
   const typename V::vec a = V::set1(alpha);
   std::size_t i = 0;
   for (; i + V::kWidth <= n; i += V::kWidth) V::store(y + i, V::fmadd(a, V::load(x + i), V::load(y + i)));
-  for (; i < n; ++i) y[i] += alpha * x[i];
+  if (i < n) V::store_n(y + i, V::fmadd(a, V::load_n(x + i, n - i), V::load_n(y + i, n - i)), n - i);
+}
+
+template <class V>
+void logistic_step(float alpha, float* w, const float* h, float* g, std::size_t n) {
+  const typename V::vec a = V::set1(alpha);
+  std::size_t i = 0;
+  for (; i + V::kWidth <= n; i += V::kWidth) {
+    const typename V::vec wi = V::load(w + i);
+    V::store(g + i, V::fmadd(a, wi, V::load(g + i)));
+    V::store(w + i, V::fmadd(a, V::load(h + i), wi));
+  }
+  if (i < n) {
+    const std::size_t r = n - i;
+    const typename V::vec wi = V::load_n(w + i, r);
+    V::store_n(g + i, V::fmadd(a, wi, V::load_n(g + i, r)), r);
+    V::store_n(w + i, V::fmadd(a, V::load_n(h + i, r), wi), r);
+  }
 }
 
 template <class V>

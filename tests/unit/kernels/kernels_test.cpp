@@ -58,6 +58,17 @@ TEST(Kernels, DotAxpyScaleMatchScalar) {
       k.scale(-1.5F, s1.data(), n);
       ref.scale(-1.5F, s2.data(), n);
       EXPECT_EQ(s1, s2);
+      // logistic_step: g += alpha * w (old w), w += alpha * h.
+      const auto h = random_floats(n, 3);
+      auto w1 = a, w2 = a, g1 = b, g2 = b;
+      k.logistic_step(-0.21F, w1.data(), h.data(), g1.data(), n);
+      ref.logistic_step(-0.21F, w2.data(), h.data(), g2.data(), n);
+      for (std::size_t i = 0; i < n; ++i) {
+        EXPECT_NEAR(w1[i], w2[i], 1e-6F);
+        EXPECT_NEAR(g1[i], g2[i], 1e-6F);
+        EXPECT_NEAR(g1[i], b[i] - 0.21F * a[i], 1e-6F);  // the old w, not the updated one
+        EXPECT_NEAR(w1[i], a[i] - 0.21F * h[i], 1e-6F);
+      }
     }
   }
 }
