@@ -11,9 +11,10 @@
 //                     label 1 - code (as word2vec).
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <span>
+#include <vector>
 
 #include "huffman_tree.h"
 #include "kernels/kernels.h"
@@ -55,37 +56,48 @@ float binary_logistic(const float* h, float* out, bool label, float lr, float* g
   return label ? -S::log(score + 1e-5F) : -S::log(1.0F - score + 1e-5F);
 }
 
-/// Rows of `output` are `stride` floats apart. The negatives are drawn first and their rows
-/// prefetched, so the ~6 output rows arrive from memory together rather than one after another
-/// (same draws, same order, same result as drawing each just before its step).
+/// Draws `count` negatives for `target` into `out` (never the target itself), and returns how
+/// many: fewer only when the vocabulary has no other word to draw.
+inline std::size_t draw_negatives(const NegativeTable& table, SplitMix64& rng, std::uint32_t target,
+                                  std::size_t count, TokenId* out) {
+  for (std::size_t n = 0; n < count; ++n) {
+    TokenId negative = table.draw(rng);
+    while (negative == target && table.drawable() > 1) negative = table.draw(rng);
+    if (negative == target) return n;  // a one-word vocabulary has no negatives
+    out[n] = negative;
+  }
+  return count;
+}
+
+/// Asks for an output row ahead of its use (rows of frequent and random words are scattered
+/// over a table larger than the caches).
+inline void prefetch_row(const float* row, std::size_t dim) {
+  for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(row + d, 1, 3);
+}
+
+/// Negative sampling with negatives already drawn. Rows of `output` are `stride` floats apart.
+template <class S>
+float negative_sampling(const float* h, float* output, std::size_t stride, std::uint32_t target,
+                        std::span<const TokenId> negatives, float lr, float* grad_h, std::size_t dim,
+                        const kernels::KernelTable& k) {
+  float loss = binary_logistic<S>(h, output + static_cast<std::size_t>(target) * stride, true, lr, grad_h, dim, k);
+  for (const TokenId negative : negatives) {
+    loss += binary_logistic<S>(h, output + static_cast<std::size_t>(negative) * stride, false, lr, grad_h, dim, k);
+  }
+  return loss;
+}
+
+/// Negative sampling that draws its own negatives (prefetching their rows, so they arrive from
+/// memory together rather than one after another).
 template <class S>
 float negative_sampling(const float* h, float* output, std::size_t stride, std::uint32_t target,
                         std::size_t negatives, const NegativeTable& table, SplitMix64& rng, float lr, float* grad_h,
                         std::size_t dim, const kernels::KernelTable& k) {
-  constexpr std::size_t kBatch = 16;
-  TokenId drawn[kBatch];
-  auto prefetch = [&](TokenId w) {
-    const float* row = output + static_cast<std::size_t>(w) * stride;
-    for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(row + d, 1, 3);
-  };
-  prefetch(target);
-  float loss = binary_logistic<S>(h, output + static_cast<std::size_t>(target) * stride, true, lr, grad_h, dim, k);
-  for (std::size_t first = 0; first < negatives; first += kBatch) {
-    const std::size_t count = std::min(kBatch, negatives - first);
-    std::size_t drawn_count = 0;
-    for (; drawn_count < count; ++drawn_count) {
-      TokenId negative = table.draw(rng);
-      while (negative == target && table.drawable() > 1) negative = table.draw(rng);
-      if (negative == target) break;  // a one-word vocabulary has no negatives
-      drawn[drawn_count] = negative;
-      prefetch(negative);
-    }
-    for (std::size_t n = 0; n < drawn_count; ++n) {
-      loss += binary_logistic<S>(h, output + static_cast<std::size_t>(drawn[n]) * stride, false, lr, grad_h, dim, k);
-    }
-    if (drawn_count < count) break;
-  }
-  return loss;
+  std::vector<TokenId> drawn(negatives);
+  drawn.resize(draw_negatives(table, rng, target, negatives, drawn.data()));
+  prefetch_row(output + static_cast<std::size_t>(target) * stride, dim);
+  for (const TokenId w : drawn) prefetch_row(output + static_cast<std::size_t>(w) * stride, dim);
+  return negative_sampling<S>(h, output, stride, target, drawn, lr, grad_h, dim, k);
 }
 
 template <class S>

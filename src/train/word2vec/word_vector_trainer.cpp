@@ -251,17 +251,50 @@ class Worker {
 
   // Scores `target` from hidden_, updates the output rows, and accumulates the step for the
   // input rows into grad_.
-  void predict(TokenId target, float lr) {
+  // With negative sampling, `negatives` are the ones drawn for this prediction (draw_window_negatives).
+  void predict(TokenId target, std::span<const TokenId> negatives, float lr) {
     float* out = s_.output.data();
     const std::size_t stride = s_.output.stride();
     if (s_.tree) {
       loss_ += detail::hierarchical_softmax<Sigmoid>(hidden_.data(), out, stride, target, *s_.tree, lr, grad_.data(),
                                                      dim_, k_);
     } else {
-      loss_ += detail::negative_sampling<Sigmoid>(hidden_.data(), out, stride, target, s_.options.negatives,
-                                                  *s_.negatives, rng_, lr, grad_.data(), dim_, k_);
+      loss_ += detail::negative_sampling<Sigmoid>(hidden_.data(), out, stride, target, negatives, lr, grad_.data(),
+                                                  dim_, k_);
     }
     ++predictions_;
+  }
+
+  // Negative sampling: draws the negatives of every context word of center i's window at once
+  // (in the order the predictions would draw them, so results are the same) and prefetches all
+  // their output rows, and the targets', so that ~35 random rows load in parallel.
+  // negatives_of(c) then gives those of context position c.
+  void draw_window_negatives(const std::vector<TokenId>& words, std::ptrdiff_t first, std::ptrdiff_t last,
+                             std::ptrdiff_t center) {
+    if (s_.tree) return;
+    const std::size_t per = s_.options.negatives;
+    drawn_.resize(static_cast<std::size_t>(last - first + 1) * per);
+    drawn_count_.resize(static_cast<std::size_t>(last - first + 1));
+    first_context_ = first;
+    const float* out = s_.output.data();
+    const std::size_t stride = s_.output.stride();
+    for (std::ptrdiff_t c = first; c <= last; ++c) {
+      if (c == center) continue;
+      const TokenId target = words[static_cast<std::size_t>(c)];
+      const auto slot = static_cast<std::size_t>(c - first);
+      TokenId* drawn = drawn_.data() + slot * per;
+      drawn_count_[slot] = detail::draw_negatives(*s_.negatives, rng_, target, per, drawn);
+      detail::prefetch_row(out + static_cast<std::size_t>(target) * stride, dim_);
+      for (std::size_t n = 0; n < drawn_count_[slot]; ++n) {
+        detail::prefetch_row(out + static_cast<std::size_t>(drawn[n]) * stride, dim_);
+      }
+    }
+  }
+
+  [[nodiscard]] std::span<const TokenId> negatives_of(std::ptrdiff_t c) const {
+    if (s_.tree) return {};
+    const auto slot = static_cast<std::size_t>(c - first_context_);
+    return {drawn_.data() + slot * s_.options.negatives, drawn_count_[slot]};
   }
 
   void apply_grad(std::span<const std::uint32_t> rows) {
@@ -286,12 +319,13 @@ class Worker {
       const auto rows = s_.input_rows.of(words[static_cast<std::size_t>(i)]);
       const std::ptrdiff_t first = std::max<std::ptrdiff_t>(0, i - b);
       const std::ptrdiff_t last = std::min(n - 1, i + b);
+      draw_window_negatives(words, first, last, i);
       if (rows.size() == 1) {
         for (std::ptrdiff_t c = first; c <= last; ++c) {
           if (c == i) continue;
           compute_hidden(rows);
           std::fill(grad_.begin(), grad_.end(), 0.0F);
-          predict(words[static_cast<std::size_t>(c)], lr);
+          predict(words[static_cast<std::size_t>(c)], negatives_of(c), lr);
           apply_grad(rows);
         }
         continue;
@@ -301,7 +335,7 @@ class Worker {
       // (Sharing one draw of negatives across the window, as pWord2Vec does, was 1.7x faster
       // here but cost 7-16 analogy points on the 3M-word benchmark; see bench/README.md.)
       for (std::ptrdiff_t c = first; c <= last; ++c) {
-        if (c != i) predict(words[static_cast<std::size_t>(c)], lr);
+        if (c != i) predict(words[static_cast<std::size_t>(c)], negatives_of(c), lr);
       }
       if (last > first) apply_grad(rows);
     }
@@ -319,9 +353,10 @@ class Worker {
         bag_.insert(bag_.end(), rows.begin(), rows.end());
       }
       if (bag_.empty()) continue;
+      draw_window_negatives(words, i, i, i - 1);  // one prediction: the center word
       compute_hidden(bag_);
       std::fill(grad_.begin(), grad_.end(), 0.0F);
-      predict(words[static_cast<std::size_t>(i)], lr);
+      predict(words[static_cast<std::size_t>(i)], negatives_of(i), lr);
       apply_grad(bag_);
     }
   }
@@ -335,6 +370,9 @@ class Worker {
   std::vector<float> hidden_;
   std::vector<float> grad_;
   std::vector<std::uint32_t> bag_;
+  std::vector<TokenId> drawn_;             // negatives of the current window, `negatives` per context
+  std::vector<std::size_t> drawn_count_;   // how many were drawn per context (fewer: one-word vocabulary)
+  std::ptrdiff_t first_context_ = 0;
   const kernels::KernelTable& k_;
   double loss_ = 0;
   std::uint64_t predictions_ = 0;
