@@ -52,7 +52,7 @@ run() {
     { echo "$name failed, see $dir/$name.log" >&2; return 0; }
   end=$(date +%s.%N)
   local scores
-  scores=$(/usr/bin/python3 bench/word_vectors_eval.py "$vec" "$data")
+  scores=$(/usr/bin/python3 bench/word_vectors_eval.py "$vec" "$data" "$corpus")
   /usr/bin/python3 -c "
 import json, sys
 s = json.loads(sys.argv[1]); t = float(sys.argv[3]) - float(sys.argv[2])

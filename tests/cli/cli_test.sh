@@ -123,6 +123,12 @@ expect_in "$tmp/out" "train model dim" '"dim": 8'
 run "resume" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/m2.bin" --save-format fasttext --dim 8 --epochs 2 \
   --min-count 10 --bucket 1000 --threads 1 --resume "$tmp/m.bin.checkpoint" -q
 cmp -s "$tmp/m.bin" "$tmp/m2.bin" && pass || fail "resuming a finished run changed the model"
+run "train neg-power" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/np.ekv" --dim 8 --epochs 1 --min-count 10 \
+  --bucket 1000 --threads 1 --neg-power 0.5 -q
+run "train neg-power recorded" 0 "$bin" info "$tmp/np.ekv" --json
+expect_in "$tmp/out" "train neg-power recorded" '"training.negative_power": "0.5"'
+run "train bad neg-power" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --neg-power 2
+expect_in "$tmp/err" "train bad neg-power" "neg-power"
 run "train bad lr" 1 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --lr -1
 expect_in "$tmp/err" "train bad lr" "the learning rate must be positive"
 [ ! -e "$tmp/never.ekv" ] && pass || fail "failed training left an output file"

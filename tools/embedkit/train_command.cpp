@@ -129,6 +129,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--dim", o.dim, "Vector size")->capture_default_str();
   cmd->add_option("--window", o.window, "Largest context window (each word draws 1..window)")->capture_default_str();
   cmd->add_option("--neg", o.negatives, "Negative samples per prediction")->capture_default_str();
+  cmd->add_option("--neg-power", o.negative_power,
+                  "Draw negatives with probability ~ count^POWER (word2vec 0.75, fastText 0.5)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--epochs", o.epochs, "Passes over the text")->capture_default_str();
   cmd->add_option("--min-count", o.min_count, "Ignore words seen fewer times")->capture_default_str();
   cmd->add_option("--sample", o.sample, "Subsampling threshold for frequent words (0 = off)")->capture_default_str();

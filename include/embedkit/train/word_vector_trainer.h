@@ -8,8 +8,8 @@
 //   embedkit::save_vectors(wv, "vectors.ekv", {});
 //
 // What happens, in order: a vocabulary pass (words seen >= min_count times, most frequent
-// first); an encoding pass (the corpus as word ids in memory, 4 bytes per kept token; lines are
-// sentences, cut every 1,024 tokens); then `epochs` passes in which `threads` threads train
+// first); an encoding pass (the corpus as word ids in memory, a varint of 1-3 bytes per kept
+// token; lines are sentences, cut every 1,024 tokens); then `epochs` passes in which `threads` threads train
 // lock-free (Hogwild) on contiguous shards of the ids. Each pass drops frequent words at random
 // (keep probability sqrt(t/f) + t/f, f = word frequency, t = `sample`), draws a window size in
 // 1..window per center word, and updates with a learning rate decaying linearly to 0 over the
@@ -43,6 +43,9 @@ struct WordVectorOptions {
   std::size_t dim = 100;
   std::size_t window = 5;
   std::size_t negatives = 5;
+  /// Negatives are drawn with probability proportional to count^negative_power (word2vec and
+  /// gensim: 0.75; fastText: 0.5).
+  double negative_power = 0.75;
   std::size_t epochs = 5;
   std::uint64_t min_count = 5;
   double sample = 1e-4;          ///< subsampling threshold t (0 = keep every token)

@@ -7,8 +7,10 @@
 namespace embedkit::detail {
 
 NegativeTable::NegativeTable(std::span<const std::uint64_t> counts, double power) : columns_(counts.size()) {
+  // (A word never seen weighs 0 at any power, 0 included: pow(0, 0) would be 1.)
+  auto weight = [power](std::uint64_t c) { return c == 0 ? 0.0 : std::pow(static_cast<double>(c), power); };
   double total = 0;
-  for (const std::uint64_t c : counts) total += std::pow(static_cast<double>(c), power);
+  for (const std::uint64_t c : counts) total += weight(c);
   EMBEDKIT_CHECK(total > 0, ArgumentError, "negative sampling needs at least one word with a count");
   const std::size_t n = counts.size();
   probability_.resize(n);
@@ -17,7 +19,7 @@ NegativeTable::NegativeTable(std::span<const std::uint64_t> counts, double power
   std::vector<double> scaled(n);
   std::vector<std::size_t> small, large;
   for (std::size_t w = 0; w < n; ++w) {
-    probability_[w] = std::pow(static_cast<double>(counts[w]), power) / total;
+    probability_[w] = weight(counts[w]) / total;
     drawable_ += counts[w] > 0;
     scaled[w] = probability_[w] * static_cast<double>(n);
     (scaled[w] < 1.0 ? small : large).push_back(w);

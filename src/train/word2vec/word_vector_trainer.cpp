@@ -123,6 +123,8 @@ void check_options(const WordVectorOptions& o) {
   EMBEDKIT_CHECK(o.sample >= 0, ArgumentError, "sample must be >= 0");
   EMBEDKIT_CHECK(o.loss != WordLoss::negative_sampling || o.negatives > 0, ArgumentError,
                  "negative sampling needs negatives >= 1");
+  EMBEDKIT_CHECK(o.negative_power >= 0 && o.negative_power <= 1, ArgumentError,
+                 fmt::format("the negative-sampling power must be in [0, 1], got {}", o.negative_power));
   EMBEDKIT_CHECK(!o.subwords || (o.subword.enabled() && o.subword.bucket < UINT32_MAX), ArgumentError,
                  fmt::format("subwords need 1 <= minn <= maxn and bucket >= 1 (got minn {}, maxn {}, bucket {})",
                              o.subword.minn, o.subword.maxn, o.subword.bucket));
@@ -216,7 +218,7 @@ class Worker {
           lr = s_.learning_rate();
           // Divergence shows as a non-finite loss or hidden vector (the table sigmoid maps NaN
           // to a finite loss, so both are checked).
-          if (!std::isfinite(loss_) || !std::isfinite(k_.dot(hidden_.data(), hidden_.data(), dim_))) {
+          if (!std::isfinite(loss_) || !std::isfinite(k_.dot(h_, h_, dim_))) {
             fail(fmt::format("training diverged in epoch {} after {} words (learning rate {:.4g}): the vectors "
                              "are no longer finite; lower the learning rate (--lr)",
                              epoch + 1, s_.words_done.load(), lr));
@@ -240,26 +242,32 @@ class Worker {
     s_.stop.store(true);
   }
 
-  // hidden_ = mean of the input rows.
+  // h_ = the mean of the input rows. A single row is used where it lies (it does not change
+  // until apply_grad, so a copy would only cost time).
   void compute_hidden(std::span<const std::uint32_t> rows) {
+    if (rows.size() == 1) {
+      h_ = row(rows[0]);
+      return;
+    }
+    h_ = hidden_.data();
     std::fill(hidden_.begin(), hidden_.end(), 0.0F);
     for (const std::uint32_t r : rows) k_.axpy(1.0F, row(r), hidden_.data(), dim_);
-    if (rows.size() > 1) k_.scale(1.0F / static_cast<float>(rows.size()), hidden_.data(), dim_);
+    k_.scale(1.0F / static_cast<float>(rows.size()), hidden_.data(), dim_);
   }
 
   float* row(std::uint32_t r) { return s_.input.data() + static_cast<std::size_t>(r) * s_.input.stride(); }
 
-  // Scores `target` from hidden_, updates the output rows, and accumulates the step for the
+  // Scores `target` from h_, updates the output rows, and accumulates the step for the
   // input rows into grad_.
   // With negative sampling, `negatives` are the ones drawn for this prediction (draw_window_negatives).
   void predict(TokenId target, std::span<const TokenId> negatives, float lr) {
     float* out = s_.output.data();
     const std::size_t stride = s_.output.stride();
     if (s_.tree) {
-      loss_ += detail::hierarchical_softmax<Sigmoid>(hidden_.data(), out, stride, target, *s_.tree, lr, grad_.data(),
+      loss_ += detail::hierarchical_softmax<Sigmoid>(h_, out, stride, target, *s_.tree, lr, grad_.data(),
                                                      dim_, k_);
     } else {
-      loss_ += detail::negative_sampling<Sigmoid>(hidden_.data(), out, stride, target, negatives, lr, grad_.data(),
+      loss_ += detail::negative_sampling<Sigmoid>(h_, out, stride, target, negatives, lr, grad_.data(),
                                                   dim_, k_);
     }
     ++predictions_;
@@ -310,8 +318,8 @@ class Worker {
   // context word. With subwords a center word has ~25 input rows, and fastText re-averages and
   // re-updates all of them for every context word; here the mean is taken once per center word,
   // the steps of all its context words accumulate, and the rows are updated once (as pWord2Vec
-  // batches a window). That is ~2.5x fewer row reads and writes at the same quality
-  // (bench/README.md).
+  // batches a window). That is ~2.5x fewer row reads and writes; fastText's order, measured on
+  // the whole benchmark corpus, was 1.6x slower at the same quality within noise (bench/README.md).
   void skipgram(const std::vector<TokenId>& words, float lr) {
     const auto n = static_cast<std::ptrdiff_t>(words.size());
     for (std::ptrdiff_t i = 0; i < n; ++i) {
@@ -368,6 +376,7 @@ class Worker {
   SplitMix64 rng_;
   std::size_t dim_;
   std::vector<float> hidden_;
+  const float* h_ = hidden_.data();  // the hidden vector: hidden_, or the one input row itself
   std::vector<float> grad_;
   std::vector<std::uint32_t> bag_;
   std::vector<TokenId> drawn_;             // negatives of the current window, `negatives` per context
@@ -424,7 +433,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     }
   }
   if (options.loss == WordLoss::negative_sampling) {
-    shared.negatives.emplace(counts);
+    shared.negatives.emplace(counts, options.negative_power);
   } else {
     shared.tree.emplace(counts);
   }
@@ -471,6 +480,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     m["training.dim"] = std::to_string(options.dim);
     m["training.window"] = std::to_string(options.window);
     m["training.negatives"] = std::to_string(options.negatives);
+    m["training.negative_power"] = fmt::format("{}", options.negative_power);
     m["training.epochs"] = std::to_string(options.epochs);
     m["training.min_count"] = std::to_string(options.min_count);
     m["training.sample"] = fmt::format("{}", options.sample);
@@ -644,6 +654,7 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
       {"training.dim", std::to_string(options.dim)},
       {"training.window", std::to_string(options.window)},
       {"training.negatives", std::to_string(options.negatives)},
+      {"training.negative_power", fmt::format("{}", options.negative_power)},
       {"training.epochs", std::to_string(options.epochs)},
       {"training.min_count", std::to_string(options.min_count)},
       {"training.sample", fmt::format("{}", options.sample)},
@@ -654,7 +665,9 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
       {"training.seed", std::to_string(options.seed)},
   };
   for (const auto& [key, want] : expected) {
-    const std::string have = value(key);
+    // (Checkpoints from before the power was an option drew with 0.75.)
+    const bool predates = std::string_view(key) == "training.negative_power" && !saved.metadata.contains(key);
+    const std::string have = predates ? std::string("0.75") : value(key);
     EMBEDKIT_CHECK(have == want, ArgumentError,
                    fmt::format("{}: the checkpoint was made with {} = {}, not {}: resume with the same options",
                                checkpoint, std::string_view(key).substr(9), have, want));

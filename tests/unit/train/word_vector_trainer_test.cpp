@@ -21,6 +21,23 @@
 namespace embedkit {
 namespace {
 
+TEST(NegativeTable, OtherPowers) {
+  const std::vector<std::uint64_t> counts = {16, 1, 0, 81};
+  // fastText's square root: 4, 1, 0, 9 out of 14.
+  const detail::NegativeTable root(counts, 0.5);
+  EXPECT_NEAR(root.probability(0), 4.0 / 14, 1e-12);
+  EXPECT_NEAR(root.probability(1), 1.0 / 14, 1e-12);
+  EXPECT_EQ(root.probability(2), 0.0);
+  EXPECT_NEAR(root.probability(3), 9.0 / 14, 1e-12);
+  // Power 0: every word that occurs is equally likely; a word that never occurs still never is.
+  const detail::NegativeTable flat(counts, 0.0);
+  SplitMix64 rng(5);
+  std::map<TokenId, std::size_t> drawn;
+  for (int i = 0; i < 30000; ++i) ++drawn[flat.draw(rng)];
+  EXPECT_EQ(drawn.count(2), 0U);
+  for (const TokenId w : {0U, 1U, 3U}) EXPECT_NEAR(drawn[w] / 30000.0, 1.0 / 3, 0.015) << w;
+}
+
 TEST(NegativeTable, DrawsFollowCountsToThePowerThreeQuarters) {
   const std::vector<std::uint64_t> counts = {16, 1, 0, 81};
   const detail::NegativeTable table(counts);
