@@ -6,9 +6,7 @@
 //
 // Shapes follow the issue: Embedding forward of 1M ids; EmbeddingBag sum/mean forward of 50k
 // bags of 20; a training step = bag forward + backward + optimizer step (SGD fused, SparseAdam);
-// and the "practical limits": the best plain prefetching row gather this machine allows, a
-// touch-only pass over the bags' rows, and (for the SGD step) that pass plus a plain
-// read-modify-write of every row.
+// and the "practical limit": the best plain prefetching row gather this machine allows.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -148,26 +146,6 @@ float touch_bag_rows(const embedkit::EmbeddingTable& table, const std::vector<em
   return total;
 }
 
-// The memory floor of the optimizer half of an SGD step: a loop that reads, changes and writes
-// back every row of every id (y += c, one pass, prefetching `distance` ids ahead with write
-// intent), positions split over threads. It ignores the races a real step must avoid on repeated
-// ids, so no correct step can be faster. An SGD step's floor is this plus touch_bag_rows.
-void rmw_rows(embedkit::EmbeddingTable& table, const std::vector<embedkit::TokenId>& ids, int threads,
-              std::size_t distance) {
-  const std::size_t dim = table.dim(), stride = table.stride();
-  float* data = table.data();
-  const auto n = static_cast<std::int64_t>(ids.size());
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (std::int64_t i = 0; i < n; ++i) {
-    if (distance > 0 && i + static_cast<std::int64_t>(distance) < n) {
-      const float* next = data + static_cast<std::size_t>(ids[i + distance]) * stride;
-      for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(next + d, 1, 3);
-    }
-    float* row = data + static_cast<std::size_t>(ids[i]) * stride;
-    for (std::size_t d = 0; d < dim; ++d) row[d] += 1e-7F;
-  }
-}
-
 // The limit and embedkit's forward, timed in interleaved rounds so that a noisy stretch of the
 // shared machine hits both alike. Returns {best limit seconds, best embedkit seconds}.
 std::pair<double, double> gather_vs_limit(embedkit::Embedding& embedding, const std::vector<embedkit::TokenId>& ids,
@@ -254,26 +232,11 @@ int main(int argc, char** argv) {
   embedkit::EmbeddingBag bag(std::move(embedding.table()), {.mode = embedkit::BagMode::sum});
   const std::vector<float> grad_out(bags * dim, 1e-3F);
   embedkit::BagForward fwd;  // reused across steps, as a training loop would
-  if (wanted("train_step_sgd") || wanted("sgd_step_limit")) {
-    // The step and its memory floor (best touch pass + best read-modify-write pass), interleaved.
-    double touch = 1e30, rmw = 1e30, ours = 1e30;
-    for (int round = 0; round < 7; ++round) {
-      for (const std::size_t distance : {0, 4, 8, 16, 32}) {
-        auto start = Clock::now();
-        bag_out[0] = touch_bag_rows(bag.table(), ids, bag_size, threads, distance);
-        touch = std::min(touch, std::chrono::duration<double>(Clock::now() - start).count());
-        start = Clock::now();
-        rmw_rows(bag.table(), ids, threads, distance);
-        rmw = std::min(rmw, std::chrono::duration<double>(Clock::now() - start).count());
-      }
-      const auto start = Clock::now();
-      bag.forward_for_training(batch, fwd);
-      embedkit::fused_bag_sgd_step(bag, batch, grad_out, fwd, 0.01F);
-      ours = std::min(ours, std::chrono::duration<double>(Clock::now() - start).count());
-    }
-    emit("sgd_step_limit", rows, dim, dist, threads, touch + rmw, lookups);
-    emit("train_step_sgd", rows, dim, dist, threads, ours, lookups);
-  }
+  if (wanted("train_step_sgd")) emit("train_step_sgd", rows, dim, dist, threads, best_seconds([&] {
+         bag.forward_for_training(batch, fwd);
+         embedkit::fused_bag_sgd_step(bag, batch, grad_out, fwd, 0.01F);
+       }),
+       lookups);
   if (wanted("train_step_sgd_sorted")) {
     embedkit::SparseSgd sgd({.learning_rate = {.base = 0.01F}});
     embedkit::SparseGradient::Scratch sgd_scratch;

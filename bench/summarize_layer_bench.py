@@ -17,10 +17,9 @@ print("| op | table | ids | threads | embedkit M lookups/s | GB/s | PyTorch M lo
 print("|---|---|---|---|---|---|---|---|---|")
 for key, r in ours.items():
     op, n, d, dist, t = key
-    if op in ("gather_limit", "bag_sum_limit", "sgd_step_limit"):
+    if op in ("gather_limit", "bag_sum_limit"):
         continue
-    limit_op = {"embedding_forward": "gather_limit", "bag_sum_forward": "bag_sum_limit",
-                "train_step_sgd": "sgd_step_limit"}.get(op)
+    limit_op = {"embedding_forward": "gather_limit", "bag_sum_forward": "bag_sum_limit"}.get(op)
     limit = ours.get((limit_op, n, d, dist, t)) if limit_op else None
     other = torch.get(key)
     ratio = f"{r['lookups_per_s'] / other['lookups_per_s']:.2f}x" if other else "-"
