@@ -14,7 +14,6 @@
 #include <cmath>
 #include <cstddef>
 #include <span>
-#include <vector>
 
 #include "huffman_tree.h"
 #include "kernels/kernels.h"
@@ -85,19 +84,6 @@ float negative_sampling(const float* h, float* output, std::size_t stride, std::
     loss += binary_logistic<S>(h, output + static_cast<std::size_t>(negative) * stride, false, lr, grad_h, dim, k);
   }
   return loss;
-}
-
-/// Negative sampling that draws its own negatives (prefetching their rows, so they arrive from
-/// memory together rather than one after another).
-template <class S>
-float negative_sampling(const float* h, float* output, std::size_t stride, std::uint32_t target,
-                        std::size_t negatives, const NegativeTable& table, SplitMix64& rng, float lr, float* grad_h,
-                        std::size_t dim, const kernels::KernelTable& k) {
-  std::vector<TokenId> drawn(negatives);
-  drawn.resize(draw_negatives(table, rng, target, negatives, drawn.data()));
-  prefetch_row(output + static_cast<std::size_t>(target) * stride, dim);
-  for (const TokenId w : drawn) prefetch_row(output + static_cast<std::size_t>(w) * stride, dim);
-  return negative_sampling<S>(h, output, stride, target, drawn, lr, grad_h, dim, k);
 }
 
 template <class S>

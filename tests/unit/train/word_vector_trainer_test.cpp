@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -122,32 +123,26 @@ void check_loss_gradient(bool hierarchical) {
   std::vector<std::uint64_t> counts(rows);
   for (std::size_t r = 0; r < rows; ++r) counts[r] = 1 + (rows - r) * 3;
   const detail::NegativeTable table(counts);
-  // A seed whose three negatives are distinct from each other and the target, so that the loss
-  // is a plain function of h and the rows (a row drawn twice would be updated in between).
+  // Three negatives distinct from each other (draw_negatives never returns the target), so that
+  // the loss is a plain function of h and the rows (a row drawn twice would be updated in between).
   const TokenId target = 3;
-  std::uint64_t seed = 5;
-  for (;; ++seed) {
+  std::vector<TokenId> negatives(3);
+  for (std::uint64_t seed = 5;; ++seed) {
     SplitMix64 r(seed);
-    std::set<TokenId> drawn{target};
-    bool distinct = true;
-    for (int n = 0; n < 3; ++n) {
-      TokenId w = table.draw(r);
-      while (w == target) w = table.draw(r);
-      distinct = distinct && drawn.insert(w).second;
-    }
-    if (distinct) break;
+    ASSERT_EQ(detail::draw_negatives(table, r, target, negatives.size(), negatives.data()), negatives.size());
+    ASSERT_EQ(std::count(negatives.begin(), negatives.end(), target), 0);
+    if (std::set<TokenId>(negatives.begin(), negatives.end()).size() == negatives.size()) break;
   }
   const detail::HuffmanTree tree(counts);
   const kernels::KernelTable& k = kernels::scalar_kernels();
-  // The same random negatives for every evaluation: a fixed seed.
+  // The same negatives for every evaluation.
   auto loss_at = [&](const std::vector<float>& hh, std::vector<float> o, std::vector<float>* grad_h,
                      std::vector<float>* o_after) {
     std::vector<float> g(dim, 0.0F);
-    SplitMix64 r(seed);
     const float loss = hierarchical ? detail::hierarchical_softmax<detail::ExactSigmoid>(hh.data(), o.data(), 16,
                                                                                          target, tree, 1.0F, g.data(), dim, k)
-                                    : detail::negative_sampling<detail::ExactSigmoid>(hh.data(), o.data(), 16, target, 3,
-                                                                                      table, r, 1.0F, g.data(), dim, k);
+                                    : detail::negative_sampling<detail::ExactSigmoid>(hh.data(), o.data(), 16, target,
+                                                                                      negatives, 1.0F, g.data(), dim, k);
     if (grad_h) *grad_h = g;
     if (o_after) *o_after = o;
     return static_cast<double>(loss);
