@@ -175,6 +175,7 @@ class Worker {
         dim_(shared.options.dim),
         hidden_(dim_),
         grad_(dim_),
+        step_sum_(dim_),
         k_(kernels::kernels()) {}
 
   void run() {
@@ -261,14 +262,16 @@ class Worker {
   // input rows into grad_.
   // With negative sampling, `negatives` are the ones drawn for this prediction (draw_window_negatives).
   void predict(TokenId target, std::span<const TokenId> negatives, float lr) {
+    predict(h_, grad_.data(), target, negatives, lr);
+  }
+
+  void predict(const float* h, float* grad_h, TokenId target, std::span<const TokenId> negatives, float lr) {
     float* out = s_.output.data();
     const std::size_t stride = s_.output.stride();
     if (s_.tree) {
-      loss_ += detail::hierarchical_softmax<Sigmoid>(h_, out, stride, target, *s_.tree, lr, grad_.data(),
-                                                     dim_, k_);
+      loss_ += detail::hierarchical_softmax<Sigmoid>(h, out, stride, target, *s_.tree, lr, grad_h, dim_, k_);
     } else {
-      loss_ += detail::negative_sampling<Sigmoid>(h_, out, stride, target, negatives, lr, grad_.data(),
-                                                  dim_, k_);
+      loss_ += detail::negative_sampling<Sigmoid>(h, out, stride, target, negatives, lr, grad_h, dim_, k_);
     }
     ++predictions_;
   }
@@ -313,13 +316,9 @@ class Worker {
     return 1 + static_cast<std::size_t>((rng_.next() >> 11U) % s_.options.window);
   }
 
-  // Skip-gram: the center word (with its subwords) predicts each context word.
-  // Without subwords this is word2vec's/fastText's order: one input row, updated after each
-  // context word. With subwords a center word has ~25 input rows, and fastText re-averages and
-  // re-updates all of them for every context word; here the mean is taken once per center word,
-  // the steps of all its context words accumulate, and the rows are updated once (as pWord2Vec
-  // batches a window). That is ~2.5x fewer row reads and writes; fastText's order, measured on
-  // the whole benchmark corpus, was 1.6x slower at the same quality within noise (bench/README.md).
+  // Skip-gram: the center word (with its subwords) predicts each context word, in word2vec's
+  // and fastText's order: the center's rows take each context word's step before the next is
+  // scored (with subwords, by skipgram_center_step's shortcut).
   void skipgram(const std::vector<TokenId>& words, float lr) {
     const auto n = static_cast<std::ptrdiff_t>(words.size());
     for (std::ptrdiff_t i = 0; i < n; ++i) {
@@ -338,14 +337,18 @@ class Worker {
         }
         continue;
       }
-      compute_hidden(rows);
-      std::fill(grad_.begin(), grad_.end(), 0.0F);
       // (Sharing one draw of negatives across the window, as pWord2Vec does, was 1.7x faster
       // here but cost 7-16 analogy points on the 3M-word benchmark; see bench/README.md.)
-      for (std::ptrdiff_t c = first; c <= last; ++c) {
-        if (c != i) predict(words[static_cast<std::size_t>(c)], negatives_of(c), lr);
-      }
-      if (last > first) apply_grad(rows);
+      // Target t is context position first + t, skipping the center.
+      const auto before_center = static_cast<std::size_t>(i - first);
+      detail::skipgram_center_step(
+          s_.input.data(), s_.input.stride(), rows, static_cast<std::size_t>(last - first),
+          [&](std::size_t t, const float* h, float* grad_h) {
+            const std::ptrdiff_t c = first + static_cast<std::ptrdiff_t>(t < before_center ? t : t + 1);
+            predict(h, grad_h, words[static_cast<std::size_t>(c)], negatives_of(c), lr);
+          },
+          hidden_.data(), grad_.data(), step_sum_.data(), dim_, k_);
+      h_ = hidden_.data();  // (the divergence check reads it)
     }
   }
 
@@ -378,6 +381,7 @@ class Worker {
   std::vector<float> hidden_;
   const float* h_ = hidden_.data();  // the hidden vector: hidden_, or the one input row itself
   std::vector<float> grad_;
+  std::vector<float> step_sum_;  // skip-gram with subwords: the steps of a center word's context words
   std::vector<std::uint32_t> bag_;
   std::vector<TokenId> drawn_;             // negatives of the current window, `negatives` per context
   std::vector<std::size_t> drawn_count_;   // how many were drawn per context (fewer: one-word vocabulary)
