@@ -128,7 +128,7 @@ run "train neg-power" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/np.ekv" --dim 
 run "train neg-power recorded" 0 "$bin" info "$tmp/np.ekv" --json
 expect_in "$tmp/out" "train neg-power recorded" '"training.negative_power": "0.5"'
 run "train bad neg-power" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --neg-power 2
-expect_in "$tmp/err" "train bad neg-power" "neg-power"
+expect_in "$tmp/err" "train bad neg-power" "neg-power: must be a number from 0 (all words alike) to 1 (in proportion to counts), not 2"
 run "train bad lr" 1 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --lr -1
 expect_in "$tmp/err" "train bad lr" "the learning rate must be positive"
 [ ! -e "$tmp/never.ekv" ] && pass || fail "failed training left an output file"

@@ -131,7 +131,14 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--neg", o.negatives, "Negative samples per prediction")->capture_default_str();
   cmd->add_option("--neg-power", o.negative_power,
                   "Draw negatives with probability ~ count^POWER (word2vec 0.75, fastText 0.5)")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            double power = -1;
+            return CLI::detail::lexical_cast(text, power) && power >= 0 && power <= 1
+                       ? std::string{}
+                       : "must be a number from 0 (all words alike) to 1 (in proportion to counts), not " + text;
+          },
+          "0..1"))
       ->capture_default_str();
   cmd->add_option("--epochs", o.epochs, "Passes over the text")->capture_default_str();
   cmd->add_option("--min-count", o.min_count, "Ignore words seen fewer times")->capture_default_str();
