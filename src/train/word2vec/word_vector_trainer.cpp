@@ -258,8 +258,8 @@ class Worker {
 
   float* row(std::uint32_t r) { return s_.input.data() + static_cast<std::size_t>(r) * s_.input.stride(); }
 
-  // Scores `target` from h_, updates the output rows, and accumulates the step for the
-  // input rows into grad_.
+  // Scores `target` from h (h_ unless given), updates the output rows, and accumulates the step
+  // for the input rows into grad_h (grad_ unless given).
   // With negative sampling, `negatives` are the ones drawn for this prediction (draw_window_negatives).
   void predict(TokenId target, std::span<const TokenId> negatives, float lr) {
     predict(h_, grad_.data(), target, negatives, lr);
