@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include "embedkit/core/error.h"
 #include "kernels/kernels.h"
@@ -13,8 +14,6 @@
 
 namespace embedkit {
 namespace {
-
-
 
 // Rows per block of batch scoring: with 300 dims a block is 1.2 MB, so it stays in the cache
 // while every query of a chunk is scored against it.
@@ -24,9 +23,55 @@ constexpr std::size_t kQueryChunk = 256;
 
 }  // namespace
 
-// A multithreaded OpenBLAS would start its own threads inside ours; one thread each is right
-// here (the pthread and OpenMP builds export this function, the serial one ignores it).
+// Which OpenBLAS build is loaded (Debian switches them with update-alternatives): 0 serial,
+// 1 pthreads, 2 OpenMP. Weak, so that another BLAS links too.
+extern "C" int openblas_get_parallel() __attribute__((weak));
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
+namespace {
+
+// Runs cblas_sgemm from several threads at once, safely with any OpenBLAS build.
+// - The serial build has no locks around its work buffers (unless built with USE_LOCKING; Debian's
+//   0.3.21 is not): two threads calling it at once sometimes get wrong products, silently
+//   (OpenBLAS issue #2126; seen here as analogy scores that changed from run to run). Its calls
+//   are serialised.
+// - The pthreads build would start its own threads inside ours: it is set to one.
+// - The OpenMP build runs one thread inside an OpenMP region by itself; its
+//   openblas_set_num_threads would call omp_set_num_threads(1) and so make all of embedkit
+//   single-threaded, so it is left alone.
+class ConcurrentGemm {
+ public:
+  ConcurrentGemm() {
+    const int build = openblas_get_parallel != nullptr ? openblas_get_parallel() : -1;
+    serialise_ = build == 0;
+    if (build == 1 && openblas_set_num_threads != nullptr) openblas_set_num_threads(1);
+  }
+
+  void operator()(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+    if (!serialise_) {
+      multiply(m, n, k, a, lda, b, ldb, c, ldc);
+      return;
+    }
+    const std::lock_guard lock(mutex_);
+    multiply(m, n, k, a, lda, b, ldb, c, ldc);
+  }
+
+ private:
+  // c (m x n) = a (m x k) * b^T (b: n x k), row-major.
+  static void multiply(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0F, a, lda, b, ldb, 0.0F, c, ldc);
+  }
+
+  bool serialise_ = false;
+  std::mutex mutex_;
+};
+
+ConcurrentGemm& concurrent_gemm() {
+  static ConcurrentGemm gemm;
+  return gemm;
+}
+
+}  // namespace
 
 int NearestNeighbors::max_threads() { return omp_get_max_threads(); }
 
@@ -38,11 +83,7 @@ void NearestNeighbors::score_blocks(std::span<const float> queries, std::size_t 
   const std::size_t count = queries.size() / dim;
   limit = std::min(limit, rows_);
   if (count == 0 || limit == 0) return;
-  static const bool single_threaded_blas = [] {
-    if (openblas_set_num_threads != nullptr) openblas_set_num_threads(1);
-    return true;
-  }();
-  (void)single_threaded_blas;
+  ConcurrentGemm& gemm = concurrent_gemm();
 
   // Cosine scores unit queries against rows scaled by their inverse norms; L2 expands
   // |q - r|^2 = |q|^2 - 2 q.r + |r|^2.
@@ -63,10 +104,9 @@ void NearestNeighbors::score_blocks(std::span<const float> queries, std::size_t 
     for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
       const std::size_t first = static_cast<std::size_t>(b) * kBlockRows;
       const std::size_t n = std::min(kBlockRows, limit - first);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(count), static_cast<int>(n),
-                  static_cast<int>(dim), 1.0F, unit.data(), static_cast<int>(dim),
-                  table_.row_unchecked(static_cast<TokenId>(first)), static_cast<int>(table_.stride), 0.0F,
-                  scores.data(), static_cast<int>(n));
+      gemm(static_cast<int>(count), static_cast<int>(n), static_cast<int>(dim), unit.data(), static_cast<int>(dim),
+           table_.row_unchecked(static_cast<TokenId>(first)), static_cast<int>(table_.stride), scores.data(),
+           static_cast<int>(n));
       if (similarity_ != Similarity::dot) {
         const float* norms = inverse_norms_.data() + first;
         for (std::size_t q = 0; q < count; ++q) {

@@ -63,6 +63,38 @@ TEST(NearestNeighbors, ExactTopKEqualsBruteForce) {
   EXPECT_THROW(NearestNeighbors(table.view(), 40000), ArgumentError);
 }
 
+// Two threads score blocks of rows at once, each with its own BLAS call. A BLAS that is not safe
+// for that (OpenBLAS's serial build, called from two threads at once) returns a wrong product
+// now and then; the index must give the one-thread answer on every run, with any build.
+TEST(NearestNeighbors, TwoThreadsGiveTheOneThreadAnswerOnEveryRun) {
+  const int saved_threads = num_threads();
+  EmbeddingTable table(20000, 50);
+  table.fill_normal(0, 1, 12);
+  std::vector<float> batch;
+  for (TokenId q = 0; q < 256; ++q) {
+    const auto row = table.row(q * 71);
+    batch.insert(batch.end(), row.begin(), row.end());
+  }
+  const NearestNeighbors index(table.view(), 20000);
+  set_num_threads(1);
+  const auto want = index.search_batch(batch, 5);
+  set_num_threads(2);
+  std::size_t differing_runs = 0;
+  for (int run = 0; run < 100; ++run) {
+    const auto got = index.search_batch(batch, 5);
+    bool same = got.size() == want.size();
+    for (std::size_t q = 0; same && q < want.size(); ++q) {
+      same = got[q].size() == want[q].size();
+      for (std::size_t i = 0; same && i < want[q].size(); ++i) {
+        same = got[q][i].id == want[q][i].id && got[q][i].score == want[q][i].score;
+      }
+    }
+    differing_runs += same ? 0 : 1;
+  }
+  set_num_threads(saved_threads);
+  EXPECT_EQ(differing_runs, 0U) << "of 100 runs with two threads";
+}
+
 TEST(NearestNeighbors, BatchSearchEqualsOneQueryAtATime) {
   const int saved_threads = num_threads();
   EmbeddingTable table(7000, 45);
