@@ -13,15 +13,6 @@
 #include "top_k.h"
 
 namespace embedkit {
-namespace {
-
-// Rows per block of batch scoring: with 300 dims a block is 1.2 MB, so it stays in the cache
-// while every query of a chunk is scored against it.
-constexpr std::size_t kBlockRows = 1024;
-// Queries scored per pass over the table: bounds the per-thread score buffer (1 MB).
-constexpr std::size_t kQueryChunk = 256;
-
-}  // namespace
 
 // Which OpenBLAS build is loaded (Debian switches them with update-alternatives): 0 serial,
 // 1 pthreads, 2 OpenMP. Weak, so that another BLAS links too.
@@ -29,6 +20,12 @@ extern "C" int openblas_get_parallel() __attribute__((weak));
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace {
+
+// Rows per block of batch scoring: with 300 dims a block is 1.2 MB, so it stays in the cache
+// while every query of a chunk is scored against it.
+constexpr std::size_t kBlockRows = 1024;
+// Queries scored per pass over the table: bounds the per-thread score buffer (1 MB).
+constexpr std::size_t kQueryChunk = 256;
 
 // Runs cblas_sgemm from several threads at once, safely with any OpenBLAS build.
 // - The serial build has no locks around its work buffers (unless built with USE_LOCKING; Debian's
@@ -47,21 +44,14 @@ class ConcurrentGemm {
     if (build == 1 && openblas_set_num_threads != nullptr) openblas_set_num_threads(1);
   }
 
-  void operator()(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
-    if (!serialise_) {
-      multiply(m, n, k, a, lda, b, ldb, c, ldc);
-      return;
-    }
-    const std::lock_guard lock(mutex_);
-    multiply(m, n, k, a, lda, b, ldb, c, ldc);
-  }
-
- private:
   // c (m x n) = a (m x k) * b^T (b: n x k), row-major.
-  static void multiply(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+  void operator()(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (serialise_) lock.lock();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0F, a, lda, b, ldb, 0.0F, c, ldc);
   }
 
+ private:
   bool serialise_ = false;
   std::mutex mutex_;
 };

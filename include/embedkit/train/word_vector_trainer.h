@@ -9,8 +9,8 @@
 //
 // What happens, in order: a vocabulary pass (words seen >= min_count times, most frequent
 // first); an encoding pass (the corpus as word ids in memory, a varint of 1-3 bytes per kept
-// token; lines are sentences, cut every 1,024 tokens); then `epochs` passes in which `threads` threads train
-// lock-free (Hogwild) on contiguous shards of the ids. Each pass drops frequent words at random
+// token; lines are sentences, cut every 1,024 tokens); then `epochs` passes in which `threads`
+// threads train lock-free (Hogwild) on contiguous shards of the ids. Each pass drops frequent words at random
 // (keep probability sqrt(t/f) + t/f, f = word frequency, t = `sample`), draws a window size in
 // 1..window per center word, and updates with a learning rate decaying linearly to 0 over the
 // whole run. Initialisation and every random draw come from `seed`; with one thread a run is

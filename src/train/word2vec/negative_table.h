@@ -1,8 +1,7 @@
 // Private to embedkit::train: draws negative samples from the unigram distribution raised to a
 // power: 0.75 by default (Mikolov et al. 2013; fastText uses 0.5). word2vec and fastText draw
 // from a table of 10^7-10^8 slots in which each word fills a share proportional to count^power;
-// such a table is 40-400 MB, so every draw
-// misses the caches (profiling showed it, with the modulo, as the trainer's largest cost). This
+// such a table is 40-400 MB, so every draw misses the caches (profiling showed it, with the modulo, as the trainer's largest cost). This
 // uses Walker's alias method instead: two arrays of one entry per word (a few hundred KB for a
 // typical vocabulary), an exact draw from the same distribution in O(1), with no division.
 #pragma once
