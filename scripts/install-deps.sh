@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ make pkg-config xz-utils
-  libfmt-dev libcli11-dev nlohmann-json3-dev libutf8proc-dev
+  libfmt-dev libcli11-dev nlohmann-json3-dev libutf8proc-dev libxxhash-dev
   libeigen3-dev libcairo2-dev libopenblas-pthread-dev
   python3-gensim
   libgtest-dev libbenchmark-dev

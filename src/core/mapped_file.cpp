@@ -13,7 +13,9 @@
 namespace embedkit {
 
 std::shared_ptr<MappedFile> MappedFile::open(const std::string& path, Access access) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO without a writer would otherwise wait forever; it is refused
+  // below like every other file that is not regular (nothing to map).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw IoError(detail::with_errno(fmt::format("cannot open '{}'", path), errno));
   struct stat info {};
   if (::fstat(fd, &info) != 0) {
@@ -23,7 +25,14 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path, Access acc
   }
   if (!S_ISREG(info.st_mode)) {
     ::close(fd);
-    throw IoError(fmt::format("'{}' is not a regular file", path));
+    if (S_ISDIR(info.st_mode)) throw IoError(fmt::format("'{}' is a directory", path));
+    throw IoError(fmt::format("'{}' is {}, not a regular file: it is read by mapping it, so copy it to a file first",
+                              path,
+                              S_ISFIFO(info.st_mode)   ? "a FIFO (named pipe)"
+                              : S_ISCHR(info.st_mode)  ? "a character device"
+                              : S_ISBLK(info.st_mode)  ? "a block device"
+                              : S_ISSOCK(info.st_mode) ? "a socket"
+                                                       : "not a file"));
   }
   const auto size = static_cast<std::size_t>(info.st_size);
   const bool writable = access == Access::copy_on_write;

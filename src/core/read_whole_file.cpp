@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/compressed_input.h"
 #include "embedkit/core/error.h"
 
 namespace embedkit::detail {
@@ -24,6 +25,7 @@ std::string read_whole_file(const std::string& path) {
     if (got < sizeof chunk) break;
   }
   if (std::ferror(file.get())) throw IoError(with_errno(fmt::format("cannot read '{}'", path), errno));
+  refuse_compressed_text(data, is_stdin ? "<stdin>" : path);
   return data;
 }
 

@@ -42,7 +42,9 @@ struct WordsFile {
   std::vector<std::string_view> words;
   std::vector<std::uint64_t> counts;
 };
-WordsFile parse_words_file(std::string_view data, std::string_view source);
+/// Throws FormatError when the file has more than `expected` lines (checked before any line is
+/// indexed, so a file of newlines cannot make the index outgrow the table it names).
+WordsFile parse_words_file(std::string_view data, std::string_view source, std::uint64_t expected);
 
 /// The vector written for word `id` by formats without subwords: composed when the vectors have
 /// subwords (as fastText's .vec), else the row itself.

@@ -1,8 +1,11 @@
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/checked_size.h"
+#include "core/content_hash.h"
 #include "embedkit/core/error.h"
 #include "embedkit/io/native_format.h"
 #include "formats.h"
@@ -19,6 +22,7 @@ struct Header {
   std::uint64_t bucket;
   std::uint64_t offsets_at, word_bytes_at, word_bytes_size, counts_at, index_at, slots, metadata_at, metadata_size,
       tensor_at, tensor_bytes, output_at, output_rows;
+  std::uint64_t flags, header_checksum, tensor_checksum;
 };
 
 template <class T>
@@ -29,7 +33,7 @@ T read_at(std::string_view data, std::size_t at) {
 }
 
 Header read_header(std::string_view data, std::string_view source) {
-  EMBEDKIT_CHECK(data.size() >= nf::kHeaderBytes && data.substr(0, 8) == nf::kMagic, FormatError,
+  EMBEDKIT_CHECK(data.size() >= nf::kFieldsEnd && data.substr(0, 8) == nf::kMagic, FormatError,
                  fmt::format("{}: byte 0: not an embedkit native vector file (no \"EMBEDKIT\" header)", source));
   Header h{};
   h.version = read_at<std::uint32_t>(data, 8);
@@ -50,6 +54,11 @@ Header read_header(std::string_view data, std::string_view source) {
                              &h.slots,      &h.metadata_at,   &h.metadata_size,   &h.tensor_at, &h.tensor_bytes,
                              &h.output_at,  &h.output_rows};
   for (std::size_t i = 0; i < std::size(fields); ++i) *fields[i] = read_at<std::uint64_t>(data, 64 + 8 * i);
+  h.flags = read_at<std::uint64_t>(data, nf::kFlagsAt);
+  h.header_checksum = read_at<std::uint64_t>(data, nf::kHeaderChecksumAt);
+  h.tensor_checksum = read_at<std::uint64_t>(data, nf::kTensorChecksumAt);
+  EMBEDKIT_CHECK(h.flags <= (nf::kHasChecksums | nf::kHasNonFinite), FormatError,
+                 fmt::format("{}: byte {}: unknown flags {:#x}", source, nf::kFlagsAt, h.flags));
 
   EMBEDKIT_CHECK(h.dim > 0 && h.dim <= (1U << 20U) && h.stride == EmbeddingTable::padded_stride(h.dim), FormatError,
                  fmt::format("{}: byte 24: dim {} with stride {} is invalid", source, h.dim, h.stride));
@@ -60,7 +69,7 @@ Header read_header(std::string_view data, std::string_view source) {
                              h.bucket));
   auto section = [&](std::uint64_t at, std::uint64_t bytes, std::size_t alignment, std::string_view what,
                      std::size_t field_offset) {
-    EMBEDKIT_CHECK(at >= nf::kHeaderBytes && at % alignment == 0 && at <= data.size() && bytes <= data.size() - at,
+    EMBEDKIT_CHECK(at >= nf::kFieldsEnd && at % alignment == 0 && at <= data.size() && bytes <= data.size() - at,
                    FormatError,
                    fmt::format("{}: byte {}: the {} ({} bytes at offset {}) is misaligned or outside the {}-byte file",
                                source, field_offset, what, bytes, at, data.size()));
@@ -68,20 +77,68 @@ Header read_header(std::string_view data, std::string_view source) {
   section(h.offsets_at, (h.words + 1) * 8, 8, "word offsets", 64);
   section(h.word_bytes_at, h.word_bytes_size, 1, "word bytes", 72);
   section(h.counts_at, h.words * 8, 8, "word counts", 88);
+  // Before the tensor: the header checksum covers everything from the word offsets up to it.
+  for (const std::uint64_t at : {h.offsets_at, h.word_bytes_at, h.counts_at, h.index_at, h.metadata_at}) {
+    EMBEDKIT_CHECK(at <= h.tensor_at, FormatError,
+                   fmt::format("{}: byte 64: a section at offset {} comes after the tensor at {}", source, at,
+                               h.tensor_at));
+  }
   EMBEDKIT_CHECK(h.slots <= (std::uint64_t{1} << 40U), FormatError,
                  fmt::format("{}: byte 104: {} index slots is absurd", source, h.slots));
   section(h.index_at, h.slots * 4, 4, "word index", 96);
   section(h.metadata_at, h.metadata_size, 1, "metadata", 112);
-  EMBEDKIT_CHECK(h.rows <= data.size() / 4 / h.stride && h.tensor_bytes == h.rows * h.stride * 4, FormatError,
+  const std::optional<std::uint64_t> tensor_bytes = checked_mul(h.rows, h.stride, 4);
+  EMBEDKIT_CHECK(tensor_bytes && h.tensor_bytes == *tensor_bytes, FormatError,
                  fmt::format("{}: byte 136: a tensor of {} bytes does not hold {} rows of stride {}", source,
                              h.tensor_bytes, h.rows, h.stride));
   section(h.tensor_at, h.tensor_bytes, 64, "tensor", 128);
   if (h.output_at != 0) {
-    EMBEDKIT_CHECK(h.output_rows <= data.size() / 4 / h.stride, FormatError,
+    const std::optional<std::uint64_t> output_bytes = checked_mul(h.output_rows, h.stride, 4);
+    EMBEDKIT_CHECK(output_bytes && h.output_at >= h.tensor_at, FormatError,
                    fmt::format("{}: byte 152: {} output rows do not fit the file", source, h.output_rows));
-    section(h.output_at, h.output_rows * h.stride * 4, 64, "output layer", 144);
+    section(h.output_at, *output_bytes, 64, "output layer", 144);
+  }
+  if ((h.flags & nf::kHasChecksums) != 0) {
+    ContentHash hash;
+    hash.update(data.substr(0, nf::kHeaderBytes));
+    hash.update(data.substr(h.offsets_at, h.tensor_at - h.offsets_at));
+    EMBEDKIT_CHECK(hash.digest() == h.header_checksum, FormatError,
+                   fmt::format("{}: byte {}: the header and vocabulary do not match their checksum: the file is "
+                               "corrupt",
+                               source, nf::kHeaderChecksumAt));
   }
   return h;
+}
+
+// The tensor checksum and (unless allowed) finite values: reads the whole tensor.
+void check_tensor(std::string_view data, std::string_view source, const Header& h, bool allow_non_finite) {
+  if ((h.flags & nf::kHasChecksums) != 0) {
+    EMBEDKIT_CHECK(content_hash(data.substr(h.tensor_at)) == h.tensor_checksum, FormatError,
+                   fmt::format("{}: byte {}: the vectors do not match their checksum: the file is corrupt", source,
+                               nf::kTensorChecksumAt));
+  }
+  if (allow_non_finite) return;
+  auto check_rows = [&](std::uint64_t at, std::uint64_t rows, std::string_view what) {
+    for (std::uint64_t r = 0; r < rows; ++r) {
+      for (std::uint64_t d = 0; d < h.dim; ++d) {
+        const auto value = read_at<float>(data, at + (r * h.stride + d) * 4);
+        if (!std::isfinite(value)) [[unlikely]] {
+          throw FormatError(fmt::format("{}: byte {}: row {} of the {} holds {} (allow non-finite values to load it)",
+                                        source, at + (r * h.stride + d) * 4, r, what, value),
+                            "finite values");
+        }
+      }
+    }
+  };
+  check_rows(h.tensor_at, h.rows, "vectors");
+  if (h.output_at != 0) check_rows(h.output_at, h.output_rows, "output layer");
+}
+
+void refuse_flagged_non_finite(std::string_view source, const Header& h, bool allow_non_finite) {
+  EMBEDKIT_CHECK(allow_non_finite || (h.flags & nf::kHasNonFinite) == 0, FormatError,
+                 fmt::format("{}: byte {}: the vectors hold NaN or infinite values (allow non-finite values to load "
+                             "them)",
+                             source, nf::kFlagsAt));
 }
 
 // A T array at `at` of the data, copied when the bytes are not suitably aligned in memory.
@@ -147,6 +204,7 @@ WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& opt
                  "--limit does not apply to native files (they are mapped, not read: rows cost nothing until used)");
   const std::string_view data = file->bytes();
   const Header h = read_header(data, file->path());
+  refuse_flagged_non_finite(file->path(), h, options.allow_non_finite);
   Parts parts = read_parts(data, file->path(), h, file);
   char* base = file->writable_data();
   EMBEDKIT_CHECK(base != nullptr, ArgumentError, "native files must be mapped copy-on-write");
@@ -163,6 +221,8 @@ WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& opt
 WordVectors parse_native(std::string_view data, std::string_view source, const LoadOptions& options) {
   EMBEDKIT_CHECK(options.limit == 0, ArgumentError, "--limit does not apply to native files");
   const Header h = read_header(data, source);
+  refuse_flagged_non_finite(source, h, options.allow_non_finite);
+  check_tensor(data, source, h, options.allow_non_finite);
   Parts parts = read_parts(data, source, h, nullptr);
   auto copy_table = [&](std::uint64_t at, std::uint64_t rows) {
     EmbeddingTable table(rows, h.dim);
@@ -249,22 +309,45 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   pad_to(h.metadata_at);
   append(meta_text.data(), meta_text.size());
   pad_to(h.tensor_at);
-  out.write(buffer);
-  // The rows are already stored with this stride and zero padding: write them as they are.
+
+  // Everything from the tensor on, as one sequence of pieces: hashed (and scanned for
+  // non-finite values) first, since the header that holds the checksum is written before it.
   const EmbeddingTable& table = vectors.table();
-  auto write_rows = [&](const float* first, std::uint64_t count) {
-    const char* p = reinterpret_cast<const char*>(first);
-    const std::uint64_t bytes = count * stride * 4;
-    for (std::uint64_t done = 0; done < bytes; done += (64U << 20U)) {
-      out.write({p + done, static_cast<std::size_t>(std::min<std::uint64_t>(64U << 20U, bytes - done))});
+  const std::string gap(has_output ? h.output_at - (h.tensor_at + h.tensor_bytes) : 0, '\0');
+  auto for_each_tensor_piece = [&](auto&& emit) {
+    // The rows are already stored with this stride and zero padding: written as they are.
+    auto rows_of = [&](const float* first, std::uint64_t count) {
+      const char* p = reinterpret_cast<const char*>(first);
+      const std::uint64_t bytes = count * stride * 4;
+      for (std::uint64_t done = 0; done < bytes; done += (64U << 20U)) {
+        emit(std::string_view(p + done, static_cast<std::size_t>(std::min<std::uint64_t>(64U << 20U, bytes - done))));
+      }
+    };
+    rows_of(table.data(), words);
+    if (bucket > 0) rows_of(table.data() + vectors.size() * stride, bucket);
+    if (has_output) {
+      emit(std::string_view(gap));
+      rows_of(vectors.output->data(), h.output_rows);
     }
   };
-  write_rows(table.data(), words);
-  if (bucket > 0) write_rows(table.data() + vectors.size() * stride, bucket);
-  if (has_output) {
-    out.write(std::string(h.output_at - (h.tensor_at + h.tensor_bytes), '\0'));
-    write_rows(vectors.output->data(), h.output_rows);
-  }
+  ContentHash tensor_hash;
+  bool all_finite = true;
+  for_each_tensor_piece([&](std::string_view piece) {
+    tensor_hash.update(piece);
+    for (std::size_t i = 0; i + 4 <= piece.size() && all_finite; i += 4) {
+      float value;
+      std::memcpy(&value, piece.data() + i, 4);
+      all_finite = std::isfinite(value);
+    }
+  });
+  put(nf::kFlagsAt, nf::kHasChecksums | (all_finite ? 0 : nf::kHasNonFinite));
+  put(nf::kTensorChecksumAt, tensor_hash.digest());
+  ContentHash header_hash;
+  header_hash.update(std::string_view(buffer).substr(0, nf::kHeaderBytes));
+  header_hash.update(std::string_view(buffer).substr(h.offsets_at));
+  put(nf::kHeaderChecksumAt, header_hash.digest());
+  out.write(buffer);
+  for_each_tensor_piece([&](std::string_view piece) { out.write(piece); });
 }
 
 }  // namespace embedkit::detail

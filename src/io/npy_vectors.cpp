@@ -2,10 +2,12 @@
 // come from a separate vocabulary file (one word, or word<TAB>count, per line).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 
+#include "core/checked_size.h"
 #include "embedkit/core/error.h"
 #include "formats.h"
 #include "word_list.h"
@@ -37,8 +39,14 @@ std::string_view dict_value(std::string_view dict, std::string_view key) {
 
 }  // namespace
 
-WordsFile parse_words_file(std::string_view data, std::string_view source) {
+WordsFile parse_words_file(std::string_view data, std::string_view source, std::uint64_t expected) {
+  std::uint64_t lines = static_cast<std::uint64_t>(std::count(data.begin(), data.end(), '\n'));
+  if (!data.empty() && data.back() != '\n') ++lines;
+  EMBEDKIT_CHECK(lines == expected, FormatError,
+                 fmt::format("{}: {} words (lines) for {} rows of vectors", source, lines, expected));
   WordsFile file;
+  file.words.reserve(lines);
+  file.counts.reserve(lines);
   std::size_t pos = 0;
   std::size_t line = 0;
   while (pos < data.size()) {
@@ -117,15 +125,14 @@ WordVectors parse_npy(std::string_view data, std::string_view source, std::strin
   EMBEDKIT_CHECK(dim > 0 && dim <= (1U << 20U), FormatError,
                  fmt::format("{}: byte {}: dimension {} is outside 1 .. 1048576", source, header_at, dim));
   const std::size_t data_at = header_at + header_len;
-  EMBEDKIT_CHECK(rows <= (data.size() - data_at) / width / dim && data.size() - data_at == rows * dim * width,
+  const std::optional<std::uint64_t> data_bytes = checked_mul(rows, dim, width);
+  EMBEDKIT_CHECK(data_bytes && data.size() - data_at == *data_bytes,
                  FormatError,
                  fmt::format("{}: byte {}: shape ({}, {}) needs {:.0f} bytes of data, the file has {}", source, data_at,
                              rows, dim, static_cast<double>(rows) * static_cast<double>(dim * width),
                              data.size() - data_at));
 
-  const WordsFile vocab = parse_words_file(words, words_source);
-  EMBEDKIT_CHECK(vocab.words.size() == rows, FormatError,
-                 fmt::format("{}: {} words for the {} rows of {}", words_source, vocab.words.size(), rows, source));
+  const WordsFile vocab = parse_words_file(words, words_source, rows);
   const std::size_t want = options.limit > 0 ? std::min<std::size_t>(options.limit, rows) : rows;
   EmbeddingTable table(want, dim);
   const char* values = data.data() + data_at;

@@ -3,10 +3,13 @@
 // keeps the words, counts, subword settings and metadata in "__metadata__" (string values).
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/checked_size.h"
 #include "embedkit/core/error.h"
 #include "formats.h"
 #include "word_list.h"
@@ -17,6 +20,9 @@ namespace {
 constexpr std::string_view kWordsKey = "embedkit.words";    // words joined by "\n"
 constexpr std::string_view kCountsKey = "embedkit.counts";  // counts joined by " "
 constexpr std::string_view kSubwordsKey = "embedkit.subwords";  // "minn maxn bucket"
+// Hugging Face's safetensors refuses JSON headers over 100 MB; so does embedkit (a parsed JSON
+// header takes ~16x its size in memory).
+constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
@@ -39,6 +45,9 @@ WordVectors parse_safetensors(std::string_view data, std::string_view source, st
   std::memcpy(&header_size, data.data(), 8);
   EMBEDKIT_CHECK(header_size <= data.size() - 8, FormatError,
                  fmt::format("{}: byte 0: header of {} bytes runs past the end of the file", source, header_size));
+  EMBEDKIT_CHECK(header_size <= kMaxHeaderBytes, FormatError,
+                 fmt::format("{}: byte 0: a JSON header of {} bytes is over the {}-byte limit of safetensors", source,
+                             header_size, kMaxHeaderBytes));
   const nlohmann::json header = nlohmann::json::parse(data.substr(8, header_size), nullptr, false);
   EMBEDKIT_CHECK(header.is_object(), FormatError, fmt::format("{}: byte 8: the header is not a JSON object", source));
   const std::string_view buffer = data.substr(8 + header_size);
@@ -72,8 +81,8 @@ WordVectors parse_safetensors(std::string_view data, std::string_view source, st
   const auto end = tensor["data_offsets"][1].get<std::uint64_t>();
   EMBEDKIT_CHECK(dim > 0 && dim <= (1U << 20U), FormatError,
                  fmt::format("{}: byte 8: dimension {} is outside 1 .. 1048576", source, dim));
-  EMBEDKIT_CHECK(begin <= end && end <= buffer.size() && rows <= (end - begin) / width / dim &&
-                     end - begin == rows * dim * width,
+  const std::optional<std::uint64_t> tensor_bytes = checked_mul(rows, dim, width);
+  EMBEDKIT_CHECK(begin <= end && end <= buffer.size() && tensor_bytes && end - begin == *tensor_bytes,
                  FormatError,
                  fmt::format("{}: byte 8: tensor {:?} of shape [{}, {}] {} does not match its data range [{}, {}) in "
                              "a buffer of {} bytes",
@@ -86,35 +95,61 @@ WordVectors parse_safetensors(std::string_view data, std::string_view source, st
       if (value.is_string()) metadata[key] = value.get<std::string>();
     }
   }
+  std::optional<SubwordOptions> subwords;
+  if (const auto it = metadata.find(std::string(kSubwordsKey)); it != metadata.end()) {
+    SubwordOptions sub;
+    unsigned long long bucket = 0;
+    char tail = 0;
+    EMBEDKIT_CHECK(std::sscanf(it->second.c_str(), "%u %u %llu %c", &sub.minn, &sub.maxn, &bucket, &tail) == 3,
+                   FormatError,
+                   fmt::format("{}: metadata {} = {:?} is not \"minn maxn bucket\"", source, kSubwordsKey, it->second));
+    sub.bucket = bucket;
+    EMBEDKIT_CHECK(sub.enabled() && bucket < UINT32_MAX, FormatError,
+                   fmt::format("{}: metadata {} = {:?}: subword settings minn {} maxn {} bucket {} are invalid", source,
+                               kSubwordsKey, it->second, sub.minn, sub.maxn, bucket));
+    subwords = sub;
+  }
+  // The subword buckets first: they say how many words the tensor's rows leave, and so bound
+  // what the word list may hold before it is split (a header of newlines must not cost 16 bytes
+  // of index per byte).
+  const std::uint64_t bucket_rows = subwords ? subwords->bucket : 0;
+  EMBEDKIT_CHECK(bucket_rows <= rows, FormatError,
+                 fmt::format("{}: {} subword buckets for a tensor of {} rows", source, bucket_rows, rows));
+  const std::uint64_t expected_words = rows - bucket_rows;
   std::vector<std::string_view> word_list;
   std::vector<std::uint64_t> counts;
   WordsFile file;
   std::string_view where = source;
   if (const auto it = metadata.find(std::string(kWordsKey)); it != metadata.end()) {
+    const auto lines = static_cast<std::uint64_t>(std::count(it->second.begin(), it->second.end(), '\n')) + 1;
+    EMBEDKIT_CHECK(lines == expected_words, FormatError,
+                   fmt::format("{}: {} words + {} buckets for a tensor of {} rows", source, lines, bucket_rows, rows));
     word_list = split(it->second, '\n');
     if (const auto c = metadata.find(std::string(kCountsKey)); c != metadata.end()) {
-      for (const std::string_view part : split(c->second, ' ')) counts.push_back(std::strtoull(std::string(part).c_str(), nullptr, 10));
+      const auto fields = static_cast<std::size_t>(std::count(c->second.begin(), c->second.end(), ' ')) + 1;
+      EMBEDKIT_CHECK(fields == word_list.size(), FormatError,
+                     fmt::format("{}: metadata {} holds {} counts for {} words", source, kCountsKey, fields,
+                                 word_list.size()));
+      const std::vector<std::string_view> parts = split(c->second, ' ');
+      for (const std::string_view part : parts) {
+        std::uint64_t count = 0;
+        const auto [parsed_end, ec] = std::from_chars(part.data(), part.data() + part.size(), count);
+        EMBEDKIT_CHECK(ec == std::errc() && parsed_end == part.data() + part.size() && !part.empty(), FormatError,
+                       fmt::format("{}: metadata {}: count {:?} is not an unsigned 64-bit integer", source,
+                                   kCountsKey, part.substr(0, 40)));
+        counts.push_back(count);
+      }
     }
   } else {
     EMBEDKIT_CHECK(!words.empty(), FormatError,
                    fmt::format("{}: no words in the metadata; give a vocabulary file", source));
-    file = parse_words_file(words, words_source);
+    file = parse_words_file(words, words_source, expected_words);
     word_list = file.words;
     counts = file.counts;
     where = words_source;
   }
   counts.resize(word_list.size(), 0);
-  std::optional<SubwordOptions> subwords;
-  if (const auto it = metadata.find(std::string(kSubwordsKey)); it != metadata.end()) {
-    SubwordOptions sub;
-    unsigned long long bucket = 0;
-    EMBEDKIT_CHECK(std::sscanf(it->second.c_str(), "%u %u %llu", &sub.minn, &sub.maxn, &bucket) == 3, FormatError,
-                   fmt::format("{}: metadata {} = {:?} is not \"minn maxn bucket\"", source, kSubwordsKey, it->second));
-    sub.bucket = bucket;
-    subwords = sub;
-  }
-  const std::uint64_t bucket_rows = subwords ? subwords->bucket : 0;
-  EMBEDKIT_CHECK(word_list.size() + bucket_rows == rows, FormatError,
+  EMBEDKIT_CHECK(word_list.size() == expected_words, FormatError,
                  fmt::format("{}: {} words + {} buckets for a tensor of {} rows", where, word_list.size(), bucket_rows,
                              rows));
   const std::size_t want = options.limit > 0 ? std::min<std::size_t>(options.limit, word_list.size()) : word_list.size();

@@ -2,8 +2,10 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -16,22 +18,24 @@ namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-// [begin, end) of each line, without the "\n" and a final "\r". A last line without "\n" counts;
-// empty lines at the very end of the file are dropped.
-std::vector<std::pair<std::size_t, std::size_t>> split_lines(std::string_view data) {
-  std::vector<std::pair<std::size_t, std::size_t>> lines;
-  lines.reserve(data.size() / 64 + 1);
-  std::size_t pos = 0;
-  while (pos < data.size()) {
-    const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
-    const std::size_t end = nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) : data.size();
-    std::size_t stop = end;
-    if (stop > pos && data[stop - 1] == '\r') --stop;
-    lines.emplace_back(pos, stop);
-    pos = end + 1;
-  }
-  while (!lines.empty() && lines.back().first == lines.back().second) lines.pop_back();
-  return lines;
+// The end of line `from` (the position of its '\n', or `end`).
+std::size_t line_end(std::string_view data, std::size_t from, std::size_t end) {
+  const void* nl = std::memchr(data.data() + from, '\n', end - from);
+  return nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) : end;
+}
+
+// Line [from, to) without a final "\r".
+std::string_view line_at(std::string_view data, std::size_t from, std::size_t to) {
+  if (to > from && data[to - 1] == '\r') --to;
+  return data.substr(from, to - from);
+}
+
+// Lines in [from, end), where `end` is where the last of them stops (a line terminator or the
+// end of the data): the '\n's inside, plus that last line.
+std::uint64_t count_lines(std::string_view data, std::size_t from, std::size_t end) {
+  if (from >= end) return 0;
+  return static_cast<std::uint64_t>(std::count(data.begin() + static_cast<std::ptrdiff_t>(from),
+                                               data.begin() + static_cast<std::ptrdiff_t>(end), '\n')) + 1;
 }
 
 std::size_t count_fields(std::string_view line) {
@@ -74,6 +78,7 @@ std::string_view parse_row(std::string_view line, std::size_t dim, float* row, b
   const char* word_end = p;
   while (word_end < end && !is_blank(*word_end)) ++word_end;
   const std::string_view word(p, static_cast<std::size_t>(word_end - p));
+  EMBEDKIT_CHECK(!line.empty(), FormatError, fmt::format("{}:{}: empty line", source, line_number));
   EMBEDKIT_CHECK(!word.empty(), FormatError,
                  fmt::format("{}:{}: the line starts with a space, so its word is empty", source, line_number));
   p = word_end;
@@ -83,7 +88,20 @@ std::string_view parse_row(std::string_view line, std::size_t dim, float* row, b
                    fmt::format("{}:{}: word {:?} has {} values, expected {}", source, line_number, word, d, dim));
     if (*p == '+') ++p;
     float value = 0.0F;
-    const auto [next, ec] = std::from_chars(p, end, value);
+    auto [next, ec] = std::from_chars(p, end, value);
+    if (ec == std::errc::result_out_of_range) [[unlikely]] {
+      // As numpy and gensim: a magnitude below float's range reads as 0 (or the nearest
+      // subnormal), one above it as infinity (refused below unless non-finite values are allowed).
+      const char* token_end = p;
+      while (token_end < end && !is_blank(*token_end)) ++token_end;
+      const std::string token(p, token_end);
+      char* parsed_end = nullptr;
+      value = static_cast<float>(std::strtod(token.c_str(), &parsed_end));
+      if (parsed_end == token.c_str() + token.size()) {
+        next = token_end;
+        ec = std::errc();
+      }
+    }
     if (ec != std::errc() || (next < end && !is_blank(*next))) [[unlikely]] {
       const char* token_end = p;
       while (token_end < end && !is_blank(*token_end)) ++token_end;
@@ -112,68 +130,118 @@ std::string_view parse_row(std::string_view line, std::size_t dim, float* row, b
 
 WordVectors parse_text_vectors(std::string_view data, std::string_view source, bool has_header,
                                const LoadOptions& options) {
-  const auto lines = split_lines(data);
-  EMBEDKIT_CHECK(!lines.empty(), FormatError, fmt::format("{}: the file is empty", source));
-  auto line_text = [&](std::size_t i) { return data.substr(lines[i].first, lines[i].second - lines[i].first); };
+  // Empty lines at the very end are dropped; the file must end with a newline, so that a file
+  // cut inside its last number is an error rather than a shorter vector.
+  std::size_t body_end = data.size();
+  while (body_end > 0 && (data[body_end - 1] == '\n' || data[body_end - 1] == '\r')) --body_end;
+  EMBEDKIT_CHECK(body_end > 0, FormatError, fmt::format("{}: the file is empty", source));
+  const std::size_t first_end = line_end(data, 0, body_end);
+  const std::string_view first_line = line_at(data, 0, first_end);
 
-  std::size_t first = 0;
+  std::size_t body = 0;  // offset of the first vector line
+  std::size_t first_number = 1;
   std::uint64_t header_rows = 0, dim = 0;
   if (has_header) {
-    EMBEDKIT_CHECK(parse_header(line_text(0), header_rows, dim), FormatError,
+    EMBEDKIT_CHECK(parse_header(first_line, header_rows, dim), FormatError,
                    fmt::format("{}:1: expected a header \"rows dim\" (word2vec text), got {:?}", source,
-                               line_text(0).substr(0, 80)));
-    first = 1;
+                               first_line.substr(0, 80)));
+    body = std::min(first_end + 1, body_end);
+    first_number = 2;
   } else {
-    const std::size_t fields = count_fields(line_text(0));
+    const std::size_t fields = count_fields(first_line);
     EMBEDKIT_CHECK(fields >= 2, FormatError,
                    fmt::format("{}:1: expected \"word v1 v2 ...\" (GloVe text), got {:?}", source,
-                               line_text(0).substr(0, 80)));
+                               first_line.substr(0, 80)));
     dim = fields - 1;
   }
   EMBEDKIT_CHECK(dim > 0 && dim <= (1U << 20U), FormatError,
                  fmt::format("{}:1: dimension {} is outside 1 .. 1048576", source, dim));
-  const std::size_t available = lines.size() - first;
+  const std::uint64_t available = count_lines(data, body, body_end);
+  EMBEDKIT_CHECK(body_end < data.size(), FormatError,
+                 fmt::format("{}:{}: the file ends inside this line, with no newline: it looks cut short (if it is "
+                             "complete, end it with a newline)",
+                             source, std::max<std::uint64_t>(1, first_number - 1 + available)));
   if (has_header && (options.limit == 0 || options.limit > header_rows)) {
     EMBEDKIT_CHECK(header_rows == available, FormatError,
                    fmt::format("{}:1: the header says {} rows but the file has {} lines of vectors", source,
                                header_rows, available));
   }
-  const std::size_t rows = options.limit > 0 ? std::min<std::size_t>(options.limit, available) : available;
+  const std::size_t rows = options.limit > 0 ? std::min<std::uint64_t>(options.limit, available) : available;
   EMBEDKIT_CHECK(rows > 0, FormatError, fmt::format("{}: no vectors after the header", source));
+  // The end of the last row read (all of them, or the first `limit`).
+  std::size_t end = body_end;
+  if (rows < available) {
+    end = body;
+    for (std::size_t r = 0; r < rows; ++r) end = line_end(data, end, body_end) + 1;
+    end -= 1;
+  }
+
+  // Memory follows what the file holds: every row takes at least a 1-byte word and, per value, a
+  // separator and a digit, plus its newline. A file that cannot hold `rows` such rows has a
+  // short line somewhere: find it with one row of scratch space instead of allocating the table.
+  const std::uint64_t min_row_bytes = 2 * dim + 2;
+  if (rows > (end - body + 1) / min_row_bytes) {
+    std::vector<float> scratch(dim);
+    std::size_t pos = body;
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t stop = line_end(data, pos, end);
+      parse_row(line_at(data, pos, stop), dim, scratch.data(), options.allow_non_finite, source, first_number + r);
+      pos = stop + 1;
+    }
+    throw FormatError(fmt::format("{}: {} rows of {} values cannot fit in {} bytes", source, rows, dim, end - body),
+                      "rows fit the file");
+  }
 
   EmbeddingTable table(rows, dim);
   std::vector<std::string_view> words(rows);
-  // Rows in parallel; the error reported is the one on the earliest line, as a serial parse would.
-  std::size_t failed_row = SIZE_MAX;
-  std::string failure;
-  const auto n = static_cast<std::int64_t>(rows);
-#pragma omp parallel
-  {
-    std::size_t my_failed = SIZE_MAX;
-    std::string my_failure;
-#pragma omp for schedule(static)
-    for (std::int64_t r = 0; r < n; ++r) {
-      if (my_failed != SIZE_MAX) continue;
-      const auto row = static_cast<std::size_t>(r);
+  // Rows in parallel without a line index: each thread takes a byte range cut at line starts,
+  // counts its lines, and parses them into the rows after those of the threads before it. The
+  // error reported is the one on the earliest line, as a serial parse would.
+  const int threads = std::max(1, std::min(omp_get_max_threads(), static_cast<int>(rows / 1024 + 1)));
+  std::vector<std::size_t> cut(static_cast<std::size_t>(threads) + 1, end + 1);
+  std::vector<std::size_t> first_row(static_cast<std::size_t>(threads) + 1, 0);
+  cut[0] = body;
+  for (int t = 1; t < threads; ++t) {
+    std::size_t at = body + (end - body) / static_cast<std::size_t>(threads) * static_cast<std::size_t>(t);
+    at = std::max(at, cut[static_cast<std::size_t>(t) - 1]);
+    cut[static_cast<std::size_t>(t)] = at >= end ? end + 1 : line_end(data, at, end) + 1;
+  }
+  std::vector<std::size_t> failed_row(static_cast<std::size_t>(threads), SIZE_MAX);
+  std::vector<std::string> failure(static_cast<std::size_t>(threads));
+  const auto chunks = static_cast<std::int64_t>(threads);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    const auto t = static_cast<std::size_t>(c);
+    first_row[t + 1] = count_lines(data, cut[t], std::min(cut[t + 1], end + 1) - 1);
+  }
+  for (std::size_t t = 1; t < first_row.size(); ++t) first_row[t] += first_row[t - 1];
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    const auto t = static_cast<std::size_t>(c);
+    const std::size_t to = std::min(cut[t + 1], end + 1);
+    std::size_t row = first_row[t];
+    for (std::size_t pos = cut[t]; pos < to && row < rows; ++row) {
+      const std::size_t stop = line_end(data, pos, end);
       try {
-        words[row] = parse_row(line_text(first + row), dim, table.data() + row * table.stride(),
-                               options.allow_non_finite, source, first + row + 1);
+        words[row] = parse_row(line_at(data, pos, stop), dim, table.data() + row * table.stride(),
+                               options.allow_non_finite, source, first_number + row);
       } catch (const std::exception& e) {
-        my_failed = row;
-        my_failure = e.what();
+        failed_row[t] = row;
+        failure[t] = e.what();
+        break;
       }
-    }
-#pragma omp critical(embedkit_text_vectors)
-    if (my_failed < failed_row) {
-      failed_row = my_failed;
-      failure = std::move(my_failure);
+      pos = stop + 1;
     }
   }
-  if (failed_row != SIZE_MAX) throw FormatError(failure, "well-formed vector line");
+  EMBEDKIT_CHECK(first_row.back() == rows, FormatError,
+                 fmt::format("{}: {} lines were parsed for {} rows", source, first_row.back(), rows));
+  for (std::size_t t = 0; t < failed_row.size(); ++t) {
+    if (failed_row[t] != SIZE_MAX) throw FormatError(failure[t], "well-formed vector line");
+  }
 
   WordList list(source, "line", options);
   list.reserve(rows);
-  for (std::size_t r = 0; r < rows; ++r) list.add(words[r], 0, first + r + 1);
+  for (std::size_t r = 0; r < rows; ++r) list.add(words[r], 0, first_number + r);
   WordList::Result result = list.finish();
   if (!result.kept_rows.empty()) table = keep_rows(table, result.kept_rows, table.rows());
   WordVectors vectors(std::move(result.vocabulary), std::move(table));

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <filesystem>
 
+#include "core/directory_lock.h"
 #include "embedkit/core/error.h"
 #include "embedkit/core/mapped_file.h"
 #include "formats.h"
@@ -59,6 +61,55 @@ bool looks_like_old_fasttext(std::string_view head) {
          a[8] >= 0 && a[9] >= 0 && a[9] <= 100 && a[10] >= 0 && a[10] <= 100 && a[11] > 0;
 }
 
+// Formats that end a word at a space cannot hold one: refuse before writing anything.
+void refuse_words_with_spaces(const WordVectors& vectors, std::size_t limit, VectorFormat format,
+                              const std::string& path) {
+  const std::size_t rows = limit > 0 ? std::min(limit, vectors.size()) : vectors.size();
+  for (std::size_t i = 0; i < rows; ++i) {
+    const std::string_view word = vectors.words().word(static_cast<TokenId>(i));
+    EMBEDKIT_CHECK(word.find(' ') == std::string_view::npos, ArgumentError,
+                   fmt::format("{}: cannot write word {} ({:?}) in {} format, which ends words at a space; save "
+                               "as native (.ekv), npy or safetensors instead",
+                               path, i + 1, word, vector_format_name(format)));
+  }
+}
+
+// Whether two paths name the same file: the same inode when the first exists, else the same
+// absolute path once "." and ".." and links in the directories are resolved.
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  if (::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  std::error_code error;
+  const auto ca = std::filesystem::weakly_canonical(a, error);
+  const auto cb = std::filesystem::weakly_canonical(b, error);
+  return !error && ca == cb;
+}
+
+// An .npy and its vocabulary: both written and synced, then renamed together under the
+// directory lock that readers open the pair under (see load_vectors). A failure before the
+// renames leaves the old pair as it was.
+void save_npy_pair(const WordVectors& vectors, const std::string& path, const SaveOptions& options) {
+  const std::string vocabulary_path =
+      options.vocabulary_path.empty() ? default_vocabulary_path(path) : options.vocabulary_path;
+  EMBEDKIT_CHECK(!same_file(vocabulary_path, path), ArgumentError,
+                 fmt::format("the vocabulary file {:?} is the .npy output itself; give another path", vocabulary_path));
+  AtomicFileWriter words(vocabulary_path);
+  const std::size_t rows = options.limit > 0 ? std::min(options.limit, vectors.size()) : vectors.size();
+  fmt::memory_buffer text;
+  for (std::size_t i = 0; i < rows; ++i) {
+    fmt::format_to(std::back_inserter(text), "{}\t{}\n", vectors.words().word(static_cast<TokenId>(i)),
+                   vectors.words().count(static_cast<TokenId>(i)));
+  }
+  words.write({text.data(), text.size()});
+  AtomicFileWriter out(path);
+  detail::write_npy(vectors, out, options.limit);
+  words.sync();
+  out.sync();
+  const detail::DirectoryLock lock(path, detail::DirectoryLock::Mode::exclusive);
+  words.commit();
+  out.commit();
+}
+
 }  // namespace
 
 std::string_view vector_format_name(VectorFormat format) noexcept {
@@ -105,7 +156,11 @@ VectorFormat detect_vector_format(std::string_view head, std::string_view path) 
     else if (c == ' ') ++spaces;
     else if (c != '\r') only_header_chars = false;
   }
-  if (only_header_chars && digits >= 2 && spaces >= 1 && newline != std::string_view::npos) {
+  // A header with nothing after it (not even its newline) is still word2vec's, not a one-word
+  // GloVe file: the reader then says what is missing.
+  const bool whole_file = head.size() < 4096;
+  if (only_header_chars && digits >= 2 && spaces >= 1 && (newline != std::string_view::npos || whole_file)) {
+    if (newline == std::string_view::npos) return VectorFormat::word2vec_text;
     for (const char c : head.substr(newline + 1)) {
       const auto u = static_cast<unsigned char>(c);
       if (u == 0 || (u < 0x20 && c != '\n' && c != '\r' && c != '\t') || u == 0x7F) return VectorFormat::word2vec_binary;
@@ -130,6 +185,24 @@ VectorFormat detect_vector_format(std::string_view head, std::string_view path) 
                     "a known format");
 }
 
+namespace {
+
+// npy and safetensors: the vectors' bytes and those of their vocabulary file (may be absent for
+// safetensors, whose metadata can hold the words).
+WordVectors parse_with_words(VectorFormat format, std::string_view bytes, std::string_view source,
+                             const MappedFile* words, const LoadOptions& options) {
+  const std::string_view word_bytes = words != nullptr ? words->bytes() : std::string_view();
+  const std::string_view words_source = options.vocabulary_path;
+  if (format == VectorFormat::npy) {
+    EMBEDKIT_CHECK(words != nullptr, ArgumentError,
+                   fmt::format("{}: .npy holds no words; give a vocabulary file", source));
+    return detail::parse_npy(bytes, source, word_bytes, words_source, options);
+  }
+  return detail::parse_safetensors(bytes, source, word_bytes, words_source, options);
+}
+
+}  // namespace
+
 WordVectors parse_vectors(std::string_view bytes, std::string_view source, const LoadOptions& options) {
   const VectorFormat format = options.format == VectorFormat::detect
                                   ? detect_vector_format(bytes.substr(0, 4096), source)
@@ -144,14 +217,7 @@ WordVectors parse_vectors(std::string_view bytes, std::string_view source, const
     case VectorFormat::safetensors: {
       std::shared_ptr<MappedFile> words;
       if (!options.vocabulary_path.empty()) words = MappedFile::open(options.vocabulary_path);
-      const std::string_view word_bytes = words ? words->bytes() : std::string_view();
-      const std::string_view words_source = options.vocabulary_path;
-      if (format == VectorFormat::npy) {
-        EMBEDKIT_CHECK(words != nullptr, ArgumentError,
-                       fmt::format("{}: .npy holds no words; give a vocabulary file", source));
-        return detail::parse_npy(bytes, source, word_bytes, words_source, options);
-      }
-      return detail::parse_safetensors(bytes, source, word_bytes, words_source, options);
+      return parse_with_words(format, bytes, source, words.get(), options);
     }
     case VectorFormat::detect: break;
   }
@@ -159,20 +225,42 @@ WordVectors parse_vectors(std::string_view bytes, std::string_view source, const
 }
 
 WordVectors load_vectors(const std::string& path, const LoadOptions& options) {
-  std::shared_ptr<MappedFile> file = MappedFile::open(path, MappedFile::Access::copy_on_write);
-  VectorFormat format = options.format;
-  if (format == VectorFormat::detect) format = detect_vector_format(file->bytes().substr(0, 4096), path);
-  if (format == VectorFormat::native) return detail::open_native(std::move(file), options);
-  file->advise_sequential();
+  std::shared_ptr<MappedFile> file, words;
   LoadOptions resolved = options;
-  resolved.format = format;
-  if ((format == VectorFormat::npy || format == VectorFormat::safetensors) && resolved.vocabulary_path.empty()) {
-    const std::string beside = default_vocabulary_path(path);
-    if (format == VectorFormat::npy || file_exists(beside)) resolved.vocabulary_path = beside;
+  {
+    // Both files of an npy/safetensors pair are opened under the lock their writer renames them
+    // under: the old pair or the new one, never a mix. (Only the opening: the mappings then
+    // keep what they opened, however long the parse.)
+    const detail::DirectoryLock lock(path, detail::DirectoryLock::Mode::shared);
+    file = MappedFile::open(path, MappedFile::Access::copy_on_write);
+    if (resolved.format == VectorFormat::detect) resolved.format = detect_vector_format(file->bytes().substr(0, 4096), path);
+    if (resolved.format == VectorFormat::npy || resolved.format == VectorFormat::safetensors) {
+      if (resolved.vocabulary_path.empty()) {
+        const std::string beside = default_vocabulary_path(path);
+        if (resolved.format == VectorFormat::npy || file_exists(beside)) resolved.vocabulary_path = beside;
+      }
+      if (!resolved.vocabulary_path.empty()) words = MappedFile::open(resolved.vocabulary_path);
+    }
   }
-  WordVectors vectors = parse_vectors(file->bytes(), path, resolved);
+  if (resolved.format == VectorFormat::native) return detail::open_native(std::move(file), options);
+  file->advise_sequential();
+  WordVectors vectors = resolved.format == VectorFormat::npy || resolved.format == VectorFormat::safetensors
+                            ? parse_with_words(resolved.format, file->bytes(), path, words.get(), resolved)
+                            : parse_vectors(file->bytes(), path, resolved);
   vectors.metadata.try_emplace("source", path);
   return vectors;
+}
+
+void verify_vectors(const std::string& path, const LoadOptions& options) {
+  const std::shared_ptr<MappedFile> file = MappedFile::open(path);
+  file->advise_sequential();
+  const VectorFormat format =
+      options.format == VectorFormat::detect ? detect_vector_format(file->bytes().substr(0, 4096), path) : options.format;
+  if (format == VectorFormat::native) {
+    (void)detail::parse_native(file->bytes(), path, options);
+    return;
+  }
+  (void)load_vectors(path, options);
 }
 
 void save_vectors(const WordVectors& vectors, const std::string& path, const SaveOptions& options) {
@@ -187,17 +275,13 @@ void save_vectors(const WordVectors& vectors, const std::string& path, const Sav
     EMBEDKIT_CHECK(format != VectorFormat::detect, ArgumentError,
                    fmt::format("cannot tell which format to write {:?} in from its name; pass one", path));
   }
+  if (format == VectorFormat::word2vec_text || format == VectorFormat::glove ||
+      format == VectorFormat::word2vec_binary || format == VectorFormat::fasttext_bin) {
+    refuse_words_with_spaces(vectors, options.limit, format, path);
+  }
   if (format == VectorFormat::npy) {
-    // The words first: an .npy without its vocabulary is useless.
-    AtomicFileWriter words(options.vocabulary_path.empty() ? default_vocabulary_path(path) : options.vocabulary_path);
-    const std::size_t rows = options.limit > 0 ? std::min(options.limit, vectors.size()) : vectors.size();
-    std::string text;
-    for (std::size_t i = 0; i < rows; ++i) {
-      text += fmt::format("{}\t{}\n", vectors.words().word(static_cast<TokenId>(i)),
-                          vectors.words().count(static_cast<TokenId>(i)));
-    }
-    words.write(text);
-    words.commit();
+    save_npy_pair(vectors, path, options);
+    return;
   }
   AtomicFileWriter out(path);
   switch (format) {

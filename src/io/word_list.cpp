@@ -14,12 +14,12 @@ std::string location(std::string_view source, std::string_view unit, std::uint64
 }
 
 void WordList::add(std::string_view word, std::uint64_t count, std::uint64_t where) {
-  EMBEDKIT_CHECK(!word.empty(), FormatError, fmt::format("{}: empty word", location(source_, unit_, where)));
-  EMBEDKIT_CHECK(word.find_first_of("\t\r\n") == std::string_view::npos, FormatError,
-                 fmt::format("{}: word {:?} contains a TAB, CR or LF", location(source_, unit_, where), word));
   // Under the error policy the message names the line (or the word's byte offset) and the bad bytes.
   const SourceLocation at = unit_ == "line" ? SourceLocation{source_, where, 0} : SourceLocation{source_, 0, where};
   const std::string_view clean = sanitize_utf8(word, options_.invalid_utf8, scratch_, at);
+  if (const auto problem = find_word_problem(clean)) {
+    throw FormatError(fmt::format("{}: {}", location(source_, unit_, where), *problem), "a valid word");
+  }
   entries_.push_back({std::string(clean), count});
   where_.push_back(where);
   dropped_.push_back(false);

@@ -1,5 +1,5 @@
 // Private to embedkit: the words of a vector file, checked as they are read (UTF-8 policy, no
-// empty words or TAB/CR/LF, duplicates by policy), then turned into a Vocabulary.
+// whitespace or control characters, duplicates by policy), then turned into a Vocabulary.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,7 @@ class WordList {
     where_.reserve(n);
   }
   /// Adds the word of the next row, read at `where` (a line number or byte offset). Throws
-  /// FormatError for an empty word, a TAB/CR/LF in it, or invalid UTF-8 under the error policy.
+  /// FormatError for invalid UTF-8 under the error policy, or a word find_word_problem() refuses.
   void add(std::string_view word, std::uint64_t count, std::uint64_t where);
 
   /// Adds a row that has no usable word (fastText dictionaries can hold an empty word): the row

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/compressed_input.h"
 #include "embedkit/core/error.h"
 
 namespace embedkit {
@@ -121,6 +122,7 @@ void CorpusReader::read(CorpusVisitor& visitor) {
     }
     const auto got = static_cast<std::size_t>(n);
     const std::size_t filled = carried + got;
+    if (buffer_offset == 0 && filled >= 4) detail::refuse_compressed_text({buffer.data(), filled}, source_name);
     const bool at_end = got == 0;
     std::size_t cut = filled;
     if (!at_end) {

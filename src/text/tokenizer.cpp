@@ -8,8 +8,6 @@
 namespace embedkit {
 namespace {
 
-constexpr bool is_ascii_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
 // ASCII punctuation and symbols: exactly the ASCII code points in Unicode categories P* and S*.
 constexpr bool is_ascii_punct(unsigned char c) {
   return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
@@ -47,8 +45,10 @@ CharTest test_char(std::string_view text, std::size_t pos, AsciiTest ascii, Unic
   return {unicode(d.code_point), d.length};
 }
 
-bool is_space_char(unsigned char c) { return is_ascii_space(c); }
-bool is_space_cp(char32_t cp) { return is_unicode_whitespace(cp); }
+// Control characters (NUL, ESC, DEL, C1) separate tokens as whitespace does: no word may hold
+// one (see find_word_problem), and in text they are noise, not letters.
+bool is_space_char(unsigned char c) { return c <= 0x20U || c == 0x7FU; }
+bool is_space_cp(char32_t cp) { return (cp >= 0x80 && cp <= 0x9F) || is_unicode_whitespace(cp); }
 bool is_punct_char(unsigned char c) { return is_ascii_punct(c); }
 
 // Calls `on_piece` for each maximal run of non-whitespace in valid UTF-8 `text`.

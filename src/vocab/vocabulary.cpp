@@ -133,6 +133,42 @@ void Vocabulary::find_specials() {
   eos_id_ = find(kEosToken);
 }
 
+namespace {
+
+// The sum of counts, held at 2^64 - 1 rather than wrapping (counts come from files).
+std::uint64_t saturating_sum(std::span<const std::uint64_t> counts) {
+  std::uint64_t total = 0;
+  for (const std::uint64_t c : counts) {
+    if (__builtin_add_overflow(total, c, &total)) return UINT64_MAX;
+  }
+  return total;
+}
+
+}  // namespace
+
+std::optional<std::string> find_word_problem(std::string_view word) {
+  if (word.empty()) return "empty word";
+  if (const auto bad = find_invalid_utf8(word)) {
+    return fmt::format("word {:?} is not valid UTF-8 (byte {} of the word)", word, *bad);
+  }
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    const auto c = static_cast<unsigned char>(word[i]);
+    // C1 controls are U+0080..U+009F: 0xC2 0x80..0x9F in UTF-8.
+    const bool c1 = c == 0xC2U && i + 1 < word.size() && static_cast<unsigned char>(word[i + 1]) <= 0x9FU;
+    if (c < 0x20U || c == 0x7FU || c1) {
+      const char32_t code = c1 ? static_cast<unsigned char>(word[i + 1]) : c;
+      return fmt::format("word {:?} holds {} (U+{:04X}) at byte {}: words hold no control characters", word,
+                         code == '\t'   ? "a TAB"
+                         : code == '\n' ? "a line feed"
+                         : code == '\r' ? "a carriage return"
+                         : code == 0    ? "a NUL"
+                                        : "a control character",
+                         static_cast<std::uint32_t>(code), i);
+    }
+  }
+  return std::nullopt;
+}
+
 Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::uint64_t> offsets,
                                   std::span<const std::uint64_t> counts, std::span<const TokenId> slots,
                                   std::string_view source, std::shared_ptr<const void> keep_alive) {
@@ -153,15 +189,13 @@ Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::u
   const std::size_t mask = slots.size() - 1;
   const auto words = static_cast<std::int64_t>(n);
   const auto slot_count = static_cast<std::int64_t>(slots.size());
-  std::int64_t first_empty = words, first_bad_slot = slot_count, first_unfound = words;
+  std::int64_t first_empty = words, first_bad_slot = slot_count, first_unfound = words, first_bad_word = words;
   std::int64_t filled = 0;
-  std::uint64_t total = 0;
 #pragma omp parallel
   {
-#pragma omp for schedule(static) reduction(min : first_empty) reduction(+ : total) nowait
+#pragma omp for schedule(static) reduction(min : first_empty) nowait
     for (std::int64_t i = 0; i < words; ++i) {
       if (off[i] >= off[i + 1]) first_empty = std::min(first_empty, i);
-      total += counts[static_cast<std::size_t>(i)];
     }
 #pragma omp for schedule(static) reduction(min : first_bad_slot) reduction(+ : filled)
     for (std::int64_t s = 0; s < slot_count; ++s) {
@@ -171,6 +205,15 @@ Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::u
   }
   EMBEDKIT_CHECK(first_empty == words, FormatError,
                  fmt::format("{}: word {} is empty or its offsets decrease", source, first_empty + 1));
+#pragma omp parallel for schedule(static) reduction(min : first_bad_word)
+  for (std::int64_t i = 0; i < words; ++i) {
+    if (find_word_problem({bytes + off[i], off[i + 1] - off[i]})) first_bad_word = std::min(first_bad_word, i);
+  }
+  if (first_bad_word < words) {
+    const std::string_view w(bytes + off[first_bad_word], off[first_bad_word + 1] - off[first_bad_word]);
+    throw FormatError(fmt::format("{}: word {}: {}", source, first_bad_word + 1, *find_word_problem(w)),
+                      "a valid word");
+  }
   EMBEDKIT_CHECK(first_bad_slot == slot_count, FormatError,
                  fmt::format("{}: word index slot {} holds id {} of {} words", source, first_bad_slot,
                              first_bad_slot < slot_count ? slot[first_bad_slot] : 0, n));
@@ -224,7 +267,7 @@ Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::u
     vocab.own_slots_.assign(slots.begin(), slots.end());
     vocab.view_owned();
   }
-  vocab.total_count_ = total;
+  vocab.total_count_ = saturating_sum(counts);
   vocab.find_specials();
   return vocab;
 }
@@ -243,19 +286,14 @@ Vocabulary Vocabulary::from_entries(std::span<const VocabularyEntry> entries, st
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const std::string& w = entries[i].word;
     const std::size_t number = i + 1;
-    EMBEDKIT_CHECK(!w.empty(), FormatError, fmt::format("{}:{}: empty word", source, number));
-    EMBEDKIT_CHECK(w.find_first_of("\t\r\n") == std::string::npos, FormatError,
-                   fmt::format("{}:{}: word {:?} contains a TAB, CR or LF", source, number, w));
-    if (const auto bad = find_invalid_utf8(w)) {
-      throw FormatError(fmt::format("{}:{}: word {:?} is not valid UTF-8 (byte {} of the word)",
-                                    source, number, w, *bad),
-                        "valid UTF-8");
+    if (const auto problem = find_word_problem(w)) {
+      throw FormatError(fmt::format("{}:{}: {}", source, number, *problem), "a valid word");
     }
     vocab.own_arena_.insert(vocab.own_arena_.end(), w.begin(), w.end());
     vocab.own_offsets_.push_back(vocab.own_arena_.size());
     vocab.own_counts_.push_back(entries[i].count);
-    vocab.total_count_ += entries[i].count;
   }
+  vocab.total_count_ = saturating_sum(vocab.own_counts_);
   vocab.view_owned();
   if (const auto duplicate = vocab.rebuild_index()) {
     const auto [first, second] = *duplicate;

@@ -6,6 +6,19 @@
 //   embedkit::AtomicFileWriter out("vocab.tsv");
 //   out.write("the\t42\n");
 //   out.commit();
+//
+// What happens to the target path:
+//   - a regular file (or nothing): replaced atomically; an existing file keeps its permission
+//     bits (and, where allowed, its owner), so a 0600 file stays 0600;
+//   - a symbolic link: followed; the file it points to is replaced and the link stays (a link to
+//     nothing is refused, as cp refuses to write through a dangling link);
+//   - anything else that exists (/dev/null, /dev/stdout, a FIFO, a terminal): written in place,
+//     never replaced, so `-o /dev/null` run as root leaves the device alone; errors such as
+//     /dev/full's "no space" are reported as for a file;
+//   - a directory: refused.
+// Temporary files are named "<target>.tmp.<8 hex digits>". After SIGINT or SIGTERM in a
+// program that called remove_temporary_files_on_signals(), they are deleted; after a hard kill
+// (SIGKILL, power loss) they stay, and `find DIR -name '*.tmp.????????'` finds them.
 #pragma once
 
 #include <cstdio>
@@ -16,7 +29,8 @@ namespace embedkit {
 
 class AtomicFileWriter {
  public:
-  /// Creates "<path>.tmp.<random hex>" beside the target. Throws IoError on failure.
+  /// Creates "<path>.tmp.<random hex>" beside the target (or opens a non-regular target in
+  /// place). Throws IoError on failure.
   explicit AtomicFileWriter(std::string path);
   ~AtomicFileWriter();
   AtomicFileWriter(const AtomicFileWriter&) = delete;
@@ -25,15 +39,32 @@ class AtomicFileWriter {
   /// Appends bytes (buffered). Throws IoError on failure (e.g. disk full).
   void write(std::string_view bytes);
 
+  /// Flushes and fsyncs the data without making it visible yet; commit() then only renames. For
+  /// files that must appear together (an .npy and its vocabulary): sync all, then commit all.
+  /// Throws IoError.
+  void sync();
+
   /// Flushes, fsyncs and renames the temporary file onto the target. Throws IoError.
   void commit();
 
+  /// The path given; target() is where the bytes go (a symbolic link's destination).
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] const std::string& target() const noexcept { return target_; }
 
  private:
+  void discard() noexcept;
+
   std::string path_;
-  std::string temp_path_;
+  std::string target_;
+  std::string temp_path_;  ///< empty when writing in place
   std::FILE* file_ = nullptr;
+  bool synced_ = false;
+  int registration_ = -1;  ///< slot in the list of temporary files removed on signals
 };
+
+/// Installs SIGINT and SIGTERM handlers that delete the temporary files of live writers, then
+/// end the process as the signal would have. For programs (the CLI calls it first thing); a
+/// library never installs handlers behind its caller's back.
+void remove_temporary_files_on_signals();
 
 }  // namespace embedkit

@@ -32,10 +32,21 @@
 //      136    8 u64 size of the tensor in bytes (rows x stride x 4)
 //      144    8 u64 offset of the fastText output layer (same stride), 0 = none
 //      152    8 u64 rows of the output layer
-//      160  ... zero up to the first section
-// Readers reject unknown versions and dtypes, sections outside the file or misaligned, and
-// sizes that disagree with rows, dim and words. The tensor's floats are not checked (that
-// would read the whole file); everything else is.
+//      160    8 u64 flags: bit 0 = the two checksums below are set; bit 1 = the tensor or the
+//                   output layer holds a NaN or an infinity (files before checksums: all zero)
+//      168    8 u64 XXH3-64 of bytes [0, 160) followed by bytes [offset of the word offsets,
+//                   offset of the tensor): every field and section but the tensor
+//      176    8 u64 XXH3-64 of bytes [offset of the tensor, end of file)
+//      184  ... zero up to the first section
+// Readers reject unknown versions and dtypes, sections outside the file or misaligned, sizes
+// that disagree with rows, dim and words, and (checksums set) a header or vocabulary whose
+// checksum differs, so a flipped byte there is an error, not a wrong answer. A file flagged as
+// holding non-finite values opens only when they are allowed. Opening a mapped file does not
+// read the tensor (that would read the whole file): its checksum and its values are checked
+// where the whole file is read anyway (loading from bytes) and by verify_vectors() (the CLI's
+// `embedkit info --verify`). A mapped file cut short while in use makes the next read of a
+// missing page raise SIGBUS, as with any mapped file: replace files by renaming a new one in
+// (as embedkit does), never by truncating them in place.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +57,12 @@ namespace embedkit::native_format {
 inline constexpr std::string_view kMagic = "EMBEDKIT";
 inline constexpr std::uint32_t kVersion = 1;
 inline constexpr std::uint32_t kFloat32 = 1;
-inline constexpr std::size_t kHeaderBytes = 160;
+inline constexpr std::size_t kHeaderBytes = 160;  ///< the fields checked by the header checksum
+inline constexpr std::size_t kFlagsAt = 160;
+inline constexpr std::size_t kHeaderChecksumAt = 168;
+inline constexpr std::size_t kTensorChecksumAt = 176;
+inline constexpr std::uint64_t kHasChecksums = 1;
+inline constexpr std::uint64_t kHasNonFinite = 2;
+inline constexpr std::size_t kFieldsEnd = 184;  ///< sections start at or after this byte
 
 }  // namespace embedkit::native_format

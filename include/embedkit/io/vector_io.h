@@ -69,6 +69,12 @@ struct LoadOptions {
 /// that is not in a file. npy and safetensors need their words in options.vocabulary_path or (safetensors) metadata.
 [[nodiscard]] WordVectors parse_vectors(std::string_view bytes, std::string_view source, const LoadOptions& options);
 
+/// Reads every byte of a vector file and checks all that can be checked: for a native (.ekv)
+/// file, its checksums and that its values are finite (opening a mapped file skips both, as it
+/// reads no row); other formats are loaded in full, which checks everything. Throws FormatError
+/// naming the first problem, or IoError.
+void verify_vectors(const std::string& path, const LoadOptions& options = {});
+
 struct SaveOptions {
   VectorFormat format = VectorFormat::native;
   std::size_t limit = 0;  ///< write only the first `limit` words (0 = all)

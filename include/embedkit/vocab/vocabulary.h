@@ -51,6 +51,13 @@ inline constexpr std::string_view kEosToken = "<eos>";
 /// True for the four special token strings above.
 [[nodiscard]] bool is_special_token(std::string_view word) noexcept;
 
+/// Why `word` cannot be a vocabulary word, or nullopt when it can. A word is non-empty, valid
+/// UTF-8, and holds no control character: no TAB, CR, LF or NUL (the separators of files), nor
+/// any other C0, DEL or C1 character (they drive terminals). Every way into a vocabulary checks
+/// this. A space is allowed (the native, npy and safetensors formats hold it; embedkit's
+/// tokenizer never makes one): writers of formats that separate words with spaces refuse it.
+[[nodiscard]] std::optional<std::string> find_word_problem(std::string_view word);
+
 /// One vocabulary entry, as passed to Vocabulary::from_entries.
 struct VocabularyEntry {
   std::string word;
@@ -68,8 +75,8 @@ class Vocabulary {
   ~Vocabulary() = default;
 
   /// Builds a vocabulary whose ids follow `entries`' order. Throws FormatError (naming
-  /// `source` and the entry number) for empty words, words with TAB/CR/LF, invalid UTF-8 or
-  /// duplicates, and ArgumentError if there are more than 2^32 - 1 entries.
+  /// `source` and the entry number) for a word find_word_problem() refuses or a duplicate,
+  /// and ArgumentError if there are more than 2^32 - 1 entries.
   static Vocabulary from_entries(std::span<const VocabularyEntry> entries,
                                  std::string_view source = "<entries>");
 

@@ -135,11 +135,14 @@ std::string error_of(std::string_view text, LoadOptions options = {}) {
 }
 
 TEST(VectorIo, TextQuirksAreAccepted) {
-  // CRLF, trailing spaces (fastText .vec), '+' signs, tabs, no final newline, exponents.
-  const WordVectors wv = parse_vectors("2 3\r\nthe 1 +2 3e-1 \r\ncat\t-1\t0.5\t4E2", "v.txt", {});
+  // CRLF, trailing spaces (fastText .vec), '+' signs, tabs, exponents; below float's range
+  // reads as 0 or a subnormal, as numpy and gensim read it.
+  const WordVectors wv = parse_vectors("2 3\r\nthe 1 +2 3e-1 \r\ncat\t-1\t1e-46\t4E2\r\n", "v.txt", {});
   ASSERT_EQ(wv.size(), 2U);
   EXPECT_EQ(wv.table().row(0)[1], 2.0F);
+  EXPECT_EQ(wv.table().row(1)[1], 0.0F);
   EXPECT_EQ(wv.table().row(1)[2], 400.0F);
+  EXPECT_EQ(parse_vectors("a 1e-40 -2e-300\n", "g.txt", {}).table().row(0)[0], 1e-40F);
   EXPECT_EQ(parse_vectors("the 1 2\ncat 3 4\n\n", "g.txt", {}).size(), 2U) << "GloVe, blank lines at the end";
 }
 
@@ -147,7 +150,19 @@ TEST(VectorIo, MalformedTextNamesTheLineAndProblem) {
   EXPECT_EQ(error_of("2 3\nthe 1 2 3\ncat 1 2\n"), "v.txt:3: word \"cat\" has 2 values, expected 3");
   EXPECT_EQ(error_of("2 3\nthe 1 2 3\ncat 1 2 3 4\n"), "v.txt:3: word \"cat\" has more than 3 values (4 fields after the word)");
   EXPECT_EQ(error_of("2 3\nthe 1 2 3\ncat 1 x 3\n"), "v.txt:3: value 2 of word \"cat\" is not a number: \"x\"");
-  EXPECT_EQ(error_of("1 2\nthe 1 1e99\n"), "v.txt:2: value 2 of word \"the\" is out of float range: \"1e99\"");
+  EXPECT_EQ(error_of("1 2\nthe 1 1e99\n"), "v.txt:2: value 2 of word \"the\" is inf (allow non-finite values to load it)");
+  // A file cut inside its last number would load a wrong vector: a missing final newline is an error.
+  EXPECT_EQ(error_of("2 2\nthe 1 2\ncat 3 4.12"),
+            "v.txt:3: the file ends inside this line, with no newline: it looks cut short (if it is complete, end "
+            "it with a newline)");
+  EXPECT_EQ(error_of("3 4"), "v.txt:1: the file ends inside this line, with no newline: it looks cut short (if it "
+                             "is complete, end it with a newline)")
+      << "a word2vec header alone is not a one-word GloVe file";
+  EXPECT_EQ(error_of("3 4\n"), "v.txt:1: the header says 3 rows but the file has 0 lines of vectors");
+  // A line too short for the header's dimension is found before the table is allocated: a few
+  // KB claiming 2^20 dimensions must not cost gigabytes.
+  EXPECT_EQ(error_of("2 1048576\nthe 1 2\ncat 1 2\n"), "v.txt:2: word \"the\" has 2 values, expected 1048576");
+  EXPECT_EQ(error_of("3 1\nthe 1\n\ncat 2\n"), "v.txt:3: empty line");
   EXPECT_EQ(error_of("1 2\nthe nan 1\n"), "v.txt:2: value 1 of word \"the\" is nan (allow non-finite values to load it)");
   EXPECT_TRUE(std::isinf(parse_vectors("1 2\nthe inf 1\n", "v.txt", {.allow_non_finite = true}).table().row(0)[0]));
   EXPECT_EQ(error_of("3 2\nthe 1 2\ncat 1 2\n"), "v.txt:1: the header says 3 rows but the file has 2 lines of vectors");
@@ -218,18 +233,72 @@ TEST(VectorIo, CorruptNativeFilesAreRejected) {
   std::string rows = good;
   rows[16] = 99;
   expect_error(rows, "byte 16:");
-  std::string slot = good;
+  // A flipped byte anywhere before the tensor (here a count) breaks the checksum.
+  std::uint64_t counts_at = 0;
+  std::memcpy(&counts_at, good.data() + 88, 8);
+  std::string count = good;
+  count[counts_at] ^= 1;
+  expect_error(count, "byte 168: the header and vocabulary do not match their checksum");
+  std::string flags = good;
+  flags[160] = 9;
+  expect_error(flags, "byte 160: unknown flags 0x9");
+  // Files written before checksums (flags 0) still have every structural check.
+  auto unchecked = [](std::string bytes) {
+    std::fill(bytes.begin() + 160, bytes.begin() + 184, '\0');
+    return bytes;
+  };
+  EXPECT_EQ(load_vectors(dir.write("old.ekv", unchecked(good))).size(), 5U);
+  std::string slot = unchecked(good);
   std::uint64_t index_at = 0;
   std::memcpy(&index_at, good.data() + 96, 8);
   slot[index_at] = '\x7F';
   expect_error(slot, "holds id 127 of 5 words");
   // Two equal words (the index no longer finds the second): wrong lookups, so an error.
-  std::string duplicate = good;
+  std::string duplicate = unchecked(good);
   std::uint64_t words_at = 0;
   std::memcpy(&words_at, good.data() + 72, 8);
   ASSERT_EQ(good.substr(words_at, 9), "thecatsat");
   duplicate[words_at + 3] = 's';
   expect_error(duplicate, "is a duplicate or missing from the word index");
+  // A word with a control character cannot enter through a native file either.
+  std::string control = unchecked(good);
+  control[words_at + 1] = '\x1B';
+  expect_error(control, "word 1: word \"t\\x1be\" holds a control character (U+001B) at byte 1");
+}
+
+TEST(VectorIo, NativeTensorChecksumAndNonFiniteValues) {
+  ScratchDir dir;
+  const std::string path = (dir.path() / "v.ekv").string();
+  save_vectors(sample_vectors(false), path, {.format = VectorFormat::native});
+  std::string bytes = testing::read_file(path);
+  std::uint64_t tensor_at = 0;
+  std::memcpy(&tensor_at, bytes.data() + 128, 8);
+  // A changed value: opening the mapped file reads no row, so only a full read finds it.
+  bytes[tensor_at + 2] ^= 0x10;
+  const std::string flipped = dir.write("flipped.ekv", bytes);
+  EXPECT_NO_THROW((void)load_vectors(flipped));
+  EXPECT_THROW(verify_vectors(flipped), FormatError);
+  EXPECT_NO_THROW(verify_vectors(path));
+  // NaN written with the vectors: flagged, so refused at open unless allowed.
+  WordVectors with_nan = sample_vectors(false);
+  with_nan.table().row(1)[0] = std::numeric_limits<float>::quiet_NaN();
+  const std::string nan_path = (dir.path() / "nan.ekv").string();
+  save_vectors(with_nan, nan_path, {.format = VectorFormat::native});
+  try {
+    (void)load_vectors(nan_path);
+    ADD_FAILURE() << "NaN loaded";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("hold NaN or infinite values"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(std::isnan(load_vectors(nan_path, {.allow_non_finite = true}).table().row(1)[0]));
+  // A NaN put in by hand (flag clear, no checksums) is found wherever the rows are read.
+  std::string planted = testing::read_file(path);
+  std::fill(planted.begin() + 160, planted.begin() + 184, '\0');
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::memcpy(planted.data() + tensor_at, &nan, 4);
+  const std::string planted_path = dir.write("planted.ekv", planted);
+  EXPECT_THROW(verify_vectors(planted_path), FormatError);
+  EXPECT_THROW((void)parse_vectors(planted, "planted.ekv", {}), FormatError);
 }
 
 TEST(VectorIo, EmptyNativeFileParsesFromAnyAlignment) {
