@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "classifier_model.h"
 #include "embedkit/core/error.h"
@@ -157,6 +158,19 @@ TextClassifier TextClassifier::load(const std::string& path) {
                    fmt::format("{}: classifier version {} is newer than this embedkit", path, s.at("version").dump()));
     impl->labels = s.at("labels").get<std::vector<std::string>>();
     impl->label_counts = s.at("label_counts").get<std::vector<std::uint64_t>>();
+    // Labels are answers: a duplicate would make two outputs mean the same thing, and a label a
+    // terminal or file cannot hold would be printed as is.
+    EMBEDKIT_CHECK(!impl->labels.empty(), FormatError, fmt::format("{}: the classifier has no labels", path));
+    std::unordered_map<std::string_view, std::size_t> label_index;
+    for (std::size_t i = 0; i < impl->labels.size(); ++i) {
+      const std::string& label = impl->labels[i];
+      if (const auto problem = find_word_problem(label)) {
+        throw FormatError(fmt::format("{}: label {}: {}", path, i + 1, *problem), "a valid label");
+      }
+      const auto [at, inserted] = label_index.emplace(label, i);
+      EMBEDKIT_CHECK(inserted, FormatError,
+                     fmt::format("{}: label {:?} appears twice (labels {} and {})", path, label, at->second + 1, i + 1));
+    }
     auto& o = impl->options;
     o.loss = parse_classifier_loss(s.at("loss").get<std::string>());
     o.word_ngrams = s.at("word_ngrams").get<std::uint32_t>();

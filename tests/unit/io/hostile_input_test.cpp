@@ -11,6 +11,8 @@
 #include <functional>
 #include <thread>
 
+#include "embedkit/classify/labeled_data.h"
+#include "embedkit/classify/text_classifier.h"
 #include "embedkit/core/error.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/text/corpus_reader.h"
@@ -214,6 +216,22 @@ TEST(HostileInput, FifoIsRefusedNotWaitedOn) {
   const std::string fifo = (dir.path() / "v.vec").string();
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   EXPECT_NE(error_of([&] { (void)load_vectors(fifo); }).find("is a FIFO (named pipe), not a regular file"),
+            std::string::npos);
+}
+
+TEST(HostileInput, ClassifierWithDuplicateLabelsIsRefused) {
+  ScratchDir dir;
+  const LabeledData data = parse_labeled_text("__label__pos good fine\n__label__neg bad awful\n", "two", {});
+  const std::string path = (dir.path() / "m.ekv").string();
+  TextClassifier::train(data, {.dim = 4, .epochs = 1, .threads = 1}).save(path);
+  WordVectors file = load_vectors(path);
+  std::string& settings = file.metadata.at("embedkit.classifier");
+  const std::size_t at = settings.find("\"neg\"");
+  ASSERT_NE(at, std::string::npos) << settings;
+  settings.replace(at, 5, "\"pos\"");
+  const std::string bad = (dir.path() / "bad.ekv").string();
+  save_vectors(file, bad, {.format = VectorFormat::native});
+  EXPECT_NE(error_of([&] { (void)TextClassifier::load(bad); }).find("label \"pos\" appears twice (labels 1 and 2)"),
             std::string::npos);
 }
 
