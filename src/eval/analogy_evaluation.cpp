@@ -36,26 +36,24 @@ AnalogyCounts& AnalogyCounts::operator+=(const AnalogyCounts& other) {
 std::vector<AnalogySection> read_analogies(const std::string& path) {
   std::vector<AnalogySection> sections;
   std::size_t count = 0;
-  const std::vector<std::string> lines = detail::read_text_lines(path);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const std::string_view line = lines[i];
+  detail::for_each_text_line(path, [&](std::size_t number, std::string_view line) {
     if (line.starts_with(':')) {
       const std::vector<std::string_view> name = detail::split_fields(line.substr(1));
-      EMBEDKIT_CHECK(!name.empty(), FormatError, fmt::format("{}:{}: a section line without a name", path, i + 1));
+      EMBEDKIT_CHECK(!name.empty(), FormatError, fmt::format("{}:{}: a section line without a name", path, number));
       std::string joined(name.front());
       for (std::size_t f = 1; f < name.size(); ++f) joined.append(" ").append(name[f]);
       sections.push_back({std::move(joined), {}});
-      continue;
+      return;
     }
     const std::vector<std::string_view> fields = detail::split_fields(line);
-    if (fields.empty() || fields[0].front() == '#') continue;
+    if (fields.empty() || fields[0].front() == '#') return;
     EMBEDKIT_CHECK(fields.size() == 4, FormatError,
-                   fmt::format("{}:{}: expected four words 'a b c d', found {}", path, i + 1, fields.size()));
+                   fmt::format("{}:{}: expected four words 'a b c d', found {}", path, number, fields.size()));
     if (sections.empty()) sections.push_back({"questions", {}});
     sections.back().questions.push_back(
         {std::string(fields[0]), std::string(fields[1]), std::string(fields[2]), std::string(fields[3])});
     ++count;
-  }
+  });
   EMBEDKIT_CHECK(count > 0, FormatError, fmt::format("{}: no analogy questions in the file", path));
   return sections;
 }

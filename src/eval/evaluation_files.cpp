@@ -2,36 +2,27 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <fstream>
-#include <sstream>
 
+#include "core/read_whole_file.h"
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
 
 namespace embedkit::detail {
 
-std::vector<std::string> read_text_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(with_errno(fmt::format("cannot open '{}'", path), errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw IoError(with_errno(fmt::format("cannot read '{}'", path), errno));
-  const std::string text = buffer.str();
-  std::vector<std::string> lines;
+void for_each_text_line(const std::string& path, FunctionRef<void(std::size_t, std::string_view)> on_line) {
+  const std::string text = read_whole_file(path);
   std::size_t start = 0;
-  while (start < text.size()) {
+  for (std::size_t number = 1; start < text.size(); ++number) {
     std::size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::string_view line(text.data() + start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (const auto bad = find_invalid_utf8(line)) {
-      throw FormatError(fmt::format("{}:{}: byte {}: invalid UTF-8", path, lines.size() + 1, *bad + 1));
+      throw FormatError(fmt::format("{}:{}: byte {}: invalid UTF-8", path, number, *bad + 1));
     }
-    lines.push_back(std::move(line));
+    on_line(number, line);
     start = end + 1;
   }
-  return lines;
 }
 
 std::vector<std::string_view> split_fields(std::string_view line) {

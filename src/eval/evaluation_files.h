@@ -8,14 +8,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "embedkit/core/function_ref.h"
 #include "embedkit/text/normalizer.h"
 #include "embedkit/vocab/vocabulary.h"
 
 namespace embedkit::detail {
 
-/// The lines of a small text file, CR before LF removed, checked to be UTF-8 (FormatError
-/// naming path:line otherwise; IoError when it cannot be read).
-std::vector<std::string> read_text_lines(const std::string& path);
+/// Calls `on_line(number, line)` for each line of a text file (numbered from 1), CR before LF
+/// removed, checked to be UTF-8 (FormatError naming path:line otherwise; IoError when it cannot
+/// be read). Holds the file and nothing per line, so a file of blank lines costs its own size.
+void for_each_text_line(const std::string& path, FunctionRef<void(std::size_t, std::string_view)> on_line);
 
 /// Splits on spaces and tabs.
 std::vector<std::string_view> split_fields(std::string_view line);

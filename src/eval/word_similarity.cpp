@@ -14,19 +14,18 @@ namespace embedkit {
 
 std::vector<WordPair> read_word_pairs(const std::string& path) {
   std::vector<WordPair> pairs;
-  const std::vector<std::string> lines = detail::read_text_lines(path);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const std::vector<std::string_view> fields = detail::split_fields(lines[i]);
-    if (fields.empty() || fields[0].front() == '#') continue;
+  detail::for_each_text_line(path, [&](std::size_t number, std::string_view line) {
+    const std::vector<std::string_view> fields = detail::split_fields(line);
+    if (fields.empty() || fields[0].front() == '#') return;
     EMBEDKIT_CHECK(fields.size() == 3, FormatError,
-                   fmt::format("{}:{}: expected 'word1 word2 score', found {} fields", path, i + 1, fields.size()));
+                   fmt::format("{}:{}: expected 'word1 word2 score', found {} fields", path, number, fields.size()));
     double score = 0;
     const std::string_view s = fields[2];
     const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), score);
     EMBEDKIT_CHECK(error == std::errc() && end == s.data() + s.size() && std::isfinite(score), FormatError,
-                   fmt::format("{}:{}: the score {:?} is not a number", path, i + 1, s));
-    pairs.push_back({std::string(fields[0]), std::string(fields[1]), score, i + 1});
-  }
+                   fmt::format("{}:{}: the score {:?} is not a number", path, number, s));
+    pairs.push_back({std::string(fields[0]), std::string(fields[1]), score, number});
+  });
   EMBEDKIT_CHECK(!pairs.empty(), FormatError, fmt::format("{}: no word pairs in the file", path));
   return pairs;
 }

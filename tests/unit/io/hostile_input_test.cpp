@@ -14,6 +14,8 @@
 #include "embedkit/classify/labeled_data.h"
 #include "embedkit/classify/text_classifier.h"
 #include "embedkit/core/error.h"
+#include "embedkit/eval/analogy_evaluation.h"
+#include "embedkit/eval/word_similarity.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/text/corpus_reader.h"
 #include "embedkit/vocab/vocabulary.h"
@@ -119,6 +121,17 @@ TEST(HostileInput, MemoryFollowsWhatTheFileHolds) {
   EXPECT_EQ(error_of([&] { (void)parse_vectors(blanks, "blank.txt", {.format = VectorFormat::glove}); }),
             "blank.txt:2: empty line");
   EXPECT_LT(peak_growth_mb([&] { (void)parse_vectors(blanks, "blank.txt", {.format = VectorFormat::glove}); }), 64);
+}
+
+TEST(HostileInput, EvaluationSetsCostTheirOwnSize) {
+  if (kSanitized) GTEST_SKIP() << "peak memory is not meaningful under AddressSanitizer";
+  ScratchDir dir;
+  // 16 MB of blank lines: a vector of lines once took 32 bytes per line.
+  const std::string path = dir.write("pairs.txt", std::string(16 << 20, '\n') + "cat dog 7.5\n");
+  EXPECT_EQ(read_word_pairs(path).size(), 1U);
+  EXPECT_LT(peak_growth_mb([&] { (void)read_word_pairs(path); }), 64);
+  const std::string analogies = dir.write("a.txt", std::string(16 << 20, '\n') + "a b c d\n");
+  EXPECT_LT(peak_growth_mb([&] { (void)read_analogies(analogies); }), 64);
 }
 
 TEST(HostileInput, NpyVocabularyLongerThanTheArrayIsRefusedBeforeIndexing) {
