@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 seed=${FUZZ_SEED:-1}
-for target in tokenizer vocabulary word2vec_text word2vec_binary glove fasttext_bin npy safetensors native labeled_data; do
+for target in tokenizer vocabulary evaluation_sets word2vec_text word2vec_binary glove fasttext_bin npy safetensors native labeled_data; do
   work=build/fuzz/corpus/$target
   mkdir -p "$work" "fuzz/corpus/$target"
   echo "fuzz: $target for ${seconds}s"

@@ -7,6 +7,7 @@
 
 #include "embedkit/core/error.h"
 #include "embedkit/io/word_matrix.h"
+#include "core/read_whole_file.h"
 #include "evaluation_files.h"
 
 namespace embedkit {
@@ -34,9 +35,13 @@ AnalogyCounts& AnalogyCounts::operator+=(const AnalogyCounts& other) {
 }
 
 std::vector<AnalogySection> read_analogies(const std::string& path) {
+  return parse_analogies(detail::read_whole_file(path), path == "-" ? "<stdin>" : path);
+}
+
+std::vector<AnalogySection> parse_analogies(std::string_view text, std::string_view path) {
   std::vector<AnalogySection> sections;
   std::size_t count = 0;
-  detail::for_each_text_line(path, [&](std::size_t number, std::string_view line) {
+  detail::for_each_text_line(text, path, [&](std::size_t number, std::string_view line) {
     if (line.starts_with(':')) {
       const std::vector<std::string_view> name = detail::split_fields(line.substr(1));
       EMBEDKIT_CHECK(!name.empty(), FormatError, fmt::format("{}:{}: a section line without a name", path, number));

@@ -3,18 +3,17 @@
 #include <fmt/format.h>
 
 
-#include "core/read_whole_file.h"
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
 
 namespace embedkit::detail {
 
-void for_each_text_line(const std::string& path, FunctionRef<void(std::size_t, std::string_view)> on_line) {
-  const std::string text = read_whole_file(path);
+void for_each_text_line(std::string_view text, std::string_view path,
+                        FunctionRef<void(std::size_t, std::string_view)> on_line) {
   std::size_t start = 0;
   for (std::size_t number = 1; start < text.size(); ++number) {
     std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
+    if (end == std::string_view::npos) end = text.size();
     std::string_view line(text.data() + start, end - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (const auto bad = find_invalid_utf8(line)) {

@@ -14,10 +14,11 @@
 
 namespace embedkit::detail {
 
-/// Calls `on_line(number, line)` for each line of a text file (numbered from 1), CR before LF
-/// removed, checked to be UTF-8 (FormatError naming path:line otherwise; IoError when it cannot
-/// be read). Holds the file and nothing per line, so a file of blank lines costs its own size.
-void for_each_text_line(const std::string& path, FunctionRef<void(std::size_t, std::string_view)> on_line);
+/// Calls `on_line(number, line)` for each line of `text` (numbered from 1), CR before LF
+/// removed, checked to be UTF-8 (FormatError naming source:line otherwise). Keeps nothing per
+/// line, so a file of blank lines costs only its own size.
+void for_each_text_line(std::string_view text, std::string_view source,
+                        FunctionRef<void(std::size_t, std::string_view)> on_line);
 
 /// Splits on spaces and tabs.
 std::vector<std::string_view> split_fields(std::string_view line);

@@ -7,14 +7,19 @@
 
 #include "embedkit/core/error.h"
 #include "embedkit/eval/correlation.h"
+#include "core/read_whole_file.h"
 #include "evaluation_files.h"
 #include "kernels/kernels.h"
 
 namespace embedkit {
 
 std::vector<WordPair> read_word_pairs(const std::string& path) {
+  return parse_word_pairs(detail::read_whole_file(path), path == "-" ? "<stdin>" : path);
+}
+
+std::vector<WordPair> parse_word_pairs(std::string_view text, std::string_view path) {
   std::vector<WordPair> pairs;
-  detail::for_each_text_line(path, [&](std::size_t number, std::string_view line) {
+  detail::for_each_text_line(text, path, [&](std::size_t number, std::string_view line) {
     const std::vector<std::string_view> fields = detail::split_fields(line);
     if (fields.empty() || fields[0].front() == '#') return;
     EMBEDKIT_CHECK(fields.size() == 3, FormatError,

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "embedkit/io/word_vectors.h"
@@ -32,6 +33,8 @@ struct AnalogySection {
 
 /// Throws IoError when the file cannot be read, FormatError on a malformed line or bad UTF-8.
 [[nodiscard]] std::vector<AnalogySection> read_analogies(const std::string& path);
+/// The same from the text of such a file; `source` names it in errors.
+[[nodiscard]] std::vector<AnalogySection> parse_analogies(std::string_view text, std::string_view source);
 
 struct AnalogyOptions {
   std::size_t restrict = 300000;  ///< search, and accept questions within, the N most frequent words (0 = all)

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "embedkit/io/word_vectors.h"
@@ -30,6 +31,8 @@ struct WordPair {
 
 /// Throws IoError when the file cannot be read, FormatError on a malformed line or bad UTF-8.
 [[nodiscard]] std::vector<WordPair> read_word_pairs(const std::string& path);
+/// The same from the text of such a file; `source` names it in errors.
+[[nodiscard]] std::vector<WordPair> parse_word_pairs(std::string_view text, std::string_view source);
 
 enum class UnseenPairs {
   skip,      ///< leave the pair out (gensim's default)
