@@ -5,7 +5,6 @@
 #include <cmath>
 #include <mutex>
 #include <numeric>
-#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -17,6 +16,7 @@
 #include "embedkit/io/align_vectors.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_vectors.h"
+#include "embedkit/vocab/vocabulary.h"
 
 namespace embedkit {
 
@@ -44,6 +44,8 @@ void check_options(const ClassifierOptions& o) {
                  "n-grams need --bucket > 0");
   EMBEDKIT_CHECK(o.dropout >= 0.0F && o.dropout < 1.0F, ArgumentError,
                  fmt::format("--dropout {} must be in [0, 1)", o.dropout));
+  EMBEDKIT_CHECK(o.threads <= kMaxThreads, ArgumentError,
+                 fmt::format("--threads {}: at most {} threads", o.threads, kMaxThreads));
 }
 
 }  // namespace
@@ -90,6 +92,13 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
                              label_list.size() == 1 ? "" : "s", label_list.empty() ? "" : label_list[0].first,
                              classifier_loss_name(options.loss), min_labels));
   for (const auto& [l, c] : label_list) {
+    // A model holds labels as a vocabulary holds words (TextClassifier::load checks the same).
+    if (const auto problem = find_word_problem(l)) {
+      const auto first = std::find_if(data.examples.begin(), data.examples.end(), [&](const LabeledExample& ex) {
+        return std::find(ex.labels.begin(), ex.labels.end(), l) != ex.labels.end();
+      });
+      throw FormatError(fmt::format("{}:{}: label {:?}: {}", data.source, first->line, l, *problem), "a valid label");
+    }
     impl->labels.emplace_back(l);
     impl->label_counts.push_back(c);
   }
@@ -97,6 +106,13 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   for (const auto& [w, c] : word_list) {
     if (c >= options.min_count) entries.push_back({std::string(w), c});
   }
+  // Otherwise every text would be its end-of-sentence token alone: a model that predicts one label.
+  EMBEDKIT_CHECK(!word_list.empty(), FormatError, fmt::format("{}: no example has a word", data.source));
+  EMBEDKIT_CHECK(!entries.empty(), ArgumentError,
+                 fmt::format("{}: no word occurs at least {} times (--min-count); the most frequent, '{}', occurs {} "
+                             "time{}",
+                             data.source, options.min_count, word_list[0].first, word_list[0].second,
+                             word_list[0].second == 1 ? "" : "s"));
   entries.push_back({std::string(kEndOfSentence), data.examples.size()});
   // With pretrained vectors, their words join the vocabulary too (count 0), as in fastText:
   // a test word the training data never had still brings its pretrained vector.
@@ -168,8 +184,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
 
   // Hogwild SGD over a fresh permutation each epoch; thread t takes slice t of it.
   const std::size_t n = data.examples.size();
-  const std::size_t threads = std::max<std::size_t>(
-      1, std::min(options.threads == 0 ? static_cast<std::size_t>(num_threads()) : options.threads, n));
+  const std::size_t threads = job_threads(options.threads, n);
   const auto& k = kernels::kernels();
   EmbeddingTable& table = impl->input.table();
   float* const in = table.data();
@@ -269,8 +284,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
     if (threads == 1) {
       worker(0);
     } else {
-      std::vector<std::jthread> pool;
-      for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker, t);
+      ThreadGroup(threads, worker).join();
     }
     if (diverged) break;
     if (callbacks.on_progress) {

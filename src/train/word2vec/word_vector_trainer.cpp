@@ -11,6 +11,7 @@
 #include <mutex>
 #include <sstream>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "embedkit/core/error.h"
@@ -65,7 +66,13 @@ struct EncodedCorpus {
   std::vector<std::size_t> starts{0};  // sentence s is bytes[starts[s], starts[s+1])
   std::uint64_t tokens = 0;            // tokens read
   std::uint64_t kept = 0;              // tokens in the vocabulary (encoded)
+  std::uint64_t hash = kHashStart;     // of every token and line end read (resume compares it)
+
+  static constexpr std::uint64_t kHashStart = 0xCBF29CE484222325ULL;  // FNV-1a's offset basis
 };
+
+// Metadata key that marks a file as a checkpoint (the final model has every other training key).
+constexpr const char* kCheckpointKey = "training.checkpoint";
 
 inline TokenId next_id(const std::uint8_t*& p) {
   TokenId id = *p & 0x7FU;
@@ -78,6 +85,10 @@ class CorpusEncoder final : public CorpusVisitor {
   CorpusEncoder(const Vocabulary& vocab, EncodedCorpus& corpus) : vocab_(vocab), corpus_(corpus) {}
   void on_token(std::string_view token) override {
     ++corpus_.tokens;
+    // FNV-1a over the token and a 0xFF, a byte UTF-8 never has, so "ab c" and "a bc" differ.
+    std::uint64_t h = corpus_.hash;
+    for (const char c : token) h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+    corpus_.hash = (h ^ 0xFFU) * kFnvPrime;
     const std::optional<TokenId> id = vocab_.find(token);
     if (!id) return;
     if (in_sentence_ == kMaxSentence) {
@@ -94,12 +105,14 @@ class CorpusEncoder final : public CorpusVisitor {
     ++corpus_.kept;
   }
   void on_line_end() override {
+    corpus_.hash = (corpus_.hash ^ 0xFEU) * kFnvPrime;  // lines are sentences: their ends count
     if (corpus_.bytes.size() > corpus_.starts.back()) corpus_.starts.push_back(corpus_.bytes.size());
     in_sentence_ = 0;
   }
   void finish() { on_line_end(); }
 
  private:
+  static constexpr std::uint64_t kFnvPrime = 0x100000001B3ULL;
   const Vocabulary& vocab_;
   EncodedCorpus& corpus_;
   std::size_t in_sentence_ = 0;
@@ -128,6 +141,31 @@ void check_options(const WordVectorOptions& o) {
   EMBEDKIT_CHECK(!o.subwords || (o.subword.enabled() && o.subword.bucket < UINT32_MAX), ArgumentError,
                  fmt::format("subwords need 1 <= minn <= maxn and bucket >= 1 (got minn {}, maxn {}, bucket {})",
                              o.subword.minn, o.subword.maxn, o.subword.bucket));
+  EMBEDKIT_CHECK(o.threads <= kMaxThreads, ArgumentError,
+                 fmt::format("--threads {}: at most {} threads", o.threads, kMaxThreads));
+}
+
+// A checkpoint may replace only an earlier checkpoint (or `resuming_from`, the one being resumed):
+// never a corpus, a model or any other file that happens to have its name.
+void check_checkpoint_target(const WordVectorOptions& o, const std::string& resuming_from = {}) {
+  if (o.checkpoint_every == 0 || o.checkpoint.empty()) return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(o.checkpoint, ec);
+  if (!fs::exists(status)) return;  // (other errors show when the checkpoint is written)
+  if (!resuming_from.empty() && fs::equivalent(o.checkpoint, resuming_from, ec)) return;
+  bool checkpoint = false;
+  if (fs::is_regular_file(status)) {
+    try {
+      checkpoint = load_vectors(o.checkpoint, {.format = VectorFormat::native}).metadata.contains(kCheckpointKey);
+    } catch (const Error&) {
+      // not our format: not a checkpoint
+    }
+  }
+  EMBEDKIT_CHECK(checkpoint, ArgumentError,
+                 fmt::format("{} exists and is not an embedkit checkpoint: it would be overwritten by one; remove it "
+                             "or choose another checkpoint file (--checkpoint)",
+                             o.checkpoint));
 }
 
 // Everything the worker threads share.
@@ -179,7 +217,11 @@ class Worker {
         k_(kernels::kernels()) {}
 
   void run() {
-    train();
+    try {
+      train();
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
     // A worker that stops early must not leave the others waiting at the epoch barrier.
     if (s_.epoch_barrier && !finished_) s_.epoch_barrier->arrive_and_drop();
   }
@@ -445,9 +487,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
 
   // Shards: contiguous sentence ranges with about equal bytes (so about equal tokens).
   const std::size_t sentences = corpus.starts.size() - 1;
-  const std::size_t threads = std::max<std::size_t>(
-      1, std::min<std::size_t>(options.threads > 0 ? options.threads : static_cast<std::size_t>(num_threads()),
-                               std::max<std::size_t>(1, sentences)));
+  const std::size_t threads = job_threads(options.threads, sentences);
   std::vector<std::size_t> shard_starts{0};
   for (std::size_t t = 1; t < threads; ++t) {
     const std::size_t target = corpus.bytes.size() * t / threads;
@@ -479,6 +519,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     m["trained_by"] = "embedkit 0.1.0";
     m["training.input"] = input;
     m["training.corpus_tokens"] = std::to_string(corpus.tokens);
+    m["training.corpus_hash"] = fmt::format("{:016x}", corpus.hash);
     m["training.model"] = options.model == WordModel::cbow ? "cbow" : "skipgram";
     m["training.loss"] = options.loss == WordLoss::hierarchical_softmax ? "hs" : "ns";
     m["training.dim"] = std::to_string(options.dim);
@@ -528,6 +569,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
                                  options.subwords ? std::optional<SubwordOptions>(options.subword) : std::nullopt);
             snapshot.output = EmbeddingTable::over_storage(output_table.data(), output_table.rows(), output_table.dim(), keep);
             describe(snapshot, epochs_done);
+            snapshot.metadata[kCheckpointKey] = "1";
             save_vectors(snapshot, options.checkpoint, {.format = VectorFormat::native});
             if (callbacks.on_checkpoint) callbacks.on_checkpoint(epochs_done, options.checkpoint);
           } catch (const std::exception& e) {
@@ -567,26 +609,20 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
   };
 
   auto run_workers = [&]<class Sigmoid>() {
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (std::size_t t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] { Worker<Sigmoid>(shared, t, shard_starts[t], shard_starts[t + 1]).run(); });
-    }
-    // The calling thread reports progress until the workers are done.
-    std::atomic<std::size_t> done{0};
-    std::thread joiner([&] {
-      for (auto& th : pool) th.join();
-      done.store(1);
+    // (Should a thread fail to start, none has trained and no one waits at the epoch barrier.)
+    ThreadGroup workers(threads, [&](std::size_t t) {
+      Worker<Sigmoid>(shared, t, shard_starts[t], shard_starts[t + 1]).run();
     });
+    // The calling thread reports progress until the workers are done.
     auto last = Clock::now();
-    while (done.load() == 0) {
+    while (!workers.finished()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (callbacks.on_progress && Clock::now() - last > std::chrono::milliseconds(500)) {
         last = Clock::now();
         callbacks.on_progress(snapshot(false));
       }
     }
-    joiner.join();
+    workers.join();
   };
   run_workers.template operator()<detail::TableSigmoid>();
   if (!shared.failure.empty()) throw Error(shared.failure, "a finite loss");
@@ -623,6 +659,7 @@ EmbeddingTable fresh_input_table(std::size_t rows, const WordVectorOptions& opti
 WordVectors train_word_vectors(const std::string& input, const WordVectorOptions& options,
                                const TrainingCallbacks& callbacks) {
   check_options(options);
+  check_checkpoint_target(options);
   EMBEDKIT_CHECK(input != "-", ArgumentError,
                  "training reads its input twice (vocabulary, then words), so it needs a file, not stdin");
   const Tokenizer tokenizer(options.tokenizer);
@@ -644,6 +681,7 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
 WordVectors resume_word_vectors(const std::string& input, const std::string& checkpoint,
                                 const WordVectorOptions& options, const TrainingCallbacks& callbacks) {
   check_options(options);
+  check_checkpoint_target(options, checkpoint);
   const WordVectors saved = load_vectors(checkpoint);
   auto value = [&](const char* key) -> std::string {
     const auto it = saved.metadata.find(key);
@@ -682,6 +720,14 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
   EMBEDKIT_CHECK(std::to_string(corpus.tokens) == value("training.corpus_tokens"), ArgumentError,
                  fmt::format("{} has {} tokens, but the checkpointed run read {}: resume on the same input", input,
                              corpus.tokens, value("training.corpus_tokens")));
+  // (Checkpoints from before the hash was kept have only the count to go by.)
+  if (const auto hash = saved.metadata.find("training.corpus_hash"); hash != saved.metadata.end()) {
+    const std::string have = fmt::format("{:016x}", corpus.hash);
+    EMBEDKIT_CHECK(have == hash->second, ArgumentError,
+                   fmt::format("{} is not the text the checkpointed run read: the same number of tokens ({}), but "
+                               "other ones (content hash {}, the checkpoint's {}): resume on the same input",
+                               input, corpus.tokens, have, hash->second));
+  }
   if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, saved.size()});
   Setup setup{saved.words(), std::move(corpus), saved.table().clone(), saved.output->clone()};
   setup.start_epoch = std::stoull(value("training.epochs_done"));
@@ -700,6 +746,7 @@ WordVectors continue_training(const WordVectors& model, const std::string& input
   o.subwords = model.subwords().has_value();
   if (model.subwords()) o.subword = *model.subwords();
   check_options(o);
+  check_checkpoint_target(o);
   EMBEDKIT_CHECK(model.output.has_value() && model.output->rows() == model.size() && model.output->dim() == model.dim(),
                  ArgumentError,
                  "continued training needs the model's output layer (save trained models in the native or fastText "

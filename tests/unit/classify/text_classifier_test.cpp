@@ -10,6 +10,7 @@
 #include "embedkit/classify/classification_metrics.h"
 #include "embedkit/classify/model_selection.h"
 #include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
 #include "embedkit/core/random.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_vectors.h"
@@ -135,6 +136,29 @@ TEST(TextClassifier, RejectsDataThatCannotTrainAndBadOptions) {
   EXPECT_THROW((void)TextClassifier::train(data, {.minn = 4, .maxn = 2}), ArgumentError);
   EXPECT_THROW((void)TextClassifier::train(data, {.dropout = 1.0F}), ArgumentError);
   EXPECT_THROW((void)TextClassifier::train(data, {.learning_rate = 1e30F, .threads = 1}), Error) << "divergence";
+  EXPECT_THROW((void)TextClassifier::train(data, {.threads = kMaxThreads + 1}), ArgumentError);
+  // A label the model could not hold (load() refuses control characters) is refused at once.
+  const auto escape = parse_labeled_text("__label__a x\n__label__b\x1b[2J y\n", "esc", {});
+  try {
+    (void)TextClassifier::train(escape, {});
+    FAIL() << "a label with ESC was accepted";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("esc:2: label"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TextClassifier, MinCountAboveEveryWordIsAnErrorNotAOneWordModel) {
+  const auto data = parse_labeled_text("__label__a x x y\n__label__b y z\n__label__a x\n", "few", {});
+  try {
+    (void)TextClassifier::train(data, {.min_count = 4});
+    FAIL() << "no word occurs 4 times: nothing to learn from";
+  } catch (const ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("no word occurs at least 4 times (--min-count); the most frequent, 'x', "
+                                         "occurs 3 times"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(TextClassifier::train(data, {.epochs = 1, .min_count = 3}).word_count(), 2U) << "x and </s>";
 }
 
 TEST(ClassificationMetrics, MultiLabelPrecisionAndRecallAtK) {

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
 #include "embedkit/io/vector_io.h"
 #include "test_files.h"
 #include "train/word2vec/huffman_tree.h"
@@ -359,6 +360,57 @@ TEST(WordVectorTrainer, ResumingFromACheckpointEqualsAnUninterruptedRun) {
   }
 }
 
+TEST(WordVectorTrainer, ResumeRefusesAnotherTextWithAsManyTokens) {
+  testing::ScratchDir dir;
+  const std::string text = testing::read_file(small_corpus()).substr(0, 200000);
+  const std::string path = dir.write("corpus.txt", text);
+  // Swapping two letters changes words but not their number.
+  std::string swapped = text;
+  for (char& c : swapped) c = c == 'a' ? 'e' : c == 'e' ? 'a' : c;
+  const std::string other = dir.write("other.txt", swapped);
+  WordVectorOptions o = quick_options();
+  o.epochs = 2;
+  o.checkpoint = (dir.path() / "run.ckpt").string();
+  o.checkpoint_every = 1;
+  (void)train_word_vectors(path, o);
+  o.checkpoint_every = 0;
+  try {
+    (void)resume_word_vectors(other, (dir.path() / "run.ckpt").string(), o);
+    ADD_FAILURE() << "a different text of the same length was accepted";
+  } catch (const ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("is not the text the checkpointed run read"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW((void)resume_word_vectors(path, (dir.path() / "run.ckpt").string(), o));
+}
+
+TEST(WordVectorTrainer, CheckpointsReplaceOnlyCheckpoints) {
+  testing::ScratchDir dir;
+  const std::string path = dir.write("corpus.txt", testing::read_file(small_corpus()).substr(0, 100000));
+  WordVectorOptions o = quick_options();
+  o.checkpoint_every = 1;
+  // Not ours: a text file, and a trained model in the native format (it has every training key
+  // but the checkpoint's own).
+  const std::string notes = dir.write("notes.txt", "precious\n");
+  o.checkpoint = notes;
+  try {
+    (void)train_word_vectors(path, o);
+    ADD_FAILURE() << "a text file was taken for a checkpoint";
+  } catch (const ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("exists and is not an embedkit checkpoint"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(testing::read_file(notes), "precious\n");
+  const std::string model = (dir.path() / "model.ekv").string();
+  WordVectorOptions plain = quick_options();
+  save_vectors(train_word_vectors(path, plain), model, {.format = VectorFormat::native});
+  o.checkpoint = model;
+  EXPECT_THROW((void)train_word_vectors(path, o), ArgumentError);
+  // Ours: an earlier checkpoint is replaced.
+  o.checkpoint = (dir.path() / "run.ckpt").string();
+  (void)train_word_vectors(path, o);
+  EXPECT_NO_THROW((void)train_word_vectors(path, o));
+  EXPECT_EQ(load_vectors(o.checkpoint).metadata.at("training.checkpoint"), "1");
+}
+
 TEST(WordVectorTrainer, ContinuedTrainingGrowsTheVocabulary) {
   testing::ScratchDir dir;
   const std::string text = testing::read_file(small_corpus());
@@ -397,6 +449,9 @@ TEST(WordVectorTrainer, BadOptionsAndTinyCorporaAreErrors) {
         << e.what();
   }
   EXPECT_THROW((void)train_word_vectors("-", o), ArgumentError);
+  o.min_count = 1;
+  o.threads = kMaxThreads + 1;
+  EXPECT_THROW((void)train_word_vectors(path, o), ArgumentError);
 }
 
 }  // namespace
