@@ -2,7 +2,7 @@
 # End-to-end tests of the embedkit CLI: exit codes, messages, outputs, atomic writes.
 # Usage: cli_test.sh path/to/embedkit path/to/source-root
 set -uo pipefail
-bin=$1
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")  # absolute: some tests run in another directory
 root=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -108,7 +108,7 @@ run "short vec" 1 "$bin" info "$tmp/short.vec"
 expect_in "$tmp/err" "short vec" "$tmp/short.vec:1: the header says 3 rows but the file has 1 lines of vectors"
 run "convert failure" 1 "$bin" convert "$tmp/short.vec" "$tmp/never.ekv"
 [ ! -e "$tmp/never.ekv" ] && pass || fail "failed convert left an output file"
-run "bad format name" 1 "$bin" convert "$tmp/g.txt" "$tmp/x.out" --to parquet
+run "bad format name" 2 "$bin" convert "$tmp/g.txt" "$tmp/x.out" --to parquet
 expect_in "$tmp/err" "bad format name" 'unknown vector format "parquet"'
 
 # train: a tiny run on the bundled corpus slice, fastText .bin output, checkpoint and resume.
@@ -129,8 +129,8 @@ run "train neg-power recorded" 0 "$bin" info "$tmp/np.ekv" --json
 expect_in "$tmp/out" "train neg-power recorded" '"training.negative_power": "0.5"'
 run "train bad neg-power" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --neg-power 2
 expect_in "$tmp/err" "train bad neg-power" "neg-power: must be a number from 0 (all words alike) to 1 (in proportion to counts), not 2"
-run "train bad lr" 1 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --lr -1
-expect_in "$tmp/err" "train bad lr" "the learning rate must be positive"
+run "train bad lr" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --lr -1
+expect_in "$tmp/err" "train bad lr" "--lr: must be a number above 0 and at most 10, not -1"
 [ ! -e "$tmp/never.ekv" ] && pass || fail "failed training left an output file"
 
 # neighbors: exact cosine/L2 on a known table, queries from arguments and from stdin.
@@ -143,7 +143,7 @@ run "neighbors stdin" 0 bash -c "printf 'dog\n\nzebra car' | '$bin' neighbors '$
 expect_in "$tmp/out" "neighbors stdin restrict" '{"neighbors":[{"score":0.7071067690849304,"word":"cat"}],"source":"in_vocabulary","word":"dog"}'
 expect_in "$tmp/out" "neighbors unseen" '{"error":"not in vocabulary","word":"zebra"}'
 expect_in "$tmp/out" "neighbors last line without newline" '"word":"car"'
-run "neighbors bad similarity" 1 "$bin" neighbors "$tmp/n.txt" cat --similarity jaccard
+run "neighbors bad similarity" 2 "$bin" neighbors "$tmp/n.txt" cat --similarity jaccard
 expect_in "$tmp/err" "neighbors bad similarity" "--similarity must be cosine, dot or l2"
 
 # plot: PCA maps as PNG (size in the IHDR) and SVG (one <text class="label"> per point).
@@ -162,7 +162,7 @@ expect_in "$tmp/map.svg" "plot svg legend" '<text class="legend"'
 run "plot unknown word" 1 "$bin" plot "$tmp/p.txt" --words king,zebra,yak -o "$tmp/never.png"
 expect_in "$tmp/err" "plot unknown word" "(and the model has no subwords): zebra, yak"
 [ ! -e "$tmp/never.png" ] && pass || fail "a failed plot left an output file"
-run "plot bad extension" 1 "$bin" plot "$tmp/p.txt" --words king,queen -o "$tmp/map.jpg"
+run "plot bad extension" 2 "$bin" plot "$tmp/p.txt" --words king,queen -o "$tmp/map.jpg"
 expect_in "$tmp/err" "plot bad extension" "'$tmp/map.jpg': the name must end in .png or .svg"
 [ -z "$(ls "$tmp" | grep '\.tmp\.')" ] && pass || fail "plot left a temporary file"
 
@@ -184,7 +184,7 @@ expect_in "$tmp/out" "eval similarity row" "pairs.txt                         4 
 expect_in "$tmp/out" "eval analogy total" "total                                  4         3        2    66.67%"
 run "eval json" 0 "$bin" eval "$tmp/a.txt" --analogy "$tmp/q.txt" --json
 expect_in "$tmp/out" "eval json accuracy" '"accuracy": 0.6666666666666666'
-run "eval nothing" 1 "$bin" eval "$tmp/a.txt"
+run "eval nothing" 2 "$bin" eval "$tmp/a.txt"
 expect_in "$tmp/err" "eval nothing" "nothing to evaluate"
 printf 'man king\n' >"$tmp/badpairs.txt"
 run "eval bad file" 1 "$bin" eval "$tmp/a.txt" --similarity "$tmp/badpairs.txt"
@@ -215,8 +215,130 @@ expect_in "$tmp/err" "classify bad encoding" "pass --encoding cp1252"
 run "classify cp1252" 0 "$bin" classify train -i "$tmp/cls_latin.txt" -o "$tmp/x.ekv" --encoding cp1252 -q
 run "classify not a model" 1 "$bin" classify test "$tmp/a.txt" "$tmp/cls.txt"
 expect_in "$tmp/err" "classify not a model" "not an embedkit classifier"
-run "classify freeze without vectors" 1 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/x.ekv" --freeze
+run "classify freeze without vectors" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/x.ekv" --freeze
 expect_in "$tmp/err" "classify freeze" "need --pretrained"
+
+# Careless users and hostile input.
+# Every numeric option of every command has a range, shown in --help, and refuses -1 (unsigned
+# options used to read it as 2^64 - 1: --epochs -1 trained forever) with exit status 2.
+checked=0
+for cmd in "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot" "classify train" "classify test" "classify predict" "classify cv"; do
+  # shellcheck disable=SC2086
+  help=$("$bin" $cmd --help)
+  if grep -qE '^ +-[^ ]+ (UINT|INT|FLOAT|N)(=| |$)' <<<"$help"; then fail "$cmd: a numeric option without a range in --help"; fi
+  for opt in $(grep -oE '^ +-[^ ,]+(,--[^ ]+)? (UINT|INT|FLOAT|N):' <<<"$help" | awk '{print $1}' | sed 's/.*,//'); do
+    # shellcheck disable=SC2086
+    run "$cmd $opt -1" 2 "$bin" $cmd "$opt" -1 && expect_in "$tmp/err" "$cmd $opt -1" "$opt: must be a"
+    checked=$((checked + 1))
+  done
+done
+[ "$checked" -ge 60 ] && pass || fail "only $checked numeric options found in --help"
+run "classify epochs -1" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/x.ekv" --epochs -1
+expect_in "$tmp/err" "classify epochs -1" "--epochs: must be a whole number from 1 to 100000, not -1"
+run "train threads 1000" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --threads 1000
+expect_in "$tmp/err" "train threads 1000" "--threads: must be a whole number from 0 to 256, not 1000"
+run "octal-looking number" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --dim 010
+expect_in "$tmp/err" "octal-looking number" "not 010 (write it without leading zeros)"
+expect_in <("$bin" train --help) "threads cap in help" "Worker threads (0 = all cores; at most 256)"
+# Errors in values found after parsing are usage errors too (2); a word the model lacks is not.
+run "tokenize bos without entry" 2 "$bin" tokenize --text "a b" --vocab "$tmp/v2.tsv" --bos
+run "analogy unseen is 1" 1 "$bin" analogy "$tmp/a.txt" man king zebra
+
+# Threads the system refuses: an error naming --threads, not std::terminate (exit 134). Under an
+# address-space limit, 256 thread stacks of 8 MB cannot all be mapped. (Not with ASan, whose
+# shadow memory needs more address space than any limit that bites.)
+if ! grep -qa __asan_init "$bin"; then
+  run "train threads refused" 1 bash -c "ulimit -v 500000; exec '$bin' train -i '$tmp/small.txt' -o '$tmp/never.ekv' --dim 8 --epochs 1 --min-count 10 --bucket 1000 --threads 256 -q"
+  expect_in "$tmp/err" "train threads refused" "cannot start 256 threads: "
+  expect_in "$tmp/err" "train threads refused" "; use --threads with a smaller number"
+  for i in $(seq 80); do cat "$tmp/cls.txt"; done >"$tmp/cls_big.txt"
+  run "classify threads refused" 1 bash -c "ulimit -v 500000; exec '$bin' classify train -i '$tmp/cls_big.txt' -o '$tmp/never.ekv' --threads 256 -q"
+  expect_in "$tmp/err" "classify threads refused" "cannot start 256 threads: "
+  [ ! -e "$tmp/never.ekv" ] && pass || fail "a failed thread start left an output file"
+fi
+
+# An output that is an input is refused (by device and inode: other spellings and hard links too).
+cp "$tmp/small.txt" "$tmp/corpus2.txt"
+ln "$tmp/corpus2.txt" "$tmp/corpus2-link.txt"
+quick_train=(--dim 8 --epochs 1 --min-count 10 --bucket 1000 --threads 1 -q)
+run "train output = input" 2 "$bin" train -i "$tmp/corpus2.txt" -o "$tmp/corpus2-link.txt" "${quick_train[@]}"
+expect_in "$tmp/err" "train output = input" "is the same file as --input"
+run "vocab build output = input" 2 bash -c "cd '$tmp' && '$bin' vocab build -i corpus2.txt -o ./corpus2.txt -q"
+run "classify output = input" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/./cls.txt" -q
+run "checkpoint = input" 2 "$bin" train -i "$tmp/corpus2.txt" -o "$tmp/never.ekv" --checkpoint-every 1 --checkpoint "$tmp/corpus2.txt" "${quick_train[@]}"
+cmp -s "$tmp/small.txt" "$tmp/corpus2.txt" && pass || fail "the corpus was overwritten"
+[ "$(head -1 "$tmp/cls.txt")" = "__label__pos a great fun film" ] && pass || fail "the training data was overwritten"
+run "checkpoint = output" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/new.ekv" --checkpoint-every 1 --checkpoint "$tmp/./new.ekv" "${quick_train[@]}"
+expect_in "$tmp/err" "checkpoint = output" "is the same file as --output"
+echo "my notes" >"$tmp/notes.txt"
+run "checkpoint over a foreign file" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --checkpoint-every 1 --checkpoint "$tmp/notes.txt" "${quick_train[@]}"
+expect_in "$tmp/err" "checkpoint over a foreign file" "notes.txt exists and is not an embedkit checkpoint"
+[ "$(cat "$tmp/notes.txt")" = "my notes" ] && pass || fail "a checkpoint replaced a file that was not one"
+cp "$tmp/g.txt" "$tmp/same.txt"
+run "convert onto itself" 0 "$bin" convert "$tmp/same.txt" "$tmp/same.txt" --to glove -q
+cmp -s "$tmp/g.txt" "$tmp/same.txt" && pass || fail "converting a file onto itself changed it"
+
+# --resume checks the text, not only its length: two letters swapped keep every token count.
+tr 'ae' 'ea' <"$tmp/small.txt" >"$tmp/swapped.txt"
+run "resume other text" 2 "$bin" train -i "$tmp/swapped.txt" -o "$tmp/never.ekv" --save-format fasttext --dim 8 --epochs 2 \
+  --min-count 10 --bucket 1000 --threads 1 --resume "$tmp/m.bin.checkpoint" -q
+expect_in "$tmp/err" "resume other text" "swapped.txt is not the text the checkpointed run read"
+
+# --min-count above every count: an error, not a one-word model.
+run "classify min-count too high" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/never.ekv" --min-count 1000
+expect_in "$tmp/err" "classify min-count too high" "no word occurs at least 1000 times (--min-count); the most frequent, "
+
+# Sums of counts near 2^64 do not wrap.
+printf 'a\t18446744073709551615\nb\t18446744073709551615\nc\t5\n' >"$tmp/huge.tsv"
+run "vocab info huge counts" 0 "$bin" vocab info "$tmp/huge.tsv"
+expect_in "$tmp/out" "vocab info huge counts" "tokens counted: 36,893,488,147,419,103,235; 100.00% map to a word"
+
+# Words cannot drive the terminal: control characters are shown escaped in human-readable output;
+# pipes of tokens get the bytes unchanged, a terminal gets them escaped.
+esc=$(printf 'zz\033[2J')
+run "neighbors escapes" 0 "$bin" neighbors "$tmp/n.txt" "$esc"
+expect_in "$tmp/out" "neighbors escapes" 'zz\x1b[2J: not in vocabulary'
+if grep -q $'\033' "$tmp/out"; then fail "neighbors printed a raw ESC"; else pass; fi
+# Labels may not hold control characters (a model could not hold them); bidirectional controls,
+# which reorder what a terminal shows after them, are escaped.
+printf '__label__pos\033]0;pwned\007 a great fun film\n__label__neg a dull boring mess\n' >"$tmp/cls_esc.txt"
+run "classify control label" 1 "$bin" classify train -i "$tmp/cls_esc.txt" -o "$tmp/never.ekv" -q
+expect_in "$tmp/err" "classify control label" 'cls_esc.txt:1: label "pos\x1b]0;pwned\x07": word'
+printf '__label__pos\342\200\256evil a great fun film\n__label__neg a dull boring mess\n' >"$tmp/cls_bidi.txt"
+run "classify bidi label" 0 "$bin" classify train -i "$tmp/cls_bidi.txt" -o "$tmp/cls_bidi.ekv" -q
+run "classify test escapes" 0 "$bin" classify test "$tmp/cls_bidi.ekv" "$tmp/cls_bidi.txt"
+expect_in "$tmp/out" "classify test escapes" 'pos\u202eevil'
+printf '\342\200\256evil\t3\nc\t2\n' >"$tmp/bidi.tsv"
+run "vocab info escapes" 0 "$bin" vocab info "$tmp/bidi.tsv"
+expect_in "$tmp/out" "vocab info escapes" '\u202eevil'
+bidi=$(printf 'a\342\200\256b')
+run "tokenize pipe raw" 0 "$bin" tokenize --text "$bidi"
+[ "$(cat "$tmp/out")" = "$bidi" ] && pass || fail "tokenize into a pipe changed the bytes"
+if command -v script >/dev/null; then
+  run "tokenize terminal escapes" 0 script -qec "'$bin' tokenize --text '$bidi'" /dev/null
+  expect_in "$tmp/out" "tokenize terminal escapes" 'a\u202eb'
+fi
+
+# '-' is standard output where the output can be streamed, refused elsewhere; never a file named '-'.
+run "convert to -" 0 bash -c "cd '$tmp' && '$bin' convert g.txt - --to glove -q | cat"
+cmp -s "$tmp/g.txt" "$tmp/out" && pass || fail "convert to - did not print the vectors"
+run "convert to - needs --to" 2 bash -c "cd '$tmp' && '$bin' convert g.txt -"
+expect_in "$tmp/err" "convert to - needs --to" "pass --to"
+run "vocab build to -" 0 bash -c "cd '$tmp' && '$bin' vocab build -i corpus.txt -o - --min-count 1 --split words --lower | cat"
+cmp -s "$tmp/v.tsv" "$tmp/out" && pass || fail "vocab build -o - did not print the vocabulary"
+expect_in "$tmp/err" "vocab build to - summary on stderr" "wrote standard output (10 entries)"
+run "train to -" 2 bash -c "cd '$tmp' && '$bin' train -i small.txt -o - ${quick_train[*]}"
+expect_in "$tmp/err" "train to -" "give a file name"
+[ ! -e "$tmp/-" ] && pass || fail "a file named '-' was written"
+
+# An unwritable output fails before any work, naming the path.
+run "train unwritable" 1 "$bin" train -i "$tmp/small.txt" -o "$tmp/no-such-dir/v.ekv" --json "${quick_train[@]}"
+expect_in "$tmp/err" "train unwritable" "cannot write --output '$tmp/no-such-dir/v.ekv': there is no directory"
+if grep -q '"event":"corpus"' "$tmp/err"; then fail "train read the corpus before finding the output unwritable"; else pass; fi
+run "classify output is a directory" 1 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp" -q
+expect_in "$tmp/err" "classify output is a directory" "it is a directory"
+run "checkpoint unwritable" 1 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --checkpoint-every 1 --checkpoint "$tmp/corpus.txt/ckpt" "${quick_train[@]}"
+expect_in "$tmp/err" "checkpoint unwritable" "is not a directory"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -13,6 +13,8 @@
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_matrix.h"
 #include "embedkit/search/analogy.h"
+#include "human_format.h"
+#include "option_ranges.h"
 #include "vector_flags.h"
 
 namespace embedkit::cli {
@@ -53,11 +55,12 @@ void run(const AnalogyFlags& flags) {
     if (!unknown.empty()) {
       const std::string message = fmt::format("not in vocabulary (and the model has no subwords): {}",
                                               fmt::join(unknown, ", "));
-      if (!interactive) throw ArgumentError(message);
+      if (!interactive) throw Error(message);  // (exit status 1: the model lacks it, the command line is fine)
       if (flags.json) {
-        fmt::print("{}\n", nlohmann::json{{"question", abc}, {"error", message}}.dump());
+        fmt::print("{}\n", nlohmann::json{{"question", abc}, {"error", message}}.dump(
+                               -1, ' ', false, nlohmann::json::error_handler_t::replace));
       } else {
-        fmt::print("{}  {}\n", question, message);
+        fmt::print("{}  {}\n", printable(question), printable(message));
       }
       return;
     }
@@ -72,8 +75,8 @@ void run(const AnalogyFlags& flags) {
                              -1, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
-    fmt::print("{} ", question);
-    for (const Neighbor& n : found) fmt::print(" {} {:.3f}", wv.words().word(n.id), n.score);
+    fmt::print("{} ", printable(question));
+    for (const Neighbor& n : found) fmt::print(" {} {:.3f}", printable(wv.words().word(n.id)), n.score);
     fmt::print("\n");
   };
 
@@ -104,10 +107,11 @@ void add_analogy_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("analogy", "Solve a : b :: c : ? (3CosAdd or 3CosMul), for words or stdin lines");
   cmd->add_option("model", flags->model, "Vector file in any supported format")->required();
   cmd->add_option("words", flags->words, "A B C (default: read 'a b c' lines from stdin until EOF)");
-  cmd->add_option("-k", flags->k, "Answers per question")->capture_default_str();
+  cmd->add_option("-k", flags->k, "Answers per question")->check(whole_number(1, kMaxRows))->capture_default_str();
   cmd->add_option("--method", flags->method, "add (3CosAdd: cos(d, b - a + c)) or mul (3CosMul)")
       ->capture_default_str();
-  cmd->add_option("--restrict", flags->restrict, "Answer only from the N most frequent words (0 = all)");
+  cmd->add_option("--restrict", flags->restrict, "Answer only from the N most frequent words (0 = all)")
+      ->check(whole_number(0, kMaxRows));
   cmd->add_flag("--json", flags->json, "One JSON object per question");
   add_vector_flags(*cmd, flags->vectors);
   cmd->footer(std::string("Examples:\n"

@@ -13,7 +13,10 @@
 #include "embedkit/classify/model_selection.h"
 #include "embedkit/classify/text_classifier.h"
 #include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
 #include "human_format.h"
+#include "option_ranges.h"
+#include "output_paths.h"
 #include "progress_bar.h"
 
 namespace embedkit::cli {
@@ -66,24 +69,43 @@ struct ModelFlags {
 
 void add_model_flags(CLI::App& cmd, ModelFlags& m) {
   ClassifierOptions& o = m.options;
-  cmd.add_option("--dim", o.dim, "Embedding size (default: the --pretrained vectors' size, else 100)");
-  cmd.add_option("--epochs", o.epochs, "Passes over the data")->capture_default_str();
-  cmd.add_option("--lr", o.learning_rate, "Learning rate at the start (decays linearly to 0)")->capture_default_str();
-  cmd.add_option("--word-ngrams", o.word_ngrams, "Longest word n-gram (2 adds hashed bigrams)")->capture_default_str();
-  cmd.add_option("--minn", o.minn, "Shortest character n-gram (with --maxn)")->capture_default_str();
-  cmd.add_option("--maxn", o.maxn, "Longest character n-gram (0 = none)")->capture_default_str();
-  cmd.add_option("--bucket", o.bucket, "Hash space for word and character n-grams")->capture_default_str();
-  cmd.add_option("--min-count", o.min_count, "Drop words seen fewer times")->capture_default_str();
+  cmd.add_option("--dim", o.dim, "Embedding size (default: the --pretrained vectors' size, else 100)")
+      ->check(whole_number(1, 100000));
+  cmd.add_option("--epochs", o.epochs, "Passes over the data")->check(whole_number(1, 100000))->capture_default_str();
+  cmd.add_option("--lr", o.learning_rate, "Learning rate at the start (decays linearly to 0)")
+      ->check(real_number(0, 10, Ends::open_low))
+      ->capture_default_str();
+  cmd.add_option("--word-ngrams", o.word_ngrams, "Longest word n-gram (2 adds hashed bigrams)")
+      ->check(whole_number(1, 100))
+      ->capture_default_str();
+  cmd.add_option("--minn", o.minn, "Shortest character n-gram (with --maxn)")
+      ->check(whole_number(0, 64))
+      ->capture_default_str();
+  cmd.add_option("--maxn", o.maxn, "Longest character n-gram (0 = none)")
+      ->check(whole_number(0, 64))
+      ->capture_default_str();
+  cmd.add_option("--bucket", o.bucket, "Hash space for word and character n-grams")
+      ->check(whole_number(0, 4294967295))
+      ->capture_default_str();
+  cmd.add_option("--min-count", o.min_count, "Drop words seen fewer times")
+      ->check(whole_number(1, kMaxCount))
+      ->capture_default_str();
   cmd.add_option("--loss", m.loss, "softmax | hs (hierarchical softmax) | ova (one-vs-all, multi-label)")
       ->capture_default_str();
   cmd.add_option("--dropout", o.dropout, "Drop each feature of a bag with this probability while training")
+      ->check(real_number(0, 1, Ends::open_high))
       ->capture_default_str();
   cmd.add_option("--pretrained", o.pretrained, "Start the word rows from these vectors (any format embedkit reads)");
   cmd.add_flag("--freeze", m.freeze, "Keep the embedding layer fixed (with --pretrained)");
   cmd.add_flag("--finetune", m.finetune, "Train the embedding layer from the first epoch (the default)");
-  cmd.add_option("--unfreeze-after", m.unfreeze_after, "Keep it fixed for N epochs, then fine-tune it");
-  cmd.add_option("--threads", o.threads, "Worker threads (0 = all cores)")->capture_default_str();
-  cmd.add_option("--seed", o.seed, "Seed of every random choice (one thread: bit-reproducible)")->capture_default_str();
+  cmd.add_option("--unfreeze-after", m.unfreeze_after, "Keep it fixed for N epochs, then fine-tune it")
+      ->check(whole_number(0, 100000));
+  cmd.add_option("--threads", o.threads, fmt::format("Worker threads (0 = all cores; at most {})", kMaxThreads))
+      ->check(whole_number(0, kMaxThreads))
+      ->capture_default_str();
+  cmd.add_option("--seed", o.seed, "Seed of every random choice (one thread: bit-reproducible)")
+      ->check(whole_number(0, UINT64_MAX))
+      ->capture_default_str();
 }
 
 std::string rate(double per_second) {
@@ -96,7 +118,7 @@ ClassifierCallbacks progress_callbacks(ProgressBar& bar, bool json, bool quiet, 
     if (json) {
       fmt::print(stderr, "{}\n", nlohmann::json{{"event", "pretrained"}, {"coverage", report}}.dump());
     } else if (!quiet) {
-      fmt::print(stderr, "pretrained: {}\n", report);
+      fmt::print(stderr, "pretrained: {}\n", printable(report));
     }
   };
   callbacks.on_progress = [&bar, json, epochs](const ClassifierProgress& p) {
@@ -128,6 +150,12 @@ struct TrainFlags {
 
 void run_train(TrainFlags& flags) {
   const ClassifierOptions options = flags.model.resolve();
+  // Before any training: the model must be writable and must not replace an input.
+  (void)file_output(flags.output, "--output", "the model");
+  refuse_same_file(flags.output, "--output", flags.input, "--input");
+  refuse_same_file(flags.output, "--output", flags.autotune_validation, "--autotune-validation");
+  refuse_same_file(flags.output, "--output", options.pretrained, "--pretrained");
+  check_writable(flags.output, "--output");
   const auto start = std::chrono::steady_clock::now();
   const LabeledData data = read_labeled_file(flags.input, flags.data.options());
   std::optional<TextClassifier> model;
@@ -184,7 +212,7 @@ void run_train(TrainFlags& flags) {
     fmt::print(stderr, "{}\n", summary.dump());
   } else if (!flags.quiet) {
     fmt::print(stderr, "wrote {}: {} labels, {} words + {} n-gram rows x {}, from {} examples in {:.2f} s\n",
-               flags.output, model->label_count(), group_digits(model->word_count()),
+               printable(flags.output), model->label_count(), group_digits(model->word_count()),
                group_digits(model->bucket_rows()), model->dim(), group_digits(data.examples.size()), seconds);
   }
 }
@@ -224,20 +252,23 @@ void run_test(TestFlags& flags) {
   }
   fmt::print("examples     {}\naccuracy     {:.4f}\nP@{}          {:.4f}\nR@{}          {:.4f}\nmacro F1     {:.4f}\n\n",
              group_digits(r.examples), r.accuracy, r.k, r.precision_at_k, r.k, r.recall_at_k, r.macro_f1);
+  std::vector<std::string> labels;  // as they can be shown
+  for (const auto& m : r.per_label) labels.push_back(printable(m.label));
   std::size_t width = 5;
-  for (const auto& m : r.per_label) width = std::max(width, m.label.size());
+  for (const auto& l : labels) width = std::max(width, l.size());
   fmt::print("{:<{}}  {:>9}  {:>9}  {:>9}  {:>9}\n", "label", width, "precision", "recall", "F1", "support");
-  for (const auto& m : r.per_label) {
-    fmt::print("{:<{}}  {:>9.4f}  {:>9.4f}  {:>9.4f}  {:>9}\n", m.label, width, m.precision, m.recall, m.f1, m.support);
+  for (std::size_t i = 0; i < r.per_label.size(); ++i) {
+    const auto& m = r.per_label[i];
+    fmt::print("{:<{}}  {:>9.4f}  {:>9.4f}  {:>9.4f}  {:>9}\n", labels[i], width, m.precision, m.recall, m.f1, m.support);
   }
   if (r.per_label.size() <= 20) {
     fmt::print("\nconfusion (rows: gold, columns: predicted)\n{:<{}}", "", width);
-    for (const auto& m : r.per_label) fmt::print("  {:>{}}", m.label, std::max<std::size_t>(m.label.size(), 6));
+    for (const auto& l : labels) fmt::print("  {:>{}}", l, std::max<std::size_t>(l.size(), 6));
     fmt::print("\n");
     for (std::size_t g = 0; g < r.per_label.size(); ++g) {
-      fmt::print("{:<{}}", r.per_label[g].label, width);
+      fmt::print("{:<{}}", labels[g], width);
       for (std::size_t p = 0; p < r.per_label.size(); ++p) {
-        fmt::print("  {:>{}}", r.confusion[g][p], std::max<std::size_t>(r.per_label[p].label.size(), 6));
+        fmt::print("  {:>{}}", r.confusion[g][p], std::max<std::size_t>(labels[p].size(), 6));
       }
       fmt::print("\n");
     }
@@ -255,9 +286,10 @@ struct PredictFlags {
 };
 
 void run_predict(PredictFlags& flags) {
-  EMBEDKIT_CHECK(flags.k >= 1, ArgumentError, "-k must be at least 1");
   const TextClassifier model = TextClassifier::load(flags.model);
   const LabeledDataOptions options = flags.data.options(/*labels_optional=*/true);
+  // Labels come from the training data: on a terminal, control characters in them are escaped.
+  const bool terminal = stdout_is_terminal();
   auto answer = [&](const std::vector<std::string>& tokens) {
     std::string line;
     for (const auto& s : model.predict(tokens, flags.k, flags.threshold)) {
@@ -266,7 +298,7 @@ void run_predict(PredictFlags& flags) {
       line += model.label(s.label);
       if (flags.prob) line += fmt::format(" {:.6f}", s.probability);
     }
-    fmt::print("{}\n", line);
+    fmt::print("{}\n", terminal ? printable(line) : line);
   };
   if (flags.input == "-") {
     // Line by line, answering each at once, so interactive use and pipes work; ends at EOF.
@@ -344,7 +376,9 @@ void add_classify_commands(CLI::App& app) {
   add_data_flags(*t, train->data);
   t->add_option("--autotune-validation", train->autotune_validation,
                 "Search lr, dim, epochs and word n-grams for the best accuracy on this labeled file");
-  t->add_option("--autotune-duration", train->autotune_duration, "Seconds the search may take")->capture_default_str();
+  t->add_option("--autotune-duration", train->autotune_duration, "Seconds the search may take")
+      ->check(real_number(0, 604800, Ends::open_low))
+      ->capture_default_str();
   t->add_flag("-q,--quiet", train->quiet, "No progress, no summary");
   t->add_flag("--progress", train->progress, "Draw progress even when stderr is not a terminal");
   t->add_flag("--json", train->json, "Progress and summary as JSON lines on stderr");
@@ -367,8 +401,12 @@ void add_classify_commands(CLI::App& app) {
   CLI::App* te = classify->add_subcommand("test", "Accuracy, per-label P/R/F1 and confusion matrix on labeled data");
   te->add_option("model", test->model, "A model from 'classify train'")->required();
   te->add_option("input", test->input, "Labeled data ('-' = stdin)")->required();
-  te->add_option("-k", test->k, "Labels predicted per example, for P@k and R@k")->capture_default_str();
-  te->add_option("--threshold", test->threshold, "Ignore predictions below this probability")->capture_default_str();
+  te->add_option("-k", test->k, "Labels predicted per example, for P@k and R@k")
+      ->check(whole_number(1, kMaxRows))
+      ->capture_default_str();
+  te->add_option("--threshold", test->threshold, "Ignore predictions below this probability")
+      ->check(real_number(0, 1))
+      ->capture_default_str();
   te->add_flag("--json", test->json, "Print a JSON object (accuracy, precision_at_k, labels, confusion)");
   add_data_flags(*te, test->data);
   te->footer("Examples:\n"
@@ -382,9 +420,11 @@ void add_classify_commands(CLI::App& app) {
   p->add_option("model", predict->model, "A model from 'classify train'")->required();
   p->add_option("input", predict->input, "Text, one example per line ('-' or nothing = stdin, answered line by line)")
       ->capture_default_str();
-  p->add_option("-k", predict->k, "How many labels per line")->capture_default_str();
+  p->add_option("-k", predict->k, "How many labels per line")->check(whole_number(1, kMaxRows))->capture_default_str();
   p->add_flag("--prob", predict->prob, "Print each label's probability after it");
-  p->add_option("--threshold", predict->threshold, "Only labels at least this probable")->capture_default_str();
+  p->add_option("--threshold", predict->threshold, "Only labels at least this probable")
+      ->check(real_number(0, 1))
+      ->capture_default_str();
   add_data_flags(*p, predict->data);
   p->footer(
       "Examples:\n"
@@ -397,8 +437,10 @@ void add_classify_commands(CLI::App& app) {
   auto cv = std::make_shared<CvFlags>();
   CLI::App* c = classify->add_subcommand("cv", "k-fold cross-validation (for data without a test split)");
   c->add_option("-i,--input", cv->input, "Labeled data")->required();
-  c->add_option("--folds", cv->cv.folds, "Number of folds")->capture_default_str();
-  c->add_option("--split-seed", cv->cv.seed, "Seed of the shuffle that deals examples into folds")->capture_default_str();
+  c->add_option("--folds", cv->cv.folds, "Number of folds")->check(whole_number(2, 100000))->capture_default_str();
+  c->add_option("--split-seed", cv->cv.seed, "Seed of the shuffle that deals examples into folds")
+      ->check(whole_number(0, UINT64_MAX))
+      ->capture_default_str();
   add_model_flags(*c, cv->model);
   add_data_flags(*c, cv->data);
   c->add_flag("--json", cv->json, "Print a JSON object (accuracy, stddev, fold_accuracy)");

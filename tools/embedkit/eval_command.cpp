@@ -14,6 +14,8 @@
 #include "embedkit/eval/analogy_evaluation.h"
 #include "embedkit/eval/word_similarity.h"
 #include "embedkit/io/vector_io.h"
+#include "human_format.h"
+#include "option_ranges.h"
 #include "vector_flags.h"
 
 namespace embedkit::cli {
@@ -61,7 +63,7 @@ void run(const EvalFlags& flags) {
   nlohmann::json out{{"model", flags.model}, {"words", wv.size()}, {"dim", wv.dim()}, {"restrict", flags.restrict},
                      {"case_insensitive", !flags.case_sensitive}};
   if (!flags.json) {
-    fmt::print("{}: {} words x {}; known words: the {} most frequent, {}\n", flags.model, wv.size(), wv.dim(),
+    fmt::print("{}: {} words x {}; known words: the {} most frequent, {}\n", printable(flags.model), wv.size(), wv.dim(),
                flags.restrict == 0 ? wv.size() : std::min(flags.restrict, wv.size()),
                flags.case_sensitive ? "case-sensitive" : "case-insensitive");
   }
@@ -81,7 +83,7 @@ void run(const EvalFlags& flags) {
                                    {"spearman", r.spearman}, {"pearson", r.pearson}});
       if (!flags.json) {
         fmt::print("  {:<28} {:>6} {:>7} {:>7} {:>9.4f} {:>9.4f}\n",
-                   std::filesystem::path(flags.similarity[i]).filename().string(), r.pairs, r.scored, r.unseen,
+                   printable(std::filesystem::path(flags.similarity[i]).filename().string()), r.pairs, r.scored, r.unseen,
                    r.spearman, r.pearson);
       }
     }
@@ -106,11 +108,11 @@ void run(const EvalFlags& flags) {
                                 {"semantic", counts_json(r.semantic)}, {"syntactic", counts_json(r.syntactic)},
                                 {"total", counts_json(r.total)}, {"seconds", seconds}});
       if (flags.json) continue;
-      fmt::print("\nanalogies: {} ({}, {:.2f} s)\n", std::filesystem::path(flags.analogy[i]).filename().string(),
+      fmt::print("\nanalogies: {} ({}, {:.2f} s)\n", printable(std::filesystem::path(flags.analogy[i]).filename().string()),
                  flags.method == "mul" ? "3CosMul" : "3CosAdd", seconds);
       fmt::print("  {:<30} {:>9} {:>9} {:>8} {:>9}\n", "section", "questions", "attempted", "correct", "accuracy");
       auto line = [](const std::string& name, const AnalogyCounts& c) {
-        fmt::print("  {:<30} {:>9} {:>9} {:>8} {:>9}\n", name, c.questions, c.attempted, c.correct,
+        fmt::print("  {:<30} {:>9} {:>9} {:>8} {:>9}\n", printable(name), c.questions, c.attempted, c.correct,
                    percent(c.accuracy()));
       };
       for (const AnalogySectionResult& s : r.sections) line(s.name, s.counts);
@@ -133,6 +135,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--analogy", flags->analogy, "Analogy file ': section' + 'a b c d' lines (repeatable)");
   cmd->add_option("--restrict", flags->restrict,
                   "Only the N most frequent words are known and searched (0 = all)")
+      ->check(whole_number(0, kMaxRows))
       ->capture_default_str();
   cmd->add_flag("--case-sensitive", flags->case_sensitive, "Match words exactly (default: ignore case)");
   cmd->add_option("--method", flags->method, "Analogy objective: add (3CosAdd) or mul (3CosMul)")

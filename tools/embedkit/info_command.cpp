@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "embedkit/io/vector_io.h"
 #include "human_format.h"
+#include "option_ranges.h"
 #include "vector_flags.h"
 
 namespace embedkit::cli {
@@ -53,6 +54,15 @@ NormSummary norms_of(const WordVectors& wv) {
   return s;
 }
 
+// The first bytes of `text` (at most `bytes`), not cutting a UTF-8 sequence or a \x.. escape.
+std::string cut(const std::string& text, std::size_t bytes) {
+  std::size_t end = std::min(bytes, text.size());
+  while (end > 0 && end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
+  const std::size_t escape = text.rfind('\\', end);
+  if (escape != std::string::npos && end - escape < 6) end = escape;  // "\x1b" or "\u009b" would be split
+  return text.substr(0, end);
+}
+
 void run(const InfoFlags& flags) {
   const auto start = std::chrono::steady_clock::now();
   const WordVectors wv = load_vectors(flags.path, flags.vectors.options());
@@ -85,7 +95,8 @@ void run(const InfoFlags& flags) {
     fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return;
   }
-  fmt::print("{}: {}, {} words x {} dims (loaded in {:.0f} ms)\n", flags.path, format, group_digits(wv.size()),
+  fmt::print("{}: {}, {} words x {} dims (loaded in {:.0f} ms)\n", printable(flags.path), printable(format),
+             group_digits(wv.size()),
              wv.dim(), load_seconds * 1000);
   if (wv.subwords()) {
     fmt::print("subwords: character {}-{}-grams hashed into {} buckets: unseen words get vectors\n",
@@ -96,15 +107,23 @@ void run(const InfoFlags& flags) {
   fmt::print("vector norms: min {:.4g}, median {:.4g}, mean {:.4g}, max {:.4g}{}\n", norms.min, norms.median,
              norms.mean, norms.max,
              norms.zero_rows ? fmt::format(" ({} all-zero rows)", group_digits(norms.zero_rows)) : "");
-  if (!sample.empty()) fmt::print("first words: {}\n", fmt::join(sample, " "));
+  if (!sample.empty()) {
+    std::string words;
+    for (const std::string& w : sample) words += (words.empty() ? "" : " ") + printable(w);
+    fmt::print("first words: {}\n", words);
+  }
+  // Metadata is free text from the file: escaped, then cut (cutting first could split an escape
+  // or a UTF-8 sequence).
   for (const auto& [key, value] : wv.metadata) {
     if (key == "format" || key == "fasttext.labels") continue;
-    fmt::print("  {} = {}\n", key, value.size() > 80 ? value.substr(0, 77) + "..." : value);
+    const std::string shown = printable(value);
+    fmt::print("  {} = {}\n", printable(key), shown.size() > 80 ? cut(shown, 77) + "..." : shown);
   }
   if (wv.metadata.count("fasttext.labels")) {
     std::string labels = wv.metadata.at("fasttext.labels");
     std::replace(labels.begin(), labels.end(), '\n', ',');
-    fmt::print("  labels (name count) = {}\n", labels.size() > 200 ? labels.substr(0, 197) + "..." : labels);
+    labels = printable(labels);
+    fmt::print("  labels (name count) = {}\n", labels.size() > 200 ? cut(labels, 197) + "..." : labels);
   }
 }
 
@@ -114,7 +133,9 @@ void add_info_command(CLI::App& app) {
   auto flags = std::make_shared<InfoFlags>();
   CLI::App* cmd = app.add_subcommand("info", "Describe a vector file: format, shape, subwords, norms, sample words");
   cmd->add_option("file", flags->path, "Vector file in any supported format")->required();
-  cmd->add_option("--sample", flags->sample, "How many of the first words to show")->capture_default_str();
+  cmd->add_option("--sample", flags->sample, "How many of the first words to show")
+      ->check(whole_number(0, kMaxRows))
+      ->capture_default_str();
   cmd->add_flag("--json", flags->json, "Print a JSON object (format, rows, dim, ...) instead of text");
   add_vector_flags(*cmd, flags->vectors);
   cmd->footer(std::string("Examples:\n"

@@ -7,16 +7,20 @@
 #include <exception>
 
 #include "commands.h"
+#include "embedkit/core/atomic_file.h"
 #include "embedkit/core/error.h"
+#include "human_format.h"
 
 namespace {
 
-constexpr int kExitUsage = 2;   // bad command line
+constexpr int kExitUsage = 2;   // bad command line: unknown option, value out of range, options that clash
 constexpr int kExitInput = 1;   // bad input data, I/O failure or other runtime error
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Ctrl-C during a long write leaves no "<output>.tmp.*" file behind.
+  embedkit::remove_temporary_files_on_signals();
   CLI::App app{"embedkit: text -> tokens -> ids -> embeddings, end to end."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "embedkit 0.1.0");
@@ -55,13 +59,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
-  } catch (const embedkit::Error& e) {
+  } catch (const embedkit::ArgumentError& e) {
+    // An option value that run() found wrong (--lr -1, --freeze without --pretrained, ...).
     std::fflush(stdout);
-    fmt::print(stderr, "embedkit: error: {}\n", e.what());
-    return kExitInput;
+    fmt::print(stderr, "embedkit: error: {}\n", embedkit::cli::printable(e.what()));
+    return kExitUsage;
   } catch (const std::exception& e) {
+    // Messages quote words and lines from files: escaped, they cannot drive the terminal.
     std::fflush(stdout);
-    fmt::print(stderr, "embedkit: error: {}\n", e.what());
+    fmt::print(stderr, "embedkit: error: {}\n", embedkit::cli::printable(e.what()));
     return kExitInput;
   }
   return 0;

@@ -13,6 +13,8 @@
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_matrix.h"
 #include "embedkit/search/nearest_neighbors.h"
+#include "human_format.h"
+#include "option_ranges.h"
 #include "vector_flags.h"
 
 namespace embedkit::cli {
@@ -46,9 +48,10 @@ void run(const NeighborsFlags& flags) {
     const WordVectors::Source source = wv.vector(word, query);
     if (source == WordVectors::Source::unknown) {
       if (flags.json) {
-        fmt::print("{}\n", nlohmann::json{{"word", word}, {"error", "not in vocabulary"}}.dump());
+        fmt::print("{}\n", nlohmann::json{{"word", word}, {"error", "not in vocabulary"}}.dump(
+                               -1, ' ', false, nlohmann::json::error_handler_t::replace));
       } else {
-        fmt::print("{}: not in vocabulary (and the model has no subwords)\n", word);
+        fmt::print("{}: not in vocabulary (and the model has no subwords)\n", printable(word));
       }
       return;
     }
@@ -71,10 +74,10 @@ void run(const NeighborsFlags& flags) {
                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
-    fmt::print("{}{}:", word, source == WordVectors::Source::from_subwords ? " (unseen: from subwords)" : "");
+    fmt::print("{}{}:", printable(word), source == WordVectors::Source::from_subwords ? " (unseen: from subwords)" : "");
     // L2 is searched as a negated distance (higher is nearer); people read the distance.
     for (const Neighbor& n : found) {
-      fmt::print("  {} {:.3f}", wv.words().word(n.id), similarity == Similarity::l2 ? -n.score : n.score);
+      fmt::print("  {} {:.3f}", printable(wv.words().word(n.id)), similarity == Similarity::l2 ? -n.score : n.score);
     }
     fmt::print("\n");
   };
@@ -98,8 +101,9 @@ void add_neighbors_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("neighbors", "Nearest words by cosine, dot or L2 (exact), for words or stdin queries");
   cmd->add_option("model", flags->model, "Vector file in any supported format")->required();
   cmd->add_option("words", flags->words, "Query words (default: read them from stdin until EOF)");
-  cmd->add_option("-k", flags->k, "Neighbours per query")->capture_default_str();
-  cmd->add_option("--restrict", flags->restrict, "Search only the N most frequent words (0 = all)");
+  cmd->add_option("-k", flags->k, "Neighbours per query")->check(whole_number(1, kMaxRows))->capture_default_str();
+  cmd->add_option("--restrict", flags->restrict, "Search only the N most frequent words (0 = all)")
+      ->check(whole_number(0, kMaxRows));
   cmd->add_option("--similarity", flags->similarity, "cosine, dot or l2")->capture_default_str();
   cmd->add_flag("--json", flags->json, "One JSON object per query");
   add_vector_flags(*cmd, flags->vectors);

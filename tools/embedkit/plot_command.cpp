@@ -18,6 +18,9 @@
 #include "embedkit/search/nearest_neighbors.h"
 #include "embedkit/viz/pca.h"
 #include "embedkit/viz/scatter_plot.h"
+#include "human_format.h"
+#include "option_ranges.h"
+#include "output_paths.h"
 #include "vector_flags.h"
 
 namespace embedkit::cli {
@@ -59,7 +62,10 @@ std::string join(const std::vector<std::string>& words) {
 }
 
 void run(const PlotFlags& flags) {
+  (void)file_output(flags.output, "--output", "the image");
   (void)plot_format_for_path(flags.output);  // a bad extension fails before the model is read
+  refuse_same_file(flags.output, "--output", flags.model, "model");
+  check_writable(flags.output, "--output");
   std::vector<std::vector<std::string>> lists;
   for (const std::string& list : flags.word_lists) {
     lists.push_back(split_words(list));
@@ -94,7 +100,7 @@ void run(const PlotFlags& flags) {
       rows.insert(rows.end(), vec.begin(), vec.end());
     }
   }
-  EMBEDKIT_CHECK(unknown.empty(), ArgumentError,
+  EMBEDKIT_CHECK(unknown.empty(), Error,  // (exit status 1, as analogy: the model lacks them)
                  fmt::format("not in the vocabulary of '{}' (and the model has no subwords): {}", flags.model,
                              join(unknown)));
 
@@ -162,9 +168,10 @@ void run(const PlotFlags& flags) {
                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return;
   }
-  fmt::print("wrote {}: {} points in {} group{}, PCA explains {:.1f}% + {:.1f}% of the variance{}\n", flags.output,
+  fmt::print("wrote {}: {} points in {} group{}, PCA explains {:.1f}% + {:.1f}% of the variance{}\n",
+             printable(flags.output),
              points.size(), group_names.size(), group_names.size() == 1 ? "" : "s", 100 * ratio[0], 100 * ratio[1],
-             from_subwords.empty() ? "" : fmt::format(" (unseen, from subwords: {})", join(from_subwords)));
+             from_subwords.empty() ? "" : fmt::format(" (unseen, from subwords: {})", printable(join(from_subwords))));
 }
 
 }  // namespace
@@ -178,13 +185,17 @@ void add_plot_command(CLI::App& app) {
       ->allow_extra_args(false)
       ->required();
   cmd->add_option("--neighbors", flags->neighbors,
-                  "Also draw each word's K nearest words by cosine, in its colour (each word is then a group)");
+                  "Also draw each word's K nearest words by cosine, in its colour (each word is then a group)")
+      ->check(whole_number(0, 1000));
   cmd->add_option("--restrict", flags->restrict, "Neighbours come from the N most frequent words only (0 = all)")
+      ->check(whole_number(0, kMaxRows))
       ->capture_default_str();
   cmd->add_option("-o,--output", flags->output, "Image to write: .png or .svg")->required();
   cmd->add_option("--title", flags->title, "Title above the map (default: the model's name and the word count)");
-  cmd->add_option("--width", flags->width, "Image width in pixels")->check(CLI::Range(200, 10000))->capture_default_str();
-  cmd->add_option("--height", flags->height, "Image height in pixels")->check(CLI::Range(200, 10000))->capture_default_str();
+  cmd->add_option("--width", flags->width, "Image width in pixels")->check(whole_number(200, 10000))->capture_default_str();
+  cmd->add_option("--height", flags->height, "Image height in pixels")
+      ->check(whole_number(200, 10000))
+      ->capture_default_str();
   cmd->add_flag("--no-normalize", flags->no_normalize, "Project the vectors as stored, not scaled to unit length");
   cmd->add_flag("--json", flags->json, "Print the summary as one JSON object");
   add_vector_flags(*cmd, flags->vectors);

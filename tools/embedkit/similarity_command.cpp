@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "embedkit/core/error.h"
 #include "embedkit/io/vector_io.h"
+#include "human_format.h"
 #include "vector_flags.h"
 
 namespace embedkit::cli {
@@ -51,9 +52,10 @@ void run(const SimilarityFlags& flags) {
     if (!unknown.empty()) {
       const std::string message =
           fmt::format("not in vocabulary (and the model has no subwords): {}", fmt::join(unknown, ", "));
-      if (!interactive) throw ArgumentError(message);
-      fmt::print("{}\n", flags.json ? nlohmann::json{{"words", {a, b}}, {"error", message}}.dump()
-                                    : fmt::format("{} {}  {}", a, b, message));
+      if (!interactive) throw Error(message);  // (exit status 1: the model lacks it, the command line is fine)
+      fmt::print("{}\n", flags.json ? nlohmann::json{{"words", {a, b}}, {"error", message}}.dump(
+                                         -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                                    : printable(fmt::format("{} {}  {}", a, b, message)));
       return;
     }
     const double similarity = cosine(u, v);
@@ -62,7 +64,8 @@ void run(const SimilarityFlags& flags) {
       fmt::print("{}\n", nlohmann::json{{"words", {a, b}}, {"cosine", similarity}, {"from_subwords", subwords}}.dump(
                              -1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
-      fmt::print("{} {} {:.4f}{}\n", a, b, similarity, subwords ? "  (unseen words from subwords)" : "");
+      fmt::print("{} {} {:.4f}{}\n", printable(a), printable(b), similarity,
+                 subwords ? "  (unseen words from subwords)" : "");
     }
   };
   if (!flags.words.empty()) {

@@ -3,6 +3,8 @@
 #include <map>
 #include <string>
 
+#include "option_ranges.h"
+
 namespace embedkit::cli {
 
 const char* const kTextFlagsHelp =
@@ -34,7 +36,7 @@ void add_text_flags(CLI::App& command, TokenizerOptions& options) {
       ->group("Tokenizing");
   command.add_option("--max-token-bytes", options.max_token_bytes,
                      "Split longer tokens at character boundaries")
-      ->check(CLI::Range(std::size_t{4}, std::size_t{1} << 20U).description(""))
+      ->check(whole_number(4, std::size_t{1} << 20U))
       ->type_name("N")
       ->capture_default_str()
       ->group("Tokenizing");

@@ -17,6 +17,7 @@
 #include "embedkit/core/error.h"
 #include "embedkit/text/corpus_reader.h"
 #include "embedkit/vocab/vocabulary.h"
+#include "human_format.h"
 #include "text_flags.h"
 
 namespace embedkit::cli {
@@ -36,7 +37,8 @@ struct TokenizeFlags {
 // Prints one input line's result: tokens, or ids when a vocabulary is given.
 class LinePrinter {
  public:
-  LinePrinter(const TokenizeFlags& flags, const Vocabulary* vocab) : flags_(flags), vocab_(vocab) {
+  LinePrinter(const TokenizeFlags& flags, const Vocabulary* vocab)
+      : flags_(flags), vocab_(vocab), terminal_(stdout_is_terminal()) {
     if (vocab_ == nullptr) return;
     if (flags_.bos) bos_ = required(vocab_->bos_id(), kBosToken);
     if (flags_.eos) eos_ = required(vocab_->eos_id(), kEosToken);
@@ -56,7 +58,8 @@ class LinePrinter {
     } else if (vocab_ != nullptr) {
       fmt::print("{}\n", fmt::join(ids, " "));
     } else {
-      fmt::print("{}\n", fmt::join(tokens, " "));
+      const std::string line = fmt::format("{}", fmt::join(tokens, " "));
+      fmt::print("{}\n", terminal_ ? printable(line) : line);
     }
   }
 
@@ -68,6 +71,7 @@ class LinePrinter {
 
   const TokenizeFlags& flags_;
   const Vocabulary* vocab_;
+  bool terminal_;  // tokens are escaped only for a terminal: pipes get them unchanged
   std::optional<TokenId> bos_, eos_;
 };
 
@@ -111,7 +115,7 @@ std::vector<std::string_view> decode_line(std::string_view line, const Vocabular
     const auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), id);
     EMBEDKIT_CHECK(ec == std::errc() && ptr == field.data() + field.size(), FormatError,
                    fmt::format("{}:{}: {:?} is not a token id", name, line_number, field));
-    EMBEDKIT_CHECK(id < vocab.size(), ArgumentError,
+    EMBEDKIT_CHECK(id < vocab.size(), FormatError,
                    fmt::format("{}:{}: token id {} is out of range for a vocabulary of {} entries",
                                name, line_number, id, vocab.size()));
     const std::string_view word = vocab.word(id);
@@ -129,6 +133,7 @@ void decode(const TokenizeFlags& flags, const Vocabulary& vocab) {
     in = owned.get();
   }
   const std::string name = flags.input == "-" ? "<stdin>" : flags.input;
+  const bool terminal = stdout_is_terminal();
   LineBuffer buffer;
   std::uint64_t line_number = 0;
   for (ssize_t n; (n = ::getline(&buffer.data, &buffer.capacity, in)) >= 0;) {
@@ -138,7 +143,8 @@ void decode(const TokenizeFlags& flags, const Vocabulary& vocab) {
     if (flags.json) {
       fmt::print("{}\n", nlohmann::json{{"tokens", words}}.dump());
     } else {
-      fmt::print("{}\n", fmt::join(words, " "));
+      const std::string line = fmt::format("{}", fmt::join(words, " "));
+      fmt::print("{}\n", terminal ? printable(line) : line);
     }
   }
 }

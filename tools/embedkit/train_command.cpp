@@ -7,9 +7,12 @@
 
 #include "commands.h"
 #include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/train/word_vector_trainer.h"
 #include "human_format.h"
+#include "option_ranges.h"
+#include "output_paths.h"
 #include "progress_bar.h"
 #include "text_flags.h"
 
@@ -96,7 +99,18 @@ void run(TrainFlags& flags) {
   };
   EMBEDKIT_CHECK(flags.resume.empty() || flags.continue_from.empty(), ArgumentError,
                  "--resume and --continue exclude each other");
+  // Before hours of training: where the results go must be writable and must not be an input.
+  (void)file_output(flags.output, "--output", "the vectors");
+  (void)file_output(o.checkpoint, "--checkpoint", "a checkpoint");
   if (o.checkpoint_every > 0 && o.checkpoint.empty()) o.checkpoint = flags.output + ".checkpoint";
+  refuse_same_file(flags.output, "--output", flags.input, "--input");
+  check_writable(flags.output, "--output");
+  if (o.checkpoint_every > 0) {
+    refuse_same_file(o.checkpoint, "--checkpoint", flags.input, "--input");
+    refuse_same_file(o.checkpoint, "--checkpoint", flags.output, "--output");
+    refuse_same_file(o.checkpoint, "--checkpoint", flags.continue_from, "--continue");
+    check_writable(o.checkpoint, "--checkpoint");
+  }
   callbacks.on_checkpoint = [&](std::size_t epochs, const std::string& path) {
     if (flags.json) {
       fmt::print(stderr, "{}\n", nlohmann::json{{"event", "checkpoint"}, {"epochs_done", epochs}, {"path", path}}.dump());
@@ -109,7 +123,7 @@ void run(TrainFlags& flags) {
   bar.finish();
   save_vectors(vectors, flags.output, {.format = format});
   if (!flags.quiet && !flags.json) {
-    fmt::print(stderr, "wrote {} ({}): {} words x {}{}, in {} s of training, final epoch loss {}\n", flags.output,
+    fmt::print(stderr, "wrote {} ({}): {} words x {}{}, in {} s of training, final epoch loss {}\n", printable(flags.output),
                vector_format_name(format), group_digits(vectors.size()), vectors.dim(),
                vectors.subwords() ? fmt::format(" + {} subword buckets", group_digits(vectors.subwords()->bucket)) : "",
                vectors.metadata.at("training.seconds"), vectors.metadata.at("training.final_loss"));
@@ -126,35 +140,48 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("-o,--output", flags->output, "Where to write the vectors")->required();
   cmd->add_option("--model", flags->model, "skipgram or cbow")->capture_default_str();
   cmd->add_option("--loss", flags->loss, "ns (negative sampling) or hs (hierarchical softmax)")->capture_default_str();
-  cmd->add_option("--dim", o.dim, "Vector size")->capture_default_str();
-  cmd->add_option("--window", o.window, "Largest context window (each word draws 1..window)")->capture_default_str();
-  cmd->add_option("--neg", o.negatives, "Negative samples per prediction")->capture_default_str();
+  cmd->add_option("--dim", o.dim, "Vector size")->check(whole_number(1, 10000))->capture_default_str();
+  cmd->add_option("--window", o.window, "Largest context window (each word draws 1..window)")
+      ->check(whole_number(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--neg", o.negatives, "Negative samples per prediction")
+      ->check(whole_number(1, 1000))
+      ->capture_default_str();
   cmd->add_option("--neg-power", o.negative_power,
                   "Draw negatives with probability ~ count^POWER (word2vec 0.75, fastText 0.5)")
-      ->check(CLI::Validator(
-          [](const std::string& text) {
-            double power = -1;
-            return CLI::detail::lexical_cast(text, power) && power >= 0 && power <= 1
-                       ? std::string{}
-                       : "must be a number from 0 (all words alike) to 1 (in proportion to counts), not " + text;
-          },
-          "0..1"))
+      ->check(real_number(0, 1, Ends::closed, "0 (all words alike)", "1 (in proportion to counts)"))
       ->capture_default_str();
-  cmd->add_option("--epochs", o.epochs, "Passes over the text")->capture_default_str();
-  cmd->add_option("--min-count", o.min_count, "Ignore words seen fewer times")->capture_default_str();
-  cmd->add_option("--sample", o.sample, "Subsampling threshold for frequent words (0 = off)")->capture_default_str();
-  cmd->add_option("--lr", o.learning_rate, "Learning rate at the start (decays linearly to 0)")->capture_default_str();
-  cmd->add_option("--minn", flags->minn, "Shortest character n-gram")->capture_default_str();
-  cmd->add_option("--maxn", flags->maxn, "Longest character n-gram (0 = no subwords)")->capture_default_str();
-  cmd->add_option("--bucket", flags->bucket, "Hash buckets for n-grams")->capture_default_str();
-  cmd->add_option("--threads", o.threads, "Worker threads (0 = all cores)")->capture_default_str();
-  cmd->add_option("--seed", o.seed, "Seed of every random choice (one thread: bit-reproducible)")->capture_default_str();
+  cmd->add_option("--epochs", o.epochs, "Passes over the text")->check(whole_number(1, 100000))->capture_default_str();
+  cmd->add_option("--min-count", o.min_count, "Ignore words seen fewer times")
+      ->check(whole_number(1, kMaxCount))
+      ->capture_default_str();
+  cmd->add_option("--sample", o.sample, "Subsampling threshold for frequent words (0 = off)")
+      ->check(real_number(0, 1))
+      ->capture_default_str();
+  cmd->add_option("--lr", o.learning_rate, "Learning rate at the start (decays linearly to 0)")
+      ->check(real_number(0, 10, Ends::open_low))
+      ->capture_default_str();
+  cmd->add_option("--minn", flags->minn, "Shortest character n-gram")->check(whole_number(1, 64))->capture_default_str();
+  cmd->add_option("--maxn", flags->maxn, "Longest character n-gram (0 = no subwords)")
+      ->check(whole_number(0, 64))
+      ->capture_default_str();
+  cmd->add_option("--bucket", flags->bucket, "Hash buckets for n-grams (0 = no subwords)")
+      ->check(whole_number(0, 100000000))
+      ->capture_default_str();
+  cmd->add_option("--threads", o.threads, fmt::format("Worker threads (0 = all cores; at most {})", kMaxThreads))
+      ->check(whole_number(0, kMaxThreads))
+      ->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Seed of every random choice (one thread: bit-reproducible)")
+      ->check(whole_number(0, UINT64_MAX))
+      ->capture_default_str();
   cmd->add_option("--save-format", flags->save_format,
                   "native|word2vec|word2vec-bin|glove|fasttext|npy|safetensors")
       ->capture_default_str();
   cmd->add_option("--checkpoint-every", o.checkpoint_every, "Write a checkpoint every N epochs (0 = never)")
+      ->check(whole_number(0, 100000))
       ->capture_default_str();
-  cmd->add_option("--checkpoint", o.checkpoint, "Checkpoint file (default: OUTPUT.checkpoint)");
+  cmd->add_option("--checkpoint", o.checkpoint,
+                  "Checkpoint file (default: OUTPUT.checkpoint); replaces only an earlier checkpoint");
   cmd->add_option("--resume", flags->resume, "Continue the interrupted run that wrote this checkpoint");
   cmd->add_option("--continue", flags->continue_from,
                   "Train this saved model further on --input (new words are added, counts accumulate)");

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "embedkit/io/vector_io.h"
+#include "human_format.h"
 #include "vector_flags.h"
 
 namespace embedkit::cli {
@@ -35,6 +36,8 @@ void run(const VectorsFlags& flags) {
   std::vector<float> v(wv.dim());
   std::vector<std::string> from_subwords, unknown;
   nlohmann::json out = nlohmann::json::array();
+  // Words are data here (fastText's format): escaped only where a terminal would act on them.
+  const bool terminal = stdout_is_terminal();
   auto print = [&](const std::string& word) {
     const WordVectors::Source source = wv.vector(word, v);
     if (source == WordVectors::Source::from_subwords) from_subwords.push_back(word);
@@ -42,7 +45,7 @@ void run(const VectorsFlags& flags) {
     if (flags.json) {
       out.push_back({{"word", word}, {"source", source_name(source)}, {"vector", v}});
     } else {
-      fmt::print("{} {}\n", word, fmt::join(v, " "));
+      fmt::print("{} {}\n", terminal ? printable(word) : word, fmt::join(v, " "));
     }
   };
   if (!flags.words.empty()) {
@@ -60,11 +63,11 @@ void run(const VectorsFlags& flags) {
     return;
   }
   if (!from_subwords.empty()) {
-    fmt::print(stderr, "unseen, built from subwords: {}\n", fmt::join(from_subwords, " "));
+    fmt::print(stderr, "unseen, built from subwords: {}\n", printable(fmt::format("{}", fmt::join(from_subwords, " "))));
   }
   if (!unknown.empty()) {
     fmt::print(stderr, "not in the vocabulary and the model has no subwords (printed as zeros): {}\n",
-               fmt::join(unknown, " "));
+               printable(fmt::format("{}", fmt::join(unknown, " "))));
   }
 }
 

@@ -3,12 +3,15 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 
 #include "commands.h"
 #include "embedkit/vocab/vocab_builder.h"
 #include "human_format.h"
+#include "option_ranges.h"
+#include "output_paths.h"
 #include "progress_bar.h"
 #include "text_flags.h"
 
@@ -32,6 +35,8 @@ struct VocabBuildFlags {
 void print_summary(const VocabBuildFlags& flags, const VocabBuildResult& result, double seconds) {
   const VocabBuildReport& r = result.report;
   const Vocabulary& vocab = result.vocabulary;
+  // With the vocabulary itself on standard output, the summary goes to stderr.
+  std::FILE* const stream = flags.output == "-" ? stderr : stdout;
   const double coverage = r.tokens ? static_cast<double>(r.covered_tokens) / static_cast<double>(r.tokens) : 0.0;
   if (flags.json) {
     nlohmann::json top = nlohmann::json::array();
@@ -48,35 +53,39 @@ void print_summary(const VocabBuildFlags& flags, const VocabBuildResult& result,
         {"kept_words", r.kept_words}, {"entries", vocab.size()},
         {"coverage", coverage},       {"prune_events", r.prune_events},
         {"max_count_error", r.max_count_error}, {"top", top}};
-    fmt::print("{}\n", out.dump(2));
+    fmt::print(stream, "{}\n", out.dump(2));
     return;
   }
   if (flags.quiet) return;
-  fmt::print("read {} in {:.2f} s ({}/s): {} tokens on {} lines, {} distinct\n",
+  fmt::print(stream, "read {} in {:.2f} s ({}/s): {} tokens on {} lines, {} distinct\n",
              human_bytes(static_cast<double>(r.bytes)), seconds,
              human_bytes(seconds > 0 ? static_cast<double>(r.bytes) / seconds : 0.0),
              group_digits(r.tokens), group_digits(r.lines), group_digits(r.distinct));
-  fmt::print("kept {} words with count >= {}{}: they cover {:.2f}% of tokens, the rest map to {}\n",
+  fmt::print(stream, "kept {} words with count >= {}{}: they cover {:.2f}% of tokens, the rest map to {}\n",
              group_digits(r.kept_words), flags.vocab.min_count,
              flags.max_size ? fmt::format(" (capped at {})", group_digits(flags.max_size)) : std::string(),
              100.0 * coverage, kUnkToken);
   if (r.prune_events > 0) {
-    fmt::print("note: the count table was pruned {} times to stay under {} entries; counts may be "
+    fmt::print(stream, "note: the count table was pruned {} times to stay under {} entries; counts may be "
                "low by up to {} (raise --max-entries for exact counts)\n",
                r.prune_events, group_digits(flags.vocab.max_entries), r.max_count_error);
   }
   std::string top;
   for (std::size_t id = 0, shown = 0; id < vocab.size() && shown < flags.top; ++id) {
     if (vocab.is_special(static_cast<TokenId>(id))) continue;
-    top += fmt::format("{}{} ({})", shown ? ", " : "", vocab.word(static_cast<TokenId>(id)),
+    top += fmt::format("{}{} ({})", shown ? ", " : "", printable(vocab.word(static_cast<TokenId>(id))),
                        group_digits(vocab.count(static_cast<TokenId>(id))));
     ++shown;
   }
-  if (!top.empty()) fmt::print("top words: {}\n", top);
-  fmt::print("wrote {} ({} entries)\n", flags.output, group_digits(vocab.size()));
+  if (!top.empty()) fmt::print(stream, "top words: {}\n", top);
+  fmt::print(stream, "wrote {} ({} entries)\n", output_name(flags.output), group_digits(vocab.size()));
 }
 
 void run(VocabBuildFlags& flags) {
+  if (flags.output != "-") {
+    refuse_same_file(flags.output, "--output", flags.input, "--input");
+    check_writable(flags.output, "--output");
+  }
   if (flags.max_size > 0) flags.vocab.max_size = flags.max_size;
   flags.vocab.add_pad = !flags.no_pad;
   flags.vocab.add_unk = !flags.no_unk;
@@ -89,7 +98,7 @@ void run(VocabBuildFlags& flags) {
                fmt::format("{} tokens, {} distinct", group_digits(p.tokens), group_digits(p.distinct)));
   });
   bar.finish();
-  result.vocabulary.save(flags.output);
+  write_output(flags.output, [&](const std::string& path) { result.vocabulary.save(path); });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   print_summary(flags, result, seconds);
 }
@@ -100,20 +109,24 @@ void add_vocab_build_command(CLI::App& vocab) {
   auto flags = std::make_shared<VocabBuildFlags>();
   CLI::App* cmd = vocab.add_subcommand("build", "Count a corpus into a vocabulary file (word<TAB>count)");
   cmd->add_option("-i,--input", flags->input, "Corpus: UTF-8 text, any size ('-' reads stdin)")->required();
-  cmd->add_option("-o,--output", flags->output, "Vocabulary file to write (atomically)")->required();
+  cmd->add_option("-o,--output", flags->output, "Vocabulary file to write (atomically; '-' = standard output)")
+      ->required();
   cmd->add_option("--min-count", flags->vocab.min_count, "Words seen fewer times become <unk>")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1, kMaxCount))
       ->capture_default_str();
-  cmd->add_option("--max-size", flags->max_size, "Keep at most this many words, most frequent first (0 = all)");
+  cmd->add_option("--max-size", flags->max_size, "Keep at most this many words, most frequent first (0 = all)")
+      ->check(whole_number(0, kMaxRows));
   cmd->add_option("--max-entries", flags->vocab.max_entries,
                   "Memory bound while counting: prune rare words beyond this many distinct entries")
-      ->check(CLI::Range(std::size_t{16}, std::size_t{1} << 31U))
+      ->check(whole_number(16, std::size_t{1} << 31U))
       ->capture_default_str();
   cmd->add_flag("--bos", flags->vocab.add_bos, "Add a <bos> entry (counted once per non-empty line)");
   cmd->add_flag("--eos", flags->vocab.add_eos, "Add an <eos> entry (counted once per non-empty line)");
   cmd->add_flag("--no-pad", flags->no_pad, "Leave out <pad> (otherwise id 0)");
   cmd->add_flag("--no-unk", flags->no_unk, "Leave out <unk>");
-  cmd->add_option("--top", flags->top, "How many top words the summary shows")->capture_default_str();
+  cmd->add_option("--top", flags->top, "How many top words the summary shows")
+      ->check(whole_number(0, kMaxRows))
+      ->capture_default_str();
   cmd->add_flag("--json", flags->json, "Print the summary as JSON on stdout");
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress bar, no summary");
   cmd->add_flag("--progress", flags->progress, "Draw the progress bar even when stderr is not a terminal");

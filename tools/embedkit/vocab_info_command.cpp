@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "embedkit/vocab/vocabulary.h"
 #include "human_format.h"
+#include "option_ranges.h"
 
 namespace embedkit::cli {
 namespace {
@@ -30,8 +31,9 @@ struct CoverageRow {
 void run(const VocabInfoFlags& flags) {
   const Vocabulary vocab = Vocabulary::load(flags.path);
 
-  // Tokens = every count except <bos>/<eos>, which count lines rather than tokens.
-  std::uint64_t tokens = 0;
+  // Tokens = every count except <bos>/<eos>, which count lines rather than tokens. Sums are
+  // 128-bit: a file may hold counts near 2^64 (hostile, or merged from many corpora).
+  Uint128 tokens = 0;
   std::vector<std::uint64_t> word_counts;  // non-special entries, in id order
   std::vector<std::pair<std::string, TokenId>> specials;
   for (std::size_t i = 0; i < vocab.size(); ++i) {
@@ -60,7 +62,7 @@ void run(const VocabInfoFlags& flags) {
   std::vector<CoverageRow> rows;
   for (const std::uint64_t threshold : thresholds) {
     CoverageRow row{threshold, 0, 0.0};
-    std::uint64_t covered = 0;
+    Uint128 covered = 0;
     for (const std::uint64_t c : word_counts) {
       if (c >= threshold) {
         ++row.words;
@@ -77,8 +79,11 @@ void run(const VocabInfoFlags& flags) {
   }
 
   if (flags.json) {
+    // JSON numbers here are 64-bit at most: a larger sum is given as a double (exact to 15 digits).
+    const nlohmann::json tokens_json = tokens <= UINT64_MAX ? nlohmann::json(static_cast<std::uint64_t>(tokens))
+                                                            : nlohmann::json(static_cast<double>(tokens));
     nlohmann::json out{{"path", flags.path}, {"entries", vocab.size()}, {"words", word_counts.size()},
-                       {"tokens", tokens}, {"unk_count", unk}, {"coverage", coverage}};
+                       {"tokens", tokens_json}, {"unk_count", unk}, {"coverage", coverage}};
     nlohmann::json special_json = nlohmann::json::object();
     for (const auto& [word, id] : specials) special_json[word] = id;
     out["specials"] = special_json;
@@ -94,15 +99,16 @@ void run(const VocabInfoFlags& flags) {
     return;
   }
 
-  fmt::print("{}: {} entries ({} words", flags.path, group_digits(vocab.size()), group_digits(word_counts.size()));
-  for (const auto& [word, id] : specials) fmt::print(", {}={}", word, id);
+  fmt::print("{}: {} entries ({} words", printable(flags.path), group_digits(vocab.size()),
+             group_digits(word_counts.size()));
+  for (const auto& [word, id] : specials) fmt::print(", {}={}", printable(word), id);
   fmt::print(")\n");
   fmt::print("tokens counted: {}; {:.2f}% map to a word, {:.2f}% to {}\n", group_digits(tokens),
              100.0 * coverage, 100.0 * (1.0 - coverage), kUnkToken);
   if (!top.empty()) {
     fmt::print("\ntop {} words:\n", top.size());
     for (const TokenId id : top) {
-      fmt::print("  {:>8}  {:<20} {:>14}\n", id, vocab.word(id), group_digits(vocab.count(id)));
+      fmt::print("  {:>8}  {:<20} {:>14}\n", id, printable(vocab.word(id)), group_digits(vocab.count(id)));
     }
   }
   if (!rows.empty()) {
@@ -119,7 +125,9 @@ void add_vocab_info_command(CLI::App& vocab) {
   auto flags = std::make_shared<VocabInfoFlags>();
   CLI::App* cmd = vocab.add_subcommand("info", "Summarise a vocabulary file: size, coverage, top words");
   cmd->add_option("vocab", flags->path, "Vocabulary file (word<TAB>count per line)")->required();
-  cmd->add_option("--top", flags->top, "How many of the most frequent words to list")->capture_default_str();
+  cmd->add_option("--top", flags->top, "How many of the most frequent words to list")
+      ->check(whole_number(0, kMaxRows))
+      ->capture_default_str();
   cmd->add_flag("--json", flags->json, "Print a JSON object instead of tables");
   cmd->footer(
       "Examples:\n"

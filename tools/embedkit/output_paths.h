@@ -1,0 +1,40 @@
+// Checks on a command's output paths, made before any work so that a long run cannot end in an
+// unwritable path or in the output replacing its own input.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace embedkit::cli {
+
+/// Whether `a` and `b` name the same file: for existing files by device and inode ("./x", "x", a
+/// hard link and a symbolic link to it all count); for two that do not exist yet, by their
+/// canonical paths. False when only one exists.
+[[nodiscard]] bool same_file(const std::string& a, const std::string& b);
+
+/// ArgumentError (exit 2) when `output` (given with `output_flag`) is the same file as `input`
+/// (given with `input_flag`; an input, or another output): writing it would destroy that one.
+/// No-op when either is empty.
+void refuse_same_file(const std::string& output, std::string_view output_flag, const std::string& input,
+                      std::string_view input_flag);
+
+/// IoError (exit 1) naming `path` unless it could be written now: it is not a directory and its
+/// directory exists and is writable (the output goes to a temporary file there, then a rename).
+void check_writable(const std::string& path, std::string_view flag);
+
+/// `path`, unless it is "-": ArgumentError (exit 2) saying that `flag` needs a file name because
+/// `what` (e.g. "the model") cannot be streamed to standard output.
+[[nodiscard]] const std::string& file_output(const std::string& path, std::string_view flag, std::string_view what);
+
+/// For outputs that may be streamed ("-" = standard output: convert, vocab build): calls
+/// write(path) with `output` itself, or, for "-", with a temporary file (in $TMPDIR) whose bytes
+/// are then copied to standard output and which is removed in any case. (The library writes
+/// paths, atomically; a pipe has no path it could write through.) IoError when standard output
+/// fails.
+void write_output(const std::string& output, const std::function<void(const std::string&)>& write);
+
+/// How messages name `output`: "standard output" for "-", else the path (escaped).
+[[nodiscard]] std::string output_name(const std::string& output);
+
+}  // namespace embedkit::cli
