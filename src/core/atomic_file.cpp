@@ -54,14 +54,28 @@ extern "C" void remove_temporaries_and_reraise(int signal_number) {
 }
 
 // The file a write to `path` should replace: `path` itself, or where its symbolic link points.
+// `info` describes what is there (links followed).
 std::string resolve_target(const std::string& path, struct stat& info, bool& exists) {
-  exists = ::lstat(path.c_str(), &info) == 0;
-  if (!exists) return path;
-  if (!S_ISLNK(info.st_mode)) return path;
-  char resolved[PATH_MAX];
-  if (::realpath(path.c_str(), resolved) == nullptr || ::stat(resolved, &info) != 0) {
+  struct stat link {};
+  if (::lstat(path.c_str(), &link) != 0) {
+    exists = false;
+    return path;
+  }
+  exists = true;
+  if (!S_ISLNK(link.st_mode)) {
+    info = link;
+    return path;
+  }
+  if (::stat(path.c_str(), &info) != 0) {
     throw IoError(detail::with_errno(
         fmt::format("'{}' is a symbolic link to nothing that exists; not writing through it", path), errno));
+  }
+  // Not a regular file (/dev/stdout -> /proc/self/fd/1 -> a pipe): written in place through the
+  // link, which the kernel resolves even where no path names the destination.
+  if (!S_ISREG(info.st_mode)) return path;
+  char resolved[PATH_MAX];
+  if (::realpath(path.c_str(), resolved) == nullptr) {
+    throw IoError(detail::with_errno(fmt::format("cannot resolve the symbolic link '{}'", path), errno));
   }
   return resolved;
 }
@@ -76,6 +90,21 @@ void remove_temporary_files_on_signals() {
 }
 
 AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)) {
+  if (path_ == "-") {
+    // Standard output, whatever it is (a pipe, a terminal, a file opened for appending): written
+    // in place through a copy of descriptor 1.
+    target_ = path_;
+    const int fd = ::dup(STDOUT_FILENO);
+    if (fd < 0) throw IoError(detail::with_errno("cannot write standard output", errno));
+    file_ = ::fdopen(fd, "wb");
+    if (file_ == nullptr) {
+      const int err = errno;
+      ::close(fd);
+      throw IoError(detail::with_errno("cannot write standard output", err));
+    }
+    std::fflush(stdout);  // what the program printed before comes first
+    return;
+  }
   struct stat info {};
   bool exists = false;
   target_ = resolve_target(path_, info, exists);

@@ -9,6 +9,7 @@
 #include "core/directory_lock.h"
 #include "embedkit/core/error.h"
 #include "embedkit/core/mapped_file.h"
+#include "embedkit/io/native_format.h"
 #include "formats.h"
 
 namespace embedkit {
@@ -251,16 +252,19 @@ WordVectors load_vectors(const std::string& path, const LoadOptions& options) {
   return vectors;
 }
 
-void verify_vectors(const std::string& path, const LoadOptions& options) {
+bool verify_vectors(const std::string& path, const LoadOptions& options) {
   const std::shared_ptr<MappedFile> file = MappedFile::open(path);
   file->advise_sequential();
   const VectorFormat format =
       options.format == VectorFormat::detect ? detect_vector_format(file->bytes().substr(0, 4096), path) : options.format;
   if (format == VectorFormat::native) {
     (void)detail::parse_native(file->bytes(), path, options);
-    return;
+    std::uint64_t flags = 0;
+    std::memcpy(&flags, file->bytes().data() + native_format::kFlagsAt, sizeof flags);
+    return (flags & native_format::kHasChecksums) != 0;
   }
   (void)load_vectors(path, options);
+  return false;
 }
 
 void save_vectors(const WordVectors& vectors, const std::string& path, const SaveOptions& options) {

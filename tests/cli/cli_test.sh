@@ -319,9 +319,29 @@ if command -v script >/dev/null; then
   expect_in "$tmp/out" "tokenize terminal escapes" 'a\u202eb'
 fi
 
+# info --verify reads every byte: a changed value in a mapped .ekv is found there (opening reads no row).
+printf 'x 1 2\n' >"$tmp/one.txt"
+run "verify: write" 0 "$bin" convert "$tmp/one.txt" "$tmp/one.ekv" -q
+run "verify: intact" 0 "$bin" info "$tmp/one.ekv" --verify
+expect_in "$tmp/out" "verify: intact" "verified: every byte read: checksums match, all values finite"
+tensor_at=$(od -An -t u8 -j 128 -N 8 "$tmp/one.ekv" | tr -d ' ')
+printf '\x7f' | dd of="$tmp/one.ekv" bs=1 seek="$((tensor_at + 3))" conv=notrunc status=none
+run "verify: opening does not read rows" 0 "$bin" info "$tmp/one.ekv"
+run "verify: a changed value" 1 "$bin" info "$tmp/one.ekv" --verify
+expect_in "$tmp/err" "verify: a changed value" "the vectors do not match their checksum: the file is corrupt"
+
 # '-' is standard output where the output can be streamed, refused elsewhere; never a file named '-'.
 run "convert to -" 0 bash -c "cd '$tmp' && '$bin' convert g.txt - --to glove -q | cat"
 cmp -s "$tmp/g.txt" "$tmp/out" && pass || fail "convert to - did not print the vectors"
+printf 'kept\n' >"$tmp/appended.txt"
+(cd "$tmp" && "$bin" convert g.txt - --to glove -q >>appended.txt)
+{ printf 'kept\n'; cat "$tmp/g.txt"; } | cmp -s - "$tmp/appended.txt" && pass || fail "convert to - >> file did not append"
+run "convert to /dev/stdout through a pipe" 0 bash -c "cd '$tmp' && '$bin' convert one.txt /dev/stdout --to glove -q | cat"
+cmp -s "$tmp/one.txt" "$tmp/out" && pass || fail "convert to /dev/stdout through a pipe"
+run "convert to /dev/null" 0 "$bin" convert "$tmp/one.txt" /dev/null --to glove -q
+[ -c /dev/null ] && pass || fail "/dev/null is no longer a character device"
+run "convert to /dev/full" 1 "$bin" convert "$tmp/one.txt" /dev/full --to glove -q
+expect_in "$tmp/err" "convert to /dev/full" "No space left on device"
 run "convert to - needs --to" 2 bash -c "cd '$tmp' && '$bin' convert g.txt -"
 expect_in "$tmp/err" "convert to - needs --to" "pass --to"
 run "vocab build to -" 0 bash -c "cd '$tmp' && '$bin' vocab build -i corpus.txt -o - --min-count 1 --split words --lower | cat"

@@ -45,7 +45,7 @@ void run(const ConvertFlags& flags) {
   const double read_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   wv.metadata["converted_from"] = flags.input;
   const SaveOptions save{.format = to, .limit = flags.limit, .vocabulary_path = flags.output_vocabulary};
-  write_output(flags.output, [&](const std::string& path) { save_vectors(wv, path, save); });
+  save_vectors(wv, flags.output, save);  // "-": standard output
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (flags.quiet) return;
   const std::size_t words = flags.limit > 0 ? std::min(flags.limit, wv.size()) : wv.size();

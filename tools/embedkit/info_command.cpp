@@ -23,6 +23,7 @@ struct InfoFlags {
   VectorFlags vectors;
   std::size_t sample = 10;
   bool json = false;
+  bool verify = false;
 };
 
 struct NormSummary {
@@ -73,6 +74,14 @@ void run(const InfoFlags& flags) {
     sample.emplace_back(wv.words().word(static_cast<TokenId>(i)));
   }
   const std::string format = wv.metadata.count("format") ? wv.metadata.at("format") : "native";
+  // Opening a mapped .ekv reads no row; --verify reads every byte (an error ends the command).
+  std::string verified;
+  if (flags.verify) {
+    verified = verify_vectors(flags.path, flags.vectors.options())
+                   ? "every byte read: checksums match, all values finite"
+                   : format == "native" ? "every byte read: all values finite (no checksums: written before they were added)"
+                                        : "every byte read and parsed";
+  }
   if (flags.json) {
     nlohmann::json out{{"path", flags.path},
                        {"format", format},
@@ -92,12 +101,14 @@ void run(const InfoFlags& flags) {
                                                      {"bucket", wv.subwords()->bucket}}
                                     : nlohmann::json(nullptr);
     out["metadata"] = wv.metadata;
+    if (flags.verify) out["verified"] = verified;
     fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return;
   }
   fmt::print("{}: {}, {} words x {} dims (loaded in {:.0f} ms)\n", printable(flags.path), printable(format),
              group_digits(wv.size()),
              wv.dim(), load_seconds * 1000);
+  if (flags.verify) fmt::print("verified: {}\n", verified);
   if (wv.subwords()) {
     fmt::print("subwords: character {}-{}-grams hashed into {} buckets: unseen words get vectors\n",
                wv.subwords()->minn, wv.subwords()->maxn, group_digits(wv.subwords()->bucket));
@@ -137,10 +148,14 @@ void add_info_command(CLI::App& app) {
       ->check(whole_number(0, kMaxRows))
       ->capture_default_str();
   cmd->add_flag("--json", flags->json, "Print a JSON object (format, rows, dim, ...) instead of text");
+  cmd->add_flag("--verify", flags->verify,
+                "Read every byte: a native file's checksums and that every value is finite (opening a mapped "
+                ".ekv reads no row); exit 1 naming the first problem");
   add_vector_flags(*cmd, flags->vectors);
   cmd->footer(std::string("Examples:\n"
                           "  embedkit info glove.6B.100d.txt\n"
                           "  embedkit info cc.en.300.bin --json | jq '.rows, .dim'\n"
+                          "  embedkit info vectors.ekv --verify        # after a copy or a download\n"
                           "\n") +
               kVectorFormatsHelp);
   cmd->callback([flags] { run(*flags); });

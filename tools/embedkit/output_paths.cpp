@@ -5,10 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <memory>
 
 #include "embedkit/core/error.h"
 #include "human_format.h"
@@ -54,30 +51,6 @@ void check_writable(const std::string& path, std::string_view flag) {
     throw IoError(detail::with_errno(fmt::format("cannot write {} '{}' in '{}'", flag, path, dir), errno),
                   "access(dir, W_OK | X_OK) == 0");
   }
-}
-
-void write_output(const std::string& output, const std::function<void(const std::string&)>& write) {
-  if (output != "-") {
-    write(output);
-    return;
-  }
-  const char* dir = std::getenv("TMPDIR");
-  std::string temp = fmt::format("{}/embedkit-stdout.XXXXXX", dir != nullptr && *dir != '\0' ? dir : "/tmp");
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw IoError(detail::with_errno(fmt::format("cannot create a temporary file '{}'", temp), errno));
-  ::close(fd);
-  const std::unique_ptr<const std::string, void (*)(const std::string*)> remove(
-      &temp, [](const std::string* path) { ::unlink(path->c_str()); });
-  write(temp);
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(temp.c_str(), "rb"), &std::fclose);
-  if (!in) throw IoError(detail::with_errno(fmt::format("cannot open '{}'", temp), errno));
-  std::fflush(stdout);
-  char buffer[1 << 16];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0;) {
-    if (std::fwrite(buffer, 1, n, stdout) != n) throw IoError(detail::with_errno("cannot write standard output", errno));
-  }
-  if (std::ferror(in.get()) != 0) throw IoError(detail::with_errno(fmt::format("cannot read '{}'", temp), errno));
-  if (std::fflush(stdout) != 0) throw IoError(detail::with_errno("cannot write standard output", errno));
 }
 
 std::string output_name(const std::string& output) {

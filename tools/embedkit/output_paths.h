@@ -2,7 +2,6 @@
 // unwritable path or in the output replacing its own input.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -26,13 +25,6 @@ void check_writable(const std::string& path, std::string_view flag);
 /// `path`, unless it is "-": ArgumentError (exit 2) saying that `flag` needs a file name because
 /// `what` (e.g. "the model") cannot be streamed to standard output.
 [[nodiscard]] const std::string& file_output(const std::string& path, std::string_view flag, std::string_view what);
-
-/// For outputs that may be streamed ("-" = standard output: convert, vocab build): calls
-/// write(path) with `output` itself, or, for "-", with a temporary file (in $TMPDIR) whose bytes
-/// are then copied to standard output and which is removed in any case. (The library writes
-/// paths, atomically; a pipe has no path it could write through.) IoError when standard output
-/// fails.
-void write_output(const std::string& output, const std::function<void(const std::string&)>& write);
 
 /// How messages name `output`: "standard output" for "-", else the path (escaped).
 [[nodiscard]] std::string output_name(const std::string& output);

@@ -98,7 +98,7 @@ void run(VocabBuildFlags& flags) {
                fmt::format("{} tokens, {} distinct", group_digits(p.tokens), group_digits(p.distinct)));
   });
   bar.finish();
-  write_output(flags.output, [&](const std::string& path) { result.vocabulary.save(path); });
+  result.vocabulary.save(flags.output);  // "-": standard output
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   print_summary(flags, result, seconds);
 }

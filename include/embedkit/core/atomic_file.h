@@ -15,7 +15,8 @@
 //   - anything else that exists (/dev/null, /dev/stdout, a FIFO, a terminal): written in place,
 //     never replaced, so `-o /dev/null` run as root leaves the device alone; errors such as
 //     /dev/full's "no space" are reported as for a file;
-//   - a directory: refused.
+//   - a directory: refused;
+//   - "-": standard output, written in place (as "-" reads standard input elsewhere).
 // Temporary files are named "<target>.tmp.<8 hex digits>". After SIGINT or SIGTERM in a
 // program that called remove_temporary_files_on_signals(), they are deleted; after a hard kill
 // (SIGKILL, power loss) they stay, and `find DIR -name '*.tmp.????????'` finds them.

@@ -72,8 +72,9 @@ struct LoadOptions {
 /// Reads every byte of a vector file and checks all that can be checked: for a native (.ekv)
 /// file, its checksums and that its values are finite (opening a mapped file skips both, as it
 /// reads no row); other formats are loaded in full, which checks everything. Throws FormatError
-/// naming the first problem, or IoError.
-void verify_vectors(const std::string& path, const LoadOptions& options = {});
+/// naming the first problem, or IoError. Returns whether the file carried checksums (native
+/// files written since they were added; no other format has them).
+bool verify_vectors(const std::string& path, const LoadOptions& options = {});
 
 struct SaveOptions {
   VectorFormat format = VectorFormat::native;

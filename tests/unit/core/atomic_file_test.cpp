@@ -96,6 +96,28 @@ TEST(AtomicFileWriter, DeviceTargetsAreWrittenInPlaceNeverReplaced) {
   }
 }
 
+TEST(AtomicFileWriter, StandardOutputIsWrittenInPlaceEvenAsAPipe) {
+  for (const std::string path : {"-", "/dev/stdout"}) {
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe(pipe_fds), 0);
+    const int saved = ::dup(STDOUT_FILENO);
+    std::fflush(stdout);
+    ::dup2(pipe_fds[1], STDOUT_FILENO);
+    ::close(pipe_fds[1]);
+    {
+      AtomicFileWriter out(path);
+      out.write("to the pipe");
+      out.commit();
+    }
+    ::dup2(saved, STDOUT_FILENO);
+    ::close(saved);
+    char buffer[64] = {};
+    const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer - 1);
+    ::close(pipe_fds[0]);
+    EXPECT_EQ(std::string(buffer, got > 0 ? static_cast<std::size_t>(got) : 0), "to the pipe") << path;
+  }
+}
+
 TEST(AtomicFileWriter, FifoTargetIsWrittenInPlace) {
   ScratchDir dir;
   const std::string fifo = (dir.path() / "pipe").string();
