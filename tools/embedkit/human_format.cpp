@@ -10,16 +10,7 @@
 
 namespace embedkit::cli {
 
-std::string group_digits(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  out.reserve(digits.size() + digits.size() / 3);
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
+std::string group_digits(std::uint64_t n) { return group_digits(static_cast<Uint128>(n)); }
 
 std::string group_digits(Uint128 n) {
   std::string digits;

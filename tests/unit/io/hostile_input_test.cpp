@@ -250,7 +250,7 @@ TEST(HostileInput, ClassifierWithDuplicateLabelsIsRefused) {
 
 TEST(HostileInput, TokensNeverHoldControlCharacters) {
   const Tokenizer tokenizer(TokenizerOptions{});
-  EXPECT_EQ(tokenizer.tokenize(std::string("a\0b\x1B[1mc\x7F" "d \xC2\x85" "e", 16)),
+  EXPECT_EQ(tokenizer.tokenize(std::string("a\0b\x1B[1mc\x7F" "d \xC2\x85" "e", 14)),
             (std::vector<std::string>{"a", "b", "[1mc", "d", "e"}));
 }
 
