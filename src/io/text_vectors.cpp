@@ -34,8 +34,37 @@ std::string_view line_at(std::string_view data, std::size_t from, std::size_t to
 // end of the data): the '\n's inside, plus that last line.
 std::uint64_t count_lines(std::string_view data, std::size_t from, std::size_t end) {
   if (from >= end) return 0;
-  return static_cast<std::uint64_t>(std::count(data.begin() + static_cast<std::ptrdiff_t>(from),
-                                               data.begin() + static_cast<std::ptrdiff_t>(end), '\n')) + 1;
+  std::uint64_t lines = 1;
+  for (std::size_t pos = from; (pos = line_end(data, pos, end)) < end; ++pos) ++lines;
+  return lines;
+}
+
+// [from, end) cut at line starts into one byte range per thread (chunk t is [cut[t], cut[t + 1]),
+// each range ending just past a terminator), and the number of lines before each chunk, counted
+// in parallel: first_row[t] lines precede chunk t, first_row.back() is the total. No index of
+// lines is kept, so memory does not grow with the number of lines.
+struct LineChunks {
+  std::vector<std::size_t> cut;
+  std::vector<std::uint64_t> first_row;
+};
+LineChunks chunk_lines(std::string_view data, std::size_t from, std::size_t end) {
+  constexpr std::size_t kMinChunkBytes = 1 << 20;
+  const auto threads = static_cast<std::size_t>(
+      std::max<std::int64_t>(1, std::min<std::int64_t>(omp_get_max_threads(),
+                                                       static_cast<std::int64_t>((end - from) / kMinChunkBytes + 1))));
+  LineChunks chunks{std::vector<std::size_t>(threads + 1, end + 1), std::vector<std::uint64_t>(threads + 1, 0)};
+  chunks.cut[0] = from;
+  for (std::size_t t = 1; t < threads; ++t) {
+    const std::size_t at = std::max(from + (end - from) / threads * t, chunks.cut[t - 1]);
+    chunks.cut[t] = at >= end ? end + 1 : line_end(data, at, end) + 1;
+  }
+#pragma omp parallel for num_threads(static_cast<int>(threads)) schedule(static, 1)
+  for (std::int64_t c = 0; c < static_cast<std::int64_t>(threads); ++c) {
+    const auto t = static_cast<std::size_t>(c);
+    chunks.first_row[t + 1] = count_lines(data, chunks.cut[t], std::min(chunks.cut[t + 1], end + 1) - 1);
+  }
+  for (std::size_t t = 1; t <= threads; ++t) chunks.first_row[t] += chunks.first_row[t - 1];
+  return chunks;
 }
 
 std::size_t count_fields(std::string_view line) {
@@ -156,7 +185,8 @@ WordVectors parse_text_vectors(std::string_view data, std::string_view source, b
   }
   EMBEDKIT_CHECK(dim > 0 && dim <= (1U << 20U), FormatError,
                  fmt::format("{}:1: dimension {} is outside 1 .. 1048576", source, dim));
-  const std::uint64_t available = count_lines(data, body, body_end);
+  LineChunks chunks = chunk_lines(data, body, body_end);
+  const std::uint64_t available = chunks.first_row.back();
   EMBEDKIT_CHECK(body_end < data.size(), FormatError,
                  fmt::format("{}:{}: the file ends inside this line, with no newline: it looks cut short (if it is "
                              "complete, end it with a newline)",
@@ -174,6 +204,7 @@ WordVectors parse_text_vectors(std::string_view data, std::string_view source, b
     end = body;
     for (std::size_t r = 0; r < rows; ++r) end = line_end(data, end, body_end) + 1;
     end -= 1;
+    chunks = chunk_lines(data, body, end);
   }
 
   // Memory follows what the file holds: every row takes at least a 1-byte word and, per value, a
@@ -194,29 +225,15 @@ WordVectors parse_text_vectors(std::string_view data, std::string_view source, b
 
   EmbeddingTable table(rows, dim);
   std::vector<std::string_view> words(rows);
-  // Rows in parallel without a line index: each thread takes a byte range cut at line starts,
-  // counts its lines, and parses them into the rows after those of the threads before it. The
-  // error reported is the one on the earliest line, as a serial parse would.
-  const int threads = std::max(1, std::min(omp_get_max_threads(), static_cast<int>(rows / 1024 + 1)));
-  std::vector<std::size_t> cut(static_cast<std::size_t>(threads) + 1, end + 1);
-  std::vector<std::size_t> first_row(static_cast<std::size_t>(threads) + 1, 0);
-  cut[0] = body;
-  for (int t = 1; t < threads; ++t) {
-    std::size_t at = body + (end - body) / static_cast<std::size_t>(threads) * static_cast<std::size_t>(t);
-    at = std::max(at, cut[static_cast<std::size_t>(t) - 1]);
-    cut[static_cast<std::size_t>(t)] = at >= end ? end + 1 : line_end(data, at, end) + 1;
-  }
+  // Rows in parallel, a chunk of lines per thread, each parsed into the rows after those of the
+  // chunks before it. The error reported is the one on the earliest line, as a serial parse would.
+  const auto threads = static_cast<int>(chunks.cut.size() - 1);
+  const std::vector<std::size_t>& cut = chunks.cut;
+  const std::vector<std::uint64_t>& first_row = chunks.first_row;
   std::vector<std::size_t> failed_row(static_cast<std::size_t>(threads), SIZE_MAX);
   std::vector<std::string> failure(static_cast<std::size_t>(threads));
-  const auto chunks = static_cast<std::int64_t>(threads);
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
-  for (std::int64_t c = 0; c < chunks; ++c) {
-    const auto t = static_cast<std::size_t>(c);
-    first_row[t + 1] = count_lines(data, cut[t], std::min(cut[t + 1], end + 1) - 1);
-  }
-  for (std::size_t t = 1; t < first_row.size(); ++t) first_row[t] += first_row[t - 1];
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-  for (std::int64_t c = 0; c < chunks; ++c) {
+  for (std::int64_t c = 0; c < threads; ++c) {
     const auto t = static_cast<std::size_t>(c);
     const std::size_t to = std::min(cut[t + 1], end + 1);
     std::size_t row = first_row[t];

@@ -1,6 +1,7 @@
 // Files made by an attacker or a careless user: every reader fails cleanly, memory follows what a
 // file really holds, and no word a format cannot hold gets in or out.
 #include <gtest/gtest.h>
+#include <omp.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -60,6 +61,9 @@ long peak_growth_mb(const std::function<void()>& f) {
   if (::pipe(pipe_fds) != 0) return -1;
   const pid_t child = ::fork();
   if (child == 0) {
+    // The parent's OpenMP worker threads do not exist in the child: run its parallel loops on
+    // this one thread (a larger team would wait on threads that were never forked).
+    omp_set_num_threads(1);
     rusage before{}, after{};
     ::getrusage(RUSAGE_SELF, &before);
     try {
