@@ -9,12 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 seed=${FUZZ_SEED:-1}
-for target in tokenizer vocabulary evaluation_sets word2vec_text word2vec_binary glove fasttext_bin npy safetensors native labeled_data; do
+for target in tokenizer vocabulary evaluation_sets word2vec_text word2vec_binary glove fasttext_bin npy safetensors native labeled_data classifier; do
   work=build/fuzz/corpus/$target
   mkdir -p "$work" "fuzz/corpus/$target"
+  # Model files put their tensors on 4 KiB pages: a classifier with its output layer needs 12 KiB.
+  max_len=8192
+  [ "$target" = classifier ] && max_len=16384
   echo "fuzz: $target for ${seconds}s"
   build/fuzz/fuzz/${target}_fuzz "$work" "fuzz/corpus/$target" -max_total_time="$seconds" -seed="$seed" \
-    -max_len=8192 -print_final_stats=1 -artifact_prefix=build/fuzz/ 2>build/fuzz/$target.log ||
+    -max_len="$max_len" -print_final_stats=1 -artifact_prefix=build/fuzz/ 2>build/fuzz/$target.log ||
     { tail -40 "build/fuzz/$target.log"; echo "fuzz: $target FAILED" >&2; exit 1; }
   grep -E "stat::number_of_executed_units|Done" "build/fuzz/$target.log" | tr '\n' ' '
   echo

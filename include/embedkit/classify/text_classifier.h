@@ -98,6 +98,8 @@ class TextClassifier {
                               const ClassifierCallbacks& callbacks = {});
   /// Reads a model written by save(). Throws FormatError when the file is not a classifier.
   static TextClassifier load(const std::string& path);
+  /// The same from the bytes of a model file in memory (copied); `source` names it in errors.
+  static TextClassifier parse(std::string_view bytes, std::string_view source);
   /// Writes atomically in the native format.
   void save(const std::string& path) const;
 
@@ -127,6 +129,7 @@ class TextClassifier {
  private:
   struct Impl;  // src/train/classify/classifier_model.h
   explicit TextClassifier(std::unique_ptr<Impl> impl);
+  static TextClassifier from_file(WordVectors file, std::string_view path);
   std::unique_ptr<Impl> impl_;
 };
 

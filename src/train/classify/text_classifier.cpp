@@ -144,8 +144,15 @@ void TextClassifier::save(const std::string& path) const {
   save_vectors(file, path, {.format = VectorFormat::native});
 }
 
-TextClassifier TextClassifier::load(const std::string& path) {
-  WordVectors file = load_vectors(path);
+TextClassifier TextClassifier::load(const std::string& path) { return from_file(load_vectors(path), path); }
+
+TextClassifier TextClassifier::parse(std::string_view bytes, std::string_view source) {
+  return from_file(parse_vectors(bytes, source, {.format = VectorFormat::native}), source);
+}
+
+// What a classifier adds to a native vector file (its settings, labels and bucket rows), checked
+// as untrusted: the file may come from anywhere.
+TextClassifier TextClassifier::from_file(WordVectors file, std::string_view path) {
   const auto found = file.metadata.find(std::string(kMetadataKey));
   EMBEDKIT_CHECK(found != file.metadata.end(), FormatError,
                  fmt::format("{}: not an embedkit classifier (no '{}' metadata); train one with "
@@ -208,6 +215,8 @@ TextClassifier TextClassifier::load(const std::string& path) {
                    fmt::format("{}: the output layer has {} rows, expected {}", path, file.output->rows(),
                                impl->output_rows()));
   } catch (const nlohmann::json::exception& e) {
+    throw FormatError(fmt::format("{}: bad classifier metadata: {}", path, e.what()));
+  } catch (const ArgumentError& e) {  // a setting out of its domain (an unknown loss): the file's fault
     throw FormatError(fmt::format("{}: bad classifier metadata: {}", path, e.what()));
   }
   impl->output = std::move(*file.output);
