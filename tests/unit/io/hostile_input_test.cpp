@@ -121,7 +121,9 @@ TEST(HostileInput, MemoryFollowsWhatTheFileHolds) {
             "bomb.vec:2: word \"w0\" has 1 values, expected 1048576");
   EXPECT_LT(peak_growth_mb([&] { (void)parse_vectors(bomb, "bomb.vec", {}); }), 64);
   // 32 MB of blank lines after one vector: a line index once took 16 bytes per line.
-  const std::string blanks = "the 1 2\n" + std::string(32 << 20, '\n') + "cat 1 2\n";
+  std::string blanks = "the 1 2\n";
+  blanks.append(32 << 20, '\n');
+  blanks += "cat 1 2\n";
   EXPECT_EQ(error_of([&] { (void)parse_vectors(blanks, "blank.txt", {.format = VectorFormat::glove}); }),
             "blank.txt:2: empty line");
   EXPECT_LT(peak_growth_mb([&] { (void)parse_vectors(blanks, "blank.txt", {.format = VectorFormat::glove}); }), 64);
