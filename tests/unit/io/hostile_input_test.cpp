@@ -83,6 +83,14 @@ long peak_growth_mb(const std::function<void()>& f) {
   return growth;
 }
 
+// `head`, then `blank` empty lines, then `tail` (built by appending: GCC 12 warns falsely about
+// operator+ on strings this long).
+std::string lines_around(std::string head, std::size_t blank, std::string_view tail) {
+  head.append(blank, '\n');
+  head.append(tail);
+  return head;
+}
+
 TEST(HostileInput, SafetensorsBucketCountCannotWrapTheRowSum) {
   // 1 word + (2^64 - 1) buckets wrapped to the 0 rows of the tensor, and rows were then copied
   // past the mapping (a 174-byte file crashed every command that loads vectors).
@@ -116,14 +124,12 @@ TEST(HostileInput, MemoryFollowsWhatTheFileHolds) {
   if (kSanitized) GTEST_SKIP() << "peak memory is not meaningful under AddressSanitizer";
   // A few KB claiming 1,000 rows of 2^20 dimensions: once 4 GB allocated and zeroed.
   std::string bomb = "1000 1048576\n";
-  for (int i = 0; i < 1000; ++i) bomb += "w" + std::to_string(i) + " 0.5\n";
+  for (int i = 0; i < 1000; ++i) bomb.append("w").append(std::to_string(i)).append(" 0.5\n");
   EXPECT_EQ(error_of([&] { (void)parse_vectors(bomb, "bomb.vec", {}); }),
             "bomb.vec:2: word \"w0\" has 1 values, expected 1048576");
   EXPECT_LT(peak_growth_mb([&] { (void)parse_vectors(bomb, "bomb.vec", {}); }), 64);
   // 32 MB of blank lines after one vector: a line index once took 16 bytes per line.
-  std::string blanks = "the 1 2\n";
-  blanks.append(32 << 20, '\n');
-  blanks += "cat 1 2\n";
+  const std::string blanks = lines_around("the 1 2\n", 32 << 20, "cat 1 2\n");
   EXPECT_EQ(error_of([&] { (void)parse_vectors(blanks, "blank.txt", {.format = VectorFormat::glove}); }),
             "blank.txt:2: empty line");
   EXPECT_LT(peak_growth_mb([&] { (void)parse_vectors(blanks, "blank.txt", {.format = VectorFormat::glove}); }), 64);
@@ -133,10 +139,10 @@ TEST(HostileInput, EvaluationSetsCostTheirOwnSize) {
   if (kSanitized) GTEST_SKIP() << "peak memory is not meaningful under AddressSanitizer";
   ScratchDir dir;
   // 16 MB of blank lines: a vector of lines once took 32 bytes per line.
-  const std::string path = dir.write("pairs.txt", std::string(16 << 20, '\n') + "cat dog 7.5\n");
+  const std::string path = dir.write("pairs.txt", lines_around(std::string(), 16 << 20, "cat dog 7.5\n"));
   EXPECT_EQ(read_word_pairs(path).size(), 1U);
   EXPECT_LT(peak_growth_mb([&] { (void)read_word_pairs(path); }), 64);
-  const std::string analogies = dir.write("a.txt", std::string(16 << 20, '\n') + "a b c d\n");
+  const std::string analogies = dir.write("a.txt", lines_around(std::string(), 16 << 20, "a b c d\n"));
   EXPECT_LT(peak_growth_mb([&] { (void)read_analogies(analogies); }), 64);
 }
 
@@ -145,7 +151,7 @@ TEST(HostileInput, NpyVocabularyLongerThanTheArrayIsRefusedBeforeIndexing) {
   WordVectors two(Vocabulary::from_entries(std::vector<VocabularyEntry>{{"a", 1}, {"b", 1}}), EmbeddingTable(2, 3));
   const std::string npy = (dir.path() / "v.npy").string();
   save_vectors(two, npy, {.format = VectorFormat::npy});
-  (void)dir.write("v.vocab", "a\nb\n" + std::string(1 << 20, '\n'));
+  (void)dir.write("v.vocab", lines_around("a\nb\n", 1 << 20, ""));
   EXPECT_NE(error_of([&] { (void)load_vectors(npy); }).find("v.vocab: 1048578 words (lines) for 2 rows of vectors"),
             std::string::npos);
 }
