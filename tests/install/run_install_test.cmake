@@ -15,4 +15,5 @@ run_step(${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${WORK_DIR}/build" -G "${GENE
   "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" -DCMAKE_BUILD_TYPE=Release)
 run_step(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 run_step("${WORK_DIR}/build/consumer")
+run_step("${WORK_DIR}/build/predict_only" "${CONSUMER_DIR}/sentiment.ekv")
 message(STATUS "consumer built and ran against ${prefix}")

@@ -9,7 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "classifier_model.h"
+#include "classify/classifier_model.h"
+#include "train/objectives/classifier_losses.h"
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/core/random.h"

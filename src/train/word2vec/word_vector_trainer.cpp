@@ -20,36 +20,12 @@
 #include "embedkit/io/vector_io.h"
 #include "embedkit/text/corpus_reader.h"
 #include "embedkit/vocab/vocab_builder.h"
-#include "huffman_tree.h"
+#include "vocab/huffman_tree.h"
 #include "kernels/kernels.h"
-#include "losses.h"
-#include "negative_table.h"
+#include "train/objectives/losses.h"
+#include "train/objectives/negative_table.h"
 
 namespace embedkit {
-namespace detail {
-
-const float* TableSigmoid::sigmoid_table() {
-  static const auto* table = [] {
-    auto* t = new float[kSize + 1];
-    for (int i = 0; i <= kSize; ++i) {
-      const float x = static_cast<float>(i * 2) * kMax / kSize - kMax;
-      t[i] = 1.0F / (1.0F + std::exp(-x));
-    }
-    return t;
-  }();
-  return table;
-}
-
-const float* TableSigmoid::log_table() {
-  static const auto* table = [] {
-    auto* t = new float[kSize + 1];
-    for (int i = 0; i <= kSize; ++i) t[i] = std::log((static_cast<float>(i) + 1e-5F) / kSize);
-    return t;
-  }();
-  return table;
-}
-
-}  // namespace detail
 
 namespace {
 

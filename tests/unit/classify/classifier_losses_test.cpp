@@ -1,7 +1,7 @@
 // The classifier's output layers against finite differences: dL/dh (what the embedding rows
 // receive) and dL/dW (the output layer's own step), for softmax, one-vs-all and hierarchical
 // softmax, with one target and with several.
-#include "train/classify/classifier_losses.h"
+#include "train/objectives/classifier_losses.h"
 
 #include <gtest/gtest.h>
 

@@ -16,9 +16,9 @@
 #include "embedkit/core/parallel.h"
 #include "embedkit/io/vector_io.h"
 #include "test_files.h"
-#include "train/word2vec/huffman_tree.h"
-#include "train/word2vec/losses.h"
-#include "train/word2vec/negative_table.h"
+#include "train/objectives/losses.h"
+#include "train/objectives/negative_table.h"
+#include "vocab/huffman_tree.h"
 
 namespace embedkit {
 namespace {

@@ -1,5 +1,5 @@
-// Private to embedkit::train: the output layers of the text classifier. Same contract as
-// word2vec/losses.h: each call scores the output rows against the hidden vector h, performs the
+// Private to embedkit::train: the training steps of the text classifier's output layers. Same
+// contract as losses.h: each call scores the output rows against the hidden vector h, performs the
 // SGD step on those rows in place, *accumulates* into grad_h the step for h (= -lr * dLoss/dh)
 // and returns the loss. With lr = 0 nothing moves and grad_h gets nothing, so tests get dL/dh by
 // calling with a small lr and dividing (see classifier_losses_test).
@@ -7,7 +7,7 @@
 //             the usual cross-entropy); dL/ds_i = p_i - [i in T] / |T|.
 //   one-vs-all: an independent binary logistic per label, label 1 for targets (multi-label).
 //   hierarchical softmax: the binary logistics on each target's Huffman path, lr / |T| each.
-// Prediction uses the same parametrisation: label_probabilities().
+// Prediction uses the same parametrisation: label_probabilities() (classify/label_probabilities.h).
 #pragma once
 
 #include <algorithm>
@@ -16,8 +16,9 @@
 
 #include "embedkit/classify/text_classifier.h"
 #include "kernels/kernels.h"
-#include "train/word2vec/huffman_tree.h"
-#include "train/word2vec/losses.h"
+#include "classify/label_probabilities.h"
+#include "train/objectives/losses.h"
+#include "vocab/huffman_tree.h"
 
 namespace embedkit::detail {
 
@@ -71,42 +72,6 @@ float hierarchical_softmax_loss(const float* h, float* output, std::size_t strid
     loss += share * hierarchical_softmax<S>(h, output, stride, t, tree, lr * share, grad_h, dim, k);
   }
   return loss;
-}
-
-/// P(label | h) for every label into `probs` (one per label). Softmax and hierarchical softmax
-/// give a distribution; one-vs-all gives independent probabilities.
-inline void label_probabilities(ClassifierLoss loss, const float* h, const float* output, std::size_t stride,
-                                std::size_t labels, const HuffmanTree* tree, std::size_t dim, float* probs,
-                                const kernels::KernelTable& k) {
-  auto sigmoid = [](float x) { return 1.0F / (1.0F + std::exp(-x)); };
-  switch (loss) {
-    case ClassifierLoss::softmax: {
-      float max_score = -INFINITY;
-      for (std::size_t i = 0; i < labels; ++i) {
-        probs[i] = k.dot(output + i * stride, h, dim);
-        max_score = std::max(max_score, probs[i]);
-      }
-      float z = 0.0F;
-      for (std::size_t i = 0; i < labels; ++i) z += (probs[i] = std::exp(probs[i] - max_score));
-      for (std::size_t i = 0; i < labels; ++i) probs[i] /= z;
-      return;
-    }
-    case ClassifierLoss::one_vs_all:
-      for (std::size_t i = 0; i < labels; ++i) probs[i] = sigmoid(k.dot(output + i * stride, h, dim));
-      return;
-    case ClassifierLoss::hierarchical_softmax:
-      for (std::size_t i = 0; i < labels; ++i) {
-        const auto path = tree->path(i);
-        const auto code = tree->code(i);
-        float p = 1.0F;
-        for (std::size_t j = 0; j < path.size(); ++j) {
-          const float s = sigmoid(k.dot(output + static_cast<std::size_t>(path[j]) * stride, h, dim));
-          p *= code[j] == 0 ? s : 1.0F - s;  // training's label is 1 - code
-        }
-        probs[i] = p;
-      }
-      return;
-  }
 }
 
 }  // namespace embedkit::detail

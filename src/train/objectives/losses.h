@@ -16,9 +16,9 @@
 #include <cstddef>
 #include <span>
 
-#include "huffman_tree.h"
+#include "vocab/huffman_tree.h"
 #include "kernels/kernels.h"
-#include "negative_table.h"
+#include "train/objectives/negative_table.h"
 
 namespace embedkit::detail {
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "classifier_model.h"
+#include "classify/classifier_model.h"
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/io/vector_io.h"

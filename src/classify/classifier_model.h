@@ -1,5 +1,6 @@
-// Private to embedkit::train: what a TextClassifier holds (its pimpl), shared by the model
-// (text_classifier.cpp: prediction and files) and its training (classifier_training.cpp).
+// Private to embedkit: what a TextClassifier holds (its pimpl), shared by the model
+// (text_classifier.cpp, in the runtime: prediction and files) and its training
+// (train/classify/classifier_training.cpp).
 #pragma once
 
 #include <algorithm>
@@ -11,13 +12,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "classifier_losses.h"
 #include "embedkit/classify/text_classifier.h"
 #include "embedkit/table/embedding_bag.h"
 #include "embedkit/vocab/subwords.h"
 #include "embedkit/vocab/vocabulary.h"
+#include "classify/label_probabilities.h"
 #include "kernels/kernels.h"
-#include "train/word2vec/huffman_tree.h"
+#include "vocab/huffman_tree.h"
 
 namespace embedkit {
 

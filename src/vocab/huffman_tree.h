@@ -1,4 +1,4 @@
-// Private to embedkit::train: the Huffman tree over word counts that hierarchical softmax walks
+// Private to embedkit: the Huffman tree over word counts that hierarchical softmax walks
 // (Mikolov et al. 2013; word2vec's CreateBinaryTree). Frequent words get short codes.
 #pragma once
 
