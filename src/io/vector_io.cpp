@@ -267,18 +267,32 @@ bool verify_vectors(const std::string& path, const LoadOptions& options) {
   return false;
 }
 
+std::optional<VectorFormat> format_named_by(std::string_view path) noexcept {
+  const std::string_view ext = extension(path);
+  if (ext == "npy") return VectorFormat::npy;
+  if (ext == "safetensors") return VectorFormat::safetensors;
+  if (ext == "ekv") return VectorFormat::native;
+  if (ext == "vec" || ext == "txt") return VectorFormat::word2vec_text;
+  return std::nullopt;
+}
+
+VectorFormat output_format(const std::string& path, VectorFormat requested) {
+  if (requested != VectorFormat::detect) return requested;
+  const std::optional<VectorFormat> format = format_named_by(path);
+  EMBEDKIT_CHECK(format.has_value(), ArgumentError,
+                 fmt::format("cannot tell which format to write {:?} in from its name (.ekv, .vec, .txt, .npy, "
+                             ".safetensors); pass one",
+                             path));
+  return *format;
+}
+
+bool keeps_subwords(VectorFormat format) noexcept {
+  return format == VectorFormat::fasttext_bin || format == VectorFormat::safetensors ||
+         format == VectorFormat::native;
+}
+
 void save_vectors(const WordVectors& vectors, const std::string& path, const SaveOptions& options) {
-  VectorFormat format = options.format;
-  if (format == VectorFormat::detect) {
-    const std::string_view ext = extension(path);
-    format = ext == "npy" ? VectorFormat::npy
-             : ext == "safetensors" ? VectorFormat::safetensors
-             : ext == "ekv" ? VectorFormat::native
-             : ext == "vec" || ext == "txt" ? VectorFormat::word2vec_text
-             : VectorFormat::detect;
-    EMBEDKIT_CHECK(format != VectorFormat::detect, ArgumentError,
-                   fmt::format("cannot tell which format to write {:?} in from its name; pass one", path));
-  }
+  const VectorFormat format = output_format(path, options.format);
   if (format == VectorFormat::word2vec_text || format == VectorFormat::glove ||
       format == VectorFormat::word2vec_binary || format == VectorFormat::fasttext_bin) {
     refuse_words_with_spaces(vectors, options.limit, format, path);

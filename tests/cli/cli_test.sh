@@ -137,6 +137,10 @@ expect_in "$tmp/err" "train bad lr" "--lr: must be a number above 0 and at most 
 printf 'cat 1 0 0\nkitten 0.9 0.1 0\ndog 0.5 0.5 0\ncar 0 0 1\n' >"$tmp/n.txt"
 run "neighbors" 0 "$bin" neighbors "$tmp/n.txt" cat -k 2
 expect_in "$tmp/out" "neighbors cosine" "cat:  kitten 0.994  dog 0.707"
+# A word the model lacks fails the command, as in analogy and similarity (the others are answered).
+run "neighbors unknown word" 1 "$bin" neighbors "$tmp/n.txt" zebra cat -k 1
+expect_in "$tmp/err" "neighbors unknown word" "not in vocabulary (and the model has no subwords): zebra"
+expect_in "$tmp/out" "neighbors answers the known words" "cat:  kitten"
 run "neighbors l2" 0 "$bin" neighbors "$tmp/n.txt" cat -k 1 --similarity l2
 expect_in "$tmp/out" "neighbors l2 distance" "cat:  kitten 0.141"
 run "neighbors stdin" 0 bash -c "printf 'dog\n\nzebra car' | '$bin' neighbors '$tmp/n.txt' -k 1 --restrict 1 --json"
@@ -261,6 +265,17 @@ fi
 cp "$tmp/small.txt" "$tmp/corpus2.txt"
 ln "$tmp/corpus2.txt" "$tmp/corpus2-link.txt"
 quick_train=(--dim 8 --epochs 1 --min-count 10 --bucket 1000 --threads 1 -q)
+# The output format follows the extension, as in convert: native bytes never land in a .vec.
+run "train to .vec" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/ext.vec" --dim 8 --epochs 1 --min-count 10 --bucket 1000 --threads 1
+head -c 20 "$tmp/ext.vec" | grep -qE '^[0-9]+ 8' && pass || fail "train -o x.vec did not write word2vec text: $(head -c 20 "$tmp/ext.vec" | od -c | head -2)"
+expect_in "$tmp/err" "train to .vec names what it dropped" "the buckets are not written"
+run "train .vec with native" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.vec" --save-format native "${quick_train[@]}"
+expect_in "$tmp/err" "train .vec with native" "names the word2vec format but --save-format is native"
+run "train glove to .txt" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/glove.txt" --save-format glove "${quick_train[@]}"
+run "train unknown extension" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.model" "${quick_train[@]}"
+expect_in "$tmp/err" "train unknown extension" "cannot tell which format to write"
+run "convert subwords to .vec" 0 "$bin" convert "$tmp/m.bin" "$tmp/m.vec"
+expect_in "$tmp/err" "convert to .vec says the buckets are not written" "the buckets are not written"
 run "train output = input" 2 "$bin" train -i "$tmp/corpus2.txt" -o "$tmp/corpus2-link.txt" "${quick_train[@]}"
 expect_in "$tmp/err" "train output = input" "is the same file as --input"
 run "vocab build output = input" 2 bash -c "cd '$tmp' && '$bin' vocab build -i corpus2.txt -o ./corpus2.txt -q"
@@ -280,7 +295,7 @@ cmp -s "$tmp/g.txt" "$tmp/same.txt" && pass || fail "converting a file onto itse
 
 # --resume checks the text, not only its length: two letters swapped keep every token count.
 tr 'ae' 'ea' <"$tmp/small.txt" >"$tmp/swapped.txt"
-run "resume other text" 2 "$bin" train -i "$tmp/swapped.txt" -o "$tmp/never.ekv" --save-format fasttext --dim 8 --epochs 2 \
+run "resume other text" 2 "$bin" train -i "$tmp/swapped.txt" -o "$tmp/never.bin" --save-format fasttext --dim 8 --epochs 2 \
   --min-count 10 --bucket 1000 --threads 1 --resume "$tmp/m.bin.checkpoint" -q
 expect_in "$tmp/err" "resume other text" "swapped.txt is not the text the checkpointed run read"
 
@@ -296,8 +311,8 @@ expect_in "$tmp/out" "vocab info huge counts" "tokens counted: 36,893,488,147,41
 # Words cannot drive the terminal: control characters are shown escaped in human-readable output;
 # pipes of tokens get the bytes unchanged, a terminal gets them escaped.
 esc=$(printf 'zz\033[2J')
-run "neighbors escapes" 0 "$bin" neighbors "$tmp/n.txt" "$esc"
-expect_in "$tmp/out" "neighbors escapes" 'zz\x1b[2J: not in vocabulary'
+run "neighbors escapes" 1 "$bin" neighbors "$tmp/n.txt" "$esc"
+expect_in "$tmp/err" "neighbors escapes" 'not in vocabulary (and the model has no subwords): zz\x1b[2J'
 if grep -q $'\033' "$tmp/out"; then fail "neighbors printed a raw ESC"; else pass; fi
 # Labels may not hold control characters (a model could not hold them); bidirectional controls,
 # which reorder what a terminal shows after them, are escaped.

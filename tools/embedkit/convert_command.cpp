@@ -36,6 +36,7 @@ void run(const ConvertFlags& flags) {
                    "npy to standard output: pass --output-vocab FILE for the words");
   } else {
     check_writable(flags.output, "output");
+    (void)output_format(flags.output, to);  // an unknown extension fails before the input is read
   }
   (void)file_output(flags.output_vocabulary, "--output-vocab", "the words of an npy file");
   if (!flags.output_vocabulary.empty()) check_writable(flags.output_vocabulary, "--output-vocab");
@@ -49,10 +50,16 @@ void run(const ConvertFlags& flags) {
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (flags.quiet) return;
   const std::size_t words = flags.limit > 0 ? std::min(flags.limit, wv.size()) : wv.size();
+  // Only some formats hold the buckets; the others get each word's composed vector.
+  std::string buckets;
+  if (wv.subwords()) {
+    buckets = keeps_subwords(output_format(flags.output, to))
+                  ? fmt::format(" + {} subword buckets", group_digits(wv.subwords()->bucket))
+                  : " (subwords composed into each word's vector; the buckets are not written, so unseen words "
+                    "will have no vector)";
+  }
   fmt::print(stderr, "wrote {}: {} words x {}{} (read {:.2f} s, total {:.2f} s)\n", output_name(flags.output),
-             group_digits(words),
-             wv.dim(), wv.subwords() ? fmt::format(" + {} subword buckets", group_digits(wv.subwords()->bucket)) : "",
-             read_seconds, total);
+             group_digits(words), wv.dim(), buckets, read_seconds, total);
 }
 
 }  // namespace

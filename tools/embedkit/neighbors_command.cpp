@@ -44,9 +44,16 @@ void run(const NeighborsFlags& flags) {
   const WordMatrix words(wv, flags.restrict);  // with subwords: each word's composed vector
   const NearestNeighbors index(words.view(), words.rows(), similarity);
   std::vector<float> query(wv.dim());
-  auto answer = [&](const std::string& word) {
+  // As analogy and similarity: words from the command line that the model lacks fail the command
+  // (exit 1, after the others are answered); stdin queries report them and go on.
+  std::vector<std::string> unknown;
+  auto answer = [&](const std::string& word, bool interactive) {
     const WordVectors::Source source = wv.vector(word, query);
     if (source == WordVectors::Source::unknown) {
+      if (!interactive) {
+        unknown.push_back(word);
+        return;
+      }
       if (flags.json) {
         fmt::print("{}\n", nlohmann::json{{"word", word}, {"error", "not in vocabulary"}}.dump(
                                -1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -82,14 +89,17 @@ void run(const NeighborsFlags& flags) {
     fmt::print("\n");
   };
   if (!flags.words.empty()) {
-    for (const std::string& w : flags.words) answer(w);
+    for (const std::string& w : flags.words) answer(w, false);
+    std::fflush(stdout);
+    EMBEDKIT_CHECK(unknown.empty(), Error,
+                   fmt::format("not in vocabulary (and the model has no subwords): {}", fmt::join(unknown, ", ")));
     return;
   }
   // Interactive: one or more words per line, until end of input.
   std::string line;
   while (std::getline(std::cin, line)) {
     std::istringstream query_words(line);
-    for (std::string w; query_words >> w;) answer(w);
+    for (std::string w; query_words >> w;) answer(w, true);
     std::fflush(stdout);
   }
 }

@@ -24,7 +24,7 @@ struct TrainFlags {
   std::string output;
   std::string model = "skipgram";
   std::string loss = "ns";
-  std::string save_format = "native";
+  std::string save_format = "detect";
   WordVectorOptions options;
   std::uint32_t minn = 3;
   std::uint32_t maxn = 6;
@@ -60,8 +60,6 @@ void run(TrainFlags& flags) {
   // As fastText: --maxn 0 turns subwords off.
   o.subwords = flags.maxn > 0 && flags.bucket > 0;
   o.subword = {flags.minn, flags.maxn, flags.bucket};
-  const VectorFormat format = parse_vector_format(flags.save_format);
-
   ProgressBar bar("training", !flags.quiet && !flags.json && (flags.progress || ProgressBar::stderr_is_terminal()),
                   ProgressBar::Units::work);
   TrainingCallbacks callbacks;
@@ -102,6 +100,16 @@ void run(TrainFlags& flags) {
   // Before hours of training: where the results go must be writable and must not be an input.
   (void)file_output(flags.output, "--output", "the vectors");
   (void)file_output(o.checkpoint, "--checkpoint", "a checkpoint");
+  // The format follows the output's extension, as in convert; a --save-format that contradicts
+  // it (native bytes in a .vec) is refused, before any work.
+  const VectorFormat requested = parse_vector_format(flags.save_format);
+  const VectorFormat format = output_format(flags.output, requested);
+  auto is_text = [](VectorFormat f) { return f == VectorFormat::word2vec_text || f == VectorFormat::glove; };
+  if (const auto named = format_named_by(flags.output); named && *named != format && !(is_text(*named) && is_text(format))) {
+    throw ArgumentError(fmt::format("--output {} names the {} format but --save-format is {}; make them agree",
+                                    printable(flags.output), vector_format_name(*named), vector_format_name(format)),
+                        "extension agrees with --save-format");
+  }
   if (o.checkpoint_every > 0 && o.checkpoint.empty()) o.checkpoint = flags.output + ".checkpoint";
   refuse_same_file(flags.output, "--output", flags.input, "--input");
   check_writable(flags.output, "--output");
@@ -125,7 +133,10 @@ void run(TrainFlags& flags) {
   if (!flags.quiet && !flags.json) {
     fmt::print(stderr, "wrote {} ({}): {} words x {}{}, in {} s of training, final epoch loss {}\n", printable(flags.output),
                vector_format_name(format), group_digits(vectors.size()), vectors.dim(),
-               vectors.subwords() ? fmt::format(" + {} subword buckets", group_digits(vectors.subwords()->bucket)) : "",
+               !vectors.subwords()         ? std::string()
+               : keeps_subwords(format) ? fmt::format(" + {} subword buckets", group_digits(vectors.subwords()->bucket))
+                                        : std::string(" (subwords composed into each word's vector; the buckets are not "
+                                                      "written: save as .ekv or --save-format fasttext to keep them)"),
                vectors.metadata.at("training.seconds"), vectors.metadata.at("training.final_loss"));
   }
 }
@@ -175,8 +186,8 @@ void add_train_command(CLI::App& app) {
       ->check(whole_number(0, UINT64_MAX))
       ->capture_default_str();
   cmd->add_option("--save-format", flags->save_format,
-                  "native|word2vec|word2vec-bin|glove|fasttext|npy|safetensors")
-      ->capture_default_str();
+                  "native|word2vec|word2vec-bin|glove|fasttext|npy|safetensors (default: from the output's "
+                  "extension: .ekv, .vec/.txt, .npy, .safetensors)");
   cmd->add_option("--checkpoint-every", o.checkpoint_every, "Write a checkpoint every N epochs (0 = never)")
       ->check(whole_number(0, 100000))
       ->capture_default_str();

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -75,6 +76,19 @@ struct LoadOptions {
 /// naming the first problem, or IoError. Returns whether the file carried checksums (native
 /// files written since they were added; no other format has them).
 bool verify_vectors(const std::string& path, const LoadOptions& options = {});
+
+/// The format an output's extension names: .ekv native, .vec/.txt word2vec, .npy, .safetensors
+/// (.bin could be fastText or word2vec binary, so it names none).
+[[nodiscard]] std::optional<VectorFormat> format_named_by(std::string_view path) noexcept;
+
+/// The format save_vectors() writes `path` in: `requested`, or for VectorFormat::detect the one
+/// its extension names. Throws ArgumentError when it names none, so a command can check before
+/// any work.
+[[nodiscard]] VectorFormat output_format(const std::string& path, VectorFormat requested);
+
+/// Whether files of `format` hold fastText subword buckets (fasttext, safetensors, native); the
+/// others get each word's composed vector and lose the buckets, so unseen words get no vector.
+[[nodiscard]] bool keeps_subwords(VectorFormat format) noexcept;
 
 struct SaveOptions {
   VectorFormat format = VectorFormat::native;
