@@ -52,7 +52,19 @@ LabeledFormat detect_format(std::string_view first_line, const LabeledDataOption
     if (t.starts_with(options.label_prefix)) return LabeledFormat::fasttext;
   }
   if (first_line.find('\t') != std::string_view::npos) return LabeledFormat::tsv;
-  if (options.labels_optional) return LabeledFormat::fasttext;  // plain text to classify
+  if (options.labels_optional) {
+    // Text to classify, unless it starts with what label-first data (SST-2's stsa files: "1 a
+    // gorgeous film") puts there: a number could be the gold label or a word, so do not guess.
+    const bool number_first = tokens.size() >= 2 && !tokens.front().empty() &&
+                              std::all_of(tokens.front().begin(), tokens.front().end(),
+                                          [](char c) { return c >= '0' && c <= '9'; });
+    EMBEDKIT_CHECK(!number_first, FormatError,
+                   fmt::format("{}:{}: cannot tell whether the leading {:?} is a label (label-first data, as SST-2's "
+                               "stsa files) or a word of the text; pass --format label-first (its label is then "
+                               "ignored) or --format fasttext (plain text)",
+                               source, line_number, tokens.front()));
+    return LabeledFormat::fasttext;  // plain text to classify
+  }
   throw FormatError(fmt::format(
       "{}:{}: cannot tell the format: no '{}' label and no TAB on the first line; pass --format "
       "fasttext|tsv|label-first",

@@ -207,6 +207,18 @@ run "classify test json" 0 "$bin" classify test "$tmp/cls.ekv" "$tmp/cls.txt" --
 expect_in "$tmp/out" "classify test json" '"accuracy": 1.0'
 run "classify predict stdin" 0 bash -c "printf 'great fun\n\nboring mess\n' | '$bin' classify predict '$tmp/cls.ekv' --prob -k 2"
 expect_in "$tmp/out" "classify predict pos" "__label__pos 0."
+[ "$(sed -n 2p "$tmp/out")" = "" ] && [ "$(wc -l <"$tmp/out")" -eq 3 ] && pass ||
+  fail "classify predict: an empty line must get an empty answer, got: $(head -3 "$tmp/out")"
+printf 'great fun\n\nboring mess\n' >"$tmp/predict.txt"
+run "classify predict file" 0 "$bin" classify predict "$tmp/cls.ekv" "$tmp/predict.txt"
+[ "$(sed -n 2p "$tmp/out")" = "" ] && [ "$(wc -l <"$tmp/out")" -eq 3 ] && pass ||
+  fail "classify predict file: an empty line must get an empty answer, got: $(head -3 "$tmp/out")"
+# SST-2's stsa files put the gold label first: predict refuses to read it as a word, as train does.
+printf '1 great fun\n0 boring mess\n' >"$tmp/label_first.txt"
+run "classify predict label-first guess" 1 "$bin" classify predict "$tmp/cls.ekv" "$tmp/label_first.txt"
+expect_in "$tmp/err" "classify predict label-first guess" 'cannot tell whether the leading "1" is a label'
+run "classify predict label-first" 0 "$bin" classify predict "$tmp/cls.ekv" "$tmp/label_first.txt" --format label-first
+[ "$(cat "$tmp/out")" = "$(printf '__label__pos\n__label__neg')" ] && pass || fail "classify predict label-first: $(cat "$tmp/out")"
 run "classify cv" 0 "$bin" classify cv -i "$tmp/cls.txt" --folds 4 --epochs 20 --lr 0.5 --json
 expect_in "$tmp/out" "classify cv json" '"fold_accuracy":[1.0,1.0,1.0,1.0]'
 printf '__label__pos fine\nno label\n' >"$tmp/cls_bad.txt"

@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -287,7 +291,7 @@ struct PredictFlags {
 
 void run_predict(PredictFlags& flags) {
   const TextClassifier model = TextClassifier::load(flags.model);
-  const LabeledDataOptions options = flags.data.options(/*labels_optional=*/true);
+  LabeledDataOptions options = flags.data.options(/*labels_optional=*/true);
   // Labels come from the training data: on a terminal, control characters in them are escaped.
   const bool terminal = stdout_is_terminal();
   auto answer = [&](const std::vector<std::string>& tokens) {
@@ -300,27 +304,30 @@ void run_predict(PredictFlags& flags) {
     }
     fmt::print("{}\n", terminal ? printable(line) : line);
   };
-  if (flags.input == "-") {
-    // Line by line, answering each at once, so interactive use and pipes work; ends at EOF.
-    std::string line;
-    std::size_t number = 0;
-    std::vector<std::string> tokens;
-    while (std::getline(std::cin, line)) {
-      ++number;
-      tokens.clear();
-      if (!std::all_of(line.begin(), line.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
-        LabeledDataOptions at_line = options;
-        at_line.first_line = number;
-        const LabeledData one = parse_labeled_text(line, "<stdin>", at_line);
-        tokens = one.examples.front().tokens;
-      }
-      answer(tokens);
-      std::fflush(stdout);
-    }
-    return;
+  // Line by line, answering each at once, so interactive use and pipes work: an empty line gets
+  // an empty answer, and the first line with text decides the format of all the others.
+  std::ifstream file;
+  if (flags.input != "-") {
+    file.open(flags.input, std::ios::binary);
+    if (!file) throw IoError(detail::with_errno(fmt::format("cannot open '{}'", flags.input), errno));
   }
-  const LabeledData data = read_labeled_file(flags.input, options);
-  for (const auto& ex : data.examples) answer(ex.tokens);
+  std::istream& in = flags.input == "-" ? std::cin : file;
+  const std::string source = flags.input == "-" ? "<stdin>" : flags.input;
+  std::string line;
+  std::size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (std::all_of(line.begin(), line.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
+      fmt::print("\n");
+    } else {
+      options.first_line = number;
+      const LabeledData one = parse_labeled_text(line, source, options);
+      options.format = one.format;
+      answer(one.examples.front().tokens);
+    }
+    std::fflush(stdout);
+  }
+  if (in.bad()) throw IoError(detail::with_errno(fmt::format("cannot read '{}'", source), errno));
 }
 
 // ---- cv ------------------------------------------------------------------------------------
