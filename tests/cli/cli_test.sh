@@ -283,6 +283,13 @@ head -c 20 "$tmp/ext.vec" | grep -qE '^[0-9]+ 8' && pass || fail "train -o x.vec
 expect_in "$tmp/err" "train to .vec names what it dropped" "the buckets are not written"
 run "train .vec with native" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.vec" --save-format native "${quick_train[@]}"
 expect_in "$tmp/err" "train .vec with native" "names the word2vec format but --save-format is native"
+# The text settings travel with the vectors: a lowercased model reads "THE" as "the".
+run "train lowercased" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/lower.ekv" --lower --maxn 0 --dim 8 --epochs 1 --min-count 10 --threads 1 -q
+run "lowercased model: query lowercased" 0 "$bin" neighbors "$tmp/lower.ekv" THE -k 2
+expect_in "$tmp/out" "lowercased model: query lowercased" "THE:"
+run "lowercased model: similarity" 0 "$bin" similarity "$tmp/lower.ekv" THE Of
+run "train as is" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/asis.ekv" --maxn 0 --dim 8 --epochs 1 --min-count 10 --threads 1 -q
+run "model as is: no lowercasing" 1 "$bin" neighbors "$tmp/asis.ekv" THE -k 2
 run "train glove to .txt" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/glove.txt" --save-format glove "${quick_train[@]}"
 run "train unknown extension" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.model" "${quick_train[@]}"
 expect_in "$tmp/err" "train unknown extension" "cannot tell which format to write"

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "embedkit/core/error.h"
+#include "embedkit/io/text_settings.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_matrix.h"
 #include "embedkit/search/analogy.h"
@@ -48,8 +49,9 @@ void run(const AnalogyFlags& flags) {
     AnalogyQuestion q;
     for (std::size_t i = 0; i < 3; ++i) {
       const std::span<float> v(vectors.data() + i * dim, dim);
-      if (wv.vector(abc[i], v) == WordVectors::Source::unknown) unknown.push_back(abc[i]);
-      if (const auto id = wv.words().find(abc[i])) q.exclude.push_back(*id);
+      const std::string asked = query_form(wv, abc[i]);  // as the training text was normalised
+      if (wv.vector(asked, v) == WordVectors::Source::unknown) unknown.push_back(abc[i]);
+      if (const auto id = wv.words().find(asked)) q.exclude.push_back(*id);
     }
     const std::string question = fmt::format("{} : {} :: {} : ?", abc[0], abc[1], abc[2]);
     if (!unknown.empty()) {

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "embedkit/core/error.h"
+#include "embedkit/io/text_settings.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_matrix.h"
 #include "embedkit/search/nearest_neighbors.h"
@@ -48,7 +49,8 @@ void run(const NeighborsFlags& flags) {
   // (exit 1, after the others are answered); stdin queries report them and go on.
   std::vector<std::string> unknown;
   auto answer = [&](const std::string& word, bool interactive) {
-    const WordVectors::Source source = wv.vector(word, query);
+    const std::string asked = query_form(wv, word);  // "Paris" is "paris" in a lowercased model
+    const WordVectors::Source source = wv.vector(asked, query);
     if (source == WordVectors::Source::unknown) {
       if (!interactive) {
         unknown.push_back(word);
@@ -63,7 +65,7 @@ void run(const NeighborsFlags& flags) {
       return;
     }
     SearchOptions options{.restrict = flags.restrict};
-    if (const auto id = wv.words().find(word)) options.exclude.push_back(*id);
+    if (const auto id = wv.words().find(asked)) options.exclude.push_back(*id);
     const std::vector<Neighbor> found = index.search(query, flags.k, options);
     if (flags.json) {
       nlohmann::json list = nlohmann::json::array();

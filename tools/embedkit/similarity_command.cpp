@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "embedkit/core/error.h"
+#include "embedkit/io/text_settings.h"
 #include "embedkit/io/vector_io.h"
 #include "human_format.h"
 #include "vector_flags.h"
@@ -45,8 +46,9 @@ void run(const SimilarityFlags& flags) {
   std::vector<float> v(wv.dim());
   auto answer = [&](const std::string& a, const std::string& b, bool interactive) {
     std::vector<std::string> unknown;
-    const WordVectors::Source sa = wv.vector(a, u);
-    const WordVectors::Source sb = wv.vector(b, v);
+    // Read as the training text was normalised ("Paris" is "paris" in a lowercased model).
+    const WordVectors::Source sa = wv.vector(query_form(wv, a), u);
+    const WordVectors::Source sb = wv.vector(query_form(wv, b), v);
     if (sa == WordVectors::Source::unknown) unknown.push_back(a);
     if (sb == WordVectors::Source::unknown) unknown.push_back(b);
     if (!unknown.empty()) {

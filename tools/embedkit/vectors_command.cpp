@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "embedkit/io/text_settings.h"
 #include "embedkit/io/vector_io.h"
 #include "human_format.h"
 #include "vector_flags.h"
@@ -39,7 +40,7 @@ void run(const VectorsFlags& flags) {
   // Words are data here (fastText's format): escaped only where a terminal would act on them.
   const bool terminal = stdout_is_terminal();
   auto print = [&](const std::string& word) {
-    const WordVectors::Source source = wv.vector(word, v);
+    const WordVectors::Source source = wv.vector(query_form(wv, word), v);  // as the text was normalised
     if (source == WordVectors::Source::from_subwords) from_subwords.push_back(word);
     if (source == WordVectors::Source::unknown) unknown.push_back(word);
     if (flags.json) {

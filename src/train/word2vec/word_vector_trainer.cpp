@@ -17,6 +17,7 @@
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/core/random.h"
+#include "embedkit/io/text_settings.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/text/corpus_reader.h"
 #include "embedkit/vocab/vocab_builder.h"
@@ -494,6 +495,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     m["format"] = "trained";
     m["trained_by"] = "embedkit 0.1.0";
     m["training.input"] = input;
+    record_text_settings(options.tokenizer, m);  // so that queries are read as the text was
     m["training.corpus_tokens"] = std::to_string(corpus.tokens);
     m["training.corpus_hash"] = fmt::format("{:016x}", corpus.hash);
     m["training.model"] = options.model == WordModel::cbow ? "cbow" : "skipgram";
