@@ -40,10 +40,16 @@ echo "      their vectors come from their character n-grams)"
 
 echo
 echo "== 6. Analogies, a : b :: c : ?"
+echo "(Five million words teach word forms well: step 7 finds about six in ten of the Google set's"
+echo " syntactic questions answered. Facts such as capitals and family need more text: on the whole 18M-word"
+echo " enwiki the same method answers 57% of the questions within its 30k most frequent words, capitals"
+echo " included; see README, Performance.)"
 "$bin" analogy "$out/vectors.ekv" -k 3 <<'QUESTIONS'
+big bigger small
+quick quickly slow
+france french germany
+car cars dog
 france paris germany
-good better bad
-walking walked swimming
 QUESTIONS
 
 echo
