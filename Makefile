@@ -10,7 +10,10 @@ build: deps
 	cmake --preset release
 	cmake --build --preset release
 
-demo: build
+# Only the CLI: the demo runs nothing else.
+demo: deps
+	cmake --preset release
+	cmake --build --preset release --target embedkit_cli
 	scripts/demo.sh
 
 # The whole suite in the release build, again under AddressSanitizer + UBSan, then a short
