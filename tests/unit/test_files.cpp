@@ -1,5 +1,7 @@
 #include "test_files.h"
 
+#include "embedkit/core/error.h"
+
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -48,6 +50,15 @@ std::filesystem::path shared_data(std::string_view relative) {
 
 std::filesystem::path source_file(std::string_view relative) {
   return std::filesystem::path(EMBEDKIT_SOURCE_DIR) / relative;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace embedkit::testing

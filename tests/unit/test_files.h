@@ -1,7 +1,8 @@
-// Helpers for tests that need files: scratch directories and paths to test data.
+// Helpers for tests: scratch directories, paths to test data, error messages.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -31,5 +32,8 @@ std::filesystem::path shared_data(std::string_view relative);
 
 /// `relative` inside the source tree.
 std::filesystem::path source_file(std::string_view relative);
+
+/// The message of the embedkit::Error that `f` throws, or "(no error)".
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace embedkit::testing

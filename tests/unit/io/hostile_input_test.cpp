@@ -25,16 +25,9 @@
 namespace embedkit {
 namespace {
 
-using testing::ScratchDir;
+using testing::error_of;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::ScratchDir;
 
 std::string safetensors(const std::string& header_json, const std::string& data = {}) {
   const std::uint64_t size = header_json.size();

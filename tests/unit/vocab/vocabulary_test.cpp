@@ -8,6 +8,8 @@
 namespace embedkit {
 namespace {
 
+using testing::error_of;
+
 using testing::read_file;
 using testing::ScratchDir;
 
@@ -15,15 +17,6 @@ Vocabulary small() {
   const std::vector<VocabularyEntry> entries = {
       {"<pad>", 0}, {"<unk>", 3}, {"the", 10}, {"cat", 4}, {"café", 2}, {"паровоз", 1}};
   return Vocabulary::from_entries(entries);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(Vocabulary, LooksUpBothWays) {
