@@ -143,6 +143,23 @@ void EmbeddingBag::run_forward(const BagBatch& batch, std::span<float> out, std:
 
 void EmbeddingBag::forward(const BagBatch& batch, std::span<float> out) const { run_forward(batch, out, nullptr); }
 
+void EmbeddingBag::forward_one(std::span<const TokenId> ids, std::span<float> out) const {
+  const std::size_t dim = table_.dim();
+  EMBEDKIT_CHECK(options_.mode != BagMode::max, ArgumentError, "forward_one: sum and mean bags only");
+  EMBEDKIT_CHECK(out.size() == dim, ArgumentError, fmt::format("forward_one: output holds {} floats, dim is {}",
+                                                               out.size(), dim));
+  const auto largest = std::max_element(ids.begin(), ids.end());
+  EMBEDKIT_CHECK(largest == ids.end() || *largest < table_.rows(), ArgumentError,
+                 fmt::format("forward_one: id {} is outside the table of {} rows",
+                             largest == ids.end() ? 0 : *largest, table_.rows()));
+  // The batch kernel on a batch of one: the same sums, in the same order, as forward().
+  const TableView view = table_.view();
+  const std::uint64_t first = 0;
+  kernels::kernels().bags_sum(view.data, view.stride, ids.data(), &first, 1, ids.size(), nullptr,
+                              options_.padding_idx.value_or(UINT32_MAX), options_.mode == BagMode::mean, out.data(),
+                              dim);
+}
+
 std::vector<float> EmbeddingBag::forward(const BagBatch& batch) const {
   std::vector<float> out(bag_count(batch) * table_.dim());
   run_forward(batch, out, nullptr);

@@ -92,4 +92,36 @@ void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<cons
   }
 }
 
+void apply_bag_step(EmbeddingBag& bag, std::span<const TokenId> ids, std::span<const float> output_step,
+                    std::span<float> scratch) {
+  const std::size_t dim = bag.dim();
+  const EmbeddingBagOptions& options = bag.options();
+  EMBEDKIT_CHECK(options.mode != BagMode::max, ArgumentError, "apply_bag_step: sum and mean bags only");
+  EMBEDKIT_CHECK(output_step.size() == dim && scratch.size() >= dim, ArgumentError,
+                 fmt::format("apply_bag_step: the step holds {} floats and the scratch {}, dim is {}",
+                             output_step.size(), scratch.size(), dim));
+  EmbeddingTable& table = bag.table();
+  const auto largest = std::max_element(ids.begin(), ids.end());
+  EMBEDKIT_CHECK(largest == ids.end() || *largest < table.rows(), ArgumentError,
+                 fmt::format("apply_bag_step: id {} is outside the table of {} rows",
+                             largest == ids.end() ? 0 : *largest, table.rows()));
+  if (!options.trainable) return;
+  const std::uint64_t skip = options.padding_idx ? *options.padding_idx : UINT64_MAX;
+  const auto kept = static_cast<std::size_t>(std::count_if(ids.begin(), ids.end(), [&](TokenId id) { return id != skip; }));
+  if (kept == 0) return;
+  const kernels::KernelTable& k = kernels::kernels();
+  const float* step = output_step.data();
+  if (options.mode == BagMode::mean) {
+    // d(mean)/d(row) = 1/|bag|: every row takes the same share.
+    std::copy_n(output_step.data(), dim, scratch.data());
+    k.scale(1.0F / static_cast<float>(kept), scratch.data(), dim);
+    step = scratch.data();
+  }
+  float* data = table.data();
+  const std::size_t stride = table.stride();
+  for (const TokenId id : ids) {
+    if (id != skip) k.axpy(1.0F, step, data + static_cast<std::size_t>(id) * stride, dim);
+  }
+}
+
 }  // namespace embedkit

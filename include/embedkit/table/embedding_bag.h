@@ -70,6 +70,12 @@ class EmbeddingBag {
   void forward(const BagBatch& batch, std::span<float> out) const;
   [[nodiscard]] std::vector<float> forward(const BagBatch& batch) const;
 
+  /// One bag, on the calling thread, for trainers whose workers each own their examples
+  /// (Hogwild): the sum or mean of the rows `ids` (padding skipped; none left: zeros) into `out`
+  /// (dim floats); the same values as forward() gives that bag. Sum and mean modes; throws
+  /// ArgumentError for max mode, an id outside the table or a wrong `out` size.
+  void forward_one(std::span<const TokenId> ids, std::span<float> out) const;
+
   /// Forward that keeps what backward needs (max mode's arg-max positions).
   [[nodiscard]] BagForward forward_for_training(const BagBatch& batch) const;
   /// As above, into `result`, reusing its buffers.

@@ -24,4 +24,12 @@ namespace embedkit {
 void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<const float> grad_out,
                         const BagForward& forward, float learning_rate);
 
+/// One bag's backward and update on the calling thread, for Hogwild workers that each own their
+/// examples: every row of the bag `ids` moves by its share of `output_step`, a change of the
+/// bag's output that the caller's loss chose (for SGD, -learning_rate * dLoss/dOutput): the whole
+/// step for a sum, step / |bag| for a mean (padding rows skipped and not counted). A frozen bag
+/// is left alone. `scratch` holds dim floats. Throws ArgumentError as forward_one() does.
+void apply_bag_step(EmbeddingBag& bag, std::span<const TokenId> ids, std::span<const float> output_step,
+                    std::span<float> scratch);
+
 }  // namespace embedkit

@@ -17,6 +17,7 @@
 #include "embedkit/io/align_vectors.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_vectors.h"
+#include "embedkit/train/fused_bag_sgd.h"
 #include "embedkit/vocab/vocabulary.h"
 
 namespace embedkit {
@@ -187,9 +188,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   const std::size_t n = data.examples.size();
   const std::size_t threads = job_threads(options.threads, n);
   const auto& k = kernels::kernels();
-  EmbeddingTable& table = impl->input.table();
-  float* const in = table.data();
-  const std::size_t in_stride = table.stride();
+  EmbeddingBag& bag = impl->input;
   float* const out = impl->output.data();
   const std::size_t out_stride = impl->output.stride();
   const std::size_t label_total = impl->labels.size();
@@ -201,7 +200,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   std::vector<double> thread_loss(threads), thread_count(threads);
 
   for (std::size_t epoch = 0; epoch < options.epochs && !diverged; ++epoch) {
-    const bool train_input = options.freeze.trainable_in(epoch);
+    bag.set_trainable(options.freeze.trainable_in(epoch));  // the freeze schedule, through the layer
     std::vector<std::uint32_t> order(n);
     std::iota(order.begin(), order.end(), 0U);
     SplitMix64 shuffle_rng = SplitMix64::stream(options.seed ^ 0x5EED5EEDULL, epoch);
@@ -212,7 +211,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
     auto worker = [&](std::size_t t) {
       const std::size_t begin = n * t / threads, end = n * (t + 1) / threads;
       SplitMix64 rng = SplitMix64::stream(options.seed, epoch * threads + t + 1);
-      std::vector<float> hidden(dim), grad(dim), scores(label_total);
+      std::vector<float> hidden(dim), grad(dim), scores(label_total), scratch(dim);
       std::vector<TokenId> kept;
       auto last_report = std::chrono::steady_clock::now();
       for (std::size_t p = begin; p < end; ++p) {
@@ -233,9 +232,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
         } else {
           kept.assign(feats.begin(), feats.end());
         }
-        std::fill(hidden.begin(), hidden.end(), 0.0F);
-        for (const TokenId f : kept) k.axpy(1.0F, in + static_cast<std::size_t>(f) * in_stride, hidden.data(), dim);
-        k.scale(1.0F / static_cast<float>(kept.size()), hidden.data(), dim);
+        bag.forward_one(kept, hidden);
         std::fill(grad.begin(), grad.end(), 0.0F);
         float loss = 0.0F;
         switch (options.loss) {
@@ -252,11 +249,9 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
                                                                            targets, lr, grad.data(), dim, k);
             break;
         }
-        if (train_input) {
-          // d(mean)/d(row) = 1/|bag|: every row of the bag moves by grad / |bag|.
-          k.scale(1.0F / static_cast<float>(kept.size()), grad.data(), dim);
-          for (const TokenId f : kept) k.axpy(1.0F, grad.data(), in + static_cast<std::size_t>(f) * in_stride, dim);
-        }
+        // `grad` holds the step the loss chose for the bag's output; the layer shares it out to
+        // the rows (or leaves a frozen bag alone).
+        apply_bag_step(bag, kept, grad, scratch);
         thread_loss[t] += loss;
         thread_count[t] += 1;
         if (!std::isfinite(loss)) {
@@ -301,6 +296,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
                              .eta_seconds = seconds * (1.0 - fraction) / fraction});
     }
   }
+  bag.set_trainable(true);  // the schedule was training's; the model itself is not frozen
   EMBEDKIT_CHECK(!diverged, Error,
                  fmt::format("training diverged (the loss became NaN or infinite); lower --lr (now {})",
                              options.learning_rate));

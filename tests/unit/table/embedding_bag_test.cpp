@@ -63,6 +63,27 @@ TEST(EmbeddingBag, ForwardMatchesTheDefinitionInEveryMode) {
   }
 }
 
+TEST(EmbeddingBag, OneBagOnTheCallingThreadEqualsTheBatchForward) {
+  for (const BagMode mode : {BagMode::sum, BagMode::mean}) {
+    for (const std::optional<TokenId> padding : {std::optional<TokenId>{}, std::optional<TokenId>{5}}) {
+      const EmbeddingBag bag(random_table(8, 37, 2), {.mode = mode, .padding_idx = padding});
+      const auto batch = bag.forward({kIds, kOffsets});
+      std::vector<float> one(bag.dim());
+      for (std::size_t b = 0; b < kOffsets.size(); ++b) {
+        const std::size_t end = b + 1 < kOffsets.size() ? kOffsets[b + 1] : kIds.size();
+        bag.forward_one(std::span<const TokenId>(kIds).subspan(kOffsets[b], end - kOffsets[b]), one);
+        for (std::size_t d = 0; d < bag.dim(); ++d) EXPECT_EQ(one[d], batch[b * bag.dim() + d]) << b << " " << d;
+      }
+    }
+  }
+  const EmbeddingBag max_bag(random_table(8, 4, 3), {.mode = BagMode::max});
+  std::vector<float> out(4);
+  EXPECT_THROW(max_bag.forward_one(kIds, out), ArgumentError);
+  const EmbeddingBag bag(random_table(8, 4, 3));
+  const std::vector<TokenId> outside = {1, 8};
+  EXPECT_THROW(bag.forward_one(outside, out), ArgumentError);
+}
+
 TEST(EmbeddingBag, PerSampleWeightsScaleRowsInSumMode) {
   EmbeddingBag bag(random_table(8, 5, 2), {.mode = BagMode::sum});
   const std::vector<float> w = random_vector(kIds.size(), 3);

@@ -291,5 +291,36 @@ TEST(SparseOptimizer, BagStepOnAFrozenBagCountsButChangesNothing) {
   EXPECT_THROW(adam.step(bag, {ids, offsets}, short_grad, fwd, scratch), ArgumentError);
 }
 
+TEST(FusedBagSgd, OneBagStepEqualsTheBatchStep) {
+  // apply_bag_step moves rows by shares of an output step; the batch SGD step with grad_out = g
+  // and rate lr is the output step -lr * g.
+  const std::vector<TokenId> ids = {3, 7, 3, 1, 7, 9};
+  const std::vector<std::uint64_t> offsets = {0};
+  for (const BagMode mode : {BagMode::sum, BagMode::mean}) {
+    SCOPED_TRACE(static_cast<int>(mode));
+    EmbeddingTable table(12, 20);
+    table.fill_uniform(-1, 1, 5);
+    EmbeddingBag batch_bag(table.clone(), {.mode = mode, .padding_idx = 9});
+    EmbeddingBag one_bag(table.clone(), {.mode = mode, .padding_idx = 9});
+    const BagBatch batch{ids, offsets};
+    const BagForward fwd = batch_bag.forward_for_training(batch);
+    std::vector<float> grad_out(20), step(20), scratch(20);
+    for (std::size_t d = 0; d < 20; ++d) {
+      grad_out[d] = std::cos(static_cast<float>(d));
+      step[d] = -0.1F * grad_out[d];
+    }
+    fused_bag_sgd_step(batch_bag, batch, grad_out, fwd, 0.1F);
+    apply_bag_step(one_bag, ids, step, scratch);
+    for (TokenId r = 0; r < 12; ++r) {
+      for (std::size_t d = 0; d < 20; ++d) EXPECT_NEAR(one_bag.table().row(r)[d], batch_bag.table().row(r)[d], 1e-6F);
+    }
+    EXPECT_EQ(one_bag.table().row(9)[0], table.row(9)[0]) << "padding row untouched";
+    one_bag.set_trainable(false);
+    const EmbeddingTable before = one_bag.table().clone();
+    apply_bag_step(one_bag, ids, step, scratch);
+    EXPECT_TRUE(one_bag.table() == before) << "a frozen bag does not move";
+  }
+}
+
 }  // namespace
 }  // namespace embedkit
