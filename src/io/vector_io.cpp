@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 
 #include <cstring>
-#include <filesystem>
 
 #include "core/directory_lock.h"
 #include "embedkit/core/error.h"
+#include "embedkit/core/same_file.h"
 #include "embedkit/core/mapped_file.h"
 #include "embedkit/io/native_format.h"
 #include "formats.h"
@@ -73,17 +73,6 @@ void refuse_words_with_spaces(const WordVectors& vectors, std::size_t limit, Vec
                                "as native (.ekv), npy or safetensors instead",
                                path, i + 1, word, vector_format_name(format)));
   }
-}
-
-// Whether two paths name the same file: the same inode when the first exists, else the same
-// absolute path once "." and ".." and links in the directories are resolved.
-bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa {}, sb {};
-  if (::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-  std::error_code error;
-  const auto ca = std::filesystem::weakly_canonical(a, error);
-  const auto cb = std::filesystem::weakly_canonical(b, error);
-  return !error && ca == cb;
 }
 
 // An .npy and its vocabulary: both written and synced, then renamed together under the

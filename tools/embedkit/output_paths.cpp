@@ -1,30 +1,16 @@
 #include "output_paths.h"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
 
 #include "embedkit/core/error.h"
+#include "embedkit/core/same_file.h"
 #include "human_format.h"
 
 namespace embedkit::cli {
-
-bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa {};
-  struct stat sb {};
-  const bool a_exists = ::stat(a.c_str(), &sa) == 0;
-  const bool b_exists = ::stat(b.c_str(), &sb) == 0;
-  if (a_exists && b_exists) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-  if (a_exists || b_exists) return false;
-  // Two outputs not written yet: the same path however spelt ("./x", "d/../x").
-  std::error_code ec;
-  const auto ca = std::filesystem::weakly_canonical(a, ec);
-  const auto cb = std::filesystem::weakly_canonical(b, ec);
-  return !ec && ca == cb;
-}
 
 void refuse_same_file(const std::string& output, std::string_view output_flag, const std::string& input,
                       std::string_view input_flag) {

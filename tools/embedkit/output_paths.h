@@ -7,12 +7,8 @@
 
 namespace embedkit::cli {
 
-/// Whether `a` and `b` name the same file: for existing files by device and inode ("./x", "x", a
-/// hard link and a symbolic link to it all count); for two that do not exist yet, by their
-/// canonical paths. False when only one exists.
-[[nodiscard]] bool same_file(const std::string& a, const std::string& b);
-
 /// ArgumentError (exit 2) when `output` (given with `output_flag`) is the same file as `input`
+/// (embedkit::same_file)
 /// (given with `input_flag`; an input, or another output): writing it would destroy that one.
 /// No-op when either is empty.
 void refuse_same_file(const std::string& output, std::string_view output_flag, const std::string& input,

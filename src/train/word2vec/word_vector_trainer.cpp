@@ -22,6 +22,7 @@
 #include "embedkit/text/corpus_reader.h"
 #include "embedkit/vocab/vocab_builder.h"
 #include "vocab/huffman_tree.h"
+#include "core/content_hash.h"
 #include "kernels/kernels.h"
 #include "train/objectives/losses.h"
 #include "train/objectives/negative_table.h"
@@ -43,9 +44,7 @@ struct EncodedCorpus {
   std::vector<std::size_t> starts{0};  // sentence s is bytes[starts[s], starts[s+1])
   std::uint64_t tokens = 0;            // tokens read
   std::uint64_t kept = 0;              // tokens in the vocabulary (encoded)
-  std::uint64_t hash = kHashStart;     // of every token and line end read (resume compares it)
-
-  static constexpr std::uint64_t kHashStart = 0xCBF29CE484222325ULL;  // FNV-1a's offset basis
+  detail::ContentHash hash;            // of every token and line end read (resume compares it)
 };
 
 // Metadata key that marks a file as a checkpoint (the final model has every other training key).
@@ -62,10 +61,9 @@ class CorpusEncoder final : public CorpusVisitor {
   CorpusEncoder(const Vocabulary& vocab, EncodedCorpus& corpus) : vocab_(vocab), corpus_(corpus) {}
   void on_token(std::string_view token) override {
     ++corpus_.tokens;
-    // FNV-1a over the token and a 0xFF, a byte UTF-8 never has, so "ab c" and "a bc" differ.
-    std::uint64_t h = corpus_.hash;
-    for (const char c : token) h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
-    corpus_.hash = (h ^ 0xFFU) * kFnvPrime;
+    // The token and a 0xFF, a byte UTF-8 never has, so "ab c" and "a bc" differ.
+    corpus_.hash.update(token);
+    corpus_.hash.update("\xFF");
     const std::optional<TokenId> id = vocab_.find(token);
     if (!id) return;
     if (in_sentence_ == kMaxSentence) {
@@ -82,14 +80,13 @@ class CorpusEncoder final : public CorpusVisitor {
     ++corpus_.kept;
   }
   void on_line_end() override {
-    corpus_.hash = (corpus_.hash ^ 0xFEU) * kFnvPrime;  // lines are sentences: their ends count
+    corpus_.hash.update("\xFE");  // lines are sentences: their ends count
     if (corpus_.bytes.size() > corpus_.starts.back()) corpus_.starts.push_back(corpus_.bytes.size());
     in_sentence_ = 0;
   }
   void finish() { on_line_end(); }
 
  private:
-  static constexpr std::uint64_t kFnvPrime = 0x100000001B3ULL;
   const Vocabulary& vocab_;
   EncodedCorpus& corpus_;
   std::size_t in_sentence_ = 0;
@@ -497,7 +494,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     m["training.input"] = input;
     record_text_settings(options.tokenizer, m);  // so that queries are read as the text was
     m["training.corpus_tokens"] = std::to_string(corpus.tokens);
-    m["training.corpus_hash"] = fmt::format("{:016x}", corpus.hash);
+    m["training.corpus_hash"] = fmt::format("{:016x}", corpus.hash.digest());
     m["training.model"] = options.model == WordModel::cbow ? "cbow" : "skipgram";
     m["training.loss"] = options.loss == WordLoss::hierarchical_softmax ? "hs" : "ns";
     m["training.dim"] = std::to_string(options.dim);
@@ -700,7 +697,7 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
                              corpus.tokens, value("training.corpus_tokens")));
   // (Checkpoints from before the hash was kept have only the count to go by.)
   if (const auto hash = saved.metadata.find("training.corpus_hash"); hash != saved.metadata.end()) {
-    const std::string have = fmt::format("{:016x}", corpus.hash);
+    const std::string have = fmt::format("{:016x}", corpus.hash.digest());
     EMBEDKIT_CHECK(have == hash->second, ArgumentError,
                    fmt::format("{} is not the text the checkpointed run read: the same number of tokens ({}), but "
                                "other ones (content hash {}, the checkpoint's {}): resume on the same input",
