@@ -59,7 +59,14 @@ void ThreadGroup::run(std::size_t t) noexcept {
       if (!error_) error_ = std::current_exception();
     }
   }
+  const std::lock_guard lock(finished_mutex_);
   finished_.fetch_add(1, std::memory_order_acq_rel);
+  finished_signal_.notify_all();
+}
+
+bool ThreadGroup::wait_for(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(finished_mutex_);
+  return finished_signal_.wait_for(lock, timeout, [this] { return finished(); });
 }
 
 void ThreadGroup::join_all() noexcept {

@@ -152,8 +152,14 @@ void EmbeddingBag::forward_one(std::span<const TokenId> ids, std::span<float> ou
   EMBEDKIT_CHECK(largest == ids.end() || *largest < table_.rows(), ArgumentError,
                  fmt::format("forward_one: id {} is outside the table of {} rows",
                              largest == ids.end() ? 0 : *largest, table_.rows()));
-  // The batch kernel on a batch of one: the same sums, in the same order, as forward().
   const TableView view = table_.view();
+  if (ids.size() == 1 && ids[0] != options_.padding_idx) {
+    // One row: its sum and its mean are the row itself (the trainers' commonest bag: a word
+    // without subwords).
+    std::copy_n(view.data + static_cast<std::size_t>(ids[0]) * view.stride, dim, out.data());
+    return;
+  }
+  // The batch kernel on a batch of one: the same sums, in the same order, as forward().
   const std::uint64_t first = 0;
   kernels::kernels().bags_sum(view.data, view.stride, ids.data(), &first, 1, ids.size(), nullptr,
                               options_.padding_idx.value_or(UINT32_MAX), options_.mode == BagMode::mean, out.data(),

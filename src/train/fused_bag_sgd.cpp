@@ -93,7 +93,7 @@ void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<cons
 }
 
 void apply_bag_step(EmbeddingBag& bag, std::span<const TokenId> ids, std::span<const float> output_step,
-                    std::span<float> scratch) {
+                    std::span<float> scratch, BagStepShare share) {
   const std::size_t dim = bag.dim();
   const EmbeddingBagOptions& options = bag.options();
   EMBEDKIT_CHECK(options.mode != BagMode::max, ArgumentError, "apply_bag_step: sum and mean bags only");
@@ -111,7 +111,7 @@ void apply_bag_step(EmbeddingBag& bag, std::span<const TokenId> ids, std::span<c
   if (kept == 0) return;
   const kernels::KernelTable& k = kernels::kernels();
   const float* step = output_step.data();
-  if (options.mode == BagMode::mean) {
+  if (options.mode == BagMode::mean && share == BagStepShare::gradient && kept > 1) {
     // d(mean)/d(row) = 1/|bag|: every row takes the same share.
     std::copy_n(output_step.data(), dim, scratch.data());
     k.scale(1.0F / static_cast<float>(kept), scratch.data(), dim);

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -59,6 +61,10 @@ class ThreadGroup {
     return finished_.load(std::memory_order_acquire) == threads_.size();
   }
 
+  /// Waits until every body has returned or `timeout` has passed; returns finished(). (A caller
+  /// that reports progress wakes at once when the work ends, not at its next poll.)
+  bool wait_for(std::chrono::milliseconds timeout);
+
   /// Waits for every thread, then rethrows the first exception a body threw (if any).
   void join();
 
@@ -71,6 +77,8 @@ class ThreadGroup {
   std::latch gate_{1};
   std::atomic<bool> abandoned_{false};
   std::atomic<std::size_t> finished_{0};
+  std::mutex finished_mutex_;
+  std::condition_variable finished_signal_;
   std::mutex error_mutex_;
   std::exception_ptr error_;
 };

@@ -24,12 +24,22 @@ namespace embedkit {
 void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<const float> grad_out,
                         const BagForward& forward, float learning_rate);
 
+/// How a step of a bag's output reaches its rows.
+enum class BagStepShare {
+  /// By the chain rule: the whole step for a sum, step / |bag| for a mean.
+  gradient,
+  /// Every row takes the whole step, in either mode: word2vec's and fastText's rule for their
+  /// mean input vectors (CBOW's context, a word with its n-grams). The rows then learn |bag|
+  /// times faster than the gradient says; the peers' quality figures, and ours, assume it.
+  whole,
+};
+
 /// One bag's backward and update on the calling thread, for Hogwild workers that each own their
 /// examples: every row of the bag `ids` moves by its share of `output_step`, a change of the
-/// bag's output that the caller's loss chose (for SGD, -learning_rate * dLoss/dOutput): the whole
-/// step for a sum, step / |bag| for a mean (padding rows skipped and not counted). A frozen bag
-/// is left alone. `scratch` holds dim floats. Throws ArgumentError as forward_one() does.
+/// bag's output that the caller's loss chose (for SGD, -learning_rate * dLoss/dOutput), shared
+/// out as `share` says (padding rows skipped and not counted). A frozen bag is left alone.
+/// `scratch` holds dim floats. Throws ArgumentError as forward_one() does.
 void apply_bag_step(EmbeddingBag& bag, std::span<const TokenId> ids, std::span<const float> output_step,
-                    std::span<float> scratch);
+                    std::span<float> scratch, BagStepShare share = BagStepShare::gradient);
 
 }  // namespace embedkit

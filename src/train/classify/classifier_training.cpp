@@ -1,15 +1,13 @@
 // TextClassifier::train: Hogwild SGD over the examples, fastText's supervised training.
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cmath>
-#include <mutex>
 #include <numeric>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "classify/classifier_model.h"
+#include "train/hogwild.h"
 #include "train/objectives/classifier_losses.h"
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
@@ -186,120 +184,88 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
 
   // Hogwild SGD over a fresh permutation each epoch; thread t takes slice t of it.
   const std::size_t n = data.examples.size();
-  const std::size_t threads = job_threads(options.threads, n);
   const auto& k = kernels::kernels();
   EmbeddingBag& bag = impl->input;
   float* const out = impl->output.data();
   const std::size_t out_stride = impl->output.stride();
   const std::size_t label_total = impl->labels.size();
-  const auto total_steps = static_cast<double>(n * options.epochs);
-  const auto start = std::chrono::steady_clock::now();
-  std::atomic<std::uint64_t> done{0};
-  std::atomic<bool> diverged{false};
-  std::mutex progress_mutex;
-  std::vector<double> thread_loss(threads), thread_count(threads);
-
-  for (std::size_t epoch = 0; epoch < options.epochs && !diverged; ++epoch) {
+  detail::Hogwild run({.threads = job_threads(options.threads, n),
+                       .epochs = options.epochs,
+                       .work_per_epoch = n,
+                       .learning_rate = options.learning_rate,
+                       .seed = options.seed,
+                       .work_unit = "examples"});
+  const std::size_t threads = run.threads();
+  auto on_progress = [&](const detail::HogwildProgress& h) {
+    if (!callbacks.on_progress) return;
+    callbacks.on_progress({.progress = h.fraction,
+                           .epoch = h.epoch,
+                           .examples_per_second = h.work_per_second,
+                           .learning_rate = h.learning_rate,
+                           .loss = h.epoch_loss.empty() ? 0 : h.epoch_loss.back(),
+                           .seconds = h.seconds,
+                           .eta_seconds = h.eta_seconds});
+  };
+  std::vector<std::uint32_t> order(n);
+  for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
     bag.set_trainable(options.freeze.trainable_in(epoch));  // the freeze schedule, through the layer
-    std::vector<std::uint32_t> order(n);
     std::iota(order.begin(), order.end(), 0U);
     SplitMix64 shuffle_rng = SplitMix64::stream(options.seed ^ 0x5EED5EEDULL, epoch);
     for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffle_rng.next() % (i + 1)]);
-    std::fill(thread_loss.begin(), thread_loss.end(), 0.0);
-    std::fill(thread_count.begin(), thread_count.end(), 0.0);
-
-    auto worker = [&](std::size_t t) {
-      const std::size_t begin = n * t / threads, end = n * (t + 1) / threads;
-      SplitMix64 rng = SplitMix64::stream(options.seed, epoch * threads + t + 1);
-      std::vector<float> hidden(dim), grad(dim), scores(label_total), scratch(dim);
-      std::vector<TokenId> kept;
-      auto last_report = std::chrono::steady_clock::now();
-      for (std::size_t p = begin; p < end; ++p) {
-        const std::size_t e = order[p];
-        const double progress = (static_cast<double>(epoch) + static_cast<double>(p - begin) /
-                                                                  static_cast<double>(end - begin)) /
-                                static_cast<double>(options.epochs);
-        const float lr = options.learning_rate * static_cast<float>(1.0 - progress);
-        const std::span<const TokenId> feats(enc.features.data() + enc.offsets[e], enc.offsets[e + 1] - enc.offsets[e]);
-        const std::span<const std::uint32_t> targets(enc.targets.data() + enc.target_offsets[e],
-                                                     enc.target_offsets[e + 1] - enc.target_offsets[e]);
-        kept.clear();
-        if (options.dropout > 0.0F) {
-          for (const TokenId f : feats) {
-            if (rng.uniform() >= options.dropout) kept.push_back(f);
+    run.run_epoch(
+        epoch,
+        [&](detail::Hogwild::Thread& thread) {
+          const std::size_t t = thread.index();
+          const std::size_t begin = n * t / threads, end = n * (t + 1) / threads;
+          std::vector<float> hidden(dim), grad(dim), scores(label_total), scratch(dim);
+          std::vector<TokenId> kept;
+          for (std::size_t p = begin; p < end; ++p) {
+            const std::size_t e = order[p];
+            const float lr = thread.learning_rate();
+            const std::span<const TokenId> feats(enc.features.data() + enc.offsets[e],
+                                                 enc.offsets[e + 1] - enc.offsets[e]);
+            const std::span<const std::uint32_t> targets(enc.targets.data() + enc.target_offsets[e],
+                                                         enc.target_offsets[e + 1] - enc.target_offsets[e]);
+            kept.clear();
+            if (options.dropout > 0.0F) {
+              for (const TokenId f : feats) {
+                if (thread.rng().uniform() >= options.dropout) kept.push_back(f);
+              }
+              if (kept.empty()) kept.push_back(feats[thread.rng().next() % feats.size()]);
+            } else {
+              kept.assign(feats.begin(), feats.end());
+            }
+            bag.forward_one(kept, hidden);
+            std::fill(grad.begin(), grad.end(), 0.0F);
+            float loss = 0.0F;
+            switch (options.loss) {
+              case ClassifierLoss::softmax:
+                loss = detail::softmax_loss(hidden.data(), out, out_stride, label_total, targets, lr, grad.data(),
+                                            scores.data(), dim, k);
+                break;
+              case ClassifierLoss::one_vs_all:
+                loss = detail::one_vs_all_loss<detail::TableSigmoid>(hidden.data(), out, out_stride, label_total,
+                                                                     targets, lr, grad.data(), dim, k);
+                break;
+              case ClassifierLoss::hierarchical_softmax:
+                loss = detail::hierarchical_softmax_loss<detail::TableSigmoid>(hidden.data(), out, out_stride,
+                                                                               *impl->tree, targets, lr, grad.data(),
+                                                                               dim, k);
+                break;
+            }
+            // `grad` holds the step the loss chose for the bag's output; the layer shares it out
+            // to the rows (or leaves a frozen bag alone).
+            apply_bag_step(bag, kept, grad, scratch);
+            if (!std::isfinite(loss)) {
+              thread.diverged();
+              return;
+            }
+            if (!thread.report(1, loss, 1)) return;
           }
-          if (kept.empty()) kept.push_back(feats[rng.next() % feats.size()]);
-        } else {
-          kept.assign(feats.begin(), feats.end());
-        }
-        bag.forward_one(kept, hidden);
-        std::fill(grad.begin(), grad.end(), 0.0F);
-        float loss = 0.0F;
-        switch (options.loss) {
-          case ClassifierLoss::softmax:
-            loss = detail::softmax_loss(hidden.data(), out, out_stride, label_total, targets, lr, grad.data(),
-                                        scores.data(), dim, k);
-            break;
-          case ClassifierLoss::one_vs_all:
-            loss = detail::one_vs_all_loss<detail::TableSigmoid>(hidden.data(), out, out_stride, label_total, targets,
-                                                                 lr, grad.data(), dim, k);
-            break;
-          case ClassifierLoss::hierarchical_softmax:
-            loss = detail::hierarchical_softmax_loss<detail::TableSigmoid>(hidden.data(), out, out_stride, *impl->tree,
-                                                                           targets, lr, grad.data(), dim, k);
-            break;
-        }
-        // `grad` holds the step the loss chose for the bag's output; the layer shares it out to
-        // the rows (or leaves a frozen bag alone).
-        apply_bag_step(bag, kept, grad, scratch);
-        thread_loss[t] += loss;
-        thread_count[t] += 1;
-        if (!std::isfinite(loss)) {
-          diverged = true;
-          return;
-        }
-        const std::uint64_t finished = done.fetch_add(1, std::memory_order_relaxed) + 1;
-        if (callbacks.on_progress && t == 0) {
-          const auto now = std::chrono::steady_clock::now();
-          if (now - last_report > std::chrono::milliseconds(250)) {
-            last_report = now;
-            const double seconds = std::chrono::duration<double>(now - start).count();
-            const double fraction = static_cast<double>(finished) / total_steps;
-            std::lock_guard lock(progress_mutex);
-            callbacks.on_progress({.progress = fraction,
-                                   .epoch = epoch,
-                                   .examples_per_second = static_cast<double>(finished) / seconds,
-                                   .learning_rate = lr,
-                                   .loss = thread_loss[0] / std::max(1.0, thread_count[0]),
-                                   .seconds = seconds,
-                                   .eta_seconds = seconds * (1.0 - fraction) / std::max(fraction, 1e-9)});
-          }
-        }
-      }
-    };
-    if (threads == 1) {
-      worker(0);
-    } else {
-      ThreadGroup(threads, worker).join();
-    }
-    if (diverged) break;
-    if (callbacks.on_progress) {
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double fraction = static_cast<double>(epoch + 1) / static_cast<double>(options.epochs);
-      callbacks.on_progress({.progress = fraction,
-                             .epoch = epoch,
-                             .examples_per_second = static_cast<double>(done.load()) / std::max(seconds, 1e-9),
-                             .learning_rate = options.learning_rate * static_cast<float>(1.0 - fraction),
-                             .loss = std::accumulate(thread_loss.begin(), thread_loss.end(), 0.0) /
-                                     std::max(1.0, std::accumulate(thread_count.begin(), thread_count.end(), 0.0)),
-                             .seconds = seconds,
-                             .eta_seconds = seconds * (1.0 - fraction) / fraction});
-    }
+        },
+        on_progress);
   }
   bag.set_trainable(true);  // the schedule was training's; the model itself is not frozen
-  EMBEDKIT_CHECK(!diverged, Error,
-                 fmt::format("training diverged (the loss became NaN or infinite); lower --lr (now {})",
-                             options.learning_rate));
   return TextClassifier(std::move(impl));
 }
 

@@ -101,32 +101,4 @@ float hierarchical_softmax(const float* h, float* output, std::size_t stride, st
   return loss;
 }
 
-/// One center word of skip-gram with several input rows (the word and its n-gram buckets), in
-/// fastText's order: target t = 0..targets-1 is scored against h, the mean of the rows, and then
-/// every row takes the step for h before target t + 1 is scored.
-/// All rows take the same step, so their mean moves by exactly that step: h is averaged once
-/// (into `hidden`) and moved by each step, and the rows are written once, with the sum of the
-/// steps (`step_sum`). That is fastText's result up to rounding (and to a bucket listed twice for
-/// one word, which fastText steps twice), with one read and one write of each row instead of one
-/// per target.
-/// predict(t, h, grad_h) scores target t from h and accumulates its step for h into grad_h (a
-/// loss above with its output rows and negatives). `input` rows are `stride` floats apart.
-template <class Predict>
-void skipgram_center_step(float* input, std::size_t stride, std::span<const std::uint32_t> rows, std::size_t targets,
-                          Predict&& predict, float* hidden, float* grad_h, float* step_sum, std::size_t dim,
-                          const kernels::KernelTable& k) {
-  if (rows.empty() || targets == 0) return;
-  std::fill(hidden, hidden + dim, 0.0F);
-  for (const std::uint32_t r : rows) k.axpy(1.0F, input + static_cast<std::size_t>(r) * stride, hidden, dim);
-  k.scale(1.0F / static_cast<float>(rows.size()), hidden, dim);
-  std::fill(step_sum, step_sum + dim, 0.0F);
-  for (std::size_t t = 0; t < targets; ++t) {
-    std::fill(grad_h, grad_h + dim, 0.0F);
-    predict(t, static_cast<const float*>(hidden), grad_h);
-    k.axpy(1.0F, grad_h, hidden, dim);
-    k.axpy(1.0F, grad_h, step_sum, dim);
-  }
-  for (const std::uint32_t r : rows) k.axpy(1.0F, step_sum, input + static_cast<std::size_t>(r) * stride, dim);
-}
-
 }  // namespace embedkit::detail

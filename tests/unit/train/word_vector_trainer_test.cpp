@@ -15,9 +15,11 @@
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/io/vector_io.h"
+#include "embedkit/table/embedding_bag.h"
 #include "test_files.h"
 #include "train/objectives/losses.h"
 #include "train/objectives/negative_table.h"
+#include "train/word2vec/word2vec_worker.h"
 #include "vocab/huffman_tree.h"
 
 namespace embedkit {
@@ -174,52 +176,60 @@ void check_loss_gradient(bool hierarchical) {
 TEST(WordLosses, NegativeSamplingGradientMatchesFiniteDifferences) { check_loss_gradient(false); }
 TEST(WordLosses, HierarchicalSoftmaxGradientMatchesFiniteDifferences) { check_loss_gradient(true); }
 
-// skipgram_center_step's shortcut (average once, move the mean by each step, write the rows
-// once) must give what fastText computes step by step: for each target, re-average the center's
-// rows, score, and add the step to every row.
+// skipgram_center_step's shortcut through the layer (read the mean once, move it by each step,
+// write the rows once with the difference) must give what fastText computes step by step: for
+// each target, re-average the center's rows, score, and add the step to every row.
 TEST(WordLosses, SkipgramCenterStepEqualsFastTextsOrder) {
-  constexpr std::size_t dim = 7, stride = 16, input_rows = 30, output_rows = 12;
+  constexpr std::size_t dim = 7, input_rows = 30, output_rows = 12;
   std::mt19937 rng(4);
   std::normal_distribution<float> normal(0.0F, 0.5F);
-  std::vector<float> input(input_rows * stride, 0.0F), output(output_rows * stride, 0.0F);
+  EmbeddingTable input(input_rows, dim), output(output_rows, dim);
+  const std::size_t stride = input.stride();
+  ASSERT_EQ(output.stride(), stride);
   for (std::size_t r = 0; r < input_rows; ++r) {
-    for (std::size_t d = 0; d < dim; ++d) input[r * stride + d] = normal(rng);
+    for (std::size_t d = 0; d < dim; ++d) input.data()[r * stride + d] = normal(rng);
   }
   for (std::size_t r = 0; r < output_rows; ++r) {
-    for (std::size_t d = 0; d < dim; ++d) output[r * stride + d] = normal(rng);
+    for (std::size_t d = 0; d < dim; ++d) output.data()[r * stride + d] = normal(rng);
   }
-  const std::vector<std::uint32_t> rows{3, 17, 8, 25, 11};
+  const std::vector<TokenId> rows{3, 17, 8, 25, 11};
   const std::vector<TokenId> targets{2, 9, 2, 5};  // a target may repeat, as in a real window
   const std::vector<std::vector<TokenId>> negatives{{1, 4}, {0, 2}, {7, 11}, {6, 2}};
   const kernels::KernelTable& k = kernels::scalar_kernels();
   const float lr = 0.3F;
 
-  auto fast_input = input, fast_output = output;
-  std::vector<float> hidden(dim), grad(dim), step_sum(dim);
+  EmbeddingBag fast_input(input.clone(), {.mode = BagMode::mean});
+  EmbeddingTable fast_output = output.clone();
+  std::vector<float> hidden(dim), start(dim), grad(dim), scratch(dim);
   detail::skipgram_center_step(
-      fast_input.data(), stride, rows, targets.size(),
+      fast_input, rows, targets.size(),
       [&](std::size_t t, const float* h, float* grad_h) {
         detail::negative_sampling<detail::ExactSigmoid>(h, fast_output.data(), stride, targets[t], negatives[t], lr,
                                                         grad_h, dim, k);
       },
-      hidden.data(), grad.data(), step_sum.data(), dim, k);
+      hidden, start, grad, scratch, k);
 
-  auto slow_input = input, slow_output = output;
+  EmbeddingTable slow_input = input.clone(), slow_output = output.clone();
   for (std::size_t t = 0; t < targets.size(); ++t) {
     std::vector<float> h(dim, 0.0F), g(dim, 0.0F);
-    for (const std::uint32_t r : rows) {
-      for (std::size_t d = 0; d < dim; ++d) h[d] += slow_input[r * stride + d] / static_cast<float>(rows.size());
+    for (const TokenId r : rows) {
+      for (std::size_t d = 0; d < dim; ++d) h[d] += slow_input.data()[r * stride + d] / static_cast<float>(rows.size());
     }
     detail::negative_sampling<detail::ExactSigmoid>(h.data(), slow_output.data(), stride, targets[t], negatives[t], lr,
                                                     g.data(), dim, k);
-    for (const std::uint32_t r : rows) {
-      for (std::size_t d = 0; d < dim; ++d) slow_input[r * stride + d] += g[d];
+    for (const TokenId r : rows) {
+      for (std::size_t d = 0; d < dim; ++d) slow_input.data()[r * stride + d] += g[d];
     }
   }
-  for (std::size_t i = 0; i < input.size(); ++i) EXPECT_NEAR(fast_input[i], slow_input[i], 1e-5F) << "input " << i;
-  for (std::size_t i = 0; i < output.size(); ++i) EXPECT_NEAR(fast_output[i], slow_output[i], 1e-5F) << "output " << i;
+  const float* fast = fast_input.table().data();
+  for (std::size_t i = 0; i < input_rows * stride; ++i) {
+    EXPECT_NEAR(fast[i], slow_input.data()[i], 1e-5F) << "input " << i;
+  }
+  for (std::size_t i = 0; i < output_rows * stride; ++i) {
+    EXPECT_NEAR(fast_output.data()[i], slow_output.data()[i], 1e-5F) << "output " << i;
+  }
   // And the steps were not all zero: the rows moved.
-  EXPECT_GT(std::abs(fast_input[3 * stride] - input[3 * stride]), 1e-3F);
+  EXPECT_GT(std::abs(fast[3 * stride] - input.data()[3 * stride]), 1e-3F);
 }
 
 TEST(WordLosses, TableSigmoidIsCloseToExact) {
