@@ -344,17 +344,23 @@ void EmbeddingBag::backward_rows(const BagBatch& batch, std::span<const float> g
   if (!options_.trainable) return;
   const std::size_t dim = table_.dim();
   with_row_gradients(batch, bags, grad_out, forward, scratch, [&](auto& write_row) {
-    const TokenId* rows = scratch.rows.data();
-    const auto groups = static_cast<std::int64_t>(scratch.rows.size());
-    constexpr std::int64_t kAhead = 8;  // rows whose table row and optimizer state are prefetched
+    const std::span<const TokenId> rows = scratch.rows;
+    // Blocks of rows whose gradients fit in L1 next to their table rows: the sink gets one call
+    // per block, and is asked to fetch the next block's rows while this one is computed.
+    const std::size_t block = std::clamp<std::size_t>(8192 / (dim * sizeof(float) + 1), 4, 64);
+    const auto blocks = static_cast<std::int64_t>((rows.size() + block - 1) / block);
 #pragma omp parallel
     {
-      std::vector<float> buffer(dim);
-#pragma omp for schedule(dynamic, 256)
-      for (std::int64_t gi = 0; gi < groups; ++gi) {
-        if (gi + kAhead < groups) sink.prefetch(rows[gi + kAhead]);
-        write_row(static_cast<std::size_t>(gi), buffer.data());
-        sink.consume(rows[gi], buffer);
+      std::vector<float> buffer(block * dim);
+#pragma omp for schedule(dynamic, 4)
+      for (std::int64_t bi = 0; bi < blocks; ++bi) {
+        const std::size_t first = static_cast<std::size_t>(bi) * block;
+        const std::size_t count = std::min(block, rows.size() - first);
+        if (first + block < rows.size()) {
+          sink.prefetch(rows.subspan(first + block, std::min(block, rows.size() - first - block)));
+        }
+        for (std::size_t i = 0; i < count; ++i) write_row(first + i, buffer.data() + i * dim);
+        sink.consume(rows.subspan(first, count), std::span<const float>(buffer.data(), count * dim));
       }
     }
   });

@@ -39,21 +39,6 @@ std::uint64_t SparseOptimizer::start_step(const EmbeddingTable& table) {
   return t;
 }
 
-void SparseOptimizer::apply(EmbeddingTable& table, TokenId id, const float* g, std::uint64_t t) {
-  std::uint64_t missed = 0;
-  if (!last_step_.empty()) {
-    missed = t - 1 - last_step_[id];
-    last_step_[id] = t;
-  }
-  update_row(table.data() + static_cast<std::size_t>(id) * table.stride(), g, dim_, id, missed);
-}
-
-void SparseOptimizer::prefetch_row(const EmbeddingTable& table, TokenId id) const noexcept {
-  const float* row = table.data() + static_cast<std::size_t>(id) * table.stride();
-  for (std::size_t d = 0; d < dim_; d += 16) __builtin_prefetch(row + d, 1, 2);
-  prefetch_state(id);
-}
-
 void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
   const std::uint64_t t = start_step(table);
   EMBEDKIT_CHECK(grad.empty() || grad.dim() == dim_, ArgumentError,
@@ -63,24 +48,29 @@ void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
     EMBEDKIT_CHECK(rows.back() < rows_, ArgumentError,
                    fmt::format("gradient row {} is out of range for a table of {} rows", rows.back(), rows_));
   }
-  const auto n = static_cast<std::int64_t>(rows.size());
-  constexpr std::int64_t kAhead = 8;  // rows; their table rows and state are prefetched
-#pragma omp parallel for schedule(static) if (n > 256)
-  for (std::int64_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) prefetch_row(table, rows[static_cast<std::size_t>(i + kAhead)]);
-    apply(table, rows[static_cast<std::size_t>(i)], grad.value(static_cast<std::size_t>(i)).data(), t);
+  // Threads take blocks of rows: one update_rows call each, the next block's first rows fetched
+  // before it.
+  constexpr std::size_t kBlock = 256;
+  const auto blocks = static_cast<std::int64_t>((rows.size() + kBlock - 1) / kBlock);
+  const float* values = grad.values().data();
+#pragma omp parallel for schedule(static) if (blocks > 1)
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    const std::size_t first = static_cast<std::size_t>(b) * kBlock;
+    const std::span<const TokenId> block = rows.subspan(first, std::min(kBlock, rows.size() - first));
+    prefetch_rows(table, block);
+    update_rows(table, block, values + first * dim_, t);
   }
   steps_ = t;
 }
 
-// Receives the bag's row gradients and updates each row on the spot.
+// Receives the bag's row gradients block by block and updates those rows on the spot.
 class SparseOptimizer::BagSink final : public RowGradientSink {
  public:
   BagSink(SparseOptimizer& optimizer, EmbeddingTable& table, std::uint64_t t)
       : optimizer_(optimizer), table_(table), t_(t) {}
-  void prefetch(TokenId row) const noexcept override { optimizer_.prefetch_row(table_, row); }
-  void consume(TokenId row, std::span<const float> gradient) override {
-    optimizer_.apply(table_, row, gradient.data(), t_);
+  void prefetch(std::span<const TokenId> rows) const noexcept override { optimizer_.prefetch_rows(table_, rows); }
+  void consume(std::span<const TokenId> rows, std::span<const float> gradients) override {
+    optimizer_.update_rows(table_, rows, gradients.data(), t_);
   }
 
  private:

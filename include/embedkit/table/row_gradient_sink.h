@@ -13,13 +13,16 @@ class RowGradientSink {
  public:
   virtual ~RowGradientSink() = default;
 
-  /// Row `row` will be consumed soon (rows arrive in increasing order within a thread): fetch
-  /// what consume() will touch.
-  virtual void prefetch(TokenId /*row*/) const noexcept {}
+  /// Rows `rows` will be consumed next by this thread (in increasing order): fetch what
+  /// consume() will touch. Called once per block, a block ahead.
+  virtual void prefetch(std::span<const TokenId> /*rows*/) const noexcept {}
 
-  /// The complete gradient of table row `row`. Called exactly once per touched row, from several
-  /// threads at once for different rows; `gradient` is valid only during the call.
-  virtual void consume(TokenId row, std::span<const float> gradient) = 0;
+  /// The complete gradients of a block of table rows: row rows[i]'s is gradients[i * dim,
+  /// (i + 1) * dim). Every touched row comes exactly once, in blocks of a few dozen computed in
+  /// cache; several threads call at once with different blocks. One call per block, not per
+  /// row: the sink's loop over the block is its own, compiled around its update. The spans are
+  /// valid only during the call.
+  virtual void consume(std::span<const TokenId> rows, std::span<const float> gradients) = 0;
 
  protected:
   RowGradientSink() = default;
