@@ -39,6 +39,31 @@ std::string_view classifier_loss_name(ClassifierLoss loss) noexcept {
   return "?";
 }
 
+ClassifierOptimizer parse_classifier_optimizer(std::string_view name) {
+  if (name == "sgd") return ClassifierOptimizer::sgd;
+  if (name == "adagrad") return ClassifierOptimizer::adagrad;
+  if (name == "adam") return ClassifierOptimizer::adam;
+  throw ArgumentError(fmt::format("unknown optimizer {:?}: use sgd, adagrad or adam", name), "an optimizer name");
+}
+
+std::string_view classifier_optimizer_name(ClassifierOptimizer optimizer) noexcept {
+  switch (optimizer) {
+    case ClassifierOptimizer::sgd: return "sgd";
+    case ClassifierOptimizer::adagrad: return "adagrad";
+    case ClassifierOptimizer::adam: return "adam";
+  }
+  return "sgd";
+}
+
+float default_learning_rate(ClassifierOptimizer optimizer) noexcept {
+  switch (optimizer) {
+    case ClassifierOptimizer::sgd: return 0.1F;
+    case ClassifierOptimizer::adagrad: return 0.1F;
+    case ClassifierOptimizer::adam: return 0.01F;
+  }
+  return 0.1F;
+}
+
 TextClassifier::TextClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TextClassifier::TextClassifier(TextClassifier&&) noexcept = default;
 TextClassifier& TextClassifier::operator=(TextClassifier&&) noexcept = default;
@@ -134,6 +159,8 @@ void TextClassifier::save(const std::string& path) const {
       {"dim", m.dim()},
       {"epochs", m.options.epochs},
       {"learning_rate", m.options.learning_rate},
+      {"optimizer", classifier_optimizer_name(m.options.optimizer)},
+      {"batch_size", m.options.optimizer == ClassifierOptimizer::sgd ? 1 : m.options.batch_size},
       {"min_count", m.options.min_count},
       {"dropout", m.options.dropout},
       {"seed", m.options.seed},
@@ -187,6 +214,9 @@ TextClassifier TextClassifier::from_file(WordVectors file, std::string_view path
     o.dim = s.at("dim").get<std::size_t>();
     o.epochs = s.at("epochs").get<std::size_t>();
     o.learning_rate = s.at("learning_rate").get<float>();
+    // (Models from before the optimizers were an option were trained with SGD.)
+    o.optimizer = parse_classifier_optimizer(s.value("optimizer", std::string("sgd")));
+    o.batch_size = s.value("batch_size", std::size_t{1});
     o.min_count = s.at("min_count").get<std::uint64_t>();
     o.dropout = s.at("dropout").get<float>();
     o.seed = s.at("seed").get<std::uint64_t>();

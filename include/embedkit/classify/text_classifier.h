@@ -50,12 +50,26 @@ enum class ClassifierLoss { softmax, hierarchical_softmax, one_vs_all };
 [[nodiscard]] ClassifierLoss parse_classifier_loss(std::string_view name);
 [[nodiscard]] std::string_view classifier_loss_name(ClassifierLoss loss) noexcept;
 
+/// How the classifier learns. sgd: fastText's Hogwild SGD, one example at a time on every thread,
+/// the learning rate decaying linearly to 0. adagrad, adam: mini-batches of batch_size examples
+/// through the layer (EmbeddingBag forward, the fused backward + update of SparseAdagrad /
+/// SparseAdam on the embedding rows a batch touches, the same optimizer on the output layer), at
+/// a constant learning rate; parallel inside each step rather than across examples.
+enum class ClassifierOptimizer { sgd, adagrad, adam };
+
+[[nodiscard]] ClassifierOptimizer parse_classifier_optimizer(std::string_view name);
+[[nodiscard]] std::string_view classifier_optimizer_name(ClassifierOptimizer optimizer) noexcept;
+/// The learning rate each optimizer starts from when none is given (tuned on SST-2's dev split).
+[[nodiscard]] float default_learning_rate(ClassifierOptimizer optimizer) noexcept;
+
 inline constexpr std::size_t kDefaultDim = 100;
 
 struct ClassifierOptions {
   std::size_t dim = 0;              ///< 0 = the pretrained vectors' dim, or kDefaultDim (fastText's 100)
   std::size_t epochs = 5;
-  float learning_rate = 0.1F;
+  float learning_rate = 0.1F;       ///< default_learning_rate(optimizer) is a good start
+  ClassifierOptimizer optimizer = ClassifierOptimizer::sgd;
+  std::size_t batch_size = 32;      ///< examples per step of adagrad / adam (sgd: always 1)
   std::uint32_t word_ngrams = 1;    ///< 1 = words only; 2 adds bigrams, ...
   std::uint32_t minn = 0;           ///< character n-grams (0 = none), as fastText's -minn/-maxn
   std::uint32_t maxn = 0;
@@ -126,8 +140,10 @@ class TextClassifier {
   /// The embedding-layer rows as word vectors (words only), e.g. to look at what it learned.
   [[nodiscard]] WordVectors word_vectors() const;
 
+  /// The model's parts (opaque here: src/classify/classifier_model.h, for the trainers).
+  struct Impl;
+
  private:
-  struct Impl;  // src/train/classify/classifier_model.h
   explicit TextClassifier(std::unique_ptr<Impl> impl);
   static TextClassifier from_file(WordVectors file, std::string_view path);
   std::unique_ptr<Impl> impl_;

@@ -8,7 +8,7 @@
 
 #include "classify/classifier_model.h"
 #include "train/hogwild.h"
-#include "train/objectives/classifier_losses.h"
+#include "train/classify/classifier_step.h"
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/core/random.h"
@@ -24,13 +24,6 @@ using classifier_detail::kEndOfSentence;
 
 namespace {
 
-struct EncodedData {
-  std::vector<TokenId> features;          // all examples back to back
-  std::vector<std::uint64_t> offsets;     // examples + 1
-  std::vector<std::uint32_t> targets;     // label ids, back to back
-  std::vector<std::uint64_t> target_offsets;
-};
-
 void check_options(const ClassifierOptions& o) {
   EMBEDKIT_CHECK(o.dim > 0 && o.dim <= 100000, ArgumentError, fmt::format("--dim {} is out of range (1..100000)", o.dim));
   EMBEDKIT_CHECK(o.epochs > 0, ArgumentError, "--epochs must be at least 1");
@@ -44,6 +37,8 @@ void check_options(const ClassifierOptions& o) {
                  "n-grams need --bucket > 0");
   EMBEDKIT_CHECK(o.dropout >= 0.0F && o.dropout < 1.0F, ArgumentError,
                  fmt::format("--dropout {} must be in [0, 1)", o.dropout));
+  EMBEDKIT_CHECK(o.optimizer == ClassifierOptimizer::sgd || (o.batch_size >= 1 && o.batch_size <= 1000000),
+                 ArgumentError, fmt::format("--batch-size {} is out of range (1..1000000)", o.batch_size));
   EMBEDKIT_CHECK(o.threads <= kMaxThreads, ArgumentError,
                  fmt::format("--threads {}: at most {} threads", o.threads, kMaxThreads));
 }
@@ -137,7 +132,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   impl->build_tree();
 
   // Encode every example once; n-gram buckets get rows in order of first appearance.
-  EncodedData enc;
+  detail::EncodedExamples enc;
   enc.offsets.reserve(data.examples.size() + 1);
   enc.target_offsets.reserve(data.examples.size() + 1);
   enc.offsets.push_back(0);
@@ -182,12 +177,15 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   impl->output = EmbeddingTable(impl->output_rows(), dim);
   impl->output.fill_zeros();
 
+  if (options.optimizer != ClassifierOptimizer::sgd) {
+    detail::train_in_batches(*impl, enc, callbacks);
+    impl->input.set_trainable(true);  // the schedule was training's; the model itself is not frozen
+    return TextClassifier(std::move(impl));
+  }
+
   // Hogwild SGD over a fresh permutation each epoch; thread t takes slice t of it.
   const std::size_t n = data.examples.size();
-  const auto& k = kernels::kernels();
   EmbeddingBag& bag = impl->input;
-  float* const out = impl->output.data();
-  const std::size_t out_stride = impl->output.stride();
   const std::size_t label_total = impl->labels.size();
   detail::Hogwild run({.threads = job_threads(options.threads, n),
                        .epochs = options.epochs,
@@ -222,10 +220,8 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
           for (std::size_t p = begin; p < end; ++p) {
             const std::size_t e = order[p];
             const float lr = thread.learning_rate();
-            const std::span<const TokenId> feats(enc.features.data() + enc.offsets[e],
-                                                 enc.offsets[e + 1] - enc.offsets[e]);
-            const std::span<const std::uint32_t> targets(enc.targets.data() + enc.target_offsets[e],
-                                                         enc.target_offsets[e + 1] - enc.target_offsets[e]);
+            const std::span<const TokenId> feats = enc.features_of(e);
+            const std::span<const std::uint32_t> targets = enc.targets_of(e);
             kept.clear();
             if (options.dropout > 0.0F) {
               for (const TokenId f : feats) {
@@ -237,22 +233,8 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
             }
             bag.forward_one(kept, hidden);
             std::fill(grad.begin(), grad.end(), 0.0F);
-            float loss = 0.0F;
-            switch (options.loss) {
-              case ClassifierLoss::softmax:
-                loss = detail::softmax_loss(hidden.data(), out, out_stride, label_total, targets, lr, grad.data(),
-                                            scores.data(), dim, k);
-                break;
-              case ClassifierLoss::one_vs_all:
-                loss = detail::one_vs_all_loss<detail::TableSigmoid>(hidden.data(), out, out_stride, label_total,
-                                                                     targets, lr, grad.data(), dim, k);
-                break;
-              case ClassifierLoss::hierarchical_softmax:
-                loss = detail::hierarchical_softmax_loss<detail::TableSigmoid>(hidden.data(), out, out_stride,
-                                                                               *impl->tree, targets, lr, grad.data(),
-                                                                               dim, k);
-                break;
-            }
+            const float loss =
+                detail::classifier_example_loss(*impl, hidden.data(), targets, lr, grad.data(), scores.data());
             // `grad` holds the step the loss chose for the bag's output; the layer shares it out
             // to the rows (or leaves a frozen bag alone).
             apply_bag_step(bag, kept, grad, scratch);

@@ -7,6 +7,8 @@
 //             the usual cross-entropy); dL/ds_i = p_i - [i in T] / |T|.
 //   one-vs-all: an independent binary logistic per label, label 1 for targets (multi-label).
 //   hierarchical softmax: the binary logistics on each target's Huffman path, lr / |T| each.
+// `output_step` (optional, shaped as the output layer): where the output rows' steps go instead
+// of the rows themselves (binary_logistic in losses.h): the mini-batch path's gradients.
 // Prediction uses the same parametrisation: label_probabilities() (classify/label_probabilities.h).
 #pragma once
 
@@ -25,7 +27,7 @@ namespace embedkit::detail {
 /// `scores` has one float per label (working memory).
 inline float softmax_loss(const float* h, float* output, std::size_t stride, std::size_t labels,
                           std::span<const std::uint32_t> targets, float lr, float* grad_h, float* scores,
-                          std::size_t dim, const kernels::KernelTable& k) {
+                          std::size_t dim, const kernels::KernelTable& k, float* output_step = nullptr) {
   float max_score = -INFINITY;
   for (std::size_t i = 0; i < labels; ++i) {
     scores[i] = k.dot(output + i * stride, h, dim);
@@ -45,7 +47,7 @@ inline float softmax_loss(const float* h, float* output, std::size_t stride, std
     const float alpha = lr * (y - p);
     float* out = output + i * stride;
     k.axpy(alpha, out, grad_h, dim);  // before out moves
-    k.axpy(alpha, h, out, dim);
+    k.axpy(alpha, h, output_step == nullptr ? out : output_step + i * stride, dim);
   }
   return loss;
 }
@@ -53,11 +55,11 @@ inline float softmax_loss(const float* h, float* output, std::size_t stride, std
 template <class S>
 float one_vs_all_loss(const float* h, float* output, std::size_t stride, std::size_t labels,
                       std::span<const std::uint32_t> targets, float lr, float* grad_h, std::size_t dim,
-                      const kernels::KernelTable& k) {
+                      const kernels::KernelTable& k, float* output_step = nullptr) {
   float loss = 0.0F;
   for (std::size_t i = 0; i < labels; ++i) {
     const bool positive = std::find(targets.begin(), targets.end(), i) != targets.end();
-    loss += binary_logistic<S>(h, output + i * stride, positive, lr, grad_h, dim, k);
+    loss += binary_logistic<S>(h, output + i * stride, positive, lr, grad_h, dim, k, step_row(output_step, i, stride));
   }
   return loss;
 }
@@ -65,11 +67,11 @@ float one_vs_all_loss(const float* h, float* output, std::size_t stride, std::si
 template <class S>
 float hierarchical_softmax_loss(const float* h, float* output, std::size_t stride, const HuffmanTree& tree,
                                 std::span<const std::uint32_t> targets, float lr, float* grad_h, std::size_t dim,
-                                const kernels::KernelTable& k) {
+                                const kernels::KernelTable& k, float* output_step = nullptr) {
   const float share = 1.0F / static_cast<float>(targets.size());
   float loss = 0.0F;
   for (const std::uint32_t t : targets) {
-    loss += share * hierarchical_softmax<S>(h, output, stride, t, tree, lr * share, grad_h, dim, k);
+    loss += share * hierarchical_softmax<S>(h, output, stride, t, tree, lr * share, grad_h, dim, k, output_step);
   }
   return loss;
 }

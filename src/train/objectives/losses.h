@@ -47,13 +47,27 @@ struct TableSigmoid {
   }
 };
 
+/// `out_step`: where the output row's step goes. nullptr (the trainers' Hogwild SGD): into `out`
+/// itself. Otherwise a row of a buffer shaped as the output layer, which then accumulates the
+/// steps while `out` stays as it is: with lr = -1 / batch, the gradient of a mini-batch's mean
+/// loss, for an optimizer (grad_h then accumulates dLoss/dh / batch).
 template <class S>
 float binary_logistic(const float* h, float* out, bool label, float lr, float* grad_h, std::size_t dim,
-                      const kernels::KernelTable& k) {
+                      const kernels::KernelTable& k, float* out_step = nullptr) {
   const float score = S::sigmoid(k.dot(out, h, dim));
   const float alpha = lr * ((label ? 1.0F : 0.0F) - score);
-  k.logistic_step(alpha, out, h, grad_h, dim);  // grad_h += alpha * out, then out += alpha * h
+  if (out_step == nullptr) {
+    k.logistic_step(alpha, out, h, grad_h, dim);  // grad_h += alpha * out, then out += alpha * h
+  } else {
+    k.axpy(alpha, out, grad_h, dim);
+    k.axpy(alpha, h, out_step, dim);
+  }
   return label ? -S::log(score + 1e-5F) : -S::log(1.0F - score + 1e-5F);
+}
+
+/// Row `row` of an optional step buffer (see binary_logistic).
+inline float* step_row(float* steps, std::size_t row, std::size_t stride) {
+  return steps == nullptr ? nullptr : steps + row * stride;
 }
 
 /// Draws `count` negatives for `target` into `out` (never the target itself), and returns how
@@ -90,13 +104,13 @@ float negative_sampling(const float* h, float* output, std::size_t stride, std::
 template <class S>
 float hierarchical_softmax(const float* h, float* output, std::size_t stride, std::uint32_t target,
                            const HuffmanTree& tree, float lr, float* grad_h, std::size_t dim,
-                           const kernels::KernelTable& k) {
+                           const kernels::KernelTable& k, float* output_step = nullptr) {
   float loss = 0.0F;
   const auto path = tree.path(target);
   const auto code = tree.code(target);
   for (std::size_t i = 0; i < path.size(); ++i) {
     loss += binary_logistic<S>(h, output + static_cast<std::size_t>(path[i]) * stride, code[i] == 0, lr, grad_h,
-                               dim, k);
+                               dim, k, step_row(output_step, path[i], stride));
   }
   return loss;
 }

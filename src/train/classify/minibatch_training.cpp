@@ -1,0 +1,113 @@
+// The classifier's mini-batch path: every step is the layer's (EmbeddingBag forward, a sparse
+// optimizer's fused backward + update), and the batches run in order on one worker of the
+// Hogwild runner (progress, divergence stop), parallel inside each step.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numeric>
+
+#include "embedkit/core/random.h"
+#include "embedkit/train/sparse_optimizer.h"
+#include "train/classify/classifier_step.h"
+#include "train/hogwild.h"
+
+namespace embedkit::detail {
+namespace {
+
+std::unique_ptr<SparseOptimizer> make_optimizer(const ClassifierOptions& o) {
+  if (o.optimizer == ClassifierOptimizer::adam) return std::make_unique<SparseAdam>(AdamOptions{.learning_rate = o.learning_rate});
+  return std::make_unique<SparseAdagrad>(AdagradOptions{.learning_rate = o.learning_rate});
+}
+
+}  // namespace
+
+void train_in_batches(ClassifierModelImpl& model, const EncodedExamples& examples, const ClassifierCallbacks& callbacks) {
+  const ClassifierOptions& options = model.options;
+  const std::size_t n = examples.size();
+  const std::size_t dim = model.dim();
+  const std::size_t batch_size = std::max<std::size_t>(1, std::min(options.batch_size, n));
+  EmbeddingBag& bag = model.input;
+  EmbeddingTable& output = model.output;
+  const std::unique_ptr<SparseOptimizer> input_optimizer = make_optimizer(options);
+  const std::unique_ptr<SparseOptimizer> output_optimizer = make_optimizer(options);
+
+  Hogwild run({.threads = 1,
+               .epochs = options.epochs,
+               .work_per_epoch = n,
+               .learning_rate = options.learning_rate,
+               .seed = options.seed,
+               .work_unit = "examples"});
+  auto on_progress = [&](const HogwildProgress& h) {
+    if (!callbacks.on_progress) return;
+    callbacks.on_progress({.progress = h.fraction,
+                           .epoch = h.epoch,
+                           .examples_per_second = h.work_per_second,
+                           .learning_rate = options.learning_rate,  // constant: the optimizer adapts it per row
+                           .loss = h.epoch_loss.empty() ? 0 : h.epoch_loss.back(),
+                           .seconds = h.seconds,
+                           .eta_seconds = h.eta_seconds});
+  };
+
+  // The output layer's gradient: every row, dense (labels x dim is small), in the table's layout
+  // while the losses accumulate it, then handed to the optimizer as a SparseGradient.
+  std::vector<TokenId> all_output_rows(output.rows());
+  std::iota(all_output_rows.begin(), all_output_rows.end(), TokenId{0});
+  std::vector<float> output_step(output.rows() * output.stride());
+  SparseGradient output_gradient(all_output_rows, dim);
+
+  std::vector<std::uint32_t> order(n);
+  std::vector<TokenId> indices;
+  std::vector<std::uint64_t> offsets;
+  std::vector<float> grad_out, scores(model.labels.size());
+  BagForward forward;
+  SparseGradient::Scratch scratch;
+  for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
+    bag.set_trainable(options.freeze.trainable_in(epoch));
+    std::iota(order.begin(), order.end(), 0U);
+    SplitMix64 shuffle_rng = SplitMix64::stream(options.seed ^ 0x5EED5EEDULL, epoch);
+    for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffle_rng.next() % (i + 1)]);
+    run.run_epoch(
+        epoch,
+        [&](Hogwild::Thread& thread) {
+          for (std::size_t first = 0; first < n; first += batch_size) {
+            const std::size_t count = std::min(batch_size, n - first);
+            indices.clear();
+            offsets.clear();
+            for (std::size_t i = first; i < first + count; ++i) {
+              const std::span<const TokenId> features = examples.features_of(order[i]);
+              offsets.push_back(indices.size());
+              const std::size_t before = indices.size();
+              for (const TokenId f : features) {
+                if (options.dropout == 0.0F || thread.rng().uniform() >= options.dropout) indices.push_back(f);
+              }
+              if (indices.size() == before) indices.push_back(features[thread.rng().next() % features.size()]);
+            }
+            const BagBatch batch{indices, offsets};
+            bag.forward_for_training(batch, forward);
+            // lr = -1 / count: the losses accumulate the gradient of the batch's mean loss.
+            const float scale = -1.0F / static_cast<float>(count);
+            grad_out.assign(count * dim, 0.0F);
+            std::fill(output_step.begin(), output_step.end(), 0.0F);
+            double loss = 0;
+            for (std::size_t i = 0; i < count; ++i) {
+              loss += classifier_example_loss(model, forward.output.data() + i * dim,
+                                              examples.targets_of(order[first + i]), scale, grad_out.data() + i * dim,
+                                              scores.data(), output_step.data());
+            }
+            if (!std::isfinite(loss)) {
+              thread.diverged();
+              return;
+            }
+            input_optimizer->step(bag, batch, grad_out, forward, scratch);
+            for (std::size_t r = 0; r < output.rows(); ++r) {
+              std::copy_n(output_step.data() + r * output.stride(), dim, output_gradient.value(r).data());
+            }
+            output_optimizer->step(output, output_gradient);
+            if (!thread.report(count, loss, count)) return;
+          }
+        },
+        on_progress);
+  }
+}
+
+}  // namespace embedkit::detail
