@@ -37,6 +37,13 @@ for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "ve
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
 
+# One file per subcommand: each tools/embedkit/*_command.cpp registers one command (a group's
+# file registers only the group), so no file grows into a second god object.
+for src in "$root"/tools/embedkit/*_command.cpp; do
+  n=$(grep -c 'add_subcommand(' "$src")
+  [ "$n" -eq 1 ] && pass || fail "$(basename "$src") registers $n subcommands, not one"
+done
+
 # vocab build + info
 run "build" 0 "$bin" vocab build -i "$tmp/corpus.txt" -o "$tmp/v.tsv" --min-count 1 --split words --lower
 expect_in "$tmp/out" "build summary" "11 tokens on 4 lines"
