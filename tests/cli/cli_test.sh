@@ -155,7 +155,7 @@ expect_in "$tmp/out" "neighbors stdin restrict" '{"neighbors":[{"score":0.707106
 expect_in "$tmp/out" "neighbors unseen" '{"error":"not in vocabulary","word":"zebra"}'
 expect_in "$tmp/out" "neighbors last line without newline" '"word":"car"'
 run "neighbors bad similarity" 2 "$bin" neighbors "$tmp/n.txt" cat --similarity jaccard
-expect_in "$tmp/err" "neighbors bad similarity" "--similarity must be cosine, dot or l2"
+expect_in "$tmp/err" "neighbors bad similarity" "--similarity: must be one of: cosine, dot, l2 (got jaccard)"
 
 # plot: PCA maps as PNG (size in the IHDR) and SVG (one <text class="label"> per point).
 printf 'king 1 0.9 0 0.1\nqueen 0.9 1 0.1 0\nman 1 0.2 0 0.3\nwoman 0.8 0.3 0.2 0\nparis 0 0.1 1 0.9\nberlin 0.1 0 0.9 1\nfrance 0 0.2 1 0.7\n' >"$tmp/p.txt"
@@ -240,6 +240,34 @@ run "classify not a model" 1 "$bin" classify test "$tmp/a.txt" "$tmp/cls.txt"
 expect_in "$tmp/err" "classify not a model" "not an embedkit classifier"
 run "classify freeze without vectors" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/x.ekv" --freeze
 expect_in "$tmp/err" "classify freeze" "need --pretrained"
+
+# Usage errors a person can act on (exit status 2): an unknown option or command names the closest
+# real one, a value outside a list names the choices; the typo is reported before what it caused.
+run "unknown option" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --treads 2
+expect_in "$tmp/err" "unknown option" "embedkit: error: unknown option --treads; did you mean --threads?"
+expect_in "$tmp/err" "unknown option names the help to read" "Run 'embedkit train --help' for its options and examples."
+run "unknown option=value" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --treads=2
+expect_in "$tmp/err" "unknown option=value" "unknown option --treads; did you mean --threads?"
+run "mistyped required option" 2 "$bin" classify train --inptu "$tmp/cls.txt" -o "$tmp/never.ekv"
+expect_in "$tmp/err" "mistyped required option" "unknown option --inptu; did you mean --input?"
+run "unknown option, nothing close" 2 "$bin" neighbors "$tmp/n.txt" cat --frobnicate
+expect_in "$tmp/err" "unknown option, nothing close" "embedkit: error: unknown option --frobnicate"
+if grep -q "did you mean" "$tmp/err"; then fail "a suggestion for a name close to nothing"; else pass; fi
+run "unknown command" 2 "$bin" trian -i "$tmp/small.txt"
+expect_in "$tmp/err" "unknown command" "embedkit: error: unknown command 'trian'; did you mean 'train'?"
+run "unknown subcommand" 2 "$bin" classify tset "$tmp/cls.ekv" "$tmp/cls.txt"
+expect_in "$tmp/err" "unknown subcommand" "unknown command 'classify tset'; did you mean 'classify test'?"
+run "unknown command, nothing close" 2 "$bin" frobnicate
+expect_in "$tmp/err" "unknown command, nothing close" "commands: vocab, tokenize, info, convert"
+run "group without a command" 2 "$bin" vocab
+expect_in "$tmp/err" "group without a command" "'embedkit vocab' needs a command: build or info"
+run "bad choice" 2 "$bin" tokenize --text "a b" --split wrds
+expect_in "$tmp/err" "bad choice" "embedkit: error: --split: must be one of: whitespace, words (got wrds; did you mean words?)"
+run "bad choice, nothing close" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --model glove
+expect_in "$tmp/err" "bad choice, nothing close" "--model: must be one of: skipgram, cbow (got glove)"
+run "choice alias" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/sg.ekv" --model SG --dim 8 --epochs 1 --min-count 10 --bucket 1000 --threads 1 -q
+run "choices in help" 0 "$bin" eval --help
+expect_in "$tmp/out" "choices in help" "--unseen skip|subwords|zero=skip"
 
 # Careless users and hostile input.
 # Every numeric option of every command has a range, shown in --help, and refuses -1 (unsigned

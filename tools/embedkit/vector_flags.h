@@ -12,11 +12,11 @@ namespace embedkit::cli {
 struct VectorFlags {
   std::string format = "detect";
   bool lossy_utf8 = false;
-  std::string duplicates = "error";
+  DuplicateWords duplicates = DuplicateWords::error;
   bool allow_non_finite = false;
   std::string vocabulary;
 
-  /// The LoadOptions these flags ask for. Throws ArgumentError on a bad --format/--duplicates.
+  /// The LoadOptions these flags ask for. Throws ArgumentError on a bad --format.
   [[nodiscard]] LoadOptions options() const;
 };
 
