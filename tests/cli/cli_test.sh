@@ -75,9 +75,24 @@ expect_in "$tmp/err" "missing input" "embedkit: error: cannot open '$tmp/nope.tx
 printf 'fine\nbroken caf\xe9 here\n' >"$tmp/latin1.txt"
 run "invalid utf8" 1 "$bin" vocab build -i "$tmp/latin1.txt" -o "$tmp/x.tsv"
 expect_in "$tmp/err" "invalid utf8" "$tmp/latin1.txt:2: byte 15: invalid UTF-8 (bytes 0xE9 0x20 0x68 0x65)"
+expect_in "$tmp/err" "invalid utf8 names the flag" "$tmp/latin1.txt:2: byte 15: invalid UTF-8 (bytes 0xE9 0x20 0x68 0x65); pass --invalid-utf8 replace to read them as U+FFFD"
 [ ! -e "$tmp/x.tsv" ] && pass || fail "failed build left an output file"
 [ -z "$(ls "$tmp" | grep '\.tmp\.')" ] && pass || fail "temporary file left behind"
 run "invalid utf8 replaced" 0 "$bin" vocab build -i "$tmp/latin1.txt" -o "$tmp/x.tsv" --invalid-utf8 replace --min-count 1
+# One spelling for invalid UTF-8 in every command that reads words, text or vectors.
+printf 'the 0.5 -1.25 0.03\ncat 1 2 3\n\xfcber -0.5 0.25 7\n' >"$tmp/bad_utf8.txt"
+run "vectors invalid utf8" 1 "$bin" info "$tmp/bad_utf8.txt"
+expect_in "$tmp/err" "vectors invalid utf8 names the flag" "$tmp/bad_utf8.txt:3: byte 0: invalid UTF-8 (bytes 0xFC 0x62 0x65 0x72); pass --invalid-utf8 replace to read them as U+FFFD"
+if grep -q "'replace' option" "$tmp/err"; then fail "the library's advice left beside the flag's"; else pass; fi
+run "vectors invalid utf8 replaced" 0 "$bin" info "$tmp/bad_utf8.txt" --invalid-utf8 replace
+expect_in "$tmp/out" "vectors invalid utf8 replaced" "glove, 3 words x 3 dims"
+run "old spelling still works" 0 "$bin" neighbors "$tmp/bad_utf8.txt" cat -k 1 --lossy-utf8
+for cmd in "vocab build" "tokenize" "train" "info" "convert" "vectors" "neighbors" "analogy" "similarity" "eval" "plot"; do
+  # shellcheck disable=SC2086
+  help=$("$bin" $cmd --help)
+  grep -qF -- "--invalid-utf8 error|replace" <<<"$help" && pass || fail "$cmd: no --invalid-utf8 in --help"
+  if grep -q -- "--lossy" <<<"$help"; then fail "$cmd: --help shows the old --lossy-utf8"; else pass; fi
+done
 run "empty corpus" 1 "$bin" vocab build -i /dev/null -o "$tmp/x.tsv"
 expect_in "$tmp/err" "empty corpus" "no tokens"
 printf 'the\t3\ncat\n' >"$tmp/bad.tsv"

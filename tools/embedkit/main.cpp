@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // Messages quote words and lines from files: escaped, they cannot drive the terminal.
     std::fflush(stdout);
-    fmt::print(stderr, "embedkit: error: {}\n", embedkit::cli::printable(e.what()));
+    fmt::print(stderr, "embedkit: error: {}\n", embedkit::cli::run_error_message(app, e));
     return kExitInput;
   }
   return 0;

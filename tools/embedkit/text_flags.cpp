@@ -24,17 +24,21 @@ void add_text_flags(CLI::App& command, TokenizerOptions& options) {
   command.add_flag("--nfkc", options.normalize.nfkc, "Apply Unicode NFKC normalisation")->group("Tokenizing");
   command.add_flag("--strip-accents", options.normalize.strip_accents, "Remove accents (é -> e)")
       ->group("Tokenizing");
-  choices<InvalidUtf8>(command.add_option("--invalid-utf8", options.invalid_utf8,
-                                          "On bytes that are not UTF-8: error (stop, naming the offset) or replace (U+FFFD)"),
-                       {{"error", InvalidUtf8::error}, {"replace", InvalidUtf8::replace}})
-      ->default_str("error")
-      ->group("Tokenizing");
+  add_invalid_utf8_option(command, options.invalid_utf8)->group("Tokenizing");
   command.add_option("--max-token-bytes", options.max_token_bytes,
                      "Split longer tokens at character boundaries")
       ->check(whole_number(4, std::size_t{1} << 20U))
       ->type_name("N")
       ->capture_default_str()
       ->group("Tokenizing");
+}
+
+CLI::Option* add_invalid_utf8_option(CLI::App& command, InvalidUtf8& policy) {
+  return choices<InvalidUtf8>(
+             command.add_option("--invalid-utf8", policy,
+                                "On bytes that are not UTF-8: error (stop, naming the offset) or replace (U+FFFD)"),
+             {{"error", InvalidUtf8::error}, {"replace", InvalidUtf8::replace}})
+      ->default_str("error");
 }
 
 }  // namespace embedkit::cli

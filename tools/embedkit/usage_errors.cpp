@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "embedkit/core/error.h"
 #include "human_format.h"
 #include "suggestions.h"
 
@@ -99,6 +100,21 @@ std::string usage_error_message(const CLI::App& root, const CLI::Error& error) {
     return fail("'" + command_path(chain, leaf) + "' needs a command: " + join_choices(commands), leaf);
   }
   return fail(printable(error.what()), leaf);
+}
+
+std::string run_error_message(const CLI::App& root, const std::exception& error) {
+  std::string message = error.what();
+  const auto* format = dynamic_cast<const FormatError*>(&error);
+  // "valid UTF-8" is the condition sanitize_utf8 (text/utf8.h) records, the one check every reader
+  // of words goes through under InvalidUtf8::error. Its advice names the library's option.
+  if (format != nullptr && format->condition() == "valid UTF-8") {
+    message = message.substr(0, message.find("; pass the 'replace' option"));
+    const CLI::App& command = *selected_chain(root).back();
+    if (command.get_option_no_throw("--invalid-utf8") != nullptr) {
+      message += "; pass --invalid-utf8 replace to read them as U+FFFD";
+    }
+  }
+  return printable(message);
 }
 
 }  // namespace embedkit::cli

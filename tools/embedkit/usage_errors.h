@@ -20,4 +20,11 @@ namespace embedkit::cli {
 /// newline.
 [[nodiscard]] std::string usage_error_message(const CLI::App& root, const CLI::Error& error);
 
+/// The message for an error the selected command raised while it ran (after parsing succeeded),
+/// escaped for the terminal, without a newline. Invalid UTF-8 in an input names the flag that
+/// reads it anyway, when the command has one, instead of the library's generic advice:
+///   corpus.txt:2: byte 15: invalid UTF-8 (bytes 0xE9 0x20 0x68 0x65); pass --invalid-utf8 replace
+///   to read them as U+FFFD
+[[nodiscard]] std::string run_error_message(const CLI::App& root, const std::exception& error);
+
 }  // namespace embedkit::cli
