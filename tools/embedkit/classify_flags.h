@@ -1,7 +1,11 @@
 // The flags every `embedkit classify` command shares: how labeled data is read (DataFlags) and how
 // a classifier trains (ModelFlags, for `classify train` and `classify cv`), plus the progress
 // printer both trainers use. Each flag struct parses into the library's options struct, so a new
-// training flag is one field here, one line in add_model_flags and one in resolve().
+// training flag is one line in add_model_flags (binding a ClassifierOptions field directly, or a
+// field here that resolve() turns into one); a flag with named values, such as
+//   choices<Optimizer>(cmd.add_option("--optimizer", o.optimizer, "..."), {{"sgd", Optimizer::sgd}, ...})
+// gets its parse-time check and its "must be one of" message from option_choices.h. A flag only
+// `classify train` takes belongs in classify_train_command.cpp instead.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -25,7 +25,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 namespace {
 
-std::string lower(std::string_view text) {
+std::string ascii_lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
@@ -34,14 +34,14 @@ std::string lower(std::string_view text) {
 }  // namespace
 
 std::vector<std::string> closest_names(std::string_view typed, std::span<const std::string> candidates) {
-  const std::string key = lower(typed);
+  const std::string key = ascii_lower(typed);
   // Leading dashes are part of every option name: they do not make "--x" closer to "--y".
   const std::size_t letters = key.size() - std::min(key.find_first_not_of('-'), key.size());
   const std::size_t limit = std::max<std::size_t>(1, letters / 3);
   std::size_t best = limit + 1;
   std::vector<std::string> closest;
   for (const std::string& name : candidates) {
-    const std::size_t d = edit_distance(key, lower(name));
+    const std::size_t d = edit_distance(key, ascii_lower(name));
     if (d < best) {
       best = d;
       closest.clear();
@@ -52,7 +52,7 @@ std::vector<std::string> closest_names(std::string_view typed, std::span<const s
   if (closest.size() > 3) closest.clear();
   if (!closest.empty() || letters == 0) return closest;
   for (const std::string& name : candidates) {
-    if (lower(name).starts_with(key)) closest.push_back(name);
+    if (ascii_lower(name).starts_with(key)) closest.push_back(name);
   }
   if (closest.size() > 1) closest.clear();
   return closest;
