@@ -50,9 +50,8 @@ WordMap build_word_map(const WordVectors& vectors, std::span<const std::vector<s
       }
       if (source == WordVectors::Source::from_subwords) map.from_subwords.push_back(word);
       if (with_neighbors) map.group_names.push_back(word);
-      map.points.push_back({.label = word,
-                            .group = with_neighbors ? map.group_names.size() - 1 : g,
-                            .highlight = with_neighbors});
+      map.points.push_back(
+          {.label = word, .group = with_neighbors ? map.group_names.size() - 1 : g, .highlight = with_neighbors});
       rows.insert(rows.end(), vec.begin(), vec.end());
     }
   }

@@ -87,11 +87,11 @@ void run(const PlotFlags& flags) {
                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return;
   }
+  const std::string subwords =
+      map.from_subwords.empty() ? "" : fmt::format(" (unseen, from subwords: {})", printable(join(map.from_subwords)));
   fmt::print("wrote {}: {} points in {} group{}, PCA explains {:.1f}% + {:.1f}% of the variance{}\n",
              printable(flags.output), map.points.size(), groups_drawn, groups_drawn == 1 ? "" : "s", 100 * ratio[0],
-             100 * ratio[1],
-             map.from_subwords.empty() ? ""
-                                       : fmt::format(" (unseen, from subwords: {})", printable(join(map.from_subwords))));
+             100 * ratio[1], subwords);
 }
 
 }  // namespace

@@ -16,16 +16,16 @@ LoadOptions VectorFlags::options() const {
 }
 
 void add_vector_flags(CLI::App& command, VectorFlags& flags) {
-  command.add_option("--format", flags.format, "Input format (default: detected from the file)")
-      ->capture_default_str();
+  command.add_option("--format", flags.format, "Input format (default: detected from the file)")->capture_default_str();
   add_invalid_utf8_option(command, flags.invalid_utf8);
   // The old spelling, hidden (no group): still accepted, never shown or suggested.
   command
       .add_flag_callback(
           "--lossy-utf8", [&flags] { flags.invalid_utf8 = InvalidUtf8::replace; }, "Same as --invalid-utf8 replace")
       ->group("");
-  choices<DuplicateWords>(command.add_option("--duplicates", flags.duplicates, "What to do with a word that appears twice"),
-                          {{"error", DuplicateWords::error}, {"keep-first", DuplicateWords::keep_first}})
+  choices<DuplicateWords>(
+      command.add_option("--duplicates", flags.duplicates, "What to do with a word that appears twice"),
+      {{"error", DuplicateWords::error}, {"keep-first", DuplicateWords::keep_first}})
       ->default_str("error");
   command.add_flag("--allow-non-finite", flags.allow_non_finite, "Accept NaN and Inf values instead of failing");
   command.add_option("--vocab", flags.vocabulary,

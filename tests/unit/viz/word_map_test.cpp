@@ -122,8 +122,8 @@ TEST(WordMap, NeighboursAreTheNearestWordsByCosineInTheirWordsGroup) {
 TEST(WordMap, ANeighbourSharedByTwoWordsIsPlacedOnceInTheFirstWordsGroup) {
   // w0 and w1 both have w2 as their nearest word; w3 is far from everything.
   const Rows rows = {{1, 0, 0}, {1, 0.2F, 0}, {1, 0.1F, 0.01F}, {0, 0, 1}, {-1, 0.5F, 0}};
-  const WordMap map = build_word_map(vectors_of(rows), std::vector<std::vector<std::string>>{{"w0"}, {"w1"}},
-                                     {.neighbors = 1});
+  const WordMap map =
+      build_word_map(vectors_of(rows), std::vector<std::vector<std::string>>{{"w0"}, {"w1"}}, {.neighbors = 1});
   // w0's nearest is w2; w1's nearest is w2 too (already placed): nothing new for w1.
   EXPECT_EQ(labels(map), (std::vector<std::string>{"w0", "w1", "w2"}));
   EXPECT_EQ(map.points[2].group, 0U);
@@ -138,7 +138,8 @@ TEST(WordMap, RestrictLimitsNeighboursToTheFirstWords) {
   for (const auto& w : brute_force_neighbors(rows, 2, 4, 10)) expected.push_back(w);
   EXPECT_EQ(labels(map), expected);
   // A chosen word beyond the restricted rows is still placed (restrict only bounds neighbours).
-  const WordMap far = build_word_map(wv, std::vector<std::vector<std::string>>{{"w40"}}, {.neighbors = 3, .restrict = 10});
+  const WordMap far =
+      build_word_map(wv, std::vector<std::vector<std::string>>{{"w40"}}, {.neighbors = 3, .restrict = 10});
   EXPECT_EQ(far.points.size(), 4U);
   for (std::size_t p = 1; p < far.points.size(); ++p) {
     EXPECT_LT(std::stoi(far.points[p].label.substr(1)), 10) << far.points[p].label;
