@@ -37,6 +37,13 @@ for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "ve
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
 
+# One file per subcommand: each tools/embedkit/*_command.cpp registers one command (a group's
+# file registers only the group), so no file grows into a second god object.
+for src in "$root"/tools/embedkit/*_command.cpp; do
+  n=$(grep -c 'add_subcommand(' "$src")
+  [ "$n" -eq 1 ] && pass || fail "$(basename "$src") registers $n subcommands, not one"
+done
+
 # vocab build + info
 run "build" 0 "$bin" vocab build -i "$tmp/corpus.txt" -o "$tmp/v.tsv" --min-count 1 --split words --lower
 expect_in "$tmp/out" "build summary" "11 tokens on 4 lines"
@@ -68,9 +75,24 @@ expect_in "$tmp/err" "missing input" "embedkit: error: cannot open '$tmp/nope.tx
 printf 'fine\nbroken caf\xe9 here\n' >"$tmp/latin1.txt"
 run "invalid utf8" 1 "$bin" vocab build -i "$tmp/latin1.txt" -o "$tmp/x.tsv"
 expect_in "$tmp/err" "invalid utf8" "$tmp/latin1.txt:2: byte 15: invalid UTF-8 (bytes 0xE9 0x20 0x68 0x65)"
+expect_in "$tmp/err" "invalid utf8 names the flag" "$tmp/latin1.txt:2: byte 15: invalid UTF-8 (bytes 0xE9 0x20 0x68 0x65); pass --invalid-utf8 replace to read them as U+FFFD"
 [ ! -e "$tmp/x.tsv" ] && pass || fail "failed build left an output file"
 [ -z "$(ls "$tmp" | grep '\.tmp\.')" ] && pass || fail "temporary file left behind"
 run "invalid utf8 replaced" 0 "$bin" vocab build -i "$tmp/latin1.txt" -o "$tmp/x.tsv" --invalid-utf8 replace --min-count 1
+# One spelling for invalid UTF-8 in every command that reads words, text or vectors.
+printf 'the 0.5 -1.25 0.03\ncat 1 2 3\n\xfcber -0.5 0.25 7\n' >"$tmp/bad_utf8.txt"
+run "vectors invalid utf8" 1 "$bin" info "$tmp/bad_utf8.txt"
+expect_in "$tmp/err" "vectors invalid utf8 names the flag" "$tmp/bad_utf8.txt:3: byte 0: invalid UTF-8 (bytes 0xFC 0x62 0x65 0x72); pass --invalid-utf8 replace to read them as U+FFFD"
+if grep -q "'replace' option" "$tmp/err"; then fail "the library's advice left beside the flag's"; else pass; fi
+run "vectors invalid utf8 replaced" 0 "$bin" info "$tmp/bad_utf8.txt" --invalid-utf8 replace
+expect_in "$tmp/out" "vectors invalid utf8 replaced" "glove, 3 words x 3 dims"
+run "old spelling still works" 0 "$bin" neighbors "$tmp/bad_utf8.txt" cat -k 1 --lossy-utf8
+for cmd in "vocab build" "tokenize" "train" "info" "convert" "vectors" "neighbors" "analogy" "similarity" "eval" "plot"; do
+  # shellcheck disable=SC2086
+  help=$("$bin" $cmd --help)
+  grep -qF -- "--invalid-utf8 error|replace" <<<"$help" && pass || fail "$cmd: no --invalid-utf8 in --help"
+  if grep -q -- "--lossy" <<<"$help"; then fail "$cmd: --help shows the old --lossy-utf8"; else pass; fi
+done
 run "empty corpus" 1 "$bin" vocab build -i /dev/null -o "$tmp/x.tsv"
 expect_in "$tmp/err" "empty corpus" "no tokens"
 printf 'the\t3\ncat\n' >"$tmp/bad.tsv"
@@ -148,7 +170,7 @@ expect_in "$tmp/out" "neighbors stdin restrict" '{"neighbors":[{"score":0.707106
 expect_in "$tmp/out" "neighbors unseen" '{"error":"not in vocabulary","word":"zebra"}'
 expect_in "$tmp/out" "neighbors last line without newline" '"word":"car"'
 run "neighbors bad similarity" 2 "$bin" neighbors "$tmp/n.txt" cat --similarity jaccard
-expect_in "$tmp/err" "neighbors bad similarity" "--similarity must be cosine, dot or l2"
+expect_in "$tmp/err" "neighbors bad similarity" "--similarity: must be one of: cosine, dot, l2 (got jaccard)"
 
 # plot: PCA maps as PNG (size in the IHDR) and SVG (one <text class="label"> per point).
 printf 'king 1 0.9 0 0.1\nqueen 0.9 1 0.1 0\nman 1 0.2 0 0.3\nwoman 0.8 0.3 0.2 0\nparis 0 0.1 1 0.9\nberlin 0.1 0 0.9 1\nfrance 0 0.2 1 0.7\n' >"$tmp/p.txt"
@@ -233,6 +255,34 @@ run "classify not a model" 1 "$bin" classify test "$tmp/a.txt" "$tmp/cls.txt"
 expect_in "$tmp/err" "classify not a model" "not an embedkit classifier"
 run "classify freeze without vectors" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/x.ekv" --freeze
 expect_in "$tmp/err" "classify freeze" "need --pretrained"
+
+# Usage errors a person can act on (exit status 2): an unknown option or command names the closest
+# real one, a value outside a list names the choices; the typo is reported before what it caused.
+run "unknown option" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --treads 2
+expect_in "$tmp/err" "unknown option" "embedkit: error: unknown option --treads; did you mean --threads?"
+expect_in "$tmp/err" "unknown option names the help to read" "Run 'embedkit train --help' for its options and examples."
+run "unknown option=value" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --treads=2
+expect_in "$tmp/err" "unknown option=value" "unknown option --treads; did you mean --threads?"
+run "mistyped required option" 2 "$bin" classify train --inptu "$tmp/cls.txt" -o "$tmp/never.ekv"
+expect_in "$tmp/err" "mistyped required option" "unknown option --inptu; did you mean --input?"
+run "unknown option, nothing close" 2 "$bin" neighbors "$tmp/n.txt" cat --frobnicate
+expect_in "$tmp/err" "unknown option, nothing close" "embedkit: error: unknown option --frobnicate"
+if grep -q "did you mean" "$tmp/err"; then fail "a suggestion for a name close to nothing"; else pass; fi
+run "unknown command" 2 "$bin" trian -i "$tmp/small.txt"
+expect_in "$tmp/err" "unknown command" "embedkit: error: unknown command 'trian'; did you mean 'train'?"
+run "unknown subcommand" 2 "$bin" classify tset "$tmp/cls.ekv" "$tmp/cls.txt"
+expect_in "$tmp/err" "unknown subcommand" "unknown command 'classify tset'; did you mean 'classify test'?"
+run "unknown command, nothing close" 2 "$bin" frobnicate
+expect_in "$tmp/err" "unknown command, nothing close" "commands: vocab, tokenize, info, convert"
+run "group without a command" 2 "$bin" vocab
+expect_in "$tmp/err" "group without a command" "'embedkit vocab' needs a command: build or info"
+run "bad choice" 2 "$bin" tokenize --text "a b" --split wrds
+expect_in "$tmp/err" "bad choice" "embedkit: error: --split: must be one of: whitespace, words (got wrds; did you mean words?)"
+run "bad choice, nothing close" 2 "$bin" train -i "$tmp/small.txt" -o "$tmp/never.ekv" --model glove
+expect_in "$tmp/err" "bad choice, nothing close" "--model: must be one of: skipgram, cbow (got glove)"
+run "choice alias" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/sg.ekv" --model SG --dim 8 --epochs 1 --min-count 10 --bucket 1000 --threads 1 -q
+run "choices in help" 0 "$bin" eval --help
+expect_in "$tmp/out" "choices in help" "--unseen skip|subwords|zero=skip"
 
 # Careless users and hostile input.
 # Every numeric option of every command has a range, shown in --help, and refuses -1 (unsigned

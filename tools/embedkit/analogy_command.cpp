@@ -15,6 +15,7 @@
 #include "embedkit/io/word_matrix.h"
 #include "embedkit/search/analogy.h"
 #include "human_format.h"
+#include "option_choices.h"
 #include "option_ranges.h"
 #include "vector_flags.h"
 
@@ -34,8 +35,6 @@ struct AnalogyFlags {
 void run(const AnalogyFlags& flags) {
   EMBEDKIT_CHECK(flags.words.empty() || flags.words.size() == 3, ArgumentError,
                  fmt::format("give three words A B C (a : b :: c : ?), not {}", flags.words.size()));
-  EMBEDKIT_CHECK(flags.method == "add" || flags.method == "mul", ArgumentError,
-                 fmt::format("--method must be add (3CosAdd) or mul (3CosMul), got {:?}", flags.method));
   const AnalogyMethod method = flags.method == "mul" ? AnalogyMethod::mul : AnalogyMethod::add;
   const WordVectors wv = load_vectors(flags.model, flags.vectors.options());
   const WordMatrix words(wv);  // with subwords: each word's composed vector
@@ -110,7 +109,8 @@ void add_analogy_command(CLI::App& app) {
   cmd->add_option("model", flags->model, "Vector file in any supported format")->required();
   cmd->add_option("words", flags->words, "A B C (default: read 'a b c' lines from stdin until EOF)");
   cmd->add_option("-k", flags->k, "Answers per question")->check(whole_number(1, kMaxRows))->capture_default_str();
-  cmd->add_option("--method", flags->method, "add (3CosAdd: cos(d, b - a + c)) or mul (3CosMul)")
+  choices(cmd->add_option("--method", flags->method, "add (3CosAdd: cos(d, b - a + c)) or mul (3CosMul)"),
+          {"add", "mul"})
       ->capture_default_str();
   cmd->add_option("--restrict", flags->restrict, "Answer only from the N most frequent words (0 = all)")
       ->check(whole_number(0, kMaxRows));

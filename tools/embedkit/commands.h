@@ -1,4 +1,5 @@
-// Each subcommand lives in its own file and registers itself on the root CLI::App.
+// Each subcommand lives in its own file (<group>_<name>_command.cpp for `embedkit <group> <name>`)
+// and registers itself on its parent CLI::App; a group's file only creates the group.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -29,6 +30,10 @@ void add_train_command(CLI::App& app);
 
 /// `embedkit classify train|test|predict|cv` (text classifiers).
 void add_classify_commands(CLI::App& app);
+void add_classify_train_command(CLI::App& classify);
+void add_classify_test_command(CLI::App& classify);
+void add_classify_predict_command(CLI::App& classify);
+void add_classify_cv_command(CLI::App& classify);
 
 /// `embedkit plot` (2-D maps of words as PNG or SVG).
 void add_plot_command(CLI::App& app);

@@ -15,6 +15,7 @@
 #include "embedkit/eval/word_similarity.h"
 #include "embedkit/io/vector_io.h"
 #include "human_format.h"
+#include "option_choices.h"
 #include "option_ranges.h"
 #include "vector_flags.h"
 
@@ -43,15 +44,11 @@ std::string percent(double fraction) { return std::isnan(fraction) ? "-" : fmt::
 void run(const EvalFlags& flags) {
   EMBEDKIT_CHECK(!flags.similarity.empty() || !flags.analogy.empty(), ArgumentError,
                  "nothing to evaluate: give --similarity FILE and/or --analogy FILE");
-  EMBEDKIT_CHECK(flags.method == "add" || flags.method == "mul", ArgumentError,
-                 fmt::format("--method must be add or mul, got {:?}", flags.method));
   UnseenPairs unseen = UnseenPairs::skip;
   if (flags.unseen == "subwords") {
     unseen = UnseenPairs::subwords;
   } else if (flags.unseen == "zero") {
     unseen = UnseenPairs::zero;
-  } else if (flags.unseen != "skip") {
-    throw ArgumentError(fmt::format("--unseen must be skip, subwords or zero, got {:?}", flags.unseen));
   }
   // Read every benchmark file first, so that a bad file fails before the model is loaded.
   std::vector<std::vector<WordPair>> pair_sets;
@@ -138,10 +135,12 @@ void add_eval_command(CLI::App& app) {
       ->check(whole_number(0, kMaxRows))
       ->capture_default_str();
   cmd->add_flag("--case-sensitive", flags->case_sensitive, "Match words exactly (default: ignore case)");
-  cmd->add_option("--method", flags->method, "Analogy objective: add (3CosAdd) or mul (3CosMul)")
+  choices(cmd->add_option("--method", flags->method, "Analogy objective: add (3CosAdd) or mul (3CosMul)"),
+          {"add", "mul"})
       ->capture_default_str();
-  cmd->add_option("--unseen", flags->unseen,
-                  "Similarity pairs with an unknown word: skip, subwords (use subword vectors) or zero")
+  choices(cmd->add_option("--unseen", flags->unseen,
+                          "Similarity pairs with an unknown word: skip, subwords (use subword vectors) or zero"),
+          {"skip", "subwords", "zero"})
       ->capture_default_str();
   cmd->add_flag("--json", flags->json, "One JSON object with every figure");
   add_vector_flags(*cmd, flags->vectors);

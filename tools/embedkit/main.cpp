@@ -10,6 +10,7 @@
 #include "embedkit/core/atomic_file.h"
 #include "embedkit/core/error.h"
 #include "human_format.h"
+#include "usage_errors.h"
 
 namespace {
 
@@ -23,6 +24,9 @@ int main(int argc, char** argv) {
   embedkit::remove_temporary_files_on_signals();
   CLI::App app{"embedkit: text -> tokens -> ids -> embeddings, end to end."};
   app.require_subcommand(1);
+  // Unknown options and commands with the closest real names, choices listed (usage_errors.h).
+  app.failure_message(
+      [](const CLI::App* root, const CLI::Error& e) { return embedkit::cli::usage_error_message(*root, e); });
   app.set_version_flag("--version", "embedkit 0.1.0");
   app.footer(
       "Examples:\n"
@@ -67,7 +71,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // Messages quote words and lines from files: escaped, they cannot drive the terminal.
     std::fflush(stdout);
-    fmt::print(stderr, "embedkit: error: {}\n", embedkit::cli::printable(e.what()));
+    fmt::print(stderr, "embedkit: error: {}\n", embedkit::cli::run_error_message(app, e));
     return kExitInput;
   }
   return 0;

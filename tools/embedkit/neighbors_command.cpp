@@ -15,6 +15,7 @@
 #include "embedkit/io/word_matrix.h"
 #include "embedkit/search/nearest_neighbors.h"
 #include "human_format.h"
+#include "option_choices.h"
 #include "option_ranges.h"
 #include "vector_flags.h"
 
@@ -26,23 +27,15 @@ struct NeighborsFlags {
   std::vector<std::string> words;
   std::size_t k = 10;
   std::size_t restrict = 0;
-  std::string similarity = "cosine";
+  Similarity similarity = Similarity::cosine;
   bool json = false;
   VectorFlags vectors;
 };
 
 void run(const NeighborsFlags& flags) {
   const WordVectors wv = load_vectors(flags.model, flags.vectors.options());
-  Similarity similarity = Similarity::cosine;
-  if (flags.similarity == "dot") {
-    similarity = Similarity::dot;
-  } else if (flags.similarity == "l2") {
-    similarity = Similarity::l2;
-  } else if (flags.similarity != "cosine") {
-    throw ArgumentError(fmt::format("--similarity must be cosine, dot or l2, got {:?}", flags.similarity),
-                        "cosine|dot|l2");
-  }
   const WordMatrix words(wv, flags.restrict);  // with subwords: each word's composed vector
+  const Similarity similarity = flags.similarity;
   const NearestNeighbors index(words.view(), words.rows(), similarity);
   std::vector<float> query(wv.dim());
   // As analogy and similarity: words from the command line that the model lacks fail the command
@@ -116,7 +109,9 @@ void add_neighbors_command(CLI::App& app) {
   cmd->add_option("-k", flags->k, "Neighbours per query")->check(whole_number(1, kMaxRows))->capture_default_str();
   cmd->add_option("--restrict", flags->restrict, "Search only the N most frequent words (0 = all)")
       ->check(whole_number(0, kMaxRows));
-  cmd->add_option("--similarity", flags->similarity, "cosine, dot or l2")->capture_default_str();
+  choices<Similarity>(cmd->add_option("--similarity", flags->similarity, "cosine, dot or l2 (Euclidean distance)"),
+                      {{"cosine", Similarity::cosine}, {"dot", Similarity::dot}, {"l2", Similarity::l2}})
+      ->default_str("cosine");
   cmd->add_flag("--json", flags->json, "One JSON object per query");
   add_vector_flags(*cmd, flags->vectors);
   cmd->footer(std::string("Examples:\n"

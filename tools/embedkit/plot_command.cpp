@@ -1,23 +1,20 @@
 // embedkit plot: a 2-D map (PCA) of chosen words, and optionally their nearest neighbours, drawn
-// as a labelled scatter plot in PNG or SVG.
+// as a labelled scatter plot in PNG or SVG. The map is computed by build_word_map (viz/word_map.h);
+// this file parses the flags, calls it and writes the image.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "commands.h"
 #include "embedkit/core/error.h"
 #include "embedkit/io/vector_io.h"
-#include "embedkit/io/word_matrix.h"
-#include "embedkit/search/nearest_neighbors.h"
-#include "embedkit/viz/pca.h"
 #include "embedkit/viz/scatter_plot.h"
+#include "embedkit/viz/word_map.h"
 #include "human_format.h"
 #include "option_ranges.h"
 #include "output_paths.h"
@@ -66,112 +63,35 @@ void run(const PlotFlags& flags) {
   (void)plot_format_for_path(flags.output);  // a bad extension fails before the model is read
   refuse_same_file(flags.output, "--output", flags.model, "model");
   check_writable(flags.output, "--output");
-  std::vector<std::vector<std::string>> lists;
+  std::vector<std::vector<std::string>> groups;
   for (const std::string& list : flags.word_lists) {
-    lists.push_back(split_words(list));
-    EMBEDKIT_CHECK(!lists.back().empty(), ArgumentError, fmt::format("--words {:?} names no words", list));
+    groups.push_back(split_words(list));
+    EMBEDKIT_CHECK(!groups.back().empty(), ArgumentError, fmt::format("--words {:?} names no words", list));
   }
   const WordVectors wv = load_vectors(flags.model, flags.vectors.options());
-  const std::size_t dim = wv.dim();
+  const WordMap map = build_word_map(
+      wv, groups, {.neighbors = flags.neighbors, .restrict = flags.restrict, .normalize = !flags.no_normalize});
+  const std::string title = flags.title.value_or(
+      fmt::format("{}: {} words", std::filesystem::path(flags.model).filename().string(), map.points.size()));
+  write_scatter_plot(map.points, flags.output,
+                     word_map_plot_options(map, {.width = flags.width, .height = flags.height, .title = title}));
 
-  // The points in drawing order: every chosen word first (their labels are placed first, so they
-  // get the best spots), then the neighbours. A word that comes up again is not drawn twice.
-  std::vector<ScatterPoint> points;
-  std::vector<float> rows;
-  std::unordered_set<std::string> seen;
-  std::vector<std::string> group_names;
-  std::vector<std::string> unknown;
-  std::vector<std::string> from_subwords;
-  std::vector<float> vec(dim);
-  const bool with_neighbors = flags.neighbors > 0;
-  for (std::size_t l = 0; l < lists.size(); ++l) {
-    if (!with_neighbors) group_names.push_back(join(lists[l]));
-    for (const std::string& word : lists[l]) {
-      if (!seen.insert(word).second) continue;
-      const WordVectors::Source source = wv.vector(word, vec);
-      if (source == WordVectors::Source::unknown) {
-        unknown.push_back(word);
-        continue;
-      }
-      if (source == WordVectors::Source::from_subwords) from_subwords.push_back(word);
-      // With neighbours, each chosen word is a group (named after it) that its neighbours join.
-      if (with_neighbors) group_names.push_back(word);
-      points.push_back({.label = word, .group = with_neighbors ? group_names.size() - 1 : l, .highlight = with_neighbors});
-      rows.insert(rows.end(), vec.begin(), vec.end());
-    }
-  }
-  EMBEDKIT_CHECK(unknown.empty(), Error,  // (exit status 1, as analogy: the model lacks them)
-                 fmt::format("not in the vocabulary of '{}' (and the model has no subwords): {}", flags.model,
-                             join(unknown)));
-
-  if (with_neighbors) {
-    const std::size_t searched = flags.restrict > 0 ? std::min(flags.restrict, wv.size()) : wv.size();
-    const WordMatrix words(wv, searched);  // with subwords: each word's composed vector
-    const NearestNeighbors index(words.view(), words.rows());
-    const std::size_t chosen = points.size();
-    for (std::size_t c = 0; c < chosen; ++c) {
-      SearchOptions options;
-      if (const auto id = wv.words().find(points[c].label)) options.exclude.push_back(*id);
-      // A copy: rows grows below and may move.
-      const std::vector<float> query(rows.begin() + static_cast<std::ptrdiff_t>(c * dim),
-                                     rows.begin() + static_cast<std::ptrdiff_t>((c + 1) * dim));
-      for (const Neighbor& n : index.search(query, flags.neighbors, options)) {
-        std::string word(wv.words().word(n.id));
-        if (!seen.insert(word).second) continue;
-        wv.vector(n.id, vec);
-        points.push_back({.label = std::move(word), .group = points[c].group});
-        rows.insert(rows.end(), vec.begin(), vec.end());
-      }
-    }
-  }
-  EMBEDKIT_CHECK(points.size() >= 2, ArgumentError,
-                 fmt::format("a map needs at least 2 distinct words, got {} (name more words or add --neighbors)",
-                             points.size()));
-
-  // Neighbours are found by cosine, so by default the map shows directions too: unit vectors,
-  // where frequent words' long vectors do not push everything else to the middle.
-  if (!flags.no_normalize) {
-    for (std::size_t p = 0; p < points.size(); ++p) {
-      float* row = rows.data() + p * dim;
-      double squared = 0;
-      for (std::size_t d = 0; d < dim; ++d) squared += double(row[d]) * row[d];
-      if (squared == 0) continue;
-      const auto scale = static_cast<float>(1 / std::sqrt(squared));
-      for (std::size_t d = 0; d < dim; ++d) row[d] *= scale;
-    }
-  }
-  const Pca2d pca = pca_2d(rows, points.size(), dim);
-  for (std::size_t p = 0; p < points.size(); ++p) {
-    points[p].x = pca.coordinates[p][0];
-    points[p].y = pca.coordinates[p][1];
-  }
-
-  const auto& ratio = pca.explained_variance_ratio;
-  ScatterOptions options{
-      .width = flags.width,
-      .height = flags.height,
-      .title = flags.title.value_or(fmt::format("{}: {} words", std::filesystem::path(flags.model).filename().string(),
-                                                points.size())),
-      .x_title = fmt::format("PC1 ({:.1f}% of variance)", 100 * ratio[0]),
-      .y_title = fmt::format("PC2 ({:.1f}% of variance)", 100 * ratio[1]),
-  };
-  // One colour needs no legend.
-  if (group_names.size() > 1) options.group_names = group_names;
-  write_scatter_plot(points, flags.output, options);
-
+  const auto& ratio = map.explained_variance_ratio;
+  const std::size_t groups_drawn = map.group_names.size();
   if (flags.json) {
     fmt::print("{}\n", nlohmann::json{{"path", flags.output},
-                                      {"points", points.size()},
-                                      {"groups", group_names.size()},
+                                      {"points", map.points.size()},
+                                      {"groups", groups_drawn},
                                       {"explained_variance", {ratio[0], ratio[1]}},
-                                      {"from_subwords", from_subwords}}
+                                      {"from_subwords", map.from_subwords}}
                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return;
   }
+  const std::string subwords =
+      map.from_subwords.empty() ? "" : fmt::format(" (unseen, from subwords: {})", printable(join(map.from_subwords)));
   fmt::print("wrote {}: {} points in {} group{}, PCA explains {:.1f}% + {:.1f}% of the variance{}\n",
-             printable(flags.output),
-             points.size(), group_names.size(), group_names.size() == 1 ? "" : "s", 100 * ratio[0], 100 * ratio[1],
-             from_subwords.empty() ? "" : fmt::format(" (unseen, from subwords: {})", printable(join(from_subwords))));
+             printable(flags.output), map.points.size(), groups_drawn, groups_drawn == 1 ? "" : "s", 100 * ratio[0],
+             100 * ratio[1], subwords);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #include "text_flags.h"
 
-#include <map>
 #include <string>
 
+#include "option_choices.h"
 #include "option_ranges.h"
 
 namespace embedkit::cli {
@@ -16,30 +16,29 @@ const char* const kTextFlagsHelp =
     "Use the same flags for 'vocab build' and 'tokenize'.";
 
 void add_text_flags(CLI::App& command, TokenizerOptions& options) {
-  const std::map<std::string, Split> splits{{"whitespace", Split::whitespace}, {"words", Split::words}};
-  command.add_option("--split", options.split, "How to cut text into tokens: whitespace or words")
-      ->transform(CLI::CheckedTransformer(splits, CLI::ignore_case).description(""))
-      ->type_name("whitespace|words")
+  choices<Split>(command.add_option("--split", options.split, "How to cut text into tokens: whitespace or words"),
+                 {{"whitespace", Split::whitespace}, {"words", Split::words}})
       ->default_str("whitespace")
       ->group("Tokenizing");
   command.add_flag("--lower", options.normalize.lowercase, "Lowercase (Unicode-aware)")->group("Tokenizing");
   command.add_flag("--nfkc", options.normalize.nfkc, "Apply Unicode NFKC normalisation")->group("Tokenizing");
   command.add_flag("--strip-accents", options.normalize.strip_accents, "Remove accents (é -> e)")
       ->group("Tokenizing");
-  const std::map<std::string, InvalidUtf8> policies{{"error", InvalidUtf8::error},
-                                                    {"replace", InvalidUtf8::replace}};
-  command.add_option("--invalid-utf8", options.invalid_utf8,
-                     "On bytes that are not UTF-8: error (stop, naming the offset) or replace (U+FFFD)")
-      ->transform(CLI::CheckedTransformer(policies, CLI::ignore_case).description(""))
-      ->type_name("error|replace")
-      ->default_str("error")
-      ->group("Tokenizing");
+  add_invalid_utf8_option(command, options.invalid_utf8)->group("Tokenizing");
   command.add_option("--max-token-bytes", options.max_token_bytes,
                      "Split longer tokens at character boundaries")
       ->check(whole_number(4, std::size_t{1} << 20U))
       ->type_name("N")
       ->capture_default_str()
       ->group("Tokenizing");
+}
+
+CLI::Option* add_invalid_utf8_option(CLI::App& command, InvalidUtf8& policy) {
+  return choices<InvalidUtf8>(
+             command.add_option("--invalid-utf8", policy,
+                                "On bytes that are not UTF-8: error (stop, naming the offset) or replace (U+FFFD)"),
+             {{"error", InvalidUtf8::error}, {"replace", InvalidUtf8::replace}})
+      ->default_str("error");
 }
 
 }  // namespace embedkit::cli

@@ -11,6 +11,7 @@
 #include "embedkit/io/vector_io.h"
 #include "embedkit/train/word_vector_trainer.h"
 #include "human_format.h"
+#include "option_choices.h"
 #include "option_ranges.h"
 #include "output_paths.h"
 #include "progress_bar.h"
@@ -22,8 +23,6 @@ namespace {
 struct TrainFlags {
   std::string input;
   std::string output;
-  std::string model = "skipgram";
-  std::string loss = "ns";
   std::string save_format = "detect";
   WordVectorOptions options;
   std::uint32_t minn = 3;
@@ -43,20 +42,6 @@ std::string rate(double words_per_second) {
 
 void run(TrainFlags& flags) {
   WordVectorOptions& o = flags.options;
-  if (flags.model == "skipgram" || flags.model == "sg") {
-    o.model = WordModel::skipgram;
-  } else if (flags.model == "cbow") {
-    o.model = WordModel::cbow;
-  } else {
-    throw ArgumentError(fmt::format("--model must be skipgram or cbow, got {:?}", flags.model), "skipgram|cbow");
-  }
-  if (flags.loss == "ns") {
-    o.loss = WordLoss::negative_sampling;
-  } else if (flags.loss == "hs") {
-    o.loss = WordLoss::hierarchical_softmax;
-  } else {
-    throw ArgumentError(fmt::format("--loss must be ns or hs, got {:?}", flags.loss), "ns|hs");
-  }
   // As fastText: --maxn 0 turns subwords off.
   o.subwords = flags.maxn > 0 && flags.bucket > 0;
   o.subword = {flags.minn, flags.maxn, flags.bucket};
@@ -149,8 +134,12 @@ void add_train_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("train", "Learn word vectors from raw text (skip-gram or CBOW, with subwords)");
   cmd->add_option("-i,--input", flags->input, "Training text, one sentence or paragraph per line")->required();
   cmd->add_option("-o,--output", flags->output, "Where to write the vectors")->required();
-  cmd->add_option("--model", flags->model, "skipgram or cbow")->capture_default_str();
-  cmd->add_option("--loss", flags->loss, "ns (negative sampling) or hs (hierarchical softmax)")->capture_default_str();
+  choices<WordModel>(cmd->add_option("--model", o.model, "skipgram (sg) or cbow"),
+                     {{"skipgram", WordModel::skipgram}, {"sg", WordModel::skipgram}, {"cbow", WordModel::cbow}})
+      ->default_str("skipgram");
+  choices<WordLoss>(cmd->add_option("--loss", o.loss, "ns (negative sampling) or hs (hierarchical softmax)"),
+                    {{"ns", WordLoss::negative_sampling}, {"hs", WordLoss::hierarchical_softmax}})
+      ->default_str("ns");
   cmd->add_option("--dim", o.dim, "Vector size")->check(whole_number(1, 10000))->capture_default_str();
   cmd->add_option("--window", o.window, "Largest context window (each word draws 1..window)")
       ->check(whole_number(1, 1000))

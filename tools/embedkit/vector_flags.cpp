@@ -1,30 +1,32 @@
 #include "vector_flags.h"
 
-#include "embedkit/core/error.h"
+#include "option_choices.h"
+#include "text_flags.h"
 
 namespace embedkit::cli {
 
 LoadOptions VectorFlags::options() const {
   LoadOptions options;
   options.format = parse_vector_format(format);
-  options.invalid_utf8 = lossy_utf8 ? InvalidUtf8::replace : InvalidUtf8::error;
-  if (duplicates == "keep-first") {
-    options.duplicates = DuplicateWords::keep_first;
-  } else if (duplicates != "error") {
-    throw ArgumentError("--duplicates must be 'error' or 'keep-first'", "error|keep-first");
-  }
+  options.invalid_utf8 = invalid_utf8;
+  options.duplicates = duplicates;
   options.allow_non_finite = allow_non_finite;
   options.vocabulary_path = vocabulary;
   return options;
 }
 
 void add_vector_flags(CLI::App& command, VectorFlags& flags) {
-  command.add_option("--format", flags.format, "Input format (default: detected from the file)")
-      ->capture_default_str();
-  command.add_flag("--lossy-utf8", flags.lossy_utf8,
-                   "Replace invalid UTF-8 in words with U+FFFD instead of failing");
-  command.add_option("--duplicates", flags.duplicates, "What to do with a word that appears twice: error|keep-first")
-      ->capture_default_str();
+  command.add_option("--format", flags.format, "Input format (default: detected from the file)")->capture_default_str();
+  add_invalid_utf8_option(command, flags.invalid_utf8);
+  // The old spelling, hidden (no group): still accepted, never shown or suggested.
+  command
+      .add_flag_callback(
+          "--lossy-utf8", [&flags] { flags.invalid_utf8 = InvalidUtf8::replace; }, "Same as --invalid-utf8 replace")
+      ->group("");
+  choices<DuplicateWords>(
+      command.add_option("--duplicates", flags.duplicates, "What to do with a word that appears twice"),
+      {{"error", DuplicateWords::error}, {"keep-first", DuplicateWords::keep_first}})
+      ->default_str("error");
   command.add_flag("--allow-non-finite", flags.allow_non_finite, "Accept NaN and Inf values instead of failing");
   command.add_option("--vocab", flags.vocabulary,
                      "Words for .npy/.safetensors input, one per line (default: the input's name with .vocab)");

@@ -1,4 +1,4 @@
-// The flags shared by every command that reads a vector file (--format, --lossy-utf8, ...).
+// The flags shared by every command that reads a vector file (--format, --invalid-utf8, ...).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -11,12 +11,12 @@ namespace embedkit::cli {
 
 struct VectorFlags {
   std::string format = "detect";
-  bool lossy_utf8 = false;
-  std::string duplicates = "error";
+  InvalidUtf8 invalid_utf8 = InvalidUtf8::error;
+  DuplicateWords duplicates = DuplicateWords::error;
   bool allow_non_finite = false;
   std::string vocabulary;
 
-  /// The LoadOptions these flags ask for. Throws ArgumentError on a bad --format/--duplicates.
+  /// The LoadOptions these flags ask for. Throws ArgumentError on a bad --format.
   [[nodiscard]] LoadOptions options() const;
 };
 

@@ -147,15 +147,4 @@ void add_vocab_build_command(CLI::App& vocab) {
   cmd->callback([flags] { run(*flags); });
 }
 
-void add_vocab_commands(CLI::App& app) {
-  CLI::App* vocab = app.add_subcommand("vocab", "Build and inspect vocabularies");
-  vocab->require_subcommand(1);
-  vocab->footer(
-      "Examples:\n"
-      "  embedkit vocab build --input corpus.txt --min-count 5 --output vocab.tsv\n"
-      "  embedkit vocab info vocab.tsv");
-  add_vocab_build_command(*vocab);
-  add_vocab_info_command(*vocab);
-}
-
 }  // namespace embedkit::cli

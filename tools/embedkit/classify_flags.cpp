@@ -1,0 +1,127 @@
+#include "classify_flags.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+
+#include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
+#include "human_format.h"
+#include "option_ranges.h"
+
+namespace embedkit::cli {
+
+LabeledDataOptions DataFlags::options(bool labels_optional) const {
+  return {.format = parse_labeled_format(format),
+          .label_prefix = label_prefix,
+          .encoding = parse_text_encoding(encoding),
+          .labels_optional = labels_optional};
+}
+
+void add_data_flags(CLI::App& cmd, DataFlags& flags) {
+  cmd.add_option("--format", flags.format, "detect|fasttext|tsv|label-first (see below)")->capture_default_str();
+  cmd.add_option("--encoding", flags.encoding, "utf-8|cp1252|latin1 (rt-polarity is cp1252)")->capture_default_str();
+  cmd.add_option("--label-prefix", flags.label_prefix, "Marks label tokens in the fasttext format")
+      ->capture_default_str();
+}
+
+const std::string_view kDataHelp =
+    "Data: one example per line. fasttext: '__label__pos __label__funny a great film' (labels anywhere);\n"
+    "tsv: 'text<TAB>label' (a GLUE 'sentence<TAB>label' header is skipped); label-first: '1 a great film'\n"
+    "(SST-2's stsa files). Text splits on whitespace, as fastText. Empty lines, lines without a label\n"
+    "and invalid UTF-8 are errors naming the line; --encoding cp1252 reads Windows-1252 files.\n";
+
+ClassifierOptions ModelFlags::resolve() const {
+  ClassifierOptions o = options;
+  o.loss = parse_classifier_loss(loss);
+  EMBEDKIT_CHECK(int{freeze} + int{finetune} + int{unfreeze_after > 0} <= 1, ArgumentError,
+                 "--freeze, --finetune and --unfreeze-after exclude each other");
+  EMBEDKIT_CHECK(!(freeze || unfreeze_after > 0) || !o.pretrained.empty(), ArgumentError,
+                 "--freeze and --unfreeze-after need --pretrained (a random layer must train)");
+  o.freeze = freeze               ? FreezeSchedule::frozen()
+             : unfreeze_after > 0 ? FreezeSchedule::unfreeze_after(unfreeze_after)
+                                  : FreezeSchedule::fine_tune();
+  return o;
+}
+
+void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
+  ClassifierOptions& o = flags.options;
+  cmd.add_option("--dim", o.dim, "Embedding size (default: the --pretrained vectors' size, else 100)")
+      ->check(whole_number(1, 100000));
+  cmd.add_option("--epochs", o.epochs, "Passes over the data")->check(whole_number(1, 100000))->capture_default_str();
+  cmd.add_option("--lr", o.learning_rate, "Learning rate at the start (decays linearly to 0)")
+      ->check(real_number(0, 10, Ends::open_low))
+      ->capture_default_str();
+  cmd.add_option("--word-ngrams", o.word_ngrams, "Longest word n-gram (2 adds hashed bigrams)")
+      ->check(whole_number(1, 100))
+      ->capture_default_str();
+  cmd.add_option("--minn", o.minn, "Shortest character n-gram (with --maxn)")
+      ->check(whole_number(0, 64))
+      ->capture_default_str();
+  cmd.add_option("--maxn", o.maxn, "Longest character n-gram (0 = none)")
+      ->check(whole_number(0, 64))
+      ->capture_default_str();
+  cmd.add_option("--bucket", o.bucket, "Hash space for word and character n-grams")
+      ->check(whole_number(0, 4294967295))
+      ->capture_default_str();
+  cmd.add_option("--min-count", o.min_count, "Drop words seen fewer times")
+      ->check(whole_number(1, kMaxCount))
+      ->capture_default_str();
+  cmd.add_option("--loss", flags.loss, "softmax | hs (hierarchical softmax) | ova (one-vs-all, multi-label)")
+      ->capture_default_str();
+  cmd.add_option("--dropout", o.dropout, "Drop each feature of a bag with this probability while training")
+      ->check(real_number(0, 1, Ends::open_high))
+      ->capture_default_str();
+  cmd.add_option("--pretrained", o.pretrained, "Start the word rows from these vectors (any format embedkit reads)");
+  cmd.add_flag("--freeze", flags.freeze, "Keep the embedding layer fixed (with --pretrained)");
+  cmd.add_flag("--finetune", flags.finetune, "Train the embedding layer from the first epoch (the default)");
+  cmd.add_option("--unfreeze-after", flags.unfreeze_after, "Keep it fixed for N epochs, then fine-tune it")
+      ->check(whole_number(0, 100000));
+  cmd.add_option("--threads", o.threads, fmt::format("Worker threads (0 = all cores; at most {})", kMaxThreads))
+      ->check(whole_number(0, kMaxThreads))
+      ->capture_default_str();
+  cmd.add_option("--seed", o.seed, "Seed of every random choice (one thread: bit-reproducible)")
+      ->check(whole_number(0, UINT64_MAX))
+      ->capture_default_str();
+}
+
+namespace {
+
+std::string examples_rate(double per_second) {
+  return per_second >= 1e6 ? fmt::format("{:.2f}M", per_second / 1e6) : fmt::format("{:.0f}k", per_second / 1e3);
+}
+
+}  // namespace
+
+ClassifierCallbacks progress_callbacks(ProgressBar& bar, bool json, bool quiet, std::size_t epochs) {
+  ClassifierCallbacks callbacks;
+  callbacks.on_pretrained = [json, quiet](const std::string& report) {
+    if (json) {
+      fmt::print(stderr, "{}\n", nlohmann::json{{"event", "pretrained"}, {"coverage", report}}.dump());
+    } else if (!quiet) {
+      fmt::print(stderr, "pretrained: {}\n", printable(report));
+    }
+  };
+  callbacks.on_progress = [&bar, json, epochs](const ClassifierProgress& p) {
+    if (json) {
+      fmt::print(stderr, "{}\n",
+                 nlohmann::json{{"event", "progress"},
+                                {"progress", p.progress},
+                                {"epoch", p.epoch + 1},
+                                {"examples_per_second", p.examples_per_second},
+                                {"learning_rate", p.learning_rate},
+                                {"loss", p.loss},
+                                {"elapsed_seconds", p.seconds},
+                                {"eta_seconds", p.eta_seconds}}
+                     .dump());
+      return;
+    }
+    bar.update(static_cast<std::uint64_t>(p.progress * 1e6), 1000000,
+               fmt::format("epoch {}/{}  {} examples/s  lr {:.4f}  loss {:.4f}", p.epoch + 1, epochs,
+                           examples_rate(p.examples_per_second), p.learning_rate, p.loss));
+  };
+  return callbacks;
+}
+
+}  // namespace embedkit::cli
