@@ -241,6 +241,14 @@ run "classify predict label-first guess" 1 "$bin" classify predict "$tmp/cls.ekv
 expect_in "$tmp/err" "classify predict label-first guess" 'cannot tell whether the leading "1" is a label'
 run "classify predict label-first" 0 "$bin" classify predict "$tmp/cls.ekv" "$tmp/label_first.txt" --format label-first
 [ "$(cat "$tmp/out")" = "$(printf '__label__pos\n__label__neg')" ] && pass || fail "classify predict label-first: $(cat "$tmp/out")"
+# The mini-batch optimizers, through the layer; their default learning rates.
+run "classify train adam" 0 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/cls_adam.ekv" --optimizer adam --batch-size 4 --epochs 20 --word-ngrams 2 --json
+expect_in "$tmp/err" "classify train adam default lr" '"optimizer":"adam"'
+expect_in "$tmp/err" "classify train adam lr" '"lr":0.01'
+run "classify test adam" 0 "$bin" classify test "$tmp/cls_adam.ekv" "$tmp/cls.txt"
+expect_in "$tmp/out" "classify test adam accuracy" "accuracy     1.0000"
+run "classify bad optimizer" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/x.ekv" --optimizer adamw
+expect_in "$tmp/err" "classify bad optimizer" "--optimizer: must be one of: sgd, adagrad, adam (got adamw; did you mean adam?)"
 run "classify cv" 0 "$bin" classify cv -i "$tmp/cls.txt" --folds 4 --epochs 20 --lr 0.5 --json
 expect_in "$tmp/out" "classify cv json" '"fold_accuracy":[1.0,1.0,1.0,1.0]'
 printf '__label__pos fine\nno label\n' >"$tmp/cls_bad.txt"

@@ -1,5 +1,7 @@
 #include "classify_flags.h"
 
+#include "option_choices.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -35,6 +37,7 @@ const std::string_view kDataHelp =
 ClassifierOptions ModelFlags::resolve() const {
   ClassifierOptions o = options;
   o.loss = parse_classifier_loss(loss);
+  o.learning_rate = learning_rate.value_or(default_learning_rate(o.optimizer));
   EMBEDKIT_CHECK(int{freeze} + int{finetune} + int{unfreeze_after > 0} <= 1, ArgumentError,
                  "--freeze, --finetune and --unfreeze-after exclude each other");
   EMBEDKIT_CHECK(!(freeze || unfreeze_after > 0) || !o.pretrained.empty(), ArgumentError,
@@ -50,8 +53,18 @@ void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
   cmd.add_option("--dim", o.dim, "Embedding size (default: the --pretrained vectors' size, else 100)")
       ->check(whole_number(1, 100000));
   cmd.add_option("--epochs", o.epochs, "Passes over the data")->check(whole_number(1, 100000))->capture_default_str();
-  cmd.add_option("--lr", o.learning_rate, "Learning rate at the start (decays linearly to 0)")
-      ->check(real_number(0, 10, Ends::open_low))
+  cmd.add_option("--lr", flags.learning_rate,
+                 "Learning rate (sgd: at the start, decaying linearly to 0; adagrad, adam: constant). Default: "
+                 "0.1 for sgd and adagrad, 0.01 for adam")
+      ->check(real_number(0, 10, Ends::open_low));
+  choices<ClassifierOptimizer>(
+      cmd.add_option("--optimizer", o.optimizer,
+                     "sgd: fastText's, one example at a time on every thread (Hogwild); adagrad, adam: mini-batches "
+                     "through the layer's sparse optimizers (--batch-size)"),
+      {{"sgd", ClassifierOptimizer::sgd}, {"adagrad", ClassifierOptimizer::adagrad}, {"adam", ClassifierOptimizer::adam}})
+      ->default_str("sgd");
+  cmd.add_option("--batch-size", o.batch_size, "Examples per step of adagrad and adam")
+      ->check(whole_number(1, 1000000))
       ->capture_default_str();
   cmd.add_option("--word-ngrams", o.word_ngrams, "Longest word n-gram (2 adds hashed bigrams)")
       ->check(whole_number(1, 100))

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,7 @@ extern const std::string_view kDataHelp;
 /// --dim, --epochs, --lr, --loss, --pretrained, --freeze, --threads, ...
 struct ModelFlags {
   ClassifierOptions options;
+  std::optional<float> learning_rate;  // unset: default_learning_rate(the optimizer)
   std::string loss = "softmax";
   bool freeze = false;
   bool finetune = false;

@@ -94,13 +94,16 @@ void run(ClassifyTrainFlags& flags) {
                   {"words", model->word_count()},
                   {"ngram_rows", model->bucket_rows()},
                   {"dim", model->dim()},
+                  {"optimizer", classifier_optimizer_name(model->options().optimizer)},
+                  {"lr", std::stod(fmt::format("{:g}", model->options().learning_rate))},  // 0.01, not 0.0099999998
                   {"seconds", seconds}});
   if (flags.json) {
     fmt::print(stderr, "{}\n", summary.dump());
   } else if (!flags.quiet) {
-    fmt::print(stderr, "wrote {}: {} labels, {} words + {} n-gram rows x {}, from {} examples in {:.2f} s\n",
+    fmt::print(stderr, "wrote {}: {} labels, {} words + {} n-gram rows x {}, from {} examples in {:.2f} s ({}, lr {:g})\n",
                printable(flags.output), model->label_count(), group_digits(model->word_count()),
-               group_digits(model->bucket_rows()), model->dim(), group_digits(data.examples.size()), seconds);
+               group_digits(model->bucket_rows()), model->dim(), group_digits(data.examples.size()), seconds,
+               classifier_optimizer_name(model->options().optimizer), model->options().learning_rate);
   }
 }
 

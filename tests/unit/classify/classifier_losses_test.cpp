@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -118,6 +119,45 @@ TEST(ClassifierLosses, HierarchicalSoftmaxGradientsAndADistribution) {
   const std::uint32_t target[1] = {3};
   EXPECT_NEAR(hierarchical_softmax_loss<ExactSigmoid>(p.h.data(), w.data(), kDim, tree, target, 0.0F, g.data(), kDim, k),
               -std::log(probs[3]), 1e-3);
+}
+
+
+// With a step buffer (the mini-batch path), the output rows stay as they are, the buffer gets
+// exactly the change the rows would have taken in place, and grad_h is the same.
+TEST(ClassifierLosses, AStepBufferGetsWhatTheRowsWouldTakeInPlace) {
+  const kernels::KernelTable& k = kernels::scalar_kernels();
+  const Problem p = random_problem(21);
+  const std::vector<std::uint32_t> counts_targets{1, 3}, one_target{3};
+  const HuffmanTree tree(std::vector<std::uint64_t>{9, 7, 5, 3, 1});
+  std::vector<float> scores(kLabels);
+  using Loss = std::function<float(float*, float*, float*)>;  // (w, grad_h, step buffer or nullptr)
+  const std::vector<std::pair<const char*, Loss>> losses = {
+      {"softmax",
+       [&](float* w, float* g, float* step) {
+         return softmax_loss(p.h.data(), w, kDim, kLabels, counts_targets, 0.3F, g, scores.data(), kDim, k, step);
+       }},
+      {"ova",
+       [&](float* w, float* g, float* step) {
+         return one_vs_all_loss<ExactSigmoid>(p.h.data(), w, kDim, kLabels, counts_targets, 0.3F, g, kDim, k, step);
+       }},
+      {"hs",
+       [&](float* w, float* g, float* step) {
+         // (One target: two targets' paths share nodes, which in place the second sees moved.)
+         return hierarchical_softmax_loss<ExactSigmoid>(p.h.data(), w, kDim, tree, one_target, 0.3F, g, kDim, k, step);
+       }},
+  };
+  for (const auto& [name, loss] : losses) {
+    std::vector<float> in_place = p.w, kept = p.w, step(p.w.size(), 0.0F);
+    std::vector<float> g_in_place(kDim, 0.0F), g_buffered(kDim, 0.0F);
+    const float a = loss(in_place.data(), g_in_place.data(), nullptr);
+    const float b = loss(kept.data(), g_buffered.data(), step.data());
+    EXPECT_EQ(a, b) << name;
+    EXPECT_EQ(kept, p.w) << name << ": the rows must not move";
+    for (std::size_t i = 0; i < p.w.size(); ++i) {
+      EXPECT_NEAR(p.w[i] + step[i], in_place[i], 1e-6F) << name << " " << i;
+    }
+    for (std::size_t d = 0; d < kDim; ++d) EXPECT_NEAR(g_in_place[d], g_buffered[d], 1e-6F) << name << " " << d;
+  }
 }
 
 }  // namespace

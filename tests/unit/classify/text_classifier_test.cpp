@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "embedkit/classify/classification_metrics.h"
@@ -52,6 +54,30 @@ TEST(TextClassifier, LearnsSeparableDataWithEveryLoss) {
     EXPECT_GT(model.bucket_rows(), 0U) << "bigrams get rows";
     for (std::size_t l = 0; l < 3; ++l) EXPECT_EQ(report.confusion[l][l], 20U);
   }
+}
+
+// The mini-batch path (the layer's forward, a sparse optimizer's fused backward + update) learns
+// the same data with every loss, and the model records how it was trained.
+TEST(TextClassifier, AdagradAndAdamMiniBatchesLearnSeparableDataWithEveryLoss) {
+  const LabeledData train = topic_data(40, 1), test = topic_data(20, 2);
+  testing::ScratchDir dir;
+  for (const auto optimizer : {ClassifierOptimizer::adagrad, ClassifierOptimizer::adam}) {
+    for (const auto loss :
+         {ClassifierLoss::softmax, ClassifierLoss::hierarchical_softmax, ClassifierLoss::one_vs_all}) {
+      const ClassifierOptions o{.dim = 16, .epochs = 20, .learning_rate = default_learning_rate(optimizer) * 3,
+                                .optimizer = optimizer, .batch_size = 8, .word_ngrams = 2, .loss = loss};
+      const auto model = TextClassifier::train(train, o);
+      const std::string what = fmt::format("{} {}", classifier_optimizer_name(optimizer), classifier_loss_name(loss));
+      EXPECT_GE(evaluate_classifier(model, test).accuracy, 0.95) << what;  // chance: 1/3
+      const std::string path = (dir.path() / "m.ekv").string();
+      model.save(path);
+      EXPECT_EQ(TextClassifier::load(path).options().optimizer, optimizer) << what;
+      EXPECT_EQ(TextClassifier::load(path).options().batch_size, 8U) << what;
+    }
+  }
+  EXPECT_THROW((void)parse_classifier_optimizer("adamw"), ArgumentError);
+  EXPECT_THROW((void)TextClassifier::train(train, {.optimizer = ClassifierOptimizer::adam, .batch_size = 0}),
+               ArgumentError);
 }
 
 TEST(TextClassifier, SavedModelPredictsIdentically) {
@@ -103,19 +129,23 @@ TEST(TextClassifier, FrozenPretrainedRowsStayBitIdentical) {
                {.format = VectorFormat::word2vec_text});
   const WordVectors pre = load_vectors(path);
   std::string report;
+  for (const auto optimizer : {ClassifierOptimizer::sgd, ClassifierOptimizer::adagrad, ClassifierOptimizer::adam}) {
   for (const auto& [schedule, should_change] :
        {std::pair{FreezeSchedule::frozen(), false}, std::pair{FreezeSchedule::fine_tune(), true}}) {
-    const auto model = TextClassifier::train(
-        train, {.dim = 4, .epochs = 3, .learning_rate = 0.5F, .threads = 1, .pretrained = path, .freeze = schedule},
-        {.on_pretrained = [&](const std::string& r) { report = r; }});
+    const auto model = TextClassifier::train(train,
+                                             {.dim = 4, .epochs = 3, .learning_rate = 0.5F, .optimizer = optimizer,
+                                              .threads = 1, .pretrained = path, .freeze = schedule},
+                                             {.on_pretrained = [&](const std::string& r) { report = r; }});
     const WordVectors learned = model.word_vectors();
     for (const std::string_view w : {"goal", "bread", "guitar"}) {
       const auto id = learned.words().find(w);
       ASSERT_TRUE(id);
       const auto got = learned.table().row(*id);
       const auto want = pre.table().row(*pre.words().find(w));
-      EXPECT_EQ(std::equal(got.begin(), got.end(), want.begin()), !should_change) << w;
+      EXPECT_EQ(std::equal(got.begin(), got.end(), want.begin()), !should_change)
+          << w << " " << classifier_optimizer_name(optimizer);
     }
+  }
   }
   EXPECT_NE(report.find("3"), std::string::npos) << report;
   EXPECT_THROW((void)TextClassifier::train(train, {.dim = 5, .pretrained = path}), ArgumentError);
