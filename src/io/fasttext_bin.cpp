@@ -313,21 +313,38 @@ void write_fasttext_bin(const WordVectors& vectors, AtomicFileWriter& out) {
     put(std::int8_t{1});
   }
   const EmbeddingTable& table = vectors.table();
-  auto put_matrix = [&](const EmbeddingTable& m) {
-    put(std::uint8_t{0});  // not quantized
-    put(static_cast<std::int64_t>(m.rows()));
-    put(static_cast<std::int64_t>(m.dim()));
-    out.write(buffer);
-    buffer.clear();
-    for (std::size_t r = 0; r < m.rows(); ++r) {
-      buffer.append(reinterpret_cast<const char*>(m.data() + r * m.stride()), m.dim() * sizeof(float));
-      if (buffer.size() > (1U << 20U)) {
-        out.write(buffer);
-        buffer.clear();
-      }
+  auto put_row = [&](const float* row, std::size_t dim) {
+    buffer.append(reinterpret_cast<const char*>(row), dim * sizeof(float));
+    if (buffer.size() > (1U << 20U)) {
+      out.write(buffer);
+      buffer.clear();
     }
   };
-  put_matrix(table);
+  auto put_shape = [&](std::size_t rows, std::size_t dim) {
+    put(std::uint8_t{0});  // not quantized
+    put(static_cast<std::int64_t>(rows));
+    put(static_cast<std::int64_t>(dim));
+    out.write(buffer);
+    buffer.clear();
+  };
+  auto put_matrix = [&](const EmbeddingTable& m) {
+    put_shape(m.rows(), m.dim());
+    for (std::size_t r = 0; r < m.rows(); ++r) put_row(m.data() + r * m.stride(), m.dim());
+  };
+  if (vectors.stores_every_bucket()) {
+    put_matrix(table);
+  } else {
+    // fastText's input matrix has a row for every bucket: the ones not stored are zero rows.
+    const std::vector<float> zeros(vectors.dim(), 0.0F);
+    put_shape(nwords + sub->bucket, vectors.dim());
+    for (std::size_t r = 0; r < nwords; ++r) put_row(table.data() + r * table.stride(), vectors.dim());
+    const std::span<const std::uint32_t> stored = vectors.stored_buckets();
+    std::size_t next = 0;
+    for (std::uint32_t b = 0; b < sub->bucket; ++b) {
+      const bool has_row = next < stored.size() && stored[next] == b;
+      put_row(has_row ? table.data() + (nwords + next++) * table.stride() : zeros.data(), vectors.dim());
+    }
+  }
   if (vectors.output) {
     put_matrix(*vectors.output);
   } else {

@@ -23,6 +23,10 @@ struct Header {
   std::uint64_t offsets_at, word_bytes_at, word_bytes_size, counts_at, index_at, slots, metadata_at, metadata_size,
       tensor_at, tensor_bytes, output_at, output_rows;
   std::uint64_t flags, header_checksum, tensor_checksum;
+  std::uint64_t stored_buckets_at, stored_bucket_count;  // version 2; count 0 with version 1
+  [[nodiscard]] std::size_t fields_end() const {
+    return version == nf::kVersionStoredBuckets ? nf::kFieldsEndV2 : nf::kFieldsEnd;
+  }
 };
 
 template <class T>
@@ -38,9 +42,11 @@ Header read_header(std::string_view data, std::string_view source) {
   Header h{};
   h.version = read_at<std::uint32_t>(data, 8);
   h.dtype = read_at<std::uint32_t>(data, 12);
-  EMBEDKIT_CHECK(h.version == nf::kVersion, FormatError,
-                 fmt::format("{}: byte 8: format version {} is not supported (this embedkit reads version {})", source,
-                             h.version, nf::kVersion));
+  EMBEDKIT_CHECK(h.version == nf::kVersion || h.version == nf::kVersionStoredBuckets, FormatError,
+                 fmt::format("{}: byte 8: format version {} is not supported (this embedkit reads versions {} and {})",
+                             source, h.version, nf::kVersion, nf::kVersionStoredBuckets));
+  EMBEDKIT_CHECK(data.size() >= h.fields_end(), FormatError,
+                 fmt::format("{}: byte 0: the file ends inside its header", source));
   EMBEDKIT_CHECK(h.dtype == nf::kFloat32, FormatError,
                  fmt::format("{}: byte 12: dtype {} is not supported (1 = float32)", source, h.dtype));
   h.rows = read_at<std::uint64_t>(data, 16);
@@ -57,19 +63,27 @@ Header read_header(std::string_view data, std::string_view source) {
   h.flags = read_at<std::uint64_t>(data, nf::kFlagsAt);
   h.header_checksum = read_at<std::uint64_t>(data, nf::kHeaderChecksumAt);
   h.tensor_checksum = read_at<std::uint64_t>(data, nf::kTensorChecksumAt);
+  if (h.version == nf::kVersionStoredBuckets) {
+    h.stored_buckets_at = read_at<std::uint64_t>(data, nf::kStoredBucketsAt);
+    h.stored_bucket_count = read_at<std::uint64_t>(data, nf::kStoredBucketCountAt);
+  }
   EMBEDKIT_CHECK(h.flags <= (nf::kHasChecksums | nf::kHasNonFinite), FormatError,
                  fmt::format("{}: byte {}: unknown flags {:#x}", source, nf::kFlagsAt, h.flags));
 
   EMBEDKIT_CHECK(h.dim > 0 && h.dim <= (1U << 20U) && h.stride == EmbeddingTable::padded_stride(h.dim), FormatError,
                  fmt::format("{}: byte 24: dim {} with stride {} is invalid", source, h.dim, h.stride));
   const bool has_subwords = h.minn != 0 || h.maxn != 0 || h.bucket != 0;
-  EMBEDKIT_CHECK(h.words < UINT32_MAX && h.rows == h.words + (has_subwords ? h.bucket : 0) && h.bucket < UINT32_MAX,
-                 FormatError,
-                 fmt::format("{}: byte 16: {} rows do not equal {} words + {} buckets", source, h.rows, h.words,
-                             h.bucket));
+  const bool listed = h.version == nf::kVersionStoredBuckets;
+  EMBEDKIT_CHECK(!listed || (has_subwords && h.stored_bucket_count <= h.bucket), FormatError,
+                 fmt::format("{}: byte {}: {} stored buckets of {}", source, nf::kStoredBucketCountAt,
+                             h.stored_bucket_count, h.bucket));
+  const std::uint64_t bucket_rows = listed ? h.stored_bucket_count : has_subwords ? h.bucket : 0;
+  EMBEDKIT_CHECK(h.words < UINT32_MAX && h.rows == h.words + bucket_rows && h.bucket < UINT32_MAX, FormatError,
+                 fmt::format("{}: byte 16: {} rows do not equal {} words + {} {}buckets", source, h.rows, h.words,
+                             bucket_rows, listed ? "stored " : ""));
   auto section = [&](std::uint64_t at, std::uint64_t bytes, std::size_t alignment, std::string_view what,
                      std::size_t field_offset) {
-    EMBEDKIT_CHECK(at >= nf::kFieldsEnd && at % alignment == 0 && at <= data.size() && bytes <= data.size() - at,
+    EMBEDKIT_CHECK(at >= h.fields_end() && at % alignment == 0 && at <= data.size() && bytes <= data.size() - at,
                    FormatError,
                    fmt::format("{}: byte {}: the {} ({} bytes at offset {}) is misaligned or outside the {}-byte file",
                                source, field_offset, what, bytes, at, data.size()));
@@ -77,8 +91,10 @@ Header read_header(std::string_view data, std::string_view source) {
   section(h.offsets_at, (h.words + 1) * 8, 8, "word offsets", 64);
   section(h.word_bytes_at, h.word_bytes_size, 1, "word bytes", 72);
   section(h.counts_at, h.words * 8, 8, "word counts", 88);
+  if (listed) section(h.stored_buckets_at, h.stored_bucket_count * 4, 4, "stored buckets", nf::kStoredBucketsAt);
   // Before the tensor: the header checksum covers everything from the word offsets up to it.
-  for (const std::uint64_t at : {h.offsets_at, h.word_bytes_at, h.counts_at, h.index_at, h.metadata_at}) {
+  for (const std::uint64_t at :
+       {h.offsets_at, h.word_bytes_at, h.counts_at, h.index_at, h.metadata_at, listed ? h.stored_buckets_at : 0}) {
     EMBEDKIT_CHECK(at <= h.tensor_at, FormatError,
                    fmt::format("{}: byte 64: a section at offset {} comes after the tensor at {}", source, at,
                                h.tensor_at));
@@ -101,6 +117,7 @@ Header read_header(std::string_view data, std::string_view source) {
   if ((h.flags & nf::kHasChecksums) != 0) {
     ContentHash hash;
     hash.update(data.substr(0, nf::kHeaderBytes));
+    if (listed) hash.update(data.substr(nf::kStoredBucketsAt, nf::kFieldsEndV2 - nf::kStoredBucketsAt));
     hash.update(data.substr(h.offsets_at, h.tensor_at - h.offsets_at));
     EMBEDKIT_CHECK(hash.digest() == h.header_checksum, FormatError,
                    fmt::format("{}: byte {}: the header and vocabulary do not match their checksum: the file is "
@@ -156,6 +173,7 @@ std::span<const T> array_at(std::string_view data, std::uint64_t at, std::size_t
 struct Parts {
   Vocabulary vocabulary;
   std::optional<SubwordOptions> subwords;
+  std::optional<std::vector<std::uint32_t>> stored_buckets;  // version 2
   std::map<std::string, std::string> metadata;
 };
 
@@ -178,6 +196,16 @@ Parts read_parts(std::string_view data, std::string_view source, const Header& h
                                h.maxn, h.bucket));
     parts.subwords = sub;
   }
+  if (h.version == nf::kVersionStoredBuckets) {
+    std::vector<std::uint32_t> list(h.stored_bucket_count);
+    if (!list.empty()) std::memcpy(list.data(), data.data() + h.stored_buckets_at, list.size() * 4);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      EMBEDKIT_CHECK(list[i] < h.bucket && (i == 0 || list[i - 1] < list[i]), FormatError,
+                     fmt::format("{}: byte {}: stored bucket {} (entry {}) is out of order or not below {}", source,
+                                 h.stored_buckets_at + 4 * i, list[i], i, h.bucket));
+    }
+    parts.stored_buckets = std::move(list);
+  }
   const nlohmann::json meta = nlohmann::json::parse(data.substr(h.metadata_at, h.metadata_size), nullptr, false);
   EMBEDKIT_CHECK(meta.is_object(), FormatError,
                  fmt::format("{}: byte {}: the metadata is not a JSON object", source, h.metadata_at));
@@ -190,7 +218,10 @@ Parts read_parts(std::string_view data, std::string_view source, const Header& h
 }
 
 WordVectors assemble(Parts parts, EmbeddingTable table, std::optional<EmbeddingTable> output) {
-  WordVectors vectors(std::move(parts.vocabulary), std::move(table), parts.subwords);
+  WordVectors vectors = parts.stored_buckets
+                            ? WordVectors(std::move(parts.vocabulary), std::move(table), *parts.subwords,
+                                          std::move(*parts.stored_buckets))
+                            : WordVectors(std::move(parts.vocabulary), std::move(table), parts.subwords);
   vectors.metadata = std::move(parts.metadata);
   vectors.metadata["format"] = "native";
   vectors.output = std::move(output);
@@ -251,7 +282,10 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   }
   const std::optional<SubwordOptions>& sub = vectors.subwords();
   const std::uint64_t bucket = sub ? sub->bucket : 0;
-  const std::uint64_t rows = words + bucket;
+  const bool listed = sub && !vectors.stores_every_bucket();  // version 2
+  const std::span<const std::uint32_t> stored = vectors.stored_buckets();
+  const std::uint64_t bucket_rows = sub ? vectors.bucket_rows() : 0;
+  const std::uint64_t rows = words + bucket_rows;
   const std::uint64_t stride = vectors.table().stride();
   // "format" describes the file being read, so the format the vectors came from is kept as
   // "origin_format".
@@ -262,7 +296,7 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
 
   auto align = [](std::uint64_t at, std::uint64_t alignment) { return (at + alignment - 1) / alignment * alignment; };
   Header h{};
-  h.offsets_at = align(nf::kHeaderBytes, 64);
+  h.offsets_at = align(listed ? nf::kFieldsEndV2 : nf::kHeaderBytes, 64);
   h.word_bytes_at = align(h.offsets_at + (words + 1) * 8, 64);
   h.word_bytes_size = vocab->arena().size();
   h.counts_at = align(h.word_bytes_at + h.word_bytes_size, 64);
@@ -273,7 +307,8 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   h.slots = index.size();
   h.metadata_at = align(h.index_at + h.slots * 4, 64);
   h.metadata_size = meta_text.size();
-  h.tensor_at = align(h.metadata_at + h.metadata_size, 4096);
+  const std::uint64_t stored_at = align(h.metadata_at + h.metadata_size, 64);
+  h.tensor_at = align(listed ? stored_at + stored.size() * 4 : h.metadata_at + h.metadata_size, 4096);
   h.tensor_bytes = rows * stride * 4;
   const bool has_output = vectors.output.has_value() && words == vectors.size();
   h.output_at = has_output ? align(h.tensor_at + h.tensor_bytes, 4096) : 0;
@@ -282,7 +317,7 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   std::string buffer(nf::kHeaderBytes, '\0');
   auto put = [&](std::size_t at, const auto& value) { std::memcpy(buffer.data() + at, &value, sizeof value); };
   std::memcpy(buffer.data(), nf::kMagic.data(), 8);
-  put(8, nf::kVersion);
+  put(8, listed ? nf::kVersionStoredBuckets : nf::kVersion);
   put(12, nf::kFloat32);
   put(16, rows);
   put(24, static_cast<std::uint64_t>(vectors.dim()));
@@ -308,6 +343,12 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   append(index.data(), h.slots * 4);
   pad_to(h.metadata_at);
   append(meta_text.data(), meta_text.size());
+  if (listed) {
+    put(nf::kStoredBucketsAt, stored_at);
+    put(nf::kStoredBucketCountAt, static_cast<std::uint64_t>(stored.size()));
+    pad_to(stored_at);
+    append(stored.data(), stored.size() * 4);
+  }
   pad_to(h.tensor_at);
 
   // Everything from the tensor on, as one sequence of pieces: hashed (and scanned for
@@ -324,7 +365,7 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
       }
     };
     rows_of(table.data(), words);
-    if (bucket > 0) rows_of(table.data() + vectors.size() * stride, bucket);
+    if (bucket_rows > 0) rows_of(table.data() + vectors.size() * stride, bucket_rows);
     if (has_output) {
       emit(std::string_view(gap));
       rows_of(vectors.output->data(), h.output_rows);
@@ -344,6 +385,9 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   put(nf::kTensorChecksumAt, tensor_hash.digest());
   ContentHash header_hash;
   header_hash.update(std::string_view(buffer).substr(0, nf::kHeaderBytes));
+  if (listed) {
+    header_hash.update(std::string_view(buffer).substr(nf::kStoredBucketsAt, nf::kFieldsEndV2 - nf::kStoredBucketsAt));
+  }
   header_hash.update(std::string_view(buffer).substr(h.offsets_at));
   put(nf::kHeaderChecksumAt, header_hash.digest());
   out.write(buffer);

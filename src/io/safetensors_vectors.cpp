@@ -218,15 +218,24 @@ void write_safetensors(const WordVectors& vectors, AtomicFileWriter& out, std::s
   std::string buffer(reinterpret_cast<const char*>(&size), 8);
   buffer += text;
   const EmbeddingTable& table = vectors.table();
-  auto put_row = [&](std::size_t r) {
-    buffer.append(reinterpret_cast<const char*>(table.data() + r * table.stride()), dim * sizeof(float));
+  auto put_floats = [&](const float* row) {
+    buffer.append(reinterpret_cast<const char*>(row), dim * sizeof(float));
     if (buffer.size() > (1U << 20U)) {
       out.write(buffer);
       buffer.clear();
     }
   };
+  auto put_row = [&](std::size_t r) { put_floats(table.data() + r * table.stride()); };
   for (std::size_t r = 0; r < words; ++r) put_row(r);
-  for (std::size_t b = 0; b < bucket; ++b) put_row(vectors.size() + b);
+  // Every bucket gets a row (the shape says words + bucket): a bucket not stored is a zero row.
+  const std::vector<float> zeros(dim, 0.0F);
+  for (std::size_t b = 0; b < bucket; ++b) {
+    if (const std::optional<std::size_t> row = vectors.bucket_row(static_cast<std::uint32_t>(b))) {
+      put_row(*row);
+    } else {
+      put_floats(zeros.data());
+    }
+  }
   out.write(buffer);
 }
 

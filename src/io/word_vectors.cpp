@@ -17,6 +17,33 @@ WordVectors::WordVectors(Vocabulary words, EmbeddingTable table, std::optional<S
                              subwords_ ? fmt::format(" + {} subword buckets", subwords_->bucket) : ""));
 }
 
+WordVectors::WordVectors(Vocabulary words, EmbeddingTable table, SubwordOptions subwords,
+                         std::vector<std::uint32_t> stored_buckets)
+    : words_(std::move(words)),
+      table_(std::move(table)),
+      subwords_(subwords),
+      sparse_buckets_(true),
+      stored_buckets_(std::move(stored_buckets)) {
+  EMBEDKIT_CHECK(subwords.enabled(), ArgumentError, "stored buckets need subword settings");
+  for (std::size_t i = 0; i < stored_buckets_.size(); ++i) {
+    EMBEDKIT_CHECK(stored_buckets_[i] < subwords.bucket && (i == 0 || stored_buckets_[i - 1] < stored_buckets_[i]),
+                   ArgumentError,
+                   fmt::format("stored bucket {} (entry {}) is out of order or not below {}", stored_buckets_[i], i,
+                               subwords.bucket));
+  }
+  EMBEDKIT_CHECK(table_.rows() == words_.size() + stored_buckets_.size(), ArgumentError,
+                 fmt::format("a table of {} rows does not fit {} words + {} stored subword buckets", table_.rows(),
+                             words_.size(), stored_buckets_.size()));
+}
+
+std::optional<std::size_t> WordVectors::bucket_row(std::uint32_t b) const noexcept {
+  if (!subwords_ || b >= subwords_->bucket) return std::nullopt;
+  if (!sparse_buckets_) return words_.size() + b;
+  const auto it = std::lower_bound(stored_buckets_.begin(), stored_buckets_.end(), b);
+  if (it == stored_buckets_.end() || *it != b) return std::nullopt;
+  return words_.size() + static_cast<std::size_t>(it - stored_buckets_.begin());
+}
+
 void WordVectors::compose(std::optional<TokenId> id, std::string_view word, std::span<float> out) const {
   std::fill(out.begin(), out.end(), 0.0F);
   std::size_t parts = 0;
@@ -30,7 +57,13 @@ void WordVectors::compose(std::optional<TokenId> id, std::string_view word, std:
   if (subwords_ && word != "</s>") {
     std::vector<std::uint32_t> buckets;
     subword_buckets(word, *subwords_, buckets);
-    for (const std::uint32_t b : buckets) add(words_.size() + b);
+    for (const std::uint32_t b : buckets) {
+      if (const std::optional<std::size_t> row = bucket_row(b)) {
+        add(*row);
+      } else {
+        ++parts;  // a bucket no word trained: a zero row, counted as fastText counts it
+      }
+    }
   }
   if (parts > 1) {
     const float inverse = 1.0F / static_cast<float>(parts);

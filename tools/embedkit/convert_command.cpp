@@ -50,14 +50,7 @@ void run(const ConvertFlags& flags) {
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (flags.quiet) return;
   const std::size_t words = flags.limit > 0 ? std::min(flags.limit, wv.size()) : wv.size();
-  // Only some formats hold the buckets; the others get each word's composed vector.
-  std::string buckets;
-  if (wv.subwords()) {
-    buckets = keeps_subwords(output_format(flags.output, to))
-                  ? fmt::format(" + {} subword buckets", group_digits(wv.subwords()->bucket))
-                  : " (subwords composed into each word's vector; the buckets are not written, so unseen words "
-                    "will have no vector)";
-  }
+  const std::string buckets = written_buckets(wv, output_format(flags.output, to));
   fmt::print(stderr, "wrote {}: {} words x {}{} (read {:.2f} s, total {:.2f} s)\n", output_name(flags.output),
              group_digits(words), wv.dim(), buckets, read_seconds, total);
 }

@@ -98,7 +98,8 @@ void run(const InfoFlags& flags) {
                          {"zero_rows", norms.zero_rows}}}};
     out["subwords"] = wv.subwords() ? nlohmann::json{{"minn", wv.subwords()->minn},
                                                      {"maxn", wv.subwords()->maxn},
-                                                     {"bucket", wv.subwords()->bucket}}
+                                                     {"bucket", wv.subwords()->bucket},
+                                                     {"stored_buckets", wv.bucket_rows()}}
                                     : nlohmann::json(nullptr);
     out["metadata"] = wv.metadata;
     if (flags.verify) out["verified"] = verified;
@@ -110,8 +111,11 @@ void run(const InfoFlags& flags) {
              wv.dim(), load_seconds * 1000);
   if (flags.verify) fmt::print("verified: {}\n", verified);
   if (wv.subwords()) {
-    fmt::print("subwords: character {}-{}-grams hashed into {} buckets: unseen words get vectors\n",
-               wv.subwords()->minn, wv.subwords()->maxn, group_digits(wv.subwords()->bucket));
+    fmt::print("subwords: character {}-{}-grams hashed into {} buckets{}: unseen words get vectors\n",
+               wv.subwords()->minn, wv.subwords()->maxn, group_digits(wv.subwords()->bucket),
+               wv.stores_every_bucket() ? std::string()
+                                        : fmt::format(" ({} trained and stored, the others zero)",
+                                                      group_digits(wv.bucket_rows())));
   } else {
     fmt::print("subwords: none (unseen words have no vector)\n");
   }

@@ -16,6 +16,7 @@
 #include "output_paths.h"
 #include "progress_bar.h"
 #include "text_flags.h"
+#include "vector_flags.h"
 
 namespace embedkit::cli {
 namespace {
@@ -118,10 +119,7 @@ void run(TrainFlags& flags) {
   if (!flags.quiet && !flags.json) {
     fmt::print(stderr, "wrote {} ({}): {} words x {}{}, in {} s of training, final epoch loss {}\n", printable(flags.output),
                vector_format_name(format), group_digits(vectors.size()), vectors.dim(),
-               !vectors.subwords()         ? std::string()
-               : keeps_subwords(format) ? fmt::format(" + {} subword buckets", group_digits(vectors.subwords()->bucket))
-                                        : std::string(" (subwords composed into each word's vector; the buckets are not "
-                                                      "written: save as .ekv or --save-format fasttext to keep them)"),
+               written_buckets(vectors, format),
                vectors.metadata.at("training.seconds"), vectors.metadata.at("training.final_loss"));
   }
 }

@@ -1,5 +1,9 @@
 #include "vector_flags.h"
 
+#include <fmt/format.h>
+
+#include "human_format.h"
+
 #include "option_choices.h"
 #include "text_flags.h"
 
@@ -37,5 +41,21 @@ const char* const kVectorFormatsHelp =
     "header), fasttext (.bin model: unseen words get vectors from their character n-grams), npy\n"
     "(+ a .vocab file), safetensors, native (embedkit's .ekv: opened with mmap in milliseconds).\n"
     "Input formats are detected from the file's first bytes; --format overrides.";
+
+std::string written_buckets(const WordVectors& vectors, VectorFormat format) {
+  if (!vectors.subwords()) return {};
+  if (!keeps_subwords(format)) {
+    return " (subwords composed into each word's vector; the buckets are not written, so unseen words will have "
+           "no vector: save as .ekv or fastText .bin to keep them)";
+  }
+  const std::string all = group_digits(vectors.subwords()->bucket);
+  if (vectors.stores_every_bucket()) return fmt::format(" + {} subword buckets", all);
+  if (format == VectorFormat::native) {
+    return fmt::format(" + {} of {} subword buckets (the others never trained: zero rows, not stored)",
+                       group_digits(vectors.bucket_rows()), all);
+  }
+  return fmt::format(" + {} subword buckets ({} of them trained, the others zero rows)", all,
+                     group_digits(vectors.bucket_rows()));
+}
 
 }  // namespace embedkit::cli

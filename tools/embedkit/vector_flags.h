@@ -23,6 +23,11 @@ struct VectorFlags {
 /// Registers the flags on `command`; `flags` must outlive parsing.
 void add_vector_flags(CLI::App& command, VectorFlags& flags);
 
+/// What a file of `format` holds of `vectors`' subwords, for a summary line: " + 2,000,000 subword
+/// buckets", " + 61,370 of 2,000,000 subword buckets (...)", or why none (the format keeps none);
+/// empty without subwords.
+[[nodiscard]] std::string written_buckets(const WordVectors& vectors, VectorFormat format);
+
 /// The help paragraph for those flags and the formats, for command footers.
 extern const char* const kVectorFormatsHelp;
 

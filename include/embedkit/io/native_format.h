@@ -1,4 +1,4 @@
-// embedkit's native vector file (".ekv"), format version 1: opened with mmap, not read.
+// embedkit's native vector file (".ekv"), format versions 1 and 2: opened with mmap, not read.
 //
 // Opening costs a header check and a copy of the vocabulary; the table itself stays in the file
 // and is paged in as rows are touched, so a multi-GB table opens in milliseconds and memory is
@@ -37,7 +37,14 @@
 //      168    8 u64 XXH3-64 of bytes [0, 160) followed by bytes [offset of the word offsets,
 //                   offset of the tensor): every field and section but the tensor
 //      176    8 u64 XXH3-64 of bytes [offset of the tensor, end of file)
-//      184  ... zero up to the first section
+//      184  ... version 1: zero up to the first section
+// Version 2 is version 1 plus a list of the subword buckets that have rows (a trained model keeps
+// only the buckets its words use; the others read as zero rows); embedkit writes it only for such
+// models, so every other file stays readable by version-1 readers:
+//      184    8 u64 offset of the stored buckets: u32[count], ascending, each < bucket; placed
+//                   before the tensor (so the header checksum covers it, with bytes [184, 200))
+//      192    8 u64 count; rows = words + count, row words + i holds bucket list[i]
+//      200  ... zero up to the first section
 // Readers reject unknown versions and dtypes, sections outside the file or misaligned, sizes
 // that disagree with rows, dim and words, and (checksums set) a header or vocabulary whose
 // checksum differs, so a flipped byte there is an error, not a wrong answer. A file flagged as
@@ -56,6 +63,7 @@ namespace embedkit::native_format {
 
 inline constexpr std::string_view kMagic = "EMBEDKIT";
 inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kVersionStoredBuckets = 2;  ///< version 1 + the stored-bucket list
 inline constexpr std::uint32_t kFloat32 = 1;
 inline constexpr std::size_t kHeaderBytes = 160;  ///< the fields checked by the header checksum
 inline constexpr std::size_t kFlagsAt = 160;
@@ -63,6 +71,9 @@ inline constexpr std::size_t kHeaderChecksumAt = 168;
 inline constexpr std::size_t kTensorChecksumAt = 176;
 inline constexpr std::uint64_t kHasChecksums = 1;
 inline constexpr std::uint64_t kHasNonFinite = 2;
-inline constexpr std::size_t kFieldsEnd = 184;  ///< sections start at or after this byte
+inline constexpr std::size_t kFieldsEnd = 184;  ///< sections start at or after this byte (version 1)
+inline constexpr std::size_t kStoredBucketsAt = 184;
+inline constexpr std::size_t kStoredBucketCountAt = 192;
+inline constexpr std::size_t kFieldsEndV2 = 200;  ///< sections start at or after this byte (version 2)
 
 }  // namespace embedkit::native_format

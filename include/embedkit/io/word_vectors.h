@@ -6,12 +6,16 @@
 //   std::vector<float> v(wv.dim());
 //   if (wv.vector("unfathomable", v) == embedkit::WordVectors::Source::unknown) { ... }
 //
-// Rows: row i < words().size() is word i; with subwords, rows words().size() + b hold the
-// n-gram buckets b = 0 .. bucket-1 (fastText's input matrix). vector() composes a word's vector
-// exactly as fastText's getWordVector does: the mean of the word's own row (when known) and the
-// rows of its n-gram buckets; without subwords it is the word's row.
+// Rows: row i < words().size() is word i; with subwords, the rows after the words hold the n-gram
+// buckets: all of them in order (b = 0 .. bucket-1, fastText's input matrix), or only the
+// buckets listed in stored_buckets() (a trained model keeps the buckets its words use: the
+// others never trained, and read as zero rows, so a model's size follows its data rather than
+// the hash space). vector() composes a word's vector exactly as fastText's getWordVector does:
+// the mean of the word's own row (when known) and the rows of its n-gram buckets; without
+// subwords it is the word's row.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <span>
@@ -35,6 +39,11 @@ class WordVectors {
 
   /// Throws ArgumentError when the table's rows do not equal words (+ bucket with subwords).
   WordVectors(Vocabulary words, EmbeddingTable table, std::optional<SubwordOptions> subwords = std::nullopt);
+  /// Only the buckets `stored_buckets` (ascending, each < subwords.bucket) have rows, in that
+  /// order after the words; the others are zero rows. Throws ArgumentError when the list is not
+  /// ascending or out of range, or the table's rows do not equal words + the list's size.
+  WordVectors(Vocabulary words, EmbeddingTable table, SubwordOptions subwords,
+              std::vector<std::uint32_t> stored_buckets);
 
   [[nodiscard]] const Vocabulary& words() const noexcept { return words_; }
   [[nodiscard]] const EmbeddingTable& table() const noexcept { return table_; }
@@ -42,6 +51,14 @@ class WordVectors {
   [[nodiscard]] std::size_t dim() const noexcept { return table_.dim(); }
   [[nodiscard]] std::size_t size() const noexcept { return words_.size(); }
   [[nodiscard]] const std::optional<SubwordOptions>& subwords() const noexcept { return subwords_; }
+  /// With subwords: whether every bucket has a row (else stored_buckets() lists those that do).
+  [[nodiscard]] bool stores_every_bucket() const noexcept { return !sparse_buckets_; }
+  /// The buckets with rows when not all have one (ascending); empty when all do.
+  [[nodiscard]] std::span<const std::uint32_t> stored_buckets() const noexcept { return stored_buckets_; }
+  /// Rows holding buckets: bucket, or stored_buckets().size().
+  [[nodiscard]] std::size_t bucket_rows() const noexcept { return table_.rows() - words_.size(); }
+  /// The row of bucket b, or nothing when b is not stored (a zero row).
+  [[nodiscard]] std::optional<std::size_t> bucket_row(std::uint32_t b) const noexcept;
 
   /// The vector of `word` into `out` (dim floats), and where it came from. Throws ArgumentError
   /// when out has the wrong size.
@@ -63,6 +80,8 @@ class WordVectors {
   Vocabulary words_;
   EmbeddingTable table_;
   std::optional<SubwordOptions> subwords_;
+  bool sparse_buckets_ = false;
+  std::vector<std::uint32_t> stored_buckets_;
 };
 
 }  // namespace embedkit

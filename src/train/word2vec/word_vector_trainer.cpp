@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -67,6 +68,55 @@ void check_checkpoint_target(const WordVectorOptions& o, const std::string& resu
                  fmt::format("{} exists and is not an embedkit checkpoint: it would be overwritten by one; remove it "
                              "or choose another checkpoint file (--checkpoint)",
                              o.checkpoint));
+}
+
+EmbeddingTable fresh_input_table(std::size_t rows, const WordVectorOptions& options) {
+  EmbeddingTable table(rows, options.dim);
+  table.fill_uniform(-1.0F / static_cast<float>(options.dim), 1.0F / static_cast<float>(options.dim), options.seed);
+  return table;
+}
+
+// A model's input rows laid out for training `words` words (the model's words first): the
+// model's word rows and stored bucket rows where they are, every other row as a fresh run starts it.
+EmbeddingTable input_for_training(const WordVectors& model, std::size_t words, const WordVectorOptions& options) {
+  const std::size_t bucket = options.subwords ? options.subword.bucket : 0;
+  EmbeddingTable table = fresh_input_table(words + bucket, options);
+  const EmbeddingTable& from = model.table();
+  const std::size_t row_bytes = table.stride() * sizeof(float);
+  std::memcpy(table.data(), from.data(), model.size() * row_bytes);
+  for (std::uint32_t b = 0; b < bucket; ++b) {
+    if (const std::optional<std::size_t> row = model.bucket_row(b)) {
+      std::memcpy(table.data() + (words + b) * table.stride(), from.data() + *row * from.stride(), row_bytes);
+    }
+  }
+  return table;
+}
+
+// The vectors a checkpoint or a finished run holds: the word rows, and of the bucket rows only
+// those its words use. The others never trained: storing them made a 13k-word model 908 MB.
+// Without subwords the result views `input` (which must outlive it) instead of copying it.
+WordVectors trained_vectors(const Vocabulary& vocab, const EmbeddingTable& input, const detail::InputRows& input_rows,
+                            const WordVectorOptions& options) {
+  const std::size_t words = vocab.size();
+  if (!options.subwords) {
+    // A view of the live table (no copy): its owner outlives the WordVectors.
+    return WordVectors(vocab, EmbeddingTable::over_storage(const_cast<float*>(input.data()), words, input.dim(),
+                                                           std::make_shared<int>(0)));
+  }
+  std::vector<std::uint32_t> stored;
+  for (const TokenId r : input_rows.rows) {
+    if (r >= words) stored.push_back(static_cast<std::uint32_t>(r - words));
+  }
+  std::sort(stored.begin(), stored.end());
+  stored.erase(std::unique(stored.begin(), stored.end()), stored.end());
+  EmbeddingTable table(words + stored.size(), input.dim());
+  const std::size_t row_bytes = table.stride() * sizeof(float);
+  std::memcpy(table.data(), input.data(), words * row_bytes);
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    std::memcpy(table.data() + (words + i) * table.stride(), input.data() + (words + stored[i]) * input.stride(),
+                row_bytes);
+  }
+  return WordVectors(vocab, std::move(table), options.subword, std::move(stored));
 }
 
 // What a run starts from: a fresh model, a checkpoint, or a model to train further.
@@ -135,11 +185,9 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
                                   result.metadata);
   };
   auto write_checkpoint = [&](std::size_t epochs_done) {
-    auto keep = std::make_shared<int>(0);  // the views below do not own the live tables
-    const EmbeddingTable& in = input_bag.table();
+    auto keep = std::make_shared<int>(0);  // the view below does not own the live output layer
     try {
-      WordVectors snapshot(vocab, EmbeddingTable::over_storage(const_cast<float*>(in.data()), in.rows(), in.dim(), keep),
-                           options.subwords ? std::optional<SubwordOptions>(options.subword) : std::nullopt);
+      WordVectors snapshot = trained_vectors(vocab, input_bag.table(), input_rows, options);
       snapshot.output = EmbeddingTable::over_storage(output_table.data(), output_table.rows(), output_table.dim(), keep);
       record(snapshot, epochs_done);
       snapshot.metadata[detail::kCheckpointKey] = "1";
@@ -177,8 +225,8 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
   }
 
   const detail::HogwildProgress final_progress = run.progress(true);
-  WordVectors result(std::move(setup.vocab), std::move(input_bag.table()),
-                     options.subwords ? std::optional<SubwordOptions>(options.subword) : std::nullopt);
+  WordVectors result = options.subwords ? trained_vectors(vocab, input_bag.table(), input_rows, options)
+                                        : WordVectors(std::move(setup.vocab), std::move(input_bag.table()));
   result.output = std::move(output_table);
   record(result, options.epochs);
   result.metadata["training.seconds"] = fmt::format("{:.3f}", final_progress.seconds);
@@ -187,11 +235,6 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
   return result;
 }
 
-EmbeddingTable fresh_input_table(std::size_t rows, const WordVectorOptions& options) {
-  EmbeddingTable table(rows, options.dim);
-  table.fill_uniform(-1.0F / static_cast<float>(options.dim), 1.0F / static_cast<float>(options.dim), options.seed);
-  return table;
-}
 
 }  // namespace
 
@@ -229,7 +272,8 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
   if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, saved.size()});
   WordVectorOptions resumed = options;
   if (resumed.threads == 0) resumed.threads = position.rng_states.size();
-  Setup setup{saved.words(), std::move(corpus), saved.table().clone(), saved.output->clone(), std::move(position)};
+  Setup setup{saved.words(), std::move(corpus), input_for_training(saved, saved.size(), options),
+              saved.output->clone(), std::move(position)};
   return run_training(std::move(setup), input, resumed, callbacks);
 }
 
@@ -264,15 +308,9 @@ WordVectors continue_training(const WordVectors& model, const std::string& input
   Vocabulary vocab = Vocabulary::from_entries(entries, input);
   const std::size_t old_count = old_words.size();
   const std::size_t words = vocab.size();
-  const std::size_t bucket = o.subwords ? o.subword.bucket : 0;
   // New rows as a fresh run would start them; old rows and the buckets as the model has them.
-  EmbeddingTable input_table = fresh_input_table(words + bucket, o);
+  EmbeddingTable input_table = input_for_training(model, words, o);
   const std::size_t stride_bytes = input_table.stride() * sizeof(float);
-  std::memcpy(input_table.data(), model.table().data(), old_count * stride_bytes);
-  if (bucket > 0) {
-    std::memcpy(input_table.data() + words * input_table.stride(), model.table().data() + old_count * model.table().stride(),
-                bucket * stride_bytes);
-  }
   EmbeddingTable output_table(words, o.dim);
   std::memcpy(output_table.data(), model.output->data(), old_count * stride_bytes);
   detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, vocab, built.report.tokens);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -75,6 +76,77 @@ TEST(VectorIo, EveryFormatRoundTripsExactly) {
       }
     }
   }
+}
+
+// A model that stores only some buckets (a trained one keeps those its words use) reads the
+// others as zero rows: it gives every word, seen or not, the vector of the dense model with zero
+// rows there, and keeps doing so through every format that holds buckets (native writes the
+// list, version 2; fastText .bin and safetensors write the dense matrix).
+TEST(VectorIo, StoredBucketsReadTheOthersAsZeroRowsInEveryFormat) {
+  const std::vector<VocabularyEntry> entries = {{"the", 50}, {"cat", 7}, {"sat", 3}};
+  const SubwordOptions sub{2, 4, 61};
+  std::vector<std::uint32_t> stored, buckets;
+  for (const auto& e : entries) {
+    subword_buckets(e.word, sub, buckets);
+    stored.insert(stored.end(), buckets.begin(), buckets.end());
+  }
+  std::sort(stored.begin(), stored.end());
+  stored.erase(std::unique(stored.begin(), stored.end()), stored.end());
+  ASSERT_LT(stored.size(), sub.bucket);
+  EmbeddingTable compact_table(entries.size() + stored.size(), 5);
+  compact_table.fill_normal(0.0F, 1.0F, 3);
+  EmbeddingTable dense_table(entries.size() + sub.bucket, 5);  // zeros
+  for (std::size_t r = 0; r < entries.size(); ++r) {
+    std::copy_n(compact_table.row(r).data(), 5, dense_table.row(r).data());
+  }
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    std::copy_n(compact_table.row(entries.size() + i).data(), 5, dense_table.row(entries.size() + stored[i]).data());
+  }
+  const WordVectors compact(Vocabulary::from_entries(entries), std::move(compact_table), sub, stored);
+  const WordVectors dense(Vocabulary::from_entries(entries), std::move(dense_table), sub);
+  EXPECT_FALSE(compact.stores_every_bucket());
+  EXPECT_EQ(compact.bucket_rows(), stored.size());
+  EXPECT_EQ(compact.bucket_row(stored[1]), entries.size() + 1);
+  auto expect_like_dense = [&](const WordVectors& v) {
+    std::vector<float> a(5), b(5);
+    for (const std::string_view w : {"the", "cat", "sat", "cats", "hat", "xyzzy"}) {
+      EXPECT_EQ(v.vector(w, a), dense.vector(w, b)) << w;
+      for (std::size_t d = 0; d < 5; ++d) EXPECT_FLOAT_EQ(a[d], b[d]) << w << " " << d;
+    }
+  };
+  expect_like_dense(compact);
+  ScratchDir dir;
+  for (const VectorFormat format : {VectorFormat::native, VectorFormat::fasttext_bin, VectorFormat::safetensors}) {
+    SCOPED_TRACE(std::string(vector_format_name(format)));
+    const std::string path = (dir.path() / ("c." + std::string(vector_format_name(format)))).string();
+    save_vectors(compact, path, {.format = format});
+    const WordVectors back = load_vectors(path);
+    expect_like_dense(back);
+    EXPECT_EQ(back.stores_every_bucket(), format != VectorFormat::native);
+    if (format == VectorFormat::native) {
+      const std::string bytes = testing::read_file(path);
+      std::uint32_t version = 0;
+      std::memcpy(&version, bytes.data() + 8, 4);
+      EXPECT_EQ(version, native_format::kVersionStoredBuckets);
+      EXPECT_LT(bytes.size(), 4096 + 64 * (entries.size() + sub.bucket)) << "only the stored rows are written";
+      EXPECT_EQ(std::vector<std::uint32_t>(back.stored_buckets().begin(), back.stored_buckets().end()), stored);
+      // A list out of order is a corrupt file, named as such.
+      std::string broken = bytes;
+      std::uint64_t at = 0;
+      std::memcpy(&at, bytes.data() + native_format::kStoredBucketsAt, 8);
+      std::swap(broken[at], broken[at + 4]);
+      std::uint64_t no_checksums = 0;
+      std::memcpy(broken.data() + native_format::kFlagsAt, &no_checksums, 8);
+      const std::string broken_path = dir.write("broken.ekv", broken);
+      EXPECT_NE(testing::error_of([&] { (void)load_vectors(broken_path); }).find("out of order"), std::string::npos);
+    }
+  }
+  EXPECT_THROW(WordVectors(Vocabulary::from_entries(entries), EmbeddingTable(entries.size() + 2, 5), sub,
+                           std::vector<std::uint32_t>{7, 3}),
+               ArgumentError);
+  EXPECT_THROW(WordVectors(Vocabulary::from_entries(entries), EmbeddingTable(entries.size() + 1, 5), sub,
+                           std::vector<std::uint32_t>{61}),
+               ArgumentError);
 }
 
 TEST(VectorIo, FastTextBinWritesBackByteForByte) {

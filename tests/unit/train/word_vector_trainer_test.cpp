@@ -298,6 +298,18 @@ TEST(WordVectorTrainer, LearnsSomethingAndGivesUnseenWordsVectors) {
     EXPECT_LT(loss, 0.8 * 6 * std::log(2.0));
   }
   ASSERT_TRUE(wv.subwords().has_value());
+  // Only the buckets the words use are kept (the others never trained): the model's size follows
+  // its vocabulary, not the hash space.
+  std::set<std::uint32_t> used;
+  std::vector<std::uint32_t> buckets;
+  for (TokenId id = 0; id < wv.size(); ++id) {
+    subword_buckets(wv.words().word(id), *wv.subwords(), buckets);
+    used.insert(buckets.begin(), buckets.end());
+  }
+  EXPECT_FALSE(wv.stores_every_bucket());
+  EXPECT_EQ(std::vector<std::uint32_t>(wv.stored_buckets().begin(), wv.stored_buckets().end()),
+            std::vector<std::uint32_t>(used.begin(), used.end()));
+  EXPECT_EQ(wv.table().rows(), wv.size() + used.size());
   std::vector<float> v(wv.dim());
   EXPECT_EQ(wv.vector("embedkitish", v), WordVectors::Source::from_subwords);
   EXPECT_GT(std::fabs(v[0]) + std::fabs(v[1]), 0.0F);
