@@ -1,5 +1,5 @@
 # The two entry points (see README): `make demo` and `make test`. Both install what they need.
-.PHONY: all deps demo test build bench clean
+.PHONY: all deps demo test build install bench clean
 
 all: build
 
@@ -28,6 +28,11 @@ test: deps
 	cmake --preset fuzz
 	cmake --build --preset fuzz
 	fuzz/run_fuzzers.sh 8
+
+# The CLI, headers, libraries and CMake package under PREFIX (make install PREFIX=~/.local).
+PREFIX ?= /usr/local
+install: build
+	cmake --install build/release --prefix $(PREFIX)
 
 bench: build
 	bench/run_vocab_bench.sh

@@ -6,6 +6,7 @@
 #
 #   bench/run_train_bench.sh [WORDS [EPOCHS [THREADS]]]
 #   TRAINERS="embedkit gensim" SUBWORDS=yes bench/run_train_bench.sh ...   # a subset
+#   EMBEDKIT=/path/to/other/embedkit NAME=embedkit-old bench/run_train_bench.sh ...  # another build
 #
 # The corpus is the text8-style normalisation of the shared enwiki (18.2M words; the command is
 # in ../shared/data/SOURCES.md), made once into build/bench-data/; WORDS > 0 trains on its first
@@ -66,8 +67,8 @@ common=(--dim 100 --window 5 --neg 5 --sample 1e-4 --epochs "$epochs" --min-coun
 ft=(-dim 100 -ws 5 -neg 5 -t 1e-4 -epoch "$epochs" -minCount 5 -thread "$threads" -verbose 0)
 for sub in $subwords; do
   if [ $sub = no ]; then e_sub=(--maxn 0); f_sub=(-minn 0 -maxn 0); g=word2vec; else e_sub=(); f_sub=(); g=fasttext; fi
-  run "embedkit-sub-$sub" "$dir/embedkit-sub-$sub.vec" build/release/tools/embedkit/embedkit train -i "$corpus" \
-    -o "$dir/embedkit-sub-$sub.vec" --save-format word2vec "${common[@]}" "${e_sub[@]}" -q
+  run "${NAME:-embedkit}-sub-$sub" "$dir/${NAME:-embedkit}-sub-$sub.vec" "${EMBEDKIT:-build/release/tools/embedkit/embedkit}" \
+    train -i "$corpus" -o "$dir/${NAME:-embedkit}-sub-$sub.vec" --save-format word2vec "${common[@]}" "${e_sub[@]}" -q
   run "fasttext-sub-$sub" "$dir/fasttext-sub-$sub.vec" fasttext skipgram -input "$corpus" \
     -output "$dir/fasttext-sub-$sub" "${ft[@]}" "${f_sub[@]}"
   run "gensim-$g" "$dir/gensim-$g.vec" /usr/bin/python3 bench/gensim_train_bench.py "$corpus" \
