@@ -1,6 +1,7 @@
 #include "train/hogwild.h"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -58,6 +59,8 @@ void Hogwild::run_epoch(std::size_t epoch, const std::function<void(Thread&)>& w
   epoch_.store(epoch);
   {
     ThreadGroup group(options_.threads, [&](std::size_t t) {
+      // (nthreads-var is per thread: this sets the parallel regions this worker starts, no others.)
+      omp_set_num_threads(static_cast<int>(std::max<std::size_t>(1, options_.threads_inside)));
       Thread thread(*this, t, epoch);
       try {
         work(thread);

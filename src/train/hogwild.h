@@ -38,6 +38,9 @@ struct HogwildOptions {
   std::uint64_t seed = 1;            ///< thread t's generator starts at SplitMix64::stream(seed, t + 1)
   const char* work_unit = "words";   ///< for messages
   std::chrono::milliseconds report_every{250};  ///< between progress callbacks
+  /// Threads of the parallel loops (the layer's OpenMP regions) each worker starts: 1 for Hogwild
+  /// workers, which are the parallelism; a single worker doing mini-batches gives them its cores.
+  std::size_t threads_inside = 1;
 };
 
 struct HogwildProgress {

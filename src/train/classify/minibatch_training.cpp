@@ -6,6 +6,7 @@
 #include <memory>
 #include <numeric>
 
+#include "embedkit/core/parallel.h"
 #include "embedkit/core/random.h"
 #include "embedkit/train/sparse_optimizer.h"
 #include "train/classify/classifier_step.h"
@@ -36,7 +37,8 @@ void train_in_batches(ClassifierModelImpl& model, const EncodedExamples& example
                .work_per_epoch = n,
                .learning_rate = options.learning_rate,
                .seed = options.seed,
-               .work_unit = "examples"});
+               .work_unit = "examples",
+               .threads_inside = job_threads(options.threads)});
   auto on_progress = [&](const HogwildProgress& h) {
     if (!callbacks.on_progress) return;
     callbacks.on_progress({.progress = h.fraction,

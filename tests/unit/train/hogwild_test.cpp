@@ -1,6 +1,7 @@
 #include "train/hogwild.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <atomic>
 #include <stdexcept>
@@ -60,6 +61,19 @@ TEST(Hogwild, GeneratorsContinueAcrossEpochsAndResumes) {
   Hogwild resumed({.threads = 1, .epochs = 3, .seed = 7}, 2, run.rng_states());
   resumed.run_epoch(2, [&](Hogwild::Thread& thread) { EXPECT_EQ(thread.rng().next(), expected.next()); });
   EXPECT_THROW(Hogwild({.threads = 2, .epochs = 3}, 0, run.rng_states()), ArgumentError);
+}
+
+// The parallel loops a worker starts use threads_inside threads (Hogwild workers: 1 each, so
+// that the layer's OpenMP regions do not multiply the threads asked for).
+TEST(Hogwild, WorkersParallelLoopsUseThreadsInside) {
+  for (const std::size_t inside : {1U, 2U}) {
+    Hogwild run({.threads = 2, .epochs = 1, .threads_inside = inside});
+    std::atomic<int> wrong{0};
+    run.run_epoch(0, [&](Hogwild::Thread&) {
+      if (omp_get_max_threads() != static_cast<int>(inside)) ++wrong;
+    });
+    EXPECT_EQ(wrong.load(), 0) << inside;
+  }
 }
 
 TEST(Hogwild, AWorkersExceptionStopsTheOthersAndReachesTheCaller) {
