@@ -54,12 +54,22 @@ struct Word2VecModel {
 /// steps twice), with one read and one write of each row instead of one per target.
 /// predict(t, h, grad_h) scores target t from h and accumulates its step for h into grad_h.
 /// `hidden`, `start` and `grad` hold dim floats each, `scratch` too (apply_bag_step's).
+/// Returns the center's vector as it ended (the row itself for a bag of one row, trained in
+/// place as word2vec does: EmbeddingBag::single_trainable_row), or nullptr when nothing ran.
 template <class Predict>
-void skipgram_center_step(EmbeddingBag& input, std::span<const TokenId> rows, std::size_t targets, Predict&& predict,
-                          std::span<float> hidden, std::span<float> start, std::span<float> grad,
-                          std::span<float> scratch, const kernels::KernelTable& k) {
+const float* skipgram_center_step(EmbeddingBag& input, std::span<const TokenId> rows, std::size_t targets,
+                                  Predict&& predict, std::span<float> hidden, std::span<float> start,
+                                  std::span<float> grad, std::span<float> scratch, const kernels::KernelTable& k) {
   const std::size_t dim = input.dim();
-  if (rows.empty() || targets == 0) return;
+  if (rows.empty() || targets == 0) return nullptr;
+  if (const std::span<float> row = input.single_trainable_row(rows); !row.empty()) {
+    for (std::size_t t = 0; t < targets; ++t) {
+      std::fill_n(grad.data(), dim, 0.0F);
+      predict(t, static_cast<const float*>(row.data()), grad.data());
+      k.axpy(1.0F, grad.data(), row.data(), dim);
+    }
+    return row.data();
+  }
   input.forward_one(rows, hidden);
   std::copy_n(hidden.data(), dim, start.data());
   for (std::size_t t = 0; t < targets; ++t) {
@@ -70,6 +80,7 @@ void skipgram_center_step(EmbeddingBag& input, std::span<const TokenId> rows, st
   std::copy_n(hidden.data(), dim, grad.data());
   k.axpy(-1.0F, start.data(), grad.data(), dim);  // the steps' sum: where h ended minus where it began
   apply_bag_step(input, rows, grad.first(dim), scratch, BagStepShare::whole);
+  return hidden.data();
 }
 
 template <class Sigmoid>
@@ -110,7 +121,7 @@ class Word2VecWorker {
       if (unreported >= kReportEvery || sentence + 1 == end) {
         // Divergence shows as a non-finite loss or hidden vector (the table sigmoid maps NaN to a
         // finite loss, so both are checked).
-        if (!std::isfinite(loss_) || !std::isfinite(k_.dot(hidden_.data(), hidden_.data(), dim_))) {
+        if (!std::isfinite(loss_) || !std::isfinite(k_.dot(last_hidden_, last_hidden_, dim_))) {
           thread_.diverged();
           return;
         }
@@ -172,7 +183,7 @@ class Word2VecWorker {
   std::size_t draw_window() { return 1 + static_cast<std::size_t>((thread_.rng().next() >> 11U) % m_.options.window); }
 
   // Skip-gram: the center word (with its subwords) predicts each context word
-  // (skipgram_center_step).
+  // (skipgram_center_step; a word without subwords trains its row in place, as word2vec).
   void skipgram(const std::vector<TokenId>& words, float lr) {
     const auto n = static_cast<std::ptrdiff_t>(words.size());
     for (std::ptrdiff_t i = 0; i < n; ++i) {
@@ -185,13 +196,14 @@ class Word2VecWorker {
       draw_window_negatives(words, first, last, i);
       // Target t is context position first + t, skipping the center.
       const auto before_center = static_cast<std::size_t>(i - first);
-      skipgram_center_step(
+      last_hidden_ = skipgram_center_step(
           m_.input, rows, static_cast<std::size_t>(last - first),
           [&](std::size_t t, const float* h, float* grad_h) {
             const std::ptrdiff_t c = first + static_cast<std::ptrdiff_t>(t < before_center ? t : t + 1);
             predict(h, grad_h, words[static_cast<std::size_t>(c)], negatives_of(c), lr);
           },
           hidden_, start_, grad_, scratch_, k_);
+      if (last_hidden_ == nullptr) last_hidden_ = hidden_.data();
     }
   }
 
@@ -209,6 +221,7 @@ class Word2VecWorker {
       if (bag_.empty()) continue;
       draw_window_negatives(words, i, i, i - 1);  // one prediction: the center word
       m_.input.forward_one(bag_, hidden_);
+      last_hidden_ = hidden_.data();
       std::fill(grad_.begin(), grad_.end(), 0.0F);
       predict(hidden_.data(), grad_.data(), words[static_cast<std::size_t>(i)], negatives_of(i), lr);
       apply_bag_step(m_.input, bag_, grad_, scratch_, BagStepShare::whole);
@@ -219,6 +232,7 @@ class Word2VecWorker {
   Hogwild::Thread& thread_;
   std::size_t dim_;
   std::vector<float> hidden_;   // the input vector being trained: the mean of its rows
+  const float* last_hidden_ = hidden_.data();  // the last one trained (hidden_ or a row): the divergence check reads it
   std::vector<float> start_;    // skip-gram: hidden_ before the window's steps
   std::vector<float> grad_;     // the step for hidden_
   std::vector<float> scratch_;  // apply_bag_step's

@@ -70,78 +70,82 @@ void check_checkpoint_target(const WordVectorOptions& o, const std::string& resu
                              o.checkpoint));
 }
 
-EmbeddingTable fresh_input_table(std::size_t rows, const WordVectorOptions& options) {
-  EmbeddingTable table(rows, options.dim);
+// The n-gram buckets of the vocabulary's words (ascending, each once): the only bucket rows a run
+// reads or writes, so the only ones it allocates and stores. The others would never train:
+// allocating all 2M made a 13k-word run take 900 MB, and storing them a 908 MB model.
+std::vector<std::uint32_t> buckets_of(const Vocabulary& vocab, const WordVectorOptions& options) {
+  if (!options.subwords) return {};
+  std::vector<std::uint32_t> all, buckets;
+  for (std::size_t w = 0; w < vocab.size(); ++w) {
+    buckets.clear();  // (subword_buckets appends)
+    subword_buckets(vocab.word(static_cast<TokenId>(w)), options.subword, buckets);
+    all.insert(all.end(), buckets.begin(), buckets.end());
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+// Input rows as a fresh run starts them: words, then the buckets `buckets` (in that order).
+EmbeddingTable fresh_input_table(std::size_t words, std::size_t buckets, const WordVectorOptions& options) {
+  EmbeddingTable table(words + buckets, options.dim);
   table.fill_uniform(-1.0F / static_cast<float>(options.dim), 1.0F / static_cast<float>(options.dim), options.seed);
   return table;
 }
 
-// A model's input rows laid out for training `words` words (the model's words first): the
-// model's word rows and stored bucket rows where they are, every other row as a fresh run starts it.
-EmbeddingTable input_for_training(const WordVectors& model, std::size_t words, const WordVectorOptions& options) {
-  const std::size_t bucket = options.subwords ? options.subword.bucket : 0;
-  EmbeddingTable table = fresh_input_table(words + bucket, options);
+// The input rows for training the words of `vocab` (the model's words first, with the same ids)
+// and `buckets`: the model's rows where it has them, every other row as a fresh run starts it.
+EmbeddingTable input_for_training(const WordVectors& model, const Vocabulary& vocab,
+                                  std::span<const std::uint32_t> buckets, const WordVectorOptions& options) {
+  EmbeddingTable table = fresh_input_table(vocab.size(), buckets.size(), options);
   const EmbeddingTable& from = model.table();
   const std::size_t row_bytes = table.stride() * sizeof(float);
   std::memcpy(table.data(), from.data(), model.size() * row_bytes);
-  for (std::uint32_t b = 0; b < bucket; ++b) {
-    if (const std::optional<std::size_t> row = model.bucket_row(b)) {
-      std::memcpy(table.data() + (words + b) * table.stride(), from.data() + *row * from.stride(), row_bytes);
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (const std::optional<std::size_t> row = model.bucket_row(buckets[i])) {
+      std::memcpy(table.data() + (vocab.size() + i) * table.stride(), from.data() + *row * from.stride(), row_bytes);
     }
   }
   return table;
-}
-
-// The vectors a checkpoint or a finished run holds: the word rows, and of the bucket rows only
-// those its words use. The others never trained: storing them made a 13k-word model 908 MB.
-// Without subwords the result views `input` (which must outlive it) instead of copying it.
-WordVectors trained_vectors(const Vocabulary& vocab, const EmbeddingTable& input, const detail::InputRows& input_rows,
-                            const WordVectorOptions& options) {
-  const std::size_t words = vocab.size();
-  if (!options.subwords) {
-    // A view of the live table (no copy): its owner outlives the WordVectors.
-    return WordVectors(vocab, EmbeddingTable::over_storage(const_cast<float*>(input.data()), words, input.dim(),
-                                                           std::make_shared<int>(0)));
-  }
-  std::vector<std::uint32_t> stored;
-  for (const TokenId r : input_rows.rows) {
-    if (r >= words) stored.push_back(static_cast<std::uint32_t>(r - words));
-  }
-  std::sort(stored.begin(), stored.end());
-  stored.erase(std::unique(stored.begin(), stored.end()), stored.end());
-  EmbeddingTable table(words + stored.size(), input.dim());
-  const std::size_t row_bytes = table.stride() * sizeof(float);
-  std::memcpy(table.data(), input.data(), words * row_bytes);
-  for (std::size_t i = 0; i < stored.size(); ++i) {
-    std::memcpy(table.data() + (words + i) * table.stride(), input.data() + (words + stored[i]) * input.stride(),
-                row_bytes);
-  }
-  return WordVectors(vocab, std::move(table), options.subword, std::move(stored));
 }
 
 // What a run starts from: a fresh model, a checkpoint, or a model to train further.
 struct Setup {
   Vocabulary vocab;
   detail::EncodedCorpus corpus;
+  std::vector<std::uint32_t> buckets;  // buckets_of(vocab): their rows follow the words' in `input`
   EmbeddingTable input;
   EmbeddingTable output;
   detail::TrainingPosition position;  // a fresh run: epoch 0, fresh generators from the seed
 };
+
+// The vectors of a run (a view of its live input table, which must outlive them: a checkpoint
+// copies it into its file).
+WordVectors view_vectors(const Vocabulary& vocab, const EmbeddingTable& input, const std::vector<std::uint32_t>& buckets,
+                         const WordVectorOptions& options) {
+  EmbeddingTable view =
+      EmbeddingTable::over_storage(const_cast<float*>(input.data()), input.rows(), input.dim(), std::make_shared<int>(0));
+  if (!options.subwords) return WordVectors(vocab, std::move(view));
+  return WordVectors(vocab, std::move(view), options.subword, buckets);
+}
 
 WordVectors run_training(Setup setup, const std::string& input, const WordVectorOptions& options,
                          const TrainingCallbacks& callbacks) {
   const Vocabulary& vocab = setup.vocab;
   const detail::EncodedCorpus& corpus = setup.corpus;
   const std::size_t words = vocab.size();
-  // Input rows per word: its own, then its n-gram buckets.
+  // Input rows per word: its own, then its n-gram buckets' (bucket buckets[i] is row words + i).
   detail::InputRows input_rows;
-  std::vector<std::uint32_t> buckets;
+  std::vector<std::uint32_t> word_buckets;
   for (std::size_t w = 0; w < words; ++w) {
     input_rows.rows.push_back(static_cast<TokenId>(w));
     if (options.subwords) {
-      buckets.clear();
-      subword_buckets(vocab.word(static_cast<TokenId>(w)), options.subword, buckets);
-      for (const std::uint32_t b : buckets) input_rows.rows.push_back(static_cast<TokenId>(words + b));
+      word_buckets.clear();
+      subword_buckets(vocab.word(static_cast<TokenId>(w)), options.subword, word_buckets);
+      for (const std::uint32_t b : word_buckets) {
+        const auto at = std::lower_bound(setup.buckets.begin(), setup.buckets.end(), b);
+        input_rows.rows.push_back(static_cast<TokenId>(words + static_cast<std::size_t>(at - setup.buckets.begin())));
+      }
     }
     input_rows.starts.push_back(input_rows.rows.size());
   }
@@ -187,7 +191,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
   auto write_checkpoint = [&](std::size_t epochs_done) {
     auto keep = std::make_shared<int>(0);  // the view below does not own the live output layer
     try {
-      WordVectors snapshot = trained_vectors(vocab, input_bag.table(), input_rows, options);
+      WordVectors snapshot = view_vectors(vocab, input_bag.table(), setup.buckets, options);
       snapshot.output = EmbeddingTable::over_storage(output_table.data(), output_table.rows(), output_table.dim(), keep);
       record(snapshot, epochs_done);
       snapshot.metadata[detail::kCheckpointKey] = "1";
@@ -225,7 +229,8 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
   }
 
   const detail::HogwildProgress final_progress = run.progress(true);
-  WordVectors result = options.subwords ? trained_vectors(vocab, input_bag.table(), input_rows, options)
+  WordVectors result = options.subwords ? WordVectors(std::move(setup.vocab), std::move(input_bag.table()),
+                                                      options.subword, std::move(setup.buckets))
                                         : WordVectors(std::move(setup.vocab), std::move(input_bag.table()));
   result.output = std::move(output_table);
   record(result, options.epochs);
@@ -254,9 +259,11 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
   detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, built.vocabulary, built.report.covered_tokens);
   const std::size_t words = built.vocabulary.size();
   if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, words});
-  EmbeddingTable input_table = fresh_input_table(words + (options.subwords ? options.subword.bucket : 0), options);
+  std::vector<std::uint32_t> buckets = buckets_of(built.vocabulary, options);
+  EmbeddingTable input_table = fresh_input_table(words, buckets.size(), options);
   EmbeddingTable output_table(words, options.dim);  // zeros, as word2vec and fastText
-  return run_training({std::move(built.vocabulary), std::move(corpus), std::move(input_table), std::move(output_table)},
+  return run_training({std::move(built.vocabulary), std::move(corpus), std::move(buckets), std::move(input_table),
+                       std::move(output_table)},
                       input, options, callbacks);
 }
 
@@ -272,8 +279,10 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
   if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, saved.size()});
   WordVectorOptions resumed = options;
   if (resumed.threads == 0) resumed.threads = position.rng_states.size();
-  Setup setup{saved.words(), std::move(corpus), input_for_training(saved, saved.size(), options),
-              saved.output->clone(), std::move(position)};
+  std::vector<std::uint32_t> buckets = buckets_of(saved.words(), options);
+  EmbeddingTable input_table = input_for_training(saved, saved.words(), buckets, options);
+  Setup setup{saved.words(), std::move(corpus), std::move(buckets), std::move(input_table), saved.output->clone(),
+              std::move(position)};
   return run_training(std::move(setup), input, resumed, callbacks);
 }
 
@@ -309,14 +318,15 @@ WordVectors continue_training(const WordVectors& model, const std::string& input
   const std::size_t old_count = old_words.size();
   const std::size_t words = vocab.size();
   // New rows as a fresh run would start them; old rows and the buckets as the model has them.
-  EmbeddingTable input_table = input_for_training(model, words, o);
+  std::vector<std::uint32_t> buckets = buckets_of(vocab, o);
+  EmbeddingTable input_table = input_for_training(model, vocab, buckets, o);
   const std::size_t stride_bytes = input_table.stride() * sizeof(float);
   EmbeddingTable output_table(words, o.dim);
   std::memcpy(output_table.data(), model.output->data(), old_count * stride_bytes);
   detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, vocab, built.report.tokens);
   if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, words});
   WordVectors result =
-      run_training({std::move(vocab), std::move(corpus), std::move(input_table), std::move(output_table)}, input, o,
+      run_training({std::move(vocab), std::move(corpus), std::move(buckets), std::move(input_table), std::move(output_table)}, input, o,
                    callbacks);
   result.metadata["training.continued_from_words"] = std::to_string(old_count);
   result.metadata["training.added_words"] = std::to_string(words - old_count);

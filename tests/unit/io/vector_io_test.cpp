@@ -87,6 +87,7 @@ TEST(VectorIo, StoredBucketsReadTheOthersAsZeroRowsInEveryFormat) {
   const SubwordOptions sub{2, 4, 61};
   std::vector<std::uint32_t> stored, buckets;
   for (const auto& e : entries) {
+    buckets.clear();
     subword_buckets(e.word, sub, buckets);
     stored.insert(stored.end(), buckets.begin(), buckets.end());
   }

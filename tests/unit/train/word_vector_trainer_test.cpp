@@ -303,6 +303,7 @@ TEST(WordVectorTrainer, LearnsSomethingAndGivesUnseenWordsVectors) {
   std::set<std::uint32_t> used;
   std::vector<std::uint32_t> buckets;
   for (TokenId id = 0; id < wv.size(); ++id) {
+    buckets.clear();
     subword_buckets(wv.words().word(id), *wv.subwords(), buckets);
     used.insert(buckets.begin(), buckets.end());
   }
