@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 
 namespace embedkit::kernels {
 
@@ -46,13 +47,17 @@ constexpr std::size_t prefetch_distance(std::size_t bytes_per_item) noexcept {
   return std::clamp<std::size_t>(kPrefetchBytes / std::max<std::size_t>(bytes_per_item, 1), 4, 64);
 }
 
-/// Prefetches every 64-byte line of [p, p + bytes) (one line when bytes <= 64).
+/// Prefetches every 64-byte line that [p, p + bytes) touches (bytes >= 1). Never faults.
 template <Hint H = kRowHint, Access A = Access::read>
 inline void prefetch(const void* p, std::size_t bytes) noexcept {
   constexpr int rw = A == Access::write ? 1 : 0;
   constexpr int locality = H == Hint::l1 ? 3 : (H == Hint::l2 ? 2 : 0);
-  const char* c = static_cast<const char*>(p);
-  for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off, rw, locality);
+  // From p's line to the line of its last byte: a row that is not 64-byte aligned (grad_out
+  // rows of dim 100) touches one line more than bytes / 64.
+  const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(p) + bytes;
+  for (std::uintptr_t line = reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{63}; line < end; line += 64) {
+    __builtin_prefetch(reinterpret_cast<const void*>(line), rw, locality);
+  }
 }
 
 /// Prefetches the one line holding `*p` (a hash slot, an entry).

@@ -7,6 +7,7 @@
 #include "coalesce.h"
 #include "embedkit/core/error.h"
 #include "kernels/kernels.h"
+#include "kernels/prefetch.h"
 
 namespace embedkit {
 namespace {
@@ -274,7 +275,8 @@ void EmbeddingBag::with_row_gradients(const BagBatch& batch, std::size_t bags, s
   const std::uint64_t* offsets = batch.offsets.data();
   const std::uint32_t* argmax = forward.argmax.data();
   const kernels::KernelTable& k = kernels::kernels();
-  const std::size_t ahead = std::clamp<std::size_t>(8192 / (dim * sizeof(float) + 1), 4, 32);
+  const std::size_t row_bytes = dim * sizeof(float);
+  const std::size_t ahead = kernels::prefetch_distance(row_bytes);
   auto bag_at = [=](std::size_t j) {
     return by_position ? bag_of_key[j] : static_cast<std::uint32_t>(sorted[j]);
   };
@@ -298,10 +300,7 @@ void EmbeddingBag::with_row_gradients(const BagBatch& batch, std::size_t bags, s
     }
     for (std::size_t j = first; j < last; ++j) {
       // The sources are grad_out rows in key order: random, so fetch them early.
-      if (j + ahead < key_count) {
-        const float* next = g + static_cast<std::size_t>(bag_at(j + ahead)) * dim;
-        for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(next + d, 0, 3);
-      }
+      if (j + ahead < key_count) kernels::prefetch(g + static_cast<std::size_t>(bag_at(j + ahead)) * dim, row_bytes);
       const std::uint32_t b = bag_at(j);
       const float scale = weighted ? scales[j] : (mean ? scales[b] : 1.0F);
       const float* source = g + static_cast<std::size_t>(b) * dim;
@@ -340,13 +339,13 @@ void EmbeddingBag::backward_rows(const BagBatch& batch, std::span<const float> g
   with_row_gradients(batch, bags, grad_out, forward, scratch, [&](auto& write_row) {
     const TokenId* rows = scratch.rows.data();
     const auto groups = static_cast<std::int64_t>(scratch.rows.size());
-    constexpr std::int64_t kAhead = 8;  // rows whose table row and optimizer state are prefetched
+    const auto ahead = static_cast<std::int64_t>(kernels::prefetch_distance(sink.prefetch_bytes()));
 #pragma omp parallel
     {
       std::vector<float> buffer(dim);
 #pragma omp for schedule(dynamic, 256)
       for (std::int64_t gi = 0; gi < groups; ++gi) {
-        if (gi + kAhead < groups) sink.prefetch(rows[gi + kAhead]);
+        if (gi + ahead < groups) sink.prefetch(rows[gi + ahead]);
         write_row(static_cast<std::size_t>(gi), buffer.data());
         sink.consume(rows[gi], buffer);
       }

@@ -7,6 +7,7 @@
 
 #include "embedkit/core/error.h"
 #include "kernels/kernels.h"
+#include "kernels/prefetch.h"
 
 namespace embedkit {
 namespace {
@@ -48,9 +49,10 @@ void SparseOptimizer::apply(EmbeddingTable& table, TokenId id, const float* g, s
   update_row(table.data() + static_cast<std::size_t>(id) * table.stride(), g, dim_, id, missed);
 }
 
+// Rows are read, then written: prefetch them with write intent, into L2 like every row.
 void SparseOptimizer::prefetch_row(const EmbeddingTable& table, TokenId id) const noexcept {
-  const float* row = table.data() + static_cast<std::size_t>(id) * table.stride();
-  for (std::size_t d = 0; d < dim_; d += 16) __builtin_prefetch(row + d, 1, 2);
+  kernels::prefetch<kernels::kRowHint, kernels::Access::write>(
+      table.data() + static_cast<std::size_t>(id) * table.stride(), dim_ * sizeof(float));
   prefetch_state(id);
 }
 
@@ -64,10 +66,10 @@ void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
                    fmt::format("gradient row {} is out of range for a table of {} rows", rows.back(), rows_));
   }
   const auto n = static_cast<std::int64_t>(rows.size());
-  constexpr std::int64_t kAhead = 8;  // rows; their table rows and state are prefetched
+  const auto ahead = static_cast<std::int64_t>(kernels::prefetch_distance(prefetch_bytes()));
 #pragma omp parallel for schedule(static) if (n > 256)
   for (std::int64_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) prefetch_row(table, rows[static_cast<std::size_t>(i + kAhead)]);
+    if (i + ahead < n) prefetch_row(table, rows[static_cast<std::size_t>(i + ahead)]);
     apply(table, rows[static_cast<std::size_t>(i)], grad.value(static_cast<std::size_t>(i)).data(), t);
   }
   steps_ = t;
@@ -79,6 +81,7 @@ class SparseOptimizer::BagSink final : public RowGradientSink {
   BagSink(SparseOptimizer& optimizer, EmbeddingTable& table, std::uint64_t t)
       : optimizer_(optimizer), table_(table), t_(t) {}
   void prefetch(TokenId row) const noexcept override { optimizer_.prefetch_row(table_, row); }
+  [[nodiscard]] std::size_t prefetch_bytes() const noexcept override { return optimizer_.prefetch_bytes(); }
   void consume(TokenId row, std::span<const float> gradient) override {
     optimizer_.apply(table_, row, gradient.data(), t_);
   }
@@ -124,9 +127,11 @@ void SparseAdagrad::prepare(std::size_t rows, std::size_t dim) {
 }
 
 void SparseAdagrad::prefetch_state(TokenId id) const noexcept {
-  const float* state = sum_->data() + static_cast<std::size_t>(id) * sum_->stride();
-  for (std::size_t d = 0; d < sum_->dim(); d += 16) __builtin_prefetch(state + d, 1, 2);
+  kernels::prefetch<kernels::kRowHint, kernels::Access::write>(
+      sum_->data() + static_cast<std::size_t>(id) * sum_->stride(), state_bytes_per_row());
 }
+
+std::size_t SparseAdagrad::state_bytes_per_row() const noexcept { return sum_ ? sum_->dim() * sizeof(float) : 0; }
 
 void SparseAdagrad::update_row(float* row, const float* g, std::size_t dim, TokenId id, std::uint64_t missed) {
   const float lr = options_.learning_rate;
@@ -164,8 +169,8 @@ void SparseAdam::prepare(std::size_t rows, std::size_t dim) {
 }
 
 void SparseAdam::prefetch_state(TokenId id) const noexcept {
-  const float* state = moments_->data() + static_cast<std::size_t>(id) * moments_->stride();
-  for (std::size_t d = 0; d < 2 * dim_; d += 16) __builtin_prefetch(state + d, 1, 2);
+  kernels::prefetch<kernels::kRowHint, kernels::Access::write>(
+      moments_->data() + static_cast<std::size_t>(id) * moments_->stride(), state_bytes_per_row());
 }
 
 void SparseAdam::begin_step(std::uint64_t t) {

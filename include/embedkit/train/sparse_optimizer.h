@@ -64,6 +64,8 @@ class SparseOptimizer {
   /// Hints that row `id` will be updated soon (rows are visited in increasing order, at random
   /// gaps): implementations prefetch their state for it.
   virtual void prefetch_state(TokenId /*id*/) const noexcept {}
+  /// Bytes of state that prefetch_state() fetches per row (spaces the prefetches).
+  [[nodiscard]] virtual std::size_t state_bytes_per_row() const noexcept { return 0; }
   /// Whether update_row needs `missed` (costs 8 bytes per table row).
   [[nodiscard]] virtual bool tracks_missed_steps() const noexcept { return false; }
 
@@ -76,6 +78,8 @@ class SparseOptimizer {
   // Updates row `id` of `table` with gradient `g` in step `t` (safe in parallel for distinct rows).
   void apply(EmbeddingTable& table, TokenId id, const float* g, std::uint64_t t);
   void prefetch_row(const EmbeddingTable& table, TokenId id) const noexcept;
+  // What prefetch_row fetches: the table row and the state row.
+  [[nodiscard]] std::size_t prefetch_bytes() const noexcept { return dim_ * sizeof(float) + state_bytes_per_row(); }
 
   std::size_t rows_ = 0, dim_ = 0;
   std::vector<std::uint64_t> last_step_;
@@ -118,6 +122,7 @@ class SparseAdagrad final : public SparseOptimizer {
   void prepare(std::size_t rows, std::size_t dim) override;
   [[nodiscard]] bool tracks_missed_steps() const noexcept override { return options_.weight_decay != 0.0F; }
   void prefetch_state(TokenId id) const noexcept override;
+  [[nodiscard]] std::size_t state_bytes_per_row() const noexcept override;
   AdagradOptions options_;
   std::optional<EmbeddingTable> sum_;  // rows x dim (or rows x 1 rowwise): aligned, huge pages
 };
@@ -141,6 +146,7 @@ class SparseAdam final : public SparseOptimizer {
   void begin_step(std::uint64_t t) override;
   [[nodiscard]] bool tracks_missed_steps() const noexcept override { return options_.weight_decay != 0.0F; }
   void prefetch_state(TokenId id) const noexcept override;
+  [[nodiscard]] std::size_t state_bytes_per_row() const noexcept override { return 2 * dim_ * sizeof(float); }
   AdamOptions options_;
   float step_size_ = 0.0F;
   // Row r holds m (dim floats) then v (dim floats): one random access per updated row, not two.
