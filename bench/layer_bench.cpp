@@ -16,6 +16,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <span>
 #include <utility>
@@ -142,6 +143,10 @@ void plain_gather(const embedkit::EmbeddingTable& table, const std::vector<embed
 struct BagTimes {
   double limit = 1e30, sum = 1e30, mean = 1e30;
   std::string strategy;
+  // The best loop of the vector width embedkit's level uses (SSE for the scalar level, which the
+  // compiler vectorises with SSE): where rows hit cache (Zipf ids) width starts to matter.
+  double same_width = 1e30;
+  std::string same_width_strategy;
 };
 
 // Runs a strategy on `threads` threads, each summing one contiguous share of the bags (as
@@ -194,7 +199,16 @@ BagTimes bag_forward_vs_limit(embedkit::EmbeddingTable& table, const std::vector
                  strategies[s].name, static_cast<double>(ids.size()) / seconds);
     }
   }
+  const embedkit::kernels::SimdLevel level = embedkit::kernels::kernels().level;
+  const std::string width = level == embedkit::kernels::SimdLevel::scalar ? "sse/"
+                                                                           : std::string(embedkit::kernels::name(level)) + "/";
+  const auto same = std::find_if(screened.begin(), screened.end(),
+                                 [&](const auto& entry) { return strategies[entry.second].name.starts_with(width); });
+  const auto same_width_best = same != screened.end() ? std::optional(*same) : std::nullopt;
   screened.resize(std::min<std::size_t>(screened.size(), 6));
+  if (same_width_best && std::find(screened.begin(), screened.end(), *same_width_best) == screened.end()) {
+    screened.push_back(*same_width_best);
+  }
   // The mean bag reads the same rows (a view of the sum bag's storage).
   embedkit::EmbeddingBag mean_bag(embedkit::EmbeddingTable::over_storage(sum_bag.table().data(), table_rows, dim,
                                                                           std::make_shared<int>(0)),
@@ -205,6 +219,10 @@ BagTimes bag_forward_vs_limit(embedkit::EmbeddingTable& table, const std::vector
       if (took < t.limit) {
         t.limit = took;
         t.strategy = strategies[s].name;
+      }
+      if (strategies[s].name.starts_with(width) && took < t.same_width) {
+        t.same_width = took;
+        t.same_width_strategy = strategies[s].name;
       }
     }
     t.sum = std::min(t.sum, time([&] { sum_bag.forward(batch, sum_out); }));
@@ -279,6 +297,9 @@ int main(int argc, char** argv) {
   if (wanted("bag_sum_forward") || wanted("bag_mean_forward") || wanted("bag_sum_limit")) {  // measured together
     const BagTimes t = bag_forward_vs_limit(embedding.table(), ids, offsets, threads);
     if (!t.strategy.empty()) emit("bag_sum_limit", rows, dim, dist, threads, t.limit, lookups, t.strategy);
+    if (!t.same_width_strategy.empty()) {
+      emit("bag_sum_limit_same_width", rows, dim, dist, threads, t.same_width, lookups, t.same_width_strategy);
+    }
     emit("bag_sum_forward", rows, dim, dist, threads, t.sum, lookups);
     emit("bag_mean_forward", rows, dim, dist, threads, t.mean, lookups);
   }

@@ -68,7 +68,7 @@ print("| op | table | ids | threads | embedkit M lookups/s | GB/s | PyTorch M lo
 print("|---|---|---|---|---|---|---|---|---|")
 limit_of = {"embedding_forward": "gather_limit", "bag_sum_forward": "bag_sum_limit", "bag_mean_forward": "bag_sum_limit"}
 keys = sorted({(op, c) for (_, impl, op, c, simd) in by
-               if impl == "embedkit" and simd == best and not op.endswith("_limit")},
+               if impl == "embedkit" and simd == best and "_limit" not in op},
               key=lambda k: (k[1][0], k[1][2], k[1][3], list(limit_of).index(k[0]) if k[0] in limit_of else 9, k[0]))
 for op, c in keys:
     ours = [rate(run, "embedkit", op, c, best) for run in runs]
@@ -82,43 +82,62 @@ for op, c in keys:
           f"{fmt_ratio(median([ratio(o, p) for o, p in zip(ours, theirs)]))} | "
           f"{fmt_ratio(median(vs_limit), percent=True) if limit_op else ''} |")
 
-# Bag forward at every kernel level, against PyTorch and the sweep's limit of the same process.
+# Bag forward at every kernel level, against PyTorch and the sweep's limits of the same process.
 bag_levels = sorted({simd for (_, impl, op, _, simd) in by if impl == "embedkit" and op == "bag_sum_forward"},
                     key=lambda s: ["avx512", "avx2", "scalar"].index(s) if s in ("avx512", "avx2", "scalar") else 9)
 cases = sorted({c for (_, impl, op, c, _) in by if op == "bag_sum_forward"}, key=lambda c: (c[0], c[2], c[3]))
+
+
+def limits_before(run, c, level):
+    """The limit lines printed by the process that measured this level's sums (just before them)."""
+    found = {}
+    for i, r in enumerate(lines):
+        if r["run"] == run and r.get("op") == "bag_sum_forward" and case(r) == c and r.get("simd") == level:
+            found = {}
+            for prev in lines[max(0, i - 2):i]:
+                if prev.get("op", "").startswith("bag_sum_limit") and case(prev) == c:
+                    found[prev["op"]] = prev
+    return found
+
+
 if bag_levels:
-    print("\nBag forward at each kernel level (M rows/s; limit = fastest loop of the sweep in the same process; "
+    print("\nBag forward at each kernel level (M rows/s; limit = the fastest loop of the sweep, same width = "
+          "the fastest at the vector width of that level (SSE for scalar), both timed in the same process; "
           "x/limit <= 100% means at or below it):\n")
     print("| table | ids | threads | level | sum | mean | PyTorch sum | PyTorch mean | sum vs PyTorch | "
-          "mean vs PyTorch | limit | limit's loop | sum/limit | mean/limit | PyTorch sum/limit | PyTorch mean/limit |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "mean vs PyTorch | limit (loop) | same width (loop) | sum/limit | mean/limit | sum/same width | "
+          "PyTorch sum/limit | PyTorch mean/limit |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for c in cases:
         for level in bag_levels:
             s = [rate(run, "embedkit", "bag_sum_forward", c, level) for run in runs]
             m = [rate(run, "embedkit", "bag_mean_forward", c, level) for run in runs]
             ps = [rate(run, "torch", "bag_sum_forward", c) for run in runs]
             pm = [rate(run, "torch", "bag_mean_forward", c) for run in runs]
-            # The limit line of the same process: the one printed just before this level's sums.
-            lim = []
-            winners = collections.Counter()
+            lim, same = [], []
+            winners, same_winners = collections.Counter(), collections.Counter()
             for run in runs:
-                found = None
-                for i, r in enumerate(lines):
-                    if (r["run"] == run and r["op"] == "bag_sum_forward" and case(r) == c and r.get("simd") == level
-                            and i > 0 and lines[i - 1]["op"] == "bag_sum_limit"):
-                        found = lines[i - 1]
-                lim.append(found["lookups_per_s"] if found else None)
-                if found:
-                    winners[found["strategy"]] += 1
+                found = limits_before(run, c, level)
+                full, width = found.get("bag_sum_limit"), found.get("bag_sum_limit_same_width")
+                lim.append(full["lookups_per_s"] if full else None)
+                same.append(width["lookups_per_s"] if width else None)
+                if full:
+                    winners[full["strategy"]] += 1
+                if width:
+                    same_winners[width["strategy"]] += 1
             if not any(s):
                 continue
+
+            def cell(values, counter):
+                return f"{fmt_rate(median(values))} ({counter.most_common(1)[0][0]})" if counter else "-"
+
+            def pct(a, b):
+                return fmt_ratio(median([ratio(x, y) for x, y in zip(a, b)]), True)
+
             n, d, dist, t = c
             print(f"| {n:.0e} x {d} | {dist} | {t} | {level} | {fmt_rate(median(s))} | {fmt_rate(median(m))} | "
                   f"{fmt_rate(median(ps))} | {fmt_rate(median(pm))} | "
                   f"{fmt_ratio(median([ratio(a, b) for a, b in zip(s, ps)]))} | "
-                  f"{fmt_ratio(median([ratio(a, b) for a, b in zip(m, pm)]))} | {fmt_rate(median(lim))} | "
-                  f"{winners.most_common(1)[0][0] if winners else '-'} | "
-                  f"{fmt_ratio(median([ratio(a, b) for a, b in zip(s, lim)]), True)} | "
-                  f"{fmt_ratio(median([ratio(a, b) for a, b in zip(m, lim)]), True)} | "
-                  f"{fmt_ratio(median([ratio(a, b) for a, b in zip(ps, lim)]), True)} | "
-                  f"{fmt_ratio(median([ratio(a, b) for a, b in zip(pm, lim)]), True)} |")
+                  f"{fmt_ratio(median([ratio(a, b) for a, b in zip(m, pm)]))} | {cell(lim, winners)} | "
+                  f"{cell(same, same_winners)} | {pct(s, lim)} | {pct(m, lim)} | {pct(s, same)} | "
+                  f"{pct(ps, lim)} | {pct(pm, lim)} |")

@@ -42,7 +42,7 @@ void gather(const float* table, std::size_t stride, const std::uint32_t* ids, st
 // (`prefetch`) also fetches the rows `ahead` positions on. Returns the rows kept.
 constexpr std::size_t kPassFloats = 64;  // 256 bytes, as the SIMD levels (simd_kernels.h)
 
-template <bool FullPass>
+template <bool FullPass, bool Weighted>
 std::size_t sum_pass(const float* table, std::size_t stride, const std::uint32_t* ids, const float* weights,
                      std::size_t begin, std::size_t stop, std::size_t total, std::size_t ahead, bool prefetch,
                      std::size_t row_bytes, std::uint32_t skip, std::size_t d0, std::size_t n, float* dst) {
@@ -53,9 +53,13 @@ std::size_t sum_pass(const float* table, std::size_t stride, const std::uint32_t
     if (prefetch && i + ahead < total) kernels::prefetch(table + ids[i + ahead] * stride, row_bytes);
     if (ids[i] == skip) continue;
     ++kept;
-    const float w = weights != nullptr ? weights[i] : 1.0F;
     const float* row = table + ids[i] * stride + d0;
-    for (std::size_t d = 0; d < count; ++d) acc[d] += w * row[d];
+    if (Weighted) {
+      const float w = weights[i];
+      for (std::size_t d = 0; d < count; ++d) acc[d] += w * row[d];
+    } else {
+      for (std::size_t d = 0; d < count; ++d) acc[d] += row[d];
+    }
   }
   for (std::size_t d = 0; d < count; ++d) dst[d0 + d] = acc[d];
   return kept;
@@ -76,11 +80,12 @@ void bags_sum(const float* table, std::size_t stride, const std::uint32_t* ids, 
     for (std::size_t d0 = 0; d0 < dim; d0 += kPassFloats) {
       const std::size_t n = std::min(kPassFloats, dim - d0);
       const bool first = d0 == 0;
-      const std::size_t k = n == kPassFloats
-                                ? sum_pass<true>(table, stride, ids, weights, begin, stop, total, ahead, first,
-                                                 row_bytes, skip, d0, n, dst)
-                                : sum_pass<false>(table, stride, ids, weights, begin, stop, total, ahead, first,
-                                                  row_bytes, skip, d0, n, dst);
+      // The four loops differ only in what the compiler can keep in registers (a full pass, no
+      // weight multiply); sums and their order are the same.
+      const auto pass = n == kPassFloats ? (weights != nullptr ? sum_pass<true, true> : sum_pass<true, false>)
+                                         : (weights != nullptr ? sum_pass<false, true> : sum_pass<false, false>);
+      const std::size_t k =
+          pass(table, stride, ids, weights, begin, stop, total, ahead, first, row_bytes, skip, d0, n, dst);
       if (first) kept = k;
     }
     if (mean && kept > 0) scale(1.0F / static_cast<float>(kept), dst, dim);
