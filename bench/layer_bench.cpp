@@ -6,7 +6,8 @@
 //
 // Shapes follow the issue: Embedding forward of 1M ids; EmbeddingBag sum/mean forward of 50k
 // bags of 20; a training step = bag forward + backward + optimizer step (SGD fused, SparseAdam);
-// and the "practical limit": the best plain prefetching row gather this machine allows.
+// and the practical limits: the best plain prefetching row gather this machine allows, and the
+// fastest of a sweep of bag-sum loops (bench/bag_limit/bag_limit.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,6 +15,9 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
 #include <span>
 #include <utility>
 #include <random>
@@ -23,11 +27,13 @@
 #include <immintrin.h>
 #include <omp.h>
 
+#include "bag_limit/bag_limit.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/table/embedding.h"
 #include "embedkit/table/embedding_bag.h"
 #include "embedkit/train/fused_bag_sgd.h"
 #include "embedkit/train/sparse_optimizer.h"
+#include "kernels/kernels.h"
 
 namespace {
 
@@ -48,16 +54,22 @@ double best_seconds(const std::function<void()>& run) {
   return best;
 }
 
-std::string g_only;  // --only OP: run just that measurement (for A/B tuning)
+std::string g_only;  // --only PREFIX: run just the measurements whose op starts so (for A/B tuning)
 
-bool wanted(const std::string& op) { return g_only.empty() || g_only == op; }
+bool g_show_sweep = false;  // --show-sweep: the bag limit's screening times, on stderr
+
+bool wanted(const std::string& op) { return op.starts_with(g_only); }
 
 void emit(const std::string& op, std::size_t rows, std::size_t dim, const std::string& dist, int threads,
-          double seconds, std::size_t lookups) {
+          double seconds, std::size_t lookups, const std::string& strategy = "") {
   const double bytes = static_cast<double>(lookups) * static_cast<double>(dim) * 4.0;
+  // Limits are loops of the bench's own, at whichever width won; embedkit's ops name their level.
+  const std::string how = strategy.empty()
+                              ? fmt::format("\"simd\": \"{}\"", embedkit::kernels::name(embedkit::kernels::kernels().level))
+                              : fmt::format("\"strategy\": \"{}\"", strategy);
   fmt::print("{{\"impl\": \"embedkit\", \"op\": \"{}\", \"rows\": {}, \"dim\": {}, \"dist\": \"{}\", \"threads\": {}, "
-             "\"seconds\": {:.6f}, \"lookups_per_s\": {:.1f}, \"gb_per_s\": {:.3f}}}\n",
-             op, rows, dim, dist, threads, seconds, static_cast<double>(lookups) / seconds, bytes / seconds / 1e9);
+             "{}, \"seconds\": {:.6f}, \"lookups_per_s\": {:.1f}, \"gb_per_s\": {:.3f}}}\n",
+             op, rows, dim, dist, threads, how, seconds, static_cast<double>(lookups) / seconds, bytes / seconds / 1e9);
   std::fflush(stdout);
 }
 
@@ -104,8 +116,9 @@ void stream(int threads) {
              threads, 2.0 * n * 4 / copy / 1e9, 1.0 * n * 4 / read / 1e9, sink > 0 ? 1 : 0);
 }
 
-// One plain gather: a loop that prefetches `distance` rows ahead (0 = none) and copies with
-// memcpy. The best distance of these is the practical limit for random rows.
+// One plain gather: a loop that prefetches `distance` rows ahead (0 = none) with hint T0 or T1
+// (HintT1) and copies with memcpy. The best of these is the practical limit for random rows.
+template <bool HintT1>
 void plain_gather(const embedkit::EmbeddingTable& table, const std::vector<embedkit::TokenId>& ids, float* out,
                   int threads, std::size_t distance) {
   const std::size_t dim = table.dim(), stride = table.stride();
@@ -115,49 +128,125 @@ void plain_gather(const embedkit::EmbeddingTable& table, const std::vector<embed
   for (std::int64_t i = 0; i < n; ++i) {
     if (distance > 0 && i + static_cast<std::int64_t>(distance) < n) {
       const float* next = data + static_cast<std::size_t>(ids[i + distance]) * stride;
-      for (std::size_t d = 0; d < dim; d += 16) _mm_prefetch(reinterpret_cast<const char*>(next + d), _MM_HINT_T0);
+      for (std::size_t d = 0; d < dim; d += 16) {
+        _mm_prefetch(reinterpret_cast<const char*>(next + d), HintT1 ? _MM_HINT_T1 : _MM_HINT_T0);
+      }
     }
     std::memcpy(out + static_cast<std::size_t>(i) * dim, data + static_cast<std::size_t>(ids[i]) * stride, dim * 4);
   }
 }
 
-// The memory limit for bags: a loop that only touches every 64-byte line of each bag's rows
-// (one load per line, prefetching `distance` rows ahead across bag ends), split over threads by
-// bags. No summing work is done, so no real bag kernel can be faster than this.
-float touch_bag_rows(const embedkit::EmbeddingTable& table, const std::vector<embedkit::TokenId>& ids,
-                     std::size_t bag_size, int threads, std::size_t distance) {
-  const std::size_t dim = table.dim(), stride = table.stride();
-  const float* data = table.data();
-  const auto bags = static_cast<std::int64_t>(ids.size() / bag_size);
-  float total = 0.0F;
-#pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : total)
-  for (std::int64_t b = 0; b < bags; ++b) {
-    float acc = 0.0F;
-    for (std::size_t i = static_cast<std::size_t>(b) * bag_size; i < static_cast<std::size_t>(b + 1) * bag_size; ++i) {
-      if (distance > 0 && i + distance < ids.size()) {
-        const float* next = data + static_cast<std::size_t>(ids[i + distance]) * stride;
-        for (std::size_t d = 0; d < dim; d += 16) _mm_prefetch(reinterpret_cast<const char*>(next + d), _MM_HINT_T0);
-      }
-      const float* row = data + static_cast<std::size_t>(ids[i]) * stride;
-      for (std::size_t d = 0; d < dim; d += 16) acc += row[d];
-    }
-    total += acc;
+// The bag-forward limit against embedkit's sum and mean forward. First every strategy of the
+// sweep (bench/bag_limit/) runs once, checked against embedkit's sums; then the fastest few and
+// embedkit's two modes run in interleaved rounds, so that a noisy stretch of the shared machine
+// hits all alike. Returns the best seconds of each.
+struct BagTimes {
+  double limit = 1e30, sum = 1e30, mean = 1e30;
+  std::string strategy;
+  // The best loop of the vector width embedkit's level uses (SSE for the scalar level, which the
+  // compiler vectorises with SSE): where rows hit cache (Zipf ids) width starts to matter.
+  double same_width = 1e30;
+  std::string same_width_strategy;
+};
+
+// Runs a strategy on `threads` threads, each summing one contiguous share of the bags (as
+// embedkit and PyTorch split them).
+void run_split(const embedkit::bench::BagStrategy& strategy, const embedkit::bench::BagArgs& all, int threads) {
+#pragma omp parallel num_threads(threads)
+  {
+    const auto share = static_cast<std::size_t>(omp_get_thread_num()), shares = static_cast<std::size_t>(omp_get_num_threads());
+    const std::size_t first = all.bags * share / shares, last = all.bags * (share + 1) / shares;
+    embedkit::bench::BagArgs part = all;
+    part.offsets = all.offsets + first;
+    part.bags = last - first;
+    part.out = all.out + first * all.stride;
+    if (part.bags > 0) strategy.run(part);
   }
-  return total;
+}
+
+BagTimes bag_forward_vs_limit(embedkit::EmbeddingTable& table, const std::vector<embedkit::TokenId>& ids,
+                              const std::vector<std::uint64_t>& offsets, int threads) {
+  const std::size_t bags = offsets.size(), dim = table.dim(), stride = table.stride(), table_rows = table.rows();
+  std::vector<std::uint64_t> ends(offsets);
+  ends.push_back(ids.size());
+  std::vector<float> limit_out(bags * stride), sum_out(bags * dim), mean_out(bags * dim);
+  const embedkit::bench::BagArgs args{table.data(), stride, ids.data(), ends.data(), bags, limit_out.data()};
+  const embedkit::BagBatch batch{ids, offsets};
+  embedkit::EmbeddingBag sum_bag(std::move(table), {.mode = embedkit::BagMode::sum});
+  auto time = [](auto&& run) {
+    const auto start = Clock::now();
+    run();
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  BagTimes t;
+  t.sum = time([&] { sum_bag.forward(batch, sum_out); });
+  std::vector<embedkit::bench::BagStrategy> strategies = embedkit::bench::bag_strategies(stride * sizeof(float));
+  std::vector<std::pair<double, std::size_t>> screened;
+  for (std::size_t s = 0; s < strategies.size(); ++s) {
+    screened.emplace_back(time([&] { run_split(strategies[s], args, threads); }), s);
+    for (std::size_t b = 0; b < bags; b += 997) {  // a real sum: the same as embedkit's
+      for (std::size_t d = 0; d < dim; ++d) {
+        if (std::abs(limit_out[b * stride + d] - sum_out[b * dim + d]) > 1e-4F) {
+          throw std::runtime_error(fmt::format("strategy {} sums bag {} wrong", strategies[s].name, b));
+        }
+      }
+    }
+  }
+  std::sort(screened.begin(), screened.end());
+  if (g_show_sweep) {
+    for (const auto& [seconds, s] : screened) {
+      fmt::print(stderr, "{{\"op\": \"bag_sum_sweep\", \"strategy\": \"{}\", \"lookups_per_s\": {:.1f}}}\n",
+                 strategies[s].name, static_cast<double>(ids.size()) / seconds);
+    }
+  }
+  const embedkit::kernels::SimdLevel level = embedkit::kernels::kernels().level;
+  const std::string width = level == embedkit::kernels::SimdLevel::scalar ? "sse/"
+                                                                           : std::string(embedkit::kernels::name(level)) + "/";
+  const auto same = std::find_if(screened.begin(), screened.end(),
+                                 [&](const auto& entry) { return strategies[entry.second].name.starts_with(width); });
+  const auto same_width_best = same != screened.end() ? std::optional(*same) : std::nullopt;
+  screened.resize(std::min<std::size_t>(screened.size(), 6));
+  if (same_width_best && std::find(screened.begin(), screened.end(), *same_width_best) == screened.end()) {
+    screened.push_back(*same_width_best);
+  }
+  // The mean bag reads the same rows (a view of the sum bag's storage).
+  embedkit::EmbeddingBag mean_bag(embedkit::EmbeddingTable::over_storage(sum_bag.table().data(), table_rows, dim,
+                                                                          std::make_shared<int>(0)),
+                                  {.mode = embedkit::BagMode::mean});
+  for (int round = 0; round < 7; ++round) {
+    for (const auto& [seconds, s] : screened) {
+      const double took = time([&] { run_split(strategies[s], args, threads); });
+      if (took < t.limit) {
+        t.limit = took;
+        t.strategy = strategies[s].name;
+      }
+      if (strategies[s].name.starts_with(width) && took < t.same_width) {
+        t.same_width = took;
+        t.same_width_strategy = strategies[s].name;
+      }
+    }
+    t.sum = std::min(t.sum, time([&] { sum_bag.forward(batch, sum_out); }));
+    t.mean = std::min(t.mean, time([&] { mean_bag.forward(batch, mean_out); }));
+  }
+  table = std::move(sum_bag.table());
+  return t;
 }
 
 // The limit and embedkit's forward, timed in interleaved rounds so that a noisy stretch of the
 // shared machine hits both alike. Returns {best limit seconds, best embedkit seconds}.
 std::pair<double, double> gather_vs_limit(embedkit::Embedding& embedding, const std::vector<embedkit::TokenId>& ids,
                                           float* out, std::size_t count, int threads) {
-  const std::size_t distances[] = {0, 4, 8, 16, 32};
+  const std::size_t distances[] = {0, 8, 16, 32, 64};
   double limit = 1e30, ours = 1e30;
   const std::span<float> out_span(out, count);
   for (int round = 0; round < 7; ++round) {
     for (const std::size_t distance : distances) {
-      const auto start = Clock::now();
-      plain_gather(embedding.table(), ids, out, threads, distance);
-      limit = std::min(limit, std::chrono::duration<double>(Clock::now() - start).count());
+      for (const bool t1 : {false, true}) {
+        if (distance == 0 && t1) continue;
+        const auto start = Clock::now();
+        (t1 ? plain_gather<true> : plain_gather<false>)(embedding.table(), ids, out, threads, distance);
+        limit = std::min(limit, std::chrono::duration<double>(Clock::now() - start).count());
+      }
     }
     const auto start = Clock::now();
     embedding.forward(ids, out_span);
@@ -182,6 +271,7 @@ int main(int argc, char** argv) {
     else if (arg == "--threads") threads = std::stoi(next());
     else if (arg == "--stream") only_stream = true;
     else if (arg == "--only") g_only = next();
+    else if (arg == "--show-sweep") g_show_sweep = true;
   }
   embedkit::set_num_threads(threads);
   if (only_stream) {
@@ -204,29 +294,14 @@ int main(int argc, char** argv) {
   }
 
   const embedkit::BagBatch batch{ids, offsets};
-  std::vector<float> bag_out(bags * dim);
-  for (const auto mode : {embedkit::BagMode::sum, embedkit::BagMode::mean}) {
-    embedkit::EmbeddingBag bag(std::move(embedding.table()), {.mode = mode});
-    const std::string op = mode == embedkit::BagMode::sum ? "bag_sum_forward" : "bag_mean_forward";
-    if (mode == embedkit::BagMode::sum && (wanted(op) || wanted("bag_sum_limit"))) {
-      // Interleaved rounds, as for the gather limit.
-      double limit = 1e30, ours = 1e30;
-      for (int round = 0; round < 7; ++round) {
-        for (const std::size_t distance : {0, 4, 8, 16, 32}) {
-          const auto start = Clock::now();
-          bag_out[0] = touch_bag_rows(bag.table(), ids, bag_size, threads, distance);
-          limit = std::min(limit, std::chrono::duration<double>(Clock::now() - start).count());
-        }
-        const auto start = Clock::now();
-        bag.forward(batch, bag_out);
-        ours = std::min(ours, std::chrono::duration<double>(Clock::now() - start).count());
-      }
-      emit("bag_sum_limit", rows, dim, dist, threads, limit, lookups);
-      emit(op, rows, dim, dist, threads, ours, lookups);
-    } else if (wanted(op)) {
-      emit(op, rows, dim, dist, threads, best_seconds([&] { bag.forward(batch, bag_out); }), lookups);
+  if (wanted("bag_sum_forward") || wanted("bag_mean_forward") || wanted("bag_sum_limit")) {  // measured together
+    const BagTimes t = bag_forward_vs_limit(embedding.table(), ids, offsets, threads);
+    if (!t.strategy.empty()) emit("bag_sum_limit", rows, dim, dist, threads, t.limit, lookups, t.strategy);
+    if (!t.same_width_strategy.empty()) {
+      emit("bag_sum_limit_same_width", rows, dim, dist, threads, t.same_width, lookups, t.same_width_strategy);
     }
-    embedding.table() = std::move(bag.table());
+    emit("bag_sum_forward", rows, dim, dist, threads, t.sum, lookups);
+    emit("bag_mean_forward", rows, dim, dist, threads, t.mean, lookups);
   }
 
   embedkit::EmbeddingBag bag(std::move(embedding.table()), {.mode = embedkit::BagMode::sum});

@@ -2,7 +2,8 @@
 """PyTorch side of bench/run_layer_bench.sh: the same shapes and measurements as
 bench/layer_bench.cpp, printed as the same JSON lines (impl "torch").
 
-Usage: torch_layer_bench.py ROWS DIM DIST THREADS
+Usage: torch_layer_bench.py ROWS DIM DIST THREADS [ONLY]
+(ONLY: run just the ops whose name starts so, e.g. "bag", as layer_bench --only.)
 """
 import json
 import sys
@@ -42,6 +43,7 @@ def available_bytes():
 
 def main():
     rows, dim, dist, threads = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    only = sys.argv[5] if len(sys.argv) > 5 else ""
     torch.set_num_threads(threads)
     bags, bag_size = 50000, 20
     lookups = bags * bag_size
@@ -55,18 +57,23 @@ def main():
 
     with torch.no_grad():
         weight = torch.empty(rows, dim).uniform_(-0.1, 0.1)
-        emb = torch.nn.Embedding(rows, dim, _weight=weight)
-        emit("embedding_forward", best_seconds(lambda: emb(ids)))
+        if "embedding_forward".startswith(only):
+            emb = torch.nn.Embedding(rows, dim, _weight=weight)
+            emit("embedding_forward", best_seconds(lambda: emb(ids)))
+            del emb
         for mode in ("sum", "mean"):
-            bag = torch.nn.EmbeddingBag(rows, dim, mode=mode, _weight=weight)
-            emit(f"bag_{mode}_forward", best_seconds(lambda: bag(ids, offsets)))
-        del emb, bag
+            if f"bag_{mode}_forward".startswith(only):
+                bag = torch.nn.EmbeddingBag(rows, dim, mode=mode, _weight=weight)
+                emit(f"bag_{mode}_forward", best_seconds(lambda: bag(ids, offsets)))
+                del bag
 
     grad_out = torch.full((bags, dim), 1e-3)
     table_bytes = rows * dim * 4
     available = available_bytes()
     for name, make_opt in (("sgd", lambda p: torch.optim.SGD(p, lr=0.01)),
                            ("adam", lambda p: torch.optim.SparseAdam(p, lr=1e-3))):
+        if not f"train_step_{name}".startswith(only):
+            continue
         # SparseAdam keeps two table-sized moment tensors, and a step makes several copies of
         # the sparse gradient; where that cannot fit, say so instead of being OOM-killed.
         need = table_bytes * (3 if name == "adam" else 1) + 8 * lookups * dim * 4

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "prefetch.h"
+
 namespace embedkit::kernels::simd {
 
 // out[r] = sum_d rows[r * stride + d] * query[d]; n is a multiple of 32, values in [-127, 127]
@@ -15,9 +17,13 @@ namespace embedkit::kernels::simd {
 inline void dot_i8_avx2(const std::int8_t* rows, std::size_t stride, std::size_t count, const std::int8_t* query,
                         std::size_t n, std::int32_t* out) {
   const __m256i ones = _mm256_set1_epi16(1);
+  // Rows are read in order, so the hardware prefetcher streams them too; the one row rule here
+  // measured the same as the old one line 8 rows ahead and as none (bench/search_bench
+  // single_int8_rerank, 100k x 300, 1 thread: 686 / 736 / 671 queries/s, medians of 3, +-10%).
+  const std::size_t ahead = prefetch_distance(stride);
   for (std::size_t r = 0; r < count; ++r) {
     const std::int8_t* row = rows + r * stride;
-    _mm_prefetch(reinterpret_cast<const char*>(row + 8 * stride), _MM_HINT_T0);
+    if (r + ahead < count) prefetch<Hint::l1>(rows + (r + ahead) * stride, n);
     __m256i acc = _mm256_setzero_si256();
     for (std::size_t d = 0; d < n; d += 32) {
       const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + d));

@@ -3,9 +3,9 @@
 //   vec, ivec, kWidth, zero(), set1(f), load(p), store(p, v), fmadd(a, b, c) = a*b+c,
 //   mul(a, b), sub(a, b), div(a, b), sqrt(a), hsum(v), iset1(i), max_arg(row, best&, arg&, index)  (strict >, like scalar),
 //   load_n(p, n) / store_n(p, v, n): the first n < kWidth lanes, masked.
-// The small kernels the trainers call per row (dot, axpy, logistic_step) finish a remainder
-// shorter than kWidth with one masked step (dim 100 = 6 x 16 + 4: scalar tails cost ~10% of
-// training); the others fall back to scalar loops. Either way any dim works.
+// The small kernels the trainers call per row (dot, axpy, logistic_step) and the bag sums finish
+// a remainder shorter than kWidth with one masked step (dim 100 = 6 x 16 + 4: scalar tails cost
+// ~10% of training); the others fall back to scalar loops. Either way any dim works.
 #pragma once
 
 #include <immintrin.h>
@@ -13,20 +13,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "prefetch.h"
+
 namespace embedkit::kernels::simd {
-
-// How far ahead gather/bag loops prefetch: about 8 KiB of rows (16 rows of 128 floats, 6 of
-// 300), into L1 (hint T0). Chosen by A/B runs on the 2-core AMD EPYC dev machine (random rows
-// of a 512 MB table on huge pages): T0 at ~8 KiB beat T1 at 8 or 16 KiB and T0 at 4 KiB by
-// 10-20%, within a run-to-run noise of about as much, so treat it as a default, not a law.
-inline std::size_t prefetch_rows(std::size_t dim) {
-  const std::size_t rows = 8192 / (dim * sizeof(float) + 1);
-  return rows < 4 ? 4 : (rows > 32 ? 32 : rows);
-}
-
-inline void prefetch_row(const float* row, std::size_t dim) {
-  for (std::size_t d = 0; d < dim; d += 16) _mm_prefetch(reinterpret_cast<const char*>(row + d), _MM_HINT_T0);
-}
 
 template <class V>
 float dot(const float* a, const float* b, std::size_t n) {
@@ -84,34 +73,96 @@ void copy(const float* src, float* dst, std::size_t n) {
 template <class V>
 void gather(const float* table, std::size_t stride, const std::uint32_t* ids, std::size_t count,
             float* out, std::size_t out_stride, std::size_t dim) {
-  const std::size_t ahead = prefetch_rows(dim);
+  const std::size_t row_bytes = dim * sizeof(float);
+  const std::size_t ahead = prefetch_distance(row_bytes);
   for (std::size_t i = 0; i < count; ++i) {
-    if (i + ahead < count) prefetch_row(table + ids[i + ahead] * stride, dim);
+    if (i + ahead < count) prefetch(table + ids[i + ahead] * stride, row_bytes);
     copy<V>(table + ids[i] * stride, out + i * out_stride, dim);
   }
 }
 
-// Sums NV vectors' worth of dimensions [d0, d0 + NV * kWidth) over one bag's rows in registers
-// (one load per row and vector, no stores until the end). With `prefetch` it also prefetches the
-// row `ahead` positions further on, crossing into later bags.
-template <class V, int NV>
-inline void sum_block(const float* table, std::size_t stride, const std::uint32_t* ids, const float* weights,
-                      std::size_t begin, std::size_t stop, std::size_t total, std::size_t ahead, bool prefetch,
-                      std::uint32_t skip, std::size_t d0, std::size_t dim, float* dst) {
+// Bag sums, the layer's hottest loop: random rows from a table far larger than the caches, so
+// the time goes to memory, and what matters is how many rows are in flight. Each row's lines are
+// prefetched (kRowHint, into L2) prefetch_distance() rows ahead across bag ends; the bag's sum
+// stays in registers, one load per row and vector, in index order (so forward and forward_one
+// agree to the bit). A pass over the bag sums kBagPassBytes of each row; the first pass
+// prefetches, the later ones find the rows in cache.
+
+// 256 bytes (4 lines) per pass: in the bench's sweep (bench/bag_limit/) on the dev machine, two
+// passes over 512-byte rows ran 1.0-1.5x as fast as one pass (never slower) with prefetches into
+// L2, and four passes were slower again. A likely reason: one pass asks for all 8 lines of a row
+// at once, and demand misses for rows whose prefetch is still in flight crowd it out.
+inline constexpr std::size_t kBagPassBytes = 256;
+
+// Sums vectors [d0, d0 + NV * kWidth) of one bag's rows; with `Masked` the last vector holds
+// only `lanes` floats. With `prefetch` (the first pass over the bag) it also prefetches the row
+// `ahead` positions on (clamped to `last`, the run's final position: no branch). Returns the
+// rows kept (ids equal to `skip` are left out).
+template <class V, int NV, bool Masked, bool Weighted>
+inline std::size_t sum_block(const float* table, std::size_t stride, const std::uint32_t* ids, const float* weights,
+                             std::size_t begin, std::size_t stop, std::size_t last, std::size_t ahead, bool prefetch,
+                             std::size_t row_bytes, std::uint32_t skip, std::size_t d0, std::size_t lanes, float* dst) {
   typename V::vec acc[NV];
+#pragma GCC unroll 16
   for (int k = 0; k < NV; ++k) acc[k] = V::zero();
+  std::size_t kept = 0;
   for (std::size_t i = begin; i < stop; ++i) {
-    if (prefetch && i + ahead < total) prefetch_row(table + ids[i + ahead] * stride, dim);
-    if (ids[i] == skip) continue;
-    const float* row = table + ids[i] * stride + d0;
-    if (weights != nullptr) {
-      const typename V::vec w = V::set1(weights[i]);
-      for (int k = 0; k < NV; ++k) acc[k] = V::fmadd(w, V::load(row + k * V::kWidth), acc[k]);
-    } else {
-      for (int k = 0; k < NV; ++k) acc[k] = V::add(acc[k], V::load(row + k * V::kWidth));
+    if (prefetch) kernels::prefetch(table + ids[std::min(i + ahead, last)] * stride, row_bytes);
+    const std::uint32_t id = ids[i];
+    if (id == skip) continue;
+    ++kept;
+    const float* row = table + id * stride + d0;
+#pragma GCC unroll 16
+    for (int k = 0; k < NV; ++k) {
+      const typename V::vec x = Masked && k == NV - 1 ? V::load_n(row + k * V::kWidth, lanes)
+                                                      : V::load(row + k * V::kWidth);
+      if constexpr (Weighted) {
+        acc[k] = V::fmadd(V::set1(weights[i]), x, acc[k]);
+      } else {
+        acc[k] = V::add(acc[k], x);
+      }
     }
   }
-  for (int k = 0; k < NV; ++k) V::store(dst + d0 + k * V::kWidth, acc[k]);
+#pragma GCC unroll 16
+  for (int k = 0; k < NV; ++k) {
+    if (Masked && k == NV - 1) {
+      V::store_n(dst + d0 + k * V::kWidth, acc[k], lanes);
+    } else {
+      V::store(dst + d0 + k * V::kWidth, acc[k]);
+    }
+  }
+  return kept;
+}
+
+// One bag's dimensions as passes of kBagPassBytes, then 4, 2, 1 vectors (the last vector masked when dim is
+// not a multiple of kWidth); the first block prefetches. Returns the rows kept.
+template <class V, bool Weighted>
+inline std::size_t sum_bag(const float* table, std::size_t stride, const std::uint32_t* ids, const float* weights,
+                           std::size_t begin, std::size_t stop, std::size_t last, std::size_t ahead,
+                           std::size_t row_bytes, std::uint32_t skip, std::size_t dim, float* dst) {
+  const std::size_t lanes = dim % V::kWidth;
+  std::size_t left = (dim + V::kWidth - 1) / V::kWidth;  // vectors, the last one maybe partial
+  std::size_t d0 = 0, kept = 0;
+  bool first = true;
+  auto block = [&]<int NV>() {
+    const bool masked = lanes != 0 && left == static_cast<std::size_t>(NV);
+    const std::size_t n = masked ? sum_block<V, NV, true, Weighted>(table, stride, ids, weights, begin, stop, last, ahead, first,
+                                                          row_bytes, skip, d0, lanes, dst)
+                                 : sum_block<V, NV, false, Weighted>(table, stride, ids, weights, begin, stop, last, ahead, first,
+                                                           row_bytes, skip, d0, lanes, dst);
+    if (first) kept = n;
+    first = false;
+    d0 += NV * V::kWidth;
+    left -= NV;
+  };
+  constexpr int kPass = static_cast<int>(kBagPassBytes / (V::kWidth * sizeof(float)));
+  while (left >= kPass) block.template operator()<kPass>();
+  if constexpr (kPass > 4) {
+    if (left >= 4) block.template operator()<4>();
+  }
+  if (left >= 2) block.template operator()<2>();
+  if (left >= 1) block.template operator()<1>();
+  return kept;
 }
 
 template <class V>
@@ -120,38 +171,21 @@ void bags_sum(const float* table, std::size_t stride, const std::uint32_t* ids, 
               float* out, std::size_t dim) {
   const std::uint64_t base = offsets[0];
   const std::size_t total = end - base;
-  const std::size_t ahead = prefetch_rows(dim);
-  const std::size_t vectors = dim / V::kWidth;
-  for (std::size_t i = 0; i < ahead && i < total; ++i) prefetch_row(table + ids[i] * stride, dim);
+  if (total == 0) {
+    for (std::size_t i = 0; i < bags * dim; ++i) out[i] = 0.0F;
+    return;
+  }
+  const std::size_t row_bytes = dim * sizeof(float);
+  const std::size_t ahead = prefetch_distance(row_bytes);
+  for (std::size_t i = 0; i < ahead && i < total; ++i) prefetch(table + ids[i] * stride, row_bytes);
   for (std::size_t b = 0; b < bags; ++b) {
     float* dst = out + b * dim;
     const std::size_t begin = offsets[b] - base;
     const std::size_t stop = (b + 1 < bags ? offsets[b + 1] : end) - base;
-    // Register blocks of 16, 8, 4, then 1 vectors (one pass over the bag for dim 128 on AVX2:
-    // a second pass cost ~25% in A/B runs); the first pass over the bag prefetches.
-    std::size_t v = 0;
-    bool first = true;
-    for (; v + 16 <= vectors; v += 16, first = false) {
-      sum_block<V, 16>(table, stride, ids, weights, begin, stop, total, ahead, first, skip, v * V::kWidth, dim, dst);
-    }
-    for (; v + 8 <= vectors; v += 8, first = false) {
-      sum_block<V, 8>(table, stride, ids, weights, begin, stop, total, ahead, first, skip, v * V::kWidth, dim, dst);
-    }
-    for (; v + 4 <= vectors; v += 4, first = false) {
-      sum_block<V, 4>(table, stride, ids, weights, begin, stop, total, ahead, first, skip, v * V::kWidth, dim, dst);
-    }
-    for (; v < vectors; ++v, first = false) {
-      sum_block<V, 1>(table, stride, ids, weights, begin, stop, total, ahead, first, skip, v * V::kWidth, dim, dst);
-    }
-    std::size_t kept = 0;
-    for (std::size_t d = vectors * V::kWidth; d < dim; ++d) dst[d] = 0.0F;
-    for (std::size_t i = begin; i < stop; ++i) {
-      if (first && i + ahead < total) prefetch_row(table + ids[i + ahead] * stride, dim);
-      if (ids[i] == skip) continue;
-      ++kept;
-      const float w = weights != nullptr ? weights[i] : 1.0F;
-      for (std::size_t d = vectors * V::kWidth; d < dim; ++d) dst[d] += w * table[ids[i] * stride + d];
-    }
+    const std::size_t kept =
+        weights != nullptr
+            ? sum_bag<V, true>(table, stride, ids, weights, begin, stop, total - 1, ahead, row_bytes, skip, dim, dst)
+            : sum_bag<V, false>(table, stride, ids, weights, begin, stop, total - 1, ahead, row_bytes, skip, dim, dst);
     if (mean && kept > 0) scale<V>(1.0F / static_cast<float>(kept), dst, dim);
   }
 }

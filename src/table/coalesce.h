@@ -14,6 +14,7 @@
 
 #include "embedkit/table/sparse_gradient.h"
 #include "kernels/kernels.h"
+#include "kernels/prefetch.h"
 
 namespace embedkit::detail {
 
@@ -42,7 +43,8 @@ void coalesce(std::size_t dim, Source source, Scale scale, SparseGradient& grad)
   const std::size_t key_count = s.keys.size();
   const std::size_t* starts = s.starts.data();
   const kernels::KernelTable& k = kernels::kernels();
-  const std::size_t ahead = std::clamp<std::size_t>(8192 / (dim * sizeof(float) + 1), 4, 32);
+  const std::size_t row_bytes = dim * sizeof(float);
+  const std::size_t ahead = kernels::prefetch_distance(row_bytes);
   const auto n = static_cast<std::int64_t>(s.rows.size());
 #pragma omp parallel for schedule(dynamic, 256)
   for (std::int64_t g = 0; g < n; ++g) {
@@ -51,10 +53,7 @@ void coalesce(std::size_t dim, Source source, Scale scale, SparseGradient& grad)
     const std::size_t last = starts[g + 1];
     for (std::size_t j = first; j < last; ++j) {
       // Sources are rows of grad_out in position order: random here, so fetch them early.
-      if (j + ahead < key_count) {
-        const float* next = source(static_cast<std::uint32_t>(keys[j + ahead]));
-        for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(next + d, 0, 3);
-      }
+      if (j + ahead < key_count) kernels::prefetch(source(static_cast<std::uint32_t>(keys[j + ahead])), row_bytes);
       const auto p = static_cast<std::uint32_t>(keys[j]);
       if (j == first) {
         const float s0 = scale(p);

@@ -7,6 +7,7 @@
 #include "coalesce.h"
 #include "embedkit/core/error.h"
 #include "kernels/kernels.h"
+#include "kernels/prefetch.h"
 
 namespace embedkit {
 namespace {
@@ -289,7 +290,8 @@ void EmbeddingBag::with_row_gradients(const BagBatch& batch, std::size_t bags, s
   const std::uint64_t* offsets = batch.offsets.data();
   const std::uint32_t* argmax = forward.argmax.data();
   const kernels::KernelTable& k = kernels::kernels();
-  const std::size_t ahead = std::clamp<std::size_t>(8192 / (dim * sizeof(float) + 1), 4, 32);
+  const std::size_t row_bytes = dim * sizeof(float);
+  const std::size_t ahead = kernels::prefetch_distance(row_bytes);
   auto bag_at = [=](std::size_t j) {
     return by_position ? bag_of_key[j] : static_cast<std::uint32_t>(sorted[j]);
   };
@@ -313,10 +315,7 @@ void EmbeddingBag::with_row_gradients(const BagBatch& batch, std::size_t bags, s
     }
     for (std::size_t j = first; j < last; ++j) {
       // The sources are grad_out rows in key order: random, so fetch them early.
-      if (j + ahead < key_count) {
-        const float* next = g + static_cast<std::size_t>(bag_at(j + ahead)) * dim;
-        for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(next + d, 0, 3);
-      }
+      if (j + ahead < key_count) kernels::prefetch(g + static_cast<std::size_t>(bag_at(j + ahead)) * dim, row_bytes);
       const std::uint32_t b = bag_at(j);
       const float scale = weighted ? scales[j] : (mean ? scales[b] : 1.0F);
       const float* source = g + static_cast<std::size_t>(b) * dim;

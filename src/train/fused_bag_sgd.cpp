@@ -7,6 +7,7 @@
 
 #include "embedkit/core/error.h"
 #include "kernels/kernels.h"
+#include "kernels/prefetch.h"
 
 namespace embedkit {
 
@@ -34,7 +35,7 @@ void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<cons
     // the id), walking every bag in order. Each row is written by one thread, in position order,
     // so there are no races or lost updates on frequent rows, and the result is identical for
     // any thread count; each random row is fetched by one core only.
-    const std::size_t ahead = std::clamp<std::size_t>(16384 / (dim * sizeof(float) + 1), 4, 32);
+    const std::size_t ahead = kernels::prefetch_distance(dim * sizeof(float));
     const std::size_t n = batch.indices.size();
     const TokenId* ids = batch.indices.data();
     auto owner = [threads](TokenId id) {
@@ -59,8 +60,8 @@ void fused_bag_sgd_step(EmbeddingBag& bag, const BagBatch& batch, std::span<cons
         for (std::size_t i = begin; i < end; ++i) {
           // Rows are read-modify-written at random: prefetch ahead, across bag ends.
           if (i + ahead < n && mine(ids[i + ahead])) {
-            const float* next = data + static_cast<std::size_t>(ids[i + ahead]) * stride;
-            for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(next + d, 1, 2);
+            kernels::prefetch<kernels::kRowHint, kernels::Access::write>(
+                data + static_cast<std::size_t>(ids[i + ahead]) * stride, dim * sizeof(float));
           }
           if (ids[i] == skip || !mine(ids[i])) continue;
           const float s = weights != nullptr ? scale * weights[i] : scale;

@@ -7,6 +7,7 @@
 
 #include "embedkit/core/error.h"
 #include "kernels/kernels.h"
+#include "kernels/prefetch.h"
 
 namespace embedkit {
 namespace {
@@ -30,6 +31,7 @@ std::uint64_t SparseOptimizer::start_step(const EmbeddingTable& table) {
     dim_ = table.dim();
     prepare(rows_, dim_);
     if (tracks_missed_steps()) last_step_.assign(rows_, 0);
+    ahead_ = kernels::prefetch_distance(dim_ * sizeof(float) + state_bytes_per_row());
   }
   EMBEDKIT_CHECK(table.rows() == rows_ && table.dim() == dim_, ArgumentError,
                  fmt::format("this optimizer was set up for a {} x {} table, got {} x {}", rows_, dim_,
@@ -37,6 +39,12 @@ std::uint64_t SparseOptimizer::start_step(const EmbeddingTable& table) {
   const std::uint64_t t = steps_ + 1;
   begin_step(t);
   return t;
+}
+
+// Rows are read, then written: prefetch them with write intent, into L2 like every row.
+void SparseOptimizer::prefetch_table_row(const EmbeddingTable& table, TokenId id) const noexcept {
+  kernels::prefetch<kernels::kRowHint, kernels::Access::write>(
+      table.data() + static_cast<std::size_t>(id) * table.stride(), dim_ * sizeof(float));
 }
 
 void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
@@ -114,9 +122,11 @@ void SparseAdagrad::prepare(std::size_t rows, std::size_t dim) {
 }
 
 void SparseAdagrad::prefetch_state(TokenId id) const noexcept {
-  const float* state = sum_->data() + static_cast<std::size_t>(id) * sum_->stride();
-  for (std::size_t d = 0; d < sum_->dim(); d += 16) __builtin_prefetch(state + d, 1, 2);
+  kernels::prefetch<kernels::kRowHint, kernels::Access::write>(
+      sum_->data() + static_cast<std::size_t>(id) * sum_->stride(), state_bytes_per_row());
 }
+
+std::size_t SparseAdagrad::state_bytes_per_row() const noexcept { return sum_ ? sum_->dim() * sizeof(float) : 0; }
 
 void SparseAdagrad::update_row(float* row, const float* g, std::size_t dim, TokenId id, std::uint64_t missed) {
   const float lr = options_.learning_rate;
@@ -154,8 +164,8 @@ void SparseAdam::prepare(std::size_t rows, std::size_t dim) {
 }
 
 void SparseAdam::prefetch_state(TokenId id) const noexcept {
-  const float* state = moments_->data() + static_cast<std::size_t>(id) * moments_->stride();
-  for (std::size_t d = 0; d < 2 * dim_; d += 16) __builtin_prefetch(state + d, 1, 2);
+  kernels::prefetch<kernels::kRowHint, kernels::Access::write>(
+      moments_->data() + static_cast<std::size_t>(id) * moments_->stride(), state_bytes_per_row());
 }
 
 void SparseAdam::begin_step(std::uint64_t t) {

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "kernels/prefetch.h"
+
 namespace embedkit::detail {
 
 class CountTable {
@@ -34,15 +36,15 @@ class CountTable {
       const std::size_t n = std::min(words.size(), kMaxBatch);
       for (std::size_t i = 0; i < n; ++i) {
         hashes[i] = hash(words[i]);
-        __builtin_prefetch(&slots_[hashes[i] & mask_]);
+        kernels::prefetch_one(&slots_[hashes[i] & mask_]);
       }
       for (std::size_t i = 0; i < n; ++i) {
         const Slot& s = slots_[hashes[i] & mask_];
-        if (s.entry != kEmpty) __builtin_prefetch(&entries_[s.entry]);
+        if (s.entry != kEmpty) kernels::prefetch_one(&entries_[s.entry]);
       }
       for (std::size_t i = 0; i < n; ++i) {
         const Slot& s = slots_[hashes[i] & mask_];
-        if (s.entry != kEmpty) __builtin_prefetch(arena_.data() + entries_[s.entry].offset);
+        if (s.entry != kEmpty) kernels::prefetch_one(arena_.data() + entries_[s.entry].offset);
       }
       for (std::size_t i = 0; i < n; ++i) increment_hashed(words[i], hashes[i]);
       words = words.subspan(n);

@@ -13,6 +13,7 @@
 #include "core/read_whole_file.h"
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
+#include "kernels/prefetch.h"
 
 namespace embedkit {
 
@@ -228,7 +229,7 @@ Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::u
     std::size_t home[kBatch];
     for (std::int64_t i = begin; i < end; ++i) {
       home[i - begin] = word_index_hash({bytes + off[i], off[i + 1] - off[i]}) & mask;
-      __builtin_prefetch(slot + home[i - begin]);
+      kernels::prefetch_one(slot + home[i - begin]);
     }
     for (std::int64_t i = begin; i < end; ++i) {
       const std::string_view w(bytes + off[i], off[i + 1] - off[i]);

@@ -3,6 +3,7 @@
 // SparseOptimizer::step on a bag). Saves writing and re-reading rows x dim floats per step.
 #pragma once
 
+#include <cstddef>
 #include <span>
 
 #include "embedkit/vocab/vocabulary.h"

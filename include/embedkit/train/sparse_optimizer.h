@@ -69,6 +69,9 @@ class SparseOptimizer {
   virtual void prepare(std::size_t rows, std::size_t dim) = 0;
   /// Called before the rows of step `t` (1-based) are updated: per-step constants go here.
   virtual void begin_step(std::uint64_t /*t*/) {}
+  /// Bytes of state the optimizer keeps per table row (0 for plain SGD): its prefetches cover
+  /// them, and the prefetch distance counts them.
+  [[nodiscard]] virtual std::size_t state_bytes_per_row() const noexcept { return 0; }
   /// Whether updates need `missed` steps per row (costs 8 bytes per table row).
   [[nodiscard]] virtual bool tracks_missed_steps() const noexcept { return false; }
 
@@ -76,9 +79,14 @@ class SparseOptimizer {
   std::size_t rows_ = 0, dim_ = 0;
   std::vector<std::uint64_t> last_step_;  // per row, with tracks_missed_steps()
 
+  std::size_t ahead_ = 8;  // rows fetched ahead of their update (kernels::prefetch_distance), set per step
+
+  /// Fetches table row `id` (write intent, into L2: kernels/prefetch.h).
+  void prefetch_table_row(const EmbeddingTable& table, TokenId id) const noexcept;
+
  private:
   class BagSink;
-  // Sets up state on first use, checks the table's shape, starts step steps_ + 1.
+  // Sets up state on first use, checks the table's shape, sets ahead_, starts step steps_ + 1.
   std::uint64_t start_step(const EmbeddingTable& table);
 };
 
@@ -91,13 +99,11 @@ class SparseOptimizer {
 template <class Derived>
 class RowwiseOptimizer : public SparseOptimizer {
  protected:
-  static constexpr std::size_t kAhead = 8;  // rows whose table row and state are fetched ahead of use
-
   void update_rows(EmbeddingTable& table, std::span<const TokenId> rows, const float* gradients,
                    std::uint64_t t) final {
     Derived& self = static_cast<Derived&>(*this);
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (i + kAhead < rows.size()) prefetch_row(table, rows[i + kAhead]);
+      if (i + ahead_ < rows.size()) prefetch_row(table, rows[i + ahead_]);
       const TokenId id = rows[i];
       std::uint64_t missed = 0;
       if (!last_step_.empty()) {
@@ -108,18 +114,17 @@ class RowwiseOptimizer : public SparseOptimizer {
                       missed);
     }
   }
-  // The first kAhead rows: update_rows fetches each later row kAhead rows ahead of its use, a
+  // The first ahead_ rows: update_rows fetches each later row ahead_ rows before its use, a
   // steady stream (fetching a whole block at once asks more of memory than it has buffers for:
   // Adam's 15-row blocks ran 15-20% slower that way).
   void prefetch_rows(const EmbeddingTable& table, std::span<const TokenId> rows) const noexcept final {
-    for (const TokenId id : rows.first(std::min(kAhead, rows.size()))) prefetch_row(table, id);
+    for (const TokenId id : rows.first(std::min(ahead_, rows.size()))) prefetch_row(table, id);
   }
   void prefetch_state(TokenId /*id*/) const noexcept {}  // (for Derived without per-row state)
 
  private:
   void prefetch_row(const EmbeddingTable& table, TokenId id) const noexcept {
-    const float* row = table.data() + static_cast<std::size_t>(id) * table.stride();
-    for (std::size_t d = 0; d < dim_; d += 16) __builtin_prefetch(row + d, 1, 2);
+    prefetch_table_row(table, id);
     static_cast<const Derived&>(*this).prefetch_state(id);
   }
 };
@@ -163,6 +168,7 @@ class SparseAdagrad final : public RowwiseOptimizer<SparseAdagrad> {
   void prepare(std::size_t rows, std::size_t dim) override;
   [[nodiscard]] bool tracks_missed_steps() const noexcept override { return options_.weight_decay != 0.0F; }
   void prefetch_state(TokenId id) const noexcept;
+  [[nodiscard]] std::size_t state_bytes_per_row() const noexcept override;
   AdagradOptions options_;
   std::optional<EmbeddingTable> sum_;  // rows x dim (or rows x 1 rowwise): aligned, huge pages
 };
@@ -187,11 +193,11 @@ class SparseAdam final : public RowwiseOptimizer<SparseAdam> {
   void begin_step(std::uint64_t t) override;
   [[nodiscard]] bool tracks_missed_steps() const noexcept override { return options_.weight_decay != 0.0F; }
   void prefetch_state(TokenId id) const noexcept;
+  [[nodiscard]] std::size_t state_bytes_per_row() const noexcept override { return 2 * dim_ * sizeof(float); }
   AdamOptions options_;
   float step_size_ = 0.0F;
   // Row r holds m (dim floats) then v (dim floats): one random access per updated row, not two.
   std::optional<EmbeddingTable> moments_;
-  std::size_t dim_ = 0;
 };
 
 }  // namespace embedkit

@@ -18,6 +18,7 @@
 
 #include "vocab/huffman_tree.h"
 #include "kernels/kernels.h"
+#include "kernels/prefetch.h"
 #include "train/objectives/negative_table.h"
 
 namespace embedkit::detail {
@@ -84,9 +85,10 @@ inline std::size_t draw_negatives(const NegativeTable& table, SplitMix64& rng, s
 }
 
 /// Asks for an output row ahead of its use (rows of frequent and random words are scattered
-/// over a table larger than the caches).
+/// over a table larger than the caches). Into L1: these rows are fetched one window ahead, a few
+/// hundred nanoseconds before their first dot product.
 inline void prefetch_row(const float* row, std::size_t dim) {
-  for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(row + d, 1, 3);
+  kernels::prefetch<kernels::Hint::l1, kernels::Access::write>(row, dim * sizeof(float));
 }
 
 /// Negative sampling with negatives already drawn. Rows of `output` are `stride` floats apart.
