@@ -35,7 +35,7 @@ install: build
 	cmake --install build/release --prefix $(PREFIX)
 
 bench: build
-	bench/run_vocab_bench.sh
+	bench/scripts/run_vocab_bench.sh
 
 clean:
 	rm -rf build

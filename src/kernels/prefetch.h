@@ -27,7 +27,7 @@ enum class Hint {
 /// Whether the lines will be written (hint for exclusive ownership where the target has one).
 enum class Access { read, write };
 
-// The default hint for rows fetched a distance ahead. In the bag-sum sweep (bench/bag_limit/) on
+// The default hint for rows fetched a distance ahead. In the bag-sum sweep (bench/src/bag_limit/) on
 // the AMD EPYC (Zen 4) dev machine, random 512-byte rows of a 512 MB table, the same loop ran
 // 1.2-2x faster with l2 than with l1 at every distance (8-64 rows) and thread count: an L1
 // prefetch holds one of the core's few L1 miss buffers until its line arrives, which caps the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Embedding layer vs PyTorch, same shapes, same thread counts, in one run:
-#   bench/run_layer_bench.sh [quick]      (after `make build`; needs python3-torch)
+#   bench/scripts/run_layer_bench.sh [quick]      (after `make build`; needs python3-torch)
 # Prints the JSON lines of both sides into build/bench-data/layer.jsonl, then tables of ratios.
 # `quick` runs only the 1e6 x 128 table. Environment:
 #   RUNS=N    repeat the whole sequence N times (default 1); the tables give medians over runs
@@ -9,7 +9,7 @@
 #             ops again with EMBEDKIT_SIMD forced to each of these levels (default: every level
 #             below the best that this CPU runs; LEVELS="" for none)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 bench=build/release/bench/embedkit_bench_layer
 out=build/bench-data/layer.jsonl
 mkdir -p build/bench-data
@@ -35,7 +35,7 @@ for run in $(seq 1 "$runs"); do
     for dist in uniform zipf; do
       for threads in 1 2; do
         "$bench" --rows "$rows" --dim "$dim" --dist "$dist" --threads "$threads" | tag "$run"
-        /usr/bin/python3 bench/torch_layer_bench.py "$rows" "$dim" "$dist" "$threads" | tag "$run" ||
+        /usr/bin/python3 bench/scripts/torch_layer_bench.py "$rows" "$dim" "$dist" "$threads" | tag "$run" ||
           echo "torch run for $rows x $dim $dist $threads failed (see above)" >&2
         for level in $LEVELS; do
           EMBEDKIT_SIMD=$level "$bench" --rows "$rows" --dim "$dim" --dist "$dist" --threads "$threads" --only bag |
@@ -45,4 +45,4 @@ for run in $(seq 1 "$runs"); do
     done
   done
 done
-/usr/bin/python3 bench/summarize_layer_bench.py "$out"
+/usr/bin/python3 bench/scripts/summarize_layer_bench.py "$out"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""gensim side of bench/run_train_bench.sh: Word2Vec or FastText with the same settings, timed,
+"""gensim side of bench/scripts/run_train_bench.sh: Word2Vec or FastText with the same settings, timed,
 vectors written as word2vec text for the common evaluation.
 
 Usage: gensim_train_bench.py CORPUS OUT.vec word2vec|fasttext THREADS EPOCHS

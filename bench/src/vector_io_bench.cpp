@@ -1,5 +1,5 @@
 // Vector file I/O speed: parse a word2vec text and a word2vec binary file, and open a native
-// table with mmap. Prints one JSON line per measurement (bench/run_vector_io_bench.sh adds
+// table with mmap. Prints one JSON line per measurement (bench/scripts/run_vector_io_bench.sh adds
 // gensim's load_word2vec_format on the same files, in the same run).
 //
 //   vector_io_bench --dir build/bench-data --rows 100000 --dim 300 --native-rows 1700000

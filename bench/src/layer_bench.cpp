@@ -1,5 +1,5 @@
-// Embedding-layer throughput, printed as JSON lines for bench/run_layer_bench.sh to compare with
-// PyTorch (bench/torch_layer_bench.py) measured in the same run.
+// Embedding-layer throughput, printed as JSON lines for bench/scripts/run_layer_bench.sh to compare with
+// PyTorch (bench/scripts/torch_layer_bench.py) measured in the same run.
 //
 //   layer_bench --rows 1000000 --dim 128 --dist zipf --threads 2
 //   layer_bench --stream            (memory bandwidth: STREAM-style copy and read)
@@ -7,7 +7,7 @@
 // Shapes follow the issue: Embedding forward of 1M ids; EmbeddingBag sum/mean forward of 50k
 // bags of 20; a training step = bag forward + backward + optimizer step (SGD fused, SparseAdam);
 // and the practical limits: the best plain prefetching row gather this machine allows, and the
-// fastest of a sweep of bag-sum loops (bench/bag_limit/bag_limit.h).
+// fastest of a sweep of bag-sum loops (bench/src/bag_limit/bag_limit.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -137,7 +137,7 @@ void plain_gather(const embedkit::EmbeddingTable& table, const std::vector<embed
 }
 
 // The bag-forward limit against embedkit's sum and mean forward. First every strategy of the
-// sweep (bench/bag_limit/) runs once, checked against embedkit's sums; then the fastest few and
+// sweep (bench/src/bag_limit/) runs once, checked against embedkit's sums; then the fastest few and
 // embedkit's two modes run in interleaved rounds, so that a noisy stretch of the shared machine
 // hits all alike. Returns the best seconds of each.
 struct BagTimes {

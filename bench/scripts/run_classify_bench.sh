@@ -13,14 +13,14 @@
 # epochs x (T + P) / T for T training tokens and P pretrained words (6.6 passes on an MR fold,
 # 7.4 on SST-2). Pretrained runs therefore also train embedkit with that many passes, rounded
 # ("embedkit, passes matched"), next to the run with the same flags.
-# Usage: bench/run_classify_bench.sh [SEEDS]    env: OUT, CONFIGS ("name:lr:epochs:ngrams ...")
+# Usage: bench/scripts/run_classify_bench.sh [SEEDS]    env: OUT, CONFIGS ("name:lr:epochs:ngrams ...")
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 seeds=${1:-3}
 configs=${CONFIGS:-"unigrams:0.1:5:1 bigrams:0.5:5:2"}
 shared=../shared/data
 work=build/bench-data/classify
-out=${OUT:-bench/results-classify-$(date +%F).jsonl}
+out=${OUT:-bench/results/$(date +%F)-classify.jsonl}
 embedkit=build/release/tools/embedkit/embedkit
 mkdir -p "$work"
 command -v fasttext >/dev/null || { echo "fasttext is not installed (apt-get install fasttext)" >&2; exit 1; }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch side of bench/run_layer_bench.sh: the same shapes and measurements as
+"""PyTorch side of bench/scripts/run_layer_bench.sh: the same shapes and measurements as
 bench/layer_bench.cpp, printed as the same JSON lines (impl "torch").
 
 Usage: torch_layer_bench.py ROWS DIM DIST THREADS [ONLY]

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""gensim side of bench/run_vector_io_bench.sh: KeyedVectors.load_word2vec_format on the same
+"""gensim side of bench/scripts/run_vector_io_bench.sh: KeyedVectors.load_word2vec_format on the same
 files, best of 3, printed as the same JSON lines (impl "gensim").
 
 Usage: gensim_vector_io_bench.py TEXT_FILE BINARY_FILE

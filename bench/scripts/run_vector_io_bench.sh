@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Vector file parsing vs gensim, and native open time, in one run:
-#   bench/run_vector_io_bench.sh        (after `make build`; needs python3-gensim)
+#   bench/scripts/run_vector_io_bench.sh        (after `make build`; needs python3-gensim)
 # Generates build/bench-data/vectors-100000x300.{txt,bin} and a ~2 GB native table once.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=build/bench-data/vector_io.jsonl
 mkdir -p build/bench-data
 build/release/bench/embedkit_bench_vector_io --dir build/bench-data | tee "$out"
-/usr/bin/python3 bench/gensim_vector_io_bench.py build/bench-data/vectors-100000x300.txt \
+/usr/bin/python3 bench/scripts/gensim_vector_io_bench.py build/bench-data/vectors-100000x300.txt \
   build/bench-data/vectors-100000x300.bin | tee -a "$out"
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys

@@ -4,15 +4,15 @@
 # with and without subwords; wall time, words/s, and quality (analogies over the 30k most frequent
 # words, WordSim-353 Spearman) scored by the same code for all.
 #
-#   bench/run_train_bench.sh [WORDS [EPOCHS [THREADS]]]
-#   TRAINERS="embedkit gensim" SUBWORDS=yes bench/run_train_bench.sh ...   # a subset
-#   EMBEDKIT=/path/to/other/embedkit NAME=embedkit-old bench/run_train_bench.sh ...  # another build
+#   bench/scripts/run_train_bench.sh [WORDS [EPOCHS [THREADS]]]
+#   TRAINERS="embedkit gensim" SUBWORDS=yes bench/scripts/run_train_bench.sh ...   # a subset
+#   EMBEDKIT=/path/to/other/embedkit NAME=embedkit-old bench/scripts/run_train_bench.sh ...  # another build
 #
 # The corpus is the text8-style normalisation of the shared enwiki (18.2M words; the command is
 # in ../shared/data/SOURCES.md), made once into build/bench-data/; WORDS > 0 trains on its first
 # WORDS words only (a quicker, smaller run). Defaults: all words, 5 epochs, 2 threads.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 words=${1:-0}
 epochs=${2:-5}
 threads=${3:-2}
@@ -53,7 +53,7 @@ run() {
     { echo "$name failed, see $dir/$name.log" >&2; return 0; }
   end=$(date +%s.%N)
   local scores
-  scores=$(/usr/bin/python3 bench/word_vectors_eval.py "$vec" "$data" "$corpus")
+  scores=$(/usr/bin/python3 bench/scripts/word_vectors_eval.py "$vec" "$data" "$corpus")
   /usr/bin/python3 -c "
 import json, sys
 s = json.loads(sys.argv[1]); t = float(sys.argv[3]) - float(sys.argv[2])
@@ -71,7 +71,7 @@ for sub in $subwords; do
     train -i "$corpus" -o "$dir/${NAME:-embedkit}-sub-$sub.vec" --save-format word2vec "${common[@]}" "${e_sub[@]}" -q
   run "fasttext-sub-$sub" "$dir/fasttext-sub-$sub.vec" fasttext skipgram -input "$corpus" \
     -output "$dir/fasttext-sub-$sub" "${ft[@]}" "${f_sub[@]}"
-  run "gensim-$g" "$dir/gensim-$g.vec" /usr/bin/python3 bench/gensim_train_bench.py "$corpus" \
+  run "gensim-$g" "$dir/gensim-$g.vec" /usr/bin/python3 bench/scripts/gensim_train_bench.py "$corpus" \
     "$dir/gensim-$g.vec" "$g" "$threads" "$epochs"
 done
 /usr/bin/python3 - "$out" <<'PY'

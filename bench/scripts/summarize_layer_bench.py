@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Turns bench/run_layer_bench.sh's JSON lines into Markdown tables of embedkit vs PyTorch.
+"""Turns bench/scripts/run_layer_bench.sh's JSON lines into Markdown tables of embedkit vs PyTorch.
 
 With several runs (RUNS=N) every figure is the median over runs, and every ratio the median of
 the ratios taken within one run (the machine is shared: a run's noise hits both sides alike).

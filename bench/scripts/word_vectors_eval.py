@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Scores word vectors the same way for every trainer in bench/run_train_bench.sh: analogy
+"""Scores word vectors the same way for every trainer in bench/scripts/run_train_bench.sh: analogy
 accuracy on questions-words.txt over the 30k most frequent words, and Spearman correlation on
 WordSim-353, both with gensim's KeyedVectors (so every model is judged by the same code).
 

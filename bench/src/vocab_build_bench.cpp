@@ -2,7 +2,7 @@
 //
 //   EMBEDKIT_BENCH_CORPUS=/path/to/enwiki-17M.txt build/release/bench/embedkit_bench_vocab
 //
-// bench/run_vocab_bench.sh decompresses the shared enwiki corpus and runs this. Without the
+// bench/scripts/run_vocab_bench.sh decompresses the shared enwiki corpus and runs this. Without the
 // variable the bundled 5 MB slice (data/enwiki-5M.txt) is used.
 #include <benchmark/benchmark.h>
 

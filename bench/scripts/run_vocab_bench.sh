@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Vocabulary build throughput on the shared enwiki corpus (106 MB, 17M words), in MB/s.
-#   bench/run_vocab_bench.sh            (after `make build`; `make bench` does both)
+#   bench/scripts/run_vocab_bench.sh            (after `make build`; `make bench` does both)
 # Runs the Google Benchmark program on the decompressed corpus, then the CLI end to end, and,
 # when python3-gensim is installed, gensim's Word2Vec.build_vocab on the same file in the same
 # run for a ratio (gensim splits on whitespace like embedkit's default tokenizer).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 build=build/release
 xz_corpus=../shared/data/corpus/enwiki/enwiki-17M.txt.xz

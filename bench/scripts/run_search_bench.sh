@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Nearest-neighbour search vs FAISS, PyTorch and gensim in one run, plus the memory bandwidth
 # that bounds a single query (the whole table is read once per query):
-#   bench/run_search_bench.sh [ROWS [DIM [THREADS]]]      (after `make build`)
+#   bench/scripts/run_search_bench.sh [ROWS [DIM [THREADS]]]      (after `make build`)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 rows=${1:-100000}
 dim=${2:-300}
 threads=${3:-2}
@@ -12,7 +12,7 @@ out=$dir/search_bench.jsonl
 mkdir -p "$dir"
 build/release/bench/embedkit_bench_layer --stream --threads "$threads" | tee "$out"
 build/release/bench/embedkit_bench_search --dir "$dir" --rows "$rows" --dim "$dim" --threads "$threads" | tee -a "$out"
-/usr/bin/python3 bench/python_search_bench.py "$dir/search-${rows}x${dim}.npy" 1000 "$threads" | tee -a "$out"
+/usr/bin/python3 bench/scripts/python_search_bench.py "$dir/search-${rows}x${dim}.npy" 1000 "$threads" | tee -a "$out"
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
