@@ -89,6 +89,8 @@ class Word2VecWorker {
   Word2VecWorker(const Word2VecModel& model, Hogwild::Thread& thread)
       : m_(model),
         thread_(thread),
+        rng_(thread.rng()),
+        window_(model.options.window),
         dim_(model.options.dim),
         hidden_(dim_),
         start_(dim_),
@@ -98,6 +100,12 @@ class Word2VecWorker {
 
   /// One epoch over sentences [first, end).
   void train(std::size_t first, std::size_t end) {
+    train_sentences(first, end);
+    thread_.rng() = rng_;  // where the generator stands: the next epoch (or a checkpoint) goes on from it
+  }
+
+ private:
+  void train_sentences(std::size_t first, std::size_t end) {
     constexpr std::uint64_t kReportEvery = 10000;  // tokens between reports (and learning-rate updates)
     std::uint64_t unreported = 0;
     for (std::size_t sentence = first; sentence < end; ++sentence) {
@@ -109,7 +117,7 @@ class Word2VecWorker {
         const TokenId w = next_id(p);
         ++read;
         const float keep = m_.keep_probability[w];
-        if (keep >= 1.0F || thread_.rng().uniform() < keep) kept_.push_back(w);
+        if (keep >= 1.0F || rng_.uniform() < keep) kept_.push_back(w);
       }
       const float lr = thread_.learning_rate();
       if (m_.options.model == WordModel::skipgram) {
@@ -134,7 +142,6 @@ class Word2VecWorker {
     }
   }
 
- private:
   // Scores `target` from h, updates the output rows, and accumulates the step for h into grad_h.
   // With negative sampling, `negatives` are those drawn for this prediction.
   void predict(const float* h, float* grad_h, TokenId target, std::span<const TokenId> negatives, float lr) {
@@ -166,7 +173,7 @@ class Word2VecWorker {
       const TokenId target = words[static_cast<std::size_t>(c)];
       const auto slot = static_cast<std::size_t>(c - first);
       TokenId* drawn = drawn_.data() + slot * per;
-      drawn_count_[slot] = draw_negatives(*m_.negatives, thread_.rng(), target, per, drawn);
+      drawn_count_[slot] = draw_negatives(*m_.negatives, rng_, target, per, drawn);
       prefetch_row(out + static_cast<std::size_t>(target) * stride, dim_);
       for (std::size_t n = 0; n < drawn_count_[slot]; ++n) {
         prefetch_row(out + static_cast<std::size_t>(drawn[n]) * stride, dim_);
@@ -180,7 +187,7 @@ class Word2VecWorker {
     return {drawn_.data() + slot * m_.options.negatives, drawn_count_[slot]};
   }
 
-  std::size_t draw_window() { return 1 + static_cast<std::size_t>((thread_.rng().next() >> 11U) % m_.options.window); }
+  std::size_t draw_window() { return 1 + static_cast<std::size_t>((rng_.next() >> 11U) % window_); }
 
   // Skip-gram: the center word (with its subwords) predicts each context word
   // (skipgram_center_step; a word without subwords trains its row in place, as word2vec).
@@ -230,6 +237,8 @@ class Word2VecWorker {
 
   const Word2VecModel& m_;
   Hogwild::Thread& thread_;
+  SplitMix64 rng_;  // the thread's generator, worked on here and handed back (the hot loop's own copy)
+  std::size_t window_;
   std::size_t dim_;
   std::vector<float> hidden_;   // the input vector being trained: the mean of its rows
   const float* last_hidden_ = hidden_.data();  // the last one trained (hidden_ or a row): the divergence check reads it
