@@ -167,15 +167,6 @@ void EmbeddingBag::forward_one(std::span<const TokenId> ids, std::span<float> ou
                               dim);
 }
 
-std::span<float> EmbeddingBag::single_trainable_row(std::span<const TokenId> ids) {
-  if (ids.size() != 1 || !options_.trainable || options_.mode == BagMode::max || ids[0] == options_.padding_idx) {
-    return {};
-  }
-  EMBEDKIT_CHECK(ids[0] < table_.rows(), ArgumentError,
-                 fmt::format("single_trainable_row: id {} is outside the table of {} rows", ids[0], table_.rows()));
-  return {table_.data() + static_cast<std::size_t>(ids[0]) * table_.stride(), table_.dim()};
-}
-
 std::vector<float> EmbeddingBag::forward(const BagBatch& batch) const {
   std::vector<float> out(bag_count(batch) * table_.dim());
   run_forward(batch, out, nullptr);

@@ -76,12 +76,6 @@ class EmbeddingBag {
   /// ArgumentError for max mode, an id outside the table or a wrong `out` size.
   void forward_one(std::span<const TokenId> ids, std::span<float> out) const;
 
-  /// The row a bag of one row is, to train in place: a trainable sum or mean bag of a single
-  /// non-padding row outputs that row, and an SGD step on the output is a step on the row, so a
-  /// Hogwild trainer may read and move it directly (no copy in, no step out). Empty otherwise
-  /// (several rows, padding, frozen, max mode). Throws ArgumentError for an id outside the table.
-  [[nodiscard]] std::span<float> single_trainable_row(std::span<const TokenId> ids);
-
   /// Forward that keeps what backward needs (max mode's arg-max positions).
   [[nodiscard]] BagForward forward_for_training(const BagBatch& batch) const;
   /// As above, into `result`, reusing its buffers.
