@@ -80,8 +80,8 @@ const float* skipgram_center_step(EmbeddingBag& input, std::span<const TokenId> 
 /// A worker's vectors, in one 4 KiB-aligned block with the step for h (grad) 2 KiB away from h
 /// itself, modulo 4 KiB. The output layer's kernel stores into grad and then loads h; when their
 /// addresses agree in their low 12 bits the load waits for the store (4K aliasing). With h copied
-/// in here that never happens; with h a table row it happened for the rows that land on grad's
-/// offset, which decided from run to run whether frequent words trained 20-130% slower.
+/// in here that never happens; with h a table row trained in place it happens for the rows that
+/// land on grad's offset, and that path measured 15-29% slower (bench/README.md).
 class StepBuffers {
  public:
   explicit StepBuffers(std::size_t dim)
