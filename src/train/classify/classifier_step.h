@@ -1,14 +1,18 @@
-// Private to embedkit::train: what both classifier training paths share, the encoded examples
-// and the loss of one example (the output layer's step, and the step for the bag's output).
+// Private to embedkit::train: what both classifier training paths share: the encoded examples,
+// each epoch's order, dropout, the loss of one example (the output layer's step, and the step
+// for the bag's output), and progress in the classifier's terms.
 #pragma once
 
 #include <cstdint>
+#include <numeric>
 #include <span>
 #include <vector>
 
 #include "classify/classifier_model.h"
 #include "embedkit/classify/text_classifier.h"
+#include "embedkit/core/random.h"
 #include "kernels/kernels.h"
+#include "train/hogwild.h"
 #include "train/objectives/classifier_losses.h"
 
 namespace embedkit::detail {
@@ -51,6 +55,39 @@ inline float classifier_example_loss(ClassifierModelImpl& model, const float* hi
                                                      output_step);
   }
   return 0.0F;
+}
+
+/// Epoch `epoch`'s order of the examples: a fresh permutation of 0..order.size()-1 from `seed`.
+inline void shuffle_for_epoch(std::vector<std::uint32_t>& order, std::uint64_t seed, std::size_t epoch) {
+  std::iota(order.begin(), order.end(), 0U);
+  SplitMix64 rng = SplitMix64::stream(seed ^ 0x5EED5EEDULL, epoch);
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.next() % i]);
+}
+
+/// Appends to `out` the features that survive dropout (each dropped with probability
+/// `dropout`), or one of them at random when none does: a bag is never empty.
+inline void append_kept_features(std::span<const TokenId> features, float dropout, SplitMix64& rng,
+                                 std::vector<TokenId>& out) {
+  if (dropout == 0.0F) {
+    out.insert(out.end(), features.begin(), features.end());
+    return;
+  }
+  const std::size_t before = out.size();
+  for (const TokenId f : features) {
+    if (rng.uniform() >= dropout) out.push_back(f);
+  }
+  if (out.size() == before) out.push_back(features[rng.next() % features.size()]);
+}
+
+/// The runner's progress in the classifier's terms, at `learning_rate`.
+inline ClassifierProgress classifier_progress(const HogwildProgress& h, float learning_rate) {
+  return {.progress = h.fraction,
+          .epoch = h.epoch,
+          .examples_per_second = h.work_per_second,
+          .learning_rate = learning_rate,
+          .loss = h.epoch_loss.empty() ? 0 : h.epoch_loss.back(),
+          .seconds = h.seconds,
+          .eta_seconds = h.eta_seconds};
 }
 
 /// Trains `model` (its input bag and output layer set up) on `examples` in mini-batches through

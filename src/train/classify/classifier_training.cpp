@@ -1,7 +1,6 @@
 // TextClassifier::train: Hogwild SGD over the examples, fastText's supervised training.
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -11,7 +10,6 @@
 #include "train/classify/classifier_step.h"
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
-#include "embedkit/core/random.h"
 #include "embedkit/io/align_vectors.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_vectors.h"
@@ -195,21 +193,12 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
                        .work_unit = "examples"});
   const std::size_t threads = run.threads();
   auto on_progress = [&](const detail::HogwildProgress& h) {
-    if (!callbacks.on_progress) return;
-    callbacks.on_progress({.progress = h.fraction,
-                           .epoch = h.epoch,
-                           .examples_per_second = h.work_per_second,
-                           .learning_rate = h.learning_rate,
-                           .loss = h.epoch_loss.empty() ? 0 : h.epoch_loss.back(),
-                           .seconds = h.seconds,
-                           .eta_seconds = h.eta_seconds});
+    if (callbacks.on_progress) callbacks.on_progress(detail::classifier_progress(h, h.learning_rate));
   };
   std::vector<std::uint32_t> order(n);
   for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
     bag.set_trainable(options.freeze.trainable_in(epoch));  // the freeze schedule, through the layer
-    std::iota(order.begin(), order.end(), 0U);
-    SplitMix64 shuffle_rng = SplitMix64::stream(options.seed ^ 0x5EED5EEDULL, epoch);
-    for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffle_rng.next() % (i + 1)]);
+    detail::shuffle_for_epoch(order, options.seed, epoch);
     run.run_epoch(
         epoch,
         [&](detail::Hogwild::Thread& thread) {
@@ -223,14 +212,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
             const std::span<const TokenId> feats = enc.features_of(e);
             const std::span<const std::uint32_t> targets = enc.targets_of(e);
             kept.clear();
-            if (options.dropout > 0.0F) {
-              for (const TokenId f : feats) {
-                if (thread.rng().uniform() >= options.dropout) kept.push_back(f);
-              }
-              if (kept.empty()) kept.push_back(feats[thread.rng().next() % feats.size()]);
-            } else {
-              kept.assign(feats.begin(), feats.end());
-            }
+            detail::append_kept_features(feats, options.dropout, thread.rng(), kept);
             bag.forward_one(kept, hidden);
             std::fill(grad.begin(), grad.end(), 0.0F);
             const float loss =

@@ -7,7 +7,6 @@
 #include <numeric>
 
 #include "embedkit/core/parallel.h"
-#include "embedkit/core/random.h"
 #include "embedkit/train/sparse_optimizer.h"
 #include "train/classify/classifier_step.h"
 #include "train/hogwild.h"
@@ -40,14 +39,8 @@ void train_in_batches(ClassifierModelImpl& model, const EncodedExamples& example
                .work_unit = "examples",
                .threads_inside = job_threads(options.threads)});
   auto on_progress = [&](const HogwildProgress& h) {
-    if (!callbacks.on_progress) return;
-    callbacks.on_progress({.progress = h.fraction,
-                           .epoch = h.epoch,
-                           .examples_per_second = h.work_per_second,
-                           .learning_rate = options.learning_rate,  // constant: the optimizer adapts it per row
-                           .loss = h.epoch_loss.empty() ? 0 : h.epoch_loss.back(),
-                           .seconds = h.seconds,
-                           .eta_seconds = h.eta_seconds});
+    // (The rate is constant: the optimizer adapts it per row.)
+    if (callbacks.on_progress) callbacks.on_progress(classifier_progress(h, options.learning_rate));
   };
 
   // The output layer's gradient: every row, dense (labels x dim is small), in the table's layout
@@ -65,9 +58,7 @@ void train_in_batches(ClassifierModelImpl& model, const EncodedExamples& example
   SparseGradient::Scratch scratch;
   for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
     bag.set_trainable(options.freeze.trainable_in(epoch));
-    std::iota(order.begin(), order.end(), 0U);
-    SplitMix64 shuffle_rng = SplitMix64::stream(options.seed ^ 0x5EED5EEDULL, epoch);
-    for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffle_rng.next() % (i + 1)]);
+    shuffle_for_epoch(order, options.seed, epoch);
     run.run_epoch(
         epoch,
         [&](Hogwild::Thread& thread) {
@@ -76,13 +67,8 @@ void train_in_batches(ClassifierModelImpl& model, const EncodedExamples& example
             indices.clear();
             offsets.clear();
             for (std::size_t i = first; i < first + count; ++i) {
-              const std::span<const TokenId> features = examples.features_of(order[i]);
               offsets.push_back(indices.size());
-              const std::size_t before = indices.size();
-              for (const TokenId f : features) {
-                if (options.dropout == 0.0F || thread.rng().uniform() >= options.dropout) indices.push_back(f);
-              }
-              if (indices.size() == before) indices.push_back(features[thread.rng().next() % features.size()]);
+              append_kept_features(examples.features_of(order[i]), options.dropout, thread.rng(), indices);
             }
             const BagBatch batch{indices, offsets};
             bag.forward_for_training(batch, forward);

@@ -85,11 +85,11 @@ const float* skipgram_center_step(EmbeddingBag& input, std::span<const TokenId> 
 class StepBuffers {
  public:
   explicit StepBuffers(std::size_t dim)
-      : slot_((dim * sizeof(float) + 4095) / 4096 * 4096 + 2048),
+      : dim_(dim),
+        slot_((dim * sizeof(float) + 4095) / 4096 * 4096 + 2048),
         block_(static_cast<float*>(std::aligned_alloc(4096, 4 * slot_))) {
     if (block_ == nullptr) throw std::bad_alloc();
     std::fill_n(block_.get(), 4 * slot_ / sizeof(float), 0.0F);
-    dim_ = dim;
   }
   [[nodiscard]] std::span<float> hidden() const { return at(0); }
   [[nodiscard]] std::span<float> grad() const { return at(1); }
@@ -102,9 +102,9 @@ class StepBuffers {
   struct Free {
     void operator()(float* p) const noexcept { std::free(p); }
   };
+  std::size_t dim_;
   std::size_t slot_;
   std::unique_ptr<float[], Free> block_;
-  std::size_t dim_ = 0;
 };
 
 template <class Sigmoid>
