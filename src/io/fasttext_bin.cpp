@@ -216,10 +216,10 @@ WordVectors parse_fasttext_bin(std::string_view data, std::string_view source, c
                  fmt::format("{}: byte {}: {} unexpected bytes after the output matrix", source, in.pos(), in.left()));
 
   WordList::Result result = list.finish();
-  if (!result.kept_rows.empty()) table = keep_rows(table, result.kept_rows, want);
+  if (result.kept_rows) table = keep_rows(table, *result.kept_rows, want);
   WordVectors vectors(std::move(result.vocabulary), std::move(table),
                       keep_buckets ? std::optional<SubwordOptions>(subwords) : std::nullopt);
-  if (options.limit == 0 && result.kept_rows.empty()) {
+  if (options.limit == 0 && !result.kept_rows) {
     // Everything is here: keep the output layer, so that writing .bin gives the same model back.
     EmbeddingTable out(static_cast<std::size_t>(output_matrix.rows), static_cast<std::size_t>(dim));
     copy_rows(output_matrix, out.data(), out.stride(), 0, out.rows(), true, source, "output");
@@ -234,8 +234,8 @@ WordVectors parse_fasttext_bin(std::string_view data, std::string_view source, c
   if (new_format) meta["fasttext.pruneidx_size"] = std::to_string(pruneidx_size);
   if (!labels.empty()) meta["fasttext.labels"] = labels;
   if (list.dropped_empty() > 0) meta["dropped_empty_words"] = std::to_string(list.dropped_empty());
-  if (!result.kept_rows.empty() && result.kept_rows.size() + list.dropped_empty() < want) {
-    meta["dropped_duplicates"] = std::to_string(want - result.kept_rows.size() - list.dropped_empty());
+  if (result.kept_rows && result.kept_rows->size() + list.dropped_empty() < want) {
+    meta["dropped_duplicates"] = std::to_string(want - result.kept_rows->size() - list.dropped_empty());
   }
   if (model == 3 && bucket > 0 && !keep_buckets) meta["fasttext.dropped_word_ngram_buckets"] = std::to_string(bucket);
   return vectors;

@@ -160,7 +160,7 @@ WordVectors parse_npy(std::string_view data, std::string_view source, std::strin
   list.reserve(want);
   for (std::size_t r = 0; r < want; ++r) list.add(vocab.words[r], vocab.counts[r], r + 1);
   WordList::Result result = list.finish();
-  if (!result.kept_rows.empty()) table = keep_rows(table, result.kept_rows, table.rows());
+  if (result.kept_rows) table = keep_rows(table, *result.kept_rows, table.rows());
   WordVectors vectors(std::move(result.vocabulary), std::move(table));
   vectors.metadata["format"] = "npy";
   return vectors;

@@ -180,7 +180,7 @@ WordVectors parse_safetensors(std::string_view data, std::string_view source, st
   list.reserve(want);
   for (std::size_t r = 0; r < want; ++r) list.add(word_list[r], counts[r], r + 1);
   WordList::Result result = list.finish();
-  if (!result.kept_rows.empty()) table = keep_rows(table, result.kept_rows, want);
+  if (result.kept_rows) table = keep_rows(table, *result.kept_rows, want);
   WordVectors vectors(std::move(result.vocabulary), std::move(table), subwords);
   for (auto& [key, value] : metadata) {
     if (key.rfind("embedkit.", 0) != 0) vectors.metadata[key] = value;

@@ -260,10 +260,10 @@ WordVectors parse_text_vectors(std::string_view data, std::string_view source, b
   list.reserve(rows);
   for (std::size_t r = 0; r < rows; ++r) list.add(words[r], 0, first_number + r);
   WordList::Result result = list.finish();
-  if (!result.kept_rows.empty()) table = keep_rows(table, result.kept_rows, table.rows());
+  if (result.kept_rows) table = keep_rows(table, *result.kept_rows, table.rows());
   WordVectors vectors(std::move(result.vocabulary), std::move(table));
   vectors.metadata["format"] = has_header ? "word2vec" : "glove";
-  if (!result.kept_rows.empty()) vectors.metadata["dropped_duplicates"] = std::to_string(rows - result.kept_rows.size());
+  if (result.kept_rows) vectors.metadata["dropped_duplicates"] = std::to_string(rows - result.kept_rows->size());
   return vectors;
 }
 

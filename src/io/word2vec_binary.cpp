@@ -90,10 +90,10 @@ WordVectors parse_word2vec_binary(std::string_view data, std::string_view source
                                rows, data.size() - pos));
   }
   WordList::Result result = list.finish();
-  if (!result.kept_rows.empty()) table = keep_rows(table, result.kept_rows, table.rows());
+  if (result.kept_rows) table = keep_rows(table, *result.kept_rows, table.rows());
   WordVectors vectors(std::move(result.vocabulary), std::move(table));
   vectors.metadata["format"] = "word2vec-bin";
-  if (!result.kept_rows.empty()) vectors.metadata["dropped_duplicates"] = std::to_string(want - result.kept_rows.size());
+  if (result.kept_rows) vectors.metadata["dropped_duplicates"] = std::to_string(want - result.kept_rows->size());
   return vectors;
 }
 

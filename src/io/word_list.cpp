@@ -53,9 +53,10 @@ WordList::Result WordList::finish() {
   }
   std::vector<VocabularyEntry> unique;
   unique.reserve(first_row.size());
+  result.kept_rows.emplace();
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     if (dropped_[i] || first_row.at(entries_[i].word) != i) continue;
-    result.kept_rows.push_back(i);
+    result.kept_rows->push_back(i);
     unique.push_back(entries_[i]);
   }
   result.vocabulary = Vocabulary::from_entries(unique, source_);

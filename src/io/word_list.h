@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +37,8 @@ class WordList {
 
   struct Result {
     Vocabulary vocabulary;
-    std::vector<std::size_t> kept_rows;  ///< rows to keep, in order; empty = all of them
+    /// Rows to keep, in order; nullopt = all of them. (Empty means none: every word was dropped.)
+    std::optional<std::vector<std::size_t>> kept_rows;
   };
   /// The vocabulary, after the duplicate policy. Throws FormatError naming both places of a
   /// duplicate under DuplicateWords::error.

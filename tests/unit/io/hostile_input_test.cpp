@@ -180,6 +180,24 @@ TEST(HostileInput, WordsAreCheckedWhereverTheyEnter) {
   }
 }
 
+// fastText drops a dictionary's empty words; a dictionary of nothing else loads as no words (it
+// once left the table's rows behind and failed an internal check instead).
+TEST(HostileInput, FastTextBinOfOnlyEmptyWordsLoadsAsNoWords) {
+  ScratchDir dir;
+  const std::string bin = (dir.path() / "v.bin").string();
+  save_vectors(WordVectors(Vocabulary::from_entries(std::vector<VocabularyEntry>{{"zq", 1}}), EmbeddingTable(1, 2)),
+               bin, {.format = VectorFormat::fasttext_bin});
+  std::string bytes = testing::read_file(bin);
+  const std::size_t at = bytes.find(std::string("zq\0", 3));
+  ASSERT_NE(at, std::string::npos);
+  bytes.erase(at, 2);
+  (void)dir.write("empty.bin", bytes);
+  const WordVectors wv = load_vectors((dir.path() / "empty.bin").string());
+  EXPECT_EQ(wv.size(), 0U);
+  EXPECT_EQ(wv.table().rows(), 0U);
+  EXPECT_EQ(wv.metadata.count("dropped_duplicates"), 0U);
+}
+
 TEST(HostileInput, NpyAndItsVocabularyChangeTogether) {
   ScratchDir dir;
   const std::string npy = (dir.path() / "v.npy").string();
