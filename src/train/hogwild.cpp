@@ -56,6 +56,7 @@ void Hogwild::fail(std::string message) {
 void Hogwild::run_epoch(std::size_t epoch, const std::function<void(Thread&)>& work,
                         const std::function<void(const HogwildProgress&)>& on_progress) {
   EMBEDKIT_CHECK(epoch < options_.epochs, ArgumentError, "Hogwild: epoch past the last");
+  if (stopped()) return;
   epoch_.store(epoch);
   {
     ThreadGroup group(options_.threads, [&](std::size_t t) {
@@ -74,11 +75,17 @@ void Hogwild::run_epoch(std::size_t epoch, const std::function<void(Thread&)>& w
     // The calling thread reports progress until the workers are done.
     while (!group.wait_for(options_.report_every)) {
       if (on_progress) on_progress(progress(false));
+      if (options_.should_stop && !stopped() && options_.should_stop()) {
+        stopped_.store(true);
+        stop_.store(true);
+      }
     }
     group.join();  // rethrows the first worker exception
   }
   if (!failure_.empty()) throw Error(failure_, "a finite loss");
-  if (on_progress) on_progress(progress(epoch + 1 == options_.epochs));
+  // (Polled again between epochs: epochs shorter than report_every would never see it.)
+  if (options_.should_stop && !stopped() && epoch + 1 < options_.epochs && options_.should_stop()) stopped_.store(true);
+  if (on_progress) on_progress(progress(epoch + 1 == options_.epochs && !stopped()));
 }
 
 HogwildProgress Hogwild::progress(bool finished) const {

@@ -41,6 +41,9 @@ struct HogwildOptions {
   /// Threads of the parallel loops (the layer's OpenMP regions) each worker starts: 1 for Hogwild
   /// workers, which are the parallelism; a single worker doing mini-batches gives them its cores.
   std::size_t threads_inside = 1;
+  /// Polled on the calling thread with each progress report: true stops every worker at its next
+  /// report, run_epoch returns normally and stopped() says so (a user's Ctrl-C: the model so far).
+  std::function<bool()> should_stop;
 };
 
 struct HogwildProgress {
@@ -68,12 +71,14 @@ class Hogwild {
 
   /// Runs work(thread) on every thread for epoch `epoch`; on_progress (optional) gets a snapshot
   /// every report_every and once at the end. Throws the first worker exception, or Error with the
-  /// divergence message.
+  /// divergence message. Returns at once when the run was stopped.
   void run_epoch(std::size_t epoch, const std::function<void(Thread&)>& work,
                  const std::function<void(const HogwildProgress&)>& on_progress = {});
 
   [[nodiscard]] HogwildProgress progress(bool finished) const;
   [[nodiscard]] std::size_t threads() const noexcept { return options_.threads; }
+  /// Whether should_stop asked the run to stop (the current epoch ended early).
+  [[nodiscard]] bool stopped() const noexcept { return stopped_.load(); }
   [[nodiscard]] std::uint64_t work_done() const noexcept { return work_done_.load(std::memory_order_relaxed); }
   /// Where each thread's generator is now (for a checkpoint).
   [[nodiscard]] const std::vector<std::uint64_t>& rng_states() const noexcept { return rng_states_; }
@@ -95,6 +100,7 @@ class Hogwild {
   std::vector<ThreadCounters> counters_;
   std::atomic<std::size_t> epoch_{0};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> stopped_{false};
   std::mutex failure_mutex_;
   std::string failure_;
   std::chrono::steady_clock::time_point start_;

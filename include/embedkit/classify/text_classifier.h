@@ -97,6 +97,9 @@ struct ClassifierProgress {
 struct ClassifierCallbacks {
   std::function<void(const std::string&)> on_pretrained;  ///< the coverage report
   std::function<void(const ClassifierProgress&)> on_progress;  ///< a few times a second, and at the end
+  /// Polled with each progress report: true (a user's Ctrl-C) ends training within a moment with
+  /// the model as it is then.
+  std::function<bool()> should_stop;
 };
 
 struct LabelScore {

@@ -90,6 +90,10 @@ struct TrainingCallbacks {
   /// After each checkpoint is written (epochs done, its path), on a worker thread while the
   /// others wait: e.g. to copy it elsewhere.
   std::function<void(std::size_t, const std::string&)> on_checkpoint;
+  /// Polled with each progress report: returning true (a user's Ctrl-C) stops the workers within
+  /// a moment, and training returns the model as it is then, with metadata "training.stopped"
+  /// saying where (it is not written as a checkpoint, and the final progress is not `finished`).
+  std::function<bool()> should_stop;
 };
 
 /// Trains on the text file `input` ("-" = stdin). Throws ArgumentError on bad options (dim 0,

@@ -190,7 +190,8 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
                        .work_per_epoch = n,
                        .learning_rate = options.learning_rate,
                        .seed = options.seed,
-                       .work_unit = "examples"});
+                       .work_unit = "examples",
+                       .should_stop = callbacks.should_stop});
   const std::size_t threads = run.threads();
   auto on_progress = [&](const detail::HogwildProgress& h) {
     if (callbacks.on_progress) callbacks.on_progress(detail::classifier_progress(h, h.learning_rate));

@@ -37,7 +37,8 @@ void train_in_batches(ClassifierModelImpl& model, const EncodedExamples& example
                .learning_rate = options.learning_rate,
                .seed = options.seed,
                .work_unit = "examples",
-               .threads_inside = job_threads(options.threads)});
+               .threads_inside = job_threads(options.threads),
+               .should_stop = callbacks.should_stop});
   auto on_progress = [&](const HogwildProgress& h) {
     // (The rate is constant: the optimizer adapts it per row.)
     if (callbacks.on_progress) callbacks.on_progress(classifier_progress(h, options.learning_rate));

@@ -180,7 +180,8 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
                        .learning_rate = options.learning_rate,
                        .seed = options.seed,
                        .work_unit = "words",
-                       .report_every = std::chrono::milliseconds(500)},
+                       .report_every = std::chrono::milliseconds(500),
+                       .should_stop = callbacks.should_stop},
                       setup.position.words_done, setup.position.rng_states);
 
   // The record of the run as it stands, on a WordVectors that views (does not copy) the live tables.
@@ -225,15 +226,21 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
                                                                             shards[thread.index() + 1]);
         },
         on_progress);
+    if (run.stopped()) break;
     if (options.checkpoint_every > 0 && (epoch + 1) % options.checkpoint_every == 0) write_checkpoint(epoch + 1);
   }
 
-  const detail::HogwildProgress final_progress = run.progress(true);
+  const detail::HogwildProgress final_progress = run.progress(!run.stopped());
   WordVectors result = options.subwords ? WordVectors(std::move(setup.vocab), std::move(input_bag.table()),
                                                       options.subword, std::move(setup.buckets))
                                         : WordVectors(std::move(setup.vocab), std::move(input_bag.table()));
   result.output = std::move(output_table);
-  record(result, options.epochs);
+  record(result, run.stopped() ? final_progress.epoch : options.epochs);
+  if (run.stopped()) {
+    result.metadata["training.stopped"] =
+        fmt::format("in epoch {} of {}, after {} of {} words ({:.1f}%)", final_progress.epoch + 1, options.epochs,
+                    final_progress.work_done, corpus.kept * options.epochs, 100 * final_progress.fraction);
+  }
   result.metadata["training.seconds"] = fmt::format("{:.3f}", final_progress.seconds);
   result.metadata["training.final_loss"] =
       fmt::format("{:.6g}", final_progress.epoch_loss.empty() ? 0.0 : final_progress.epoch_loss.back());

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -91,6 +92,30 @@ TEST(Hogwild, AWorkersExceptionStopsTheOthersAndReachesTheCaller) {
     EXPECT_EQ(std::string(e.what()), "worker zero failed");
   }
   EXPECT_TRUE(other_stopped.load());
+}
+
+// A user's stop (should_stop, polled with each report) ends the epoch early without an error,
+// and later epochs do not start.
+TEST(Hogwild, ShouldStopEndsTheRunQuietlyWithTheWorkSoFar) {
+  std::atomic<bool> asked{false};
+  Hogwild run({.threads = 2,
+               .epochs = 3,
+               .work_per_epoch = 1000000000,
+               .report_every = std::chrono::milliseconds(5),
+               .should_stop = [&] { return asked.exchange(true) || true; }});
+  std::atomic<int> starts{0};
+  for (std::size_t epoch = 0; epoch < 3; ++epoch) {
+    run.run_epoch(epoch, [&](Hogwild::Thread& thread) {
+      ++starts;
+      while (thread.report(1, 0.0, 1)) {
+      }
+    });
+  }
+  EXPECT_TRUE(run.stopped());
+  EXPECT_EQ(starts.load(), 2) << "only the first epoch's workers ran";
+  EXPECT_GT(run.work_done(), 0U);
+  EXPECT_LT(run.work_done(), 1000000000U);
+  EXPECT_FALSE(run.progress(false).finished);
 }
 
 TEST(Hogwild, DivergenceStopsTheRunWithAMessageNamingWhereAndWhatToDo) {

@@ -344,6 +344,27 @@ TEST(WordVectorTrainer, DivergenceStopsWithAClearError) {
   }
 }
 
+// A stop request (Ctrl-C in Python) returns the model reached so far, saying where it stopped.
+TEST(WordVectorTrainer, AStopRequestReturnsTheModelSoFar) {
+  testing::ScratchDir dir;
+  const std::string path = dir.write("corpus.txt", testing::read_file(small_corpus()).substr(0, 1500000));
+  WordVectorOptions o = quick_options();
+  o.epochs = 200;  // far longer than the first poll (half a second)
+  TrainingCallbacks callbacks;
+  int polls = 0;
+  bool finished = true;
+  callbacks.should_stop = [&] { return ++polls >= 1; };
+  callbacks.on_progress = [&](const TrainingProgress& p) { finished = p.finished; };
+  const WordVectors wv = train_word_vectors(path, o, callbacks);
+  EXPECT_EQ(polls, 1);
+  EXPECT_FALSE(finished);
+  ASSERT_TRUE(wv.metadata.contains("training.stopped"));
+  EXPECT_NE(wv.metadata.at("training.stopped").find("of 200"), std::string::npos) << wv.metadata.at("training.stopped");
+  std::vector<float> v(wv.dim());
+  wv.vector(TokenId{0}, v);
+  for (const float x : v) EXPECT_TRUE(std::isfinite(x));
+}
+
 TEST(WordVectorTrainer, ResumingFromACheckpointEqualsAnUninterruptedRun) {
   testing::ScratchDir dir;
   const std::string path = dir.write("corpus.txt", testing::read_file(small_corpus()).substr(0, 300000));
