@@ -73,13 +73,15 @@ AnalogyResult evaluate_analogies(const WordVectors& vectors, const std::vector<A
   // Every answerable question, then one batch search for all of them.
   struct Asked {
     std::size_t section;
+    std::size_t question;
     std::array<TokenId, 4> ids;
   };
   std::vector<Asked> asked;
   AnalogyResult result;
   for (std::size_t s = 0; s < set.size(); ++s) {
     AnalogySectionResult section{set[s].name, set[s].name.starts_with("gram"), {}};
-    for (const auto& question : set[s].questions) {
+    for (std::size_t i = 0; i < set[s].questions.size(); ++i) {
+      const auto& question = set[s].questions[i];
       ++section.counts.questions;
       std::array<TokenId, 4> ids{};
       bool all = true;
@@ -90,7 +92,7 @@ AnalogyResult evaluate_analogies(const WordVectors& vectors, const std::vector<A
       }
       if (!all) continue;
       ++section.counts.attempted;
-      asked.push_back({s, ids});
+      asked.push_back({s, i, ids});
     }
     result.sections.push_back(std::move(section));
   }
@@ -110,8 +112,12 @@ AnalogyResult evaluate_analogies(const WordVectors& vectors, const std::vector<A
       predicted = known.key(vectors.words().word(n.id));
       if (std::find(ignore.begin(), ignore.end(), predicted) == ignore.end()) break;
     }
+    AnalogySectionResult& section = result.sections[asked[q].section];
     if (!predicted.empty() && predicted == known.key(vectors.words().word(ids[3]))) {
-      ++result.sections[asked[q].section].counts.correct;
+      ++section.counts.correct;
+      section.correct_questions.push_back(asked[q].question);
+    } else {
+      section.incorrect_questions.push_back(asked[q].question);
     }
   }
   for (const AnalogySectionResult& s : result.sections) {

@@ -55,6 +55,8 @@ struct AnalogySectionResult {
   std::string name;
   bool syntactic = false;
   AnalogyCounts counts;
+  /// The attempted questions (indices into the section's questions, ascending), by outcome.
+  std::vector<std::size_t> correct_questions, incorrect_questions;
 };
 
 struct AnalogyResult {

@@ -61,6 +61,9 @@ TEST(AnalogyEvaluation, CountsPerSectionWithPlantedAnswers) {
   EXPECT_EQ(r.sections[0].counts.correct, 3U);
   EXPECT_FALSE(r.sections[0].syntactic);
   EXPECT_TRUE(r.sections[1].syntactic);
+  EXPECT_EQ(r.sections[0].correct_questions, (std::vector<std::size_t>{0, 1, 2}));
+  EXPECT_TRUE(r.sections[0].incorrect_questions.empty()) << "the unanswerable question is in neither list";
+  EXPECT_EQ(r.sections[1].incorrect_questions, (std::vector<std::size_t>{0}));
   EXPECT_EQ(r.syntactic.correct, 0U);
   EXPECT_EQ(r.total.attempted, 4U);
   EXPECT_EQ(r.total.correct, 3U);

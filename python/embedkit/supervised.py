@@ -1,0 +1,121 @@
+"""Text classification with fastText's Python interface, trained and run by embedkit.
+
+    model = embedkit.train_supervised(input="train.txt", epoch=10, wordNgrams=2)
+    model.predict("a gripping , funny film", k=2)     # (('__label__1', '__label__0'), array([...]))
+    model.test("valid.txt")                             # (N, precision@1, recall@1)
+    model.save_model("sentiment.ekv")
+
+Input files are fastText's: ``__label__X`` tokens and the text, one example per line.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _embedkit
+from ._progress import progress_callback
+from .keyed_vectors import KeyedVectors
+
+_LOSSES = {"softmax": "softmax", "hs": "hs", "ova": "ova"}
+
+
+class FastTextModel:
+    """A trained classifier (fastText's ``_FastText`` for supervised models)."""
+
+    def __init__(self, core, label_prefix: str = "__label__"):
+        self._core = core
+        self._prefix = label_prefix
+
+    @property
+    def labels(self) -> List[str]:
+        return [self._prefix + label for label in self._core.labels()]
+
+    def get_labels(self, include_freq: bool = False):
+        if include_freq:
+            raise _embedkit.ArgumentError("label frequencies are not kept by the model")
+        return self.labels
+
+    @property
+    def words(self) -> List[str]:
+        return self.get_words()
+
+    def get_words(self, include_freq: bool = False):
+        wv = self._core.word_vectors()
+        return (wv.words(), wv.counts()) if include_freq else wv.words()
+
+    def get_dimension(self) -> int:
+        return self._core.dim
+
+    def get_word_vector(self, word: str) -> np.ndarray:
+        """The embedding row the classifier learned for ``word`` (zeros for unknown words)."""
+        wv = self._core.word_vectors()
+        return wv.vector(word) if wv.find(word) >= 0 else np.zeros(self._core.dim, dtype=np.float32)
+
+    def word_vectors(self) -> KeyedVectors:
+        """The learned embedding rows of the words, as KeyedVectors."""
+        return KeyedVectors._wrap(self._core.word_vectors())
+
+    def predict(self, text: Union[str, Sequence[str]], k: int = 1, threshold: float = 0.0,
+                on_unicode_error: str = "strict"):
+        """The ``k`` most probable labels of a text (with probability >= ``threshold``), as
+        fastText's: ``(labels, probabilities)`` for one string, or a list of each for a list."""
+        single = isinstance(text, str)
+        texts = [text] if single else list(text)
+        for t in texts:
+            if "\n" in t:
+                raise ValueError("predict processes one line at a time (remove '\\n')")
+        found = self._core.predict(texts, k=k, threshold=threshold)
+        labels = [tuple(self._prefix + label for label, _ in row) for row in found]
+        probs = [np.array([p for _, p in row], dtype=np.float64) for row in found]
+        return (labels[0], probs[0]) if single else (labels, probs)
+
+    def test(self, path: str, k: int = 1, threshold: float = 0.0) -> Tuple[int, float, float]:
+        """``(examples, precision@k, recall@k)`` on a labelled file, as fastText's."""
+        r = self._core.test(str(path), k=k, threshold=threshold, label_prefix=self._prefix)
+        return r["examples"], r["precision"], r["recall"]
+
+    def test_label(self, path: str, k: int = 1, threshold: float = 0.0):
+        raise _embedkit.ArgumentError("per-label figures: use `embedkit classify test --json`")
+
+    def save_model(self, path: str) -> None:
+        """Writes the model in embedkit's native format (atomically)."""
+        self._core.save(str(path))
+
+    def __repr__(self) -> str:
+        return f"<FastTextModel labels={len(self._core.labels())} dim={self._core.dim}>"
+
+
+def load_model(path: str, label: str = "__label__") -> FastTextModel:
+    """Reads a classifier written by ``save_model`` (or ``embedkit classify train``)."""
+    return FastTextModel(_embedkit.Classifier.load(str(path)), label)
+
+
+def train_supervised(input: str, lr: Optional[float] = None, dim: int = 100, ws: int = 5, epoch: int = 5,
+                     minCount: int = 1, minCountLabel: int = 0, minn: int = 0, maxn: int = 0, neg: int = 5,
+                     wordNgrams: int = 1, loss: str = "softmax", bucket: int = 2000000, thread: int = 0,
+                     lrUpdateRate: int = 100, t: float = 1e-4, label: str = "__label__", verbose: int = 2,
+                     pretrainedVectors: str = "", *, optimizer: str = "sgd", batch_size: int = 32,
+                     dropout: float = 0.0, seed: int = 1, progress=None) -> FastTextModel:
+    """fastText's ``train_supervised``, same names and defaults (``lr`` 0.1 for SGD). embedkit
+    extras: ``optimizer`` ("sgd", fastText's Hogwild SGD; "adagrad" or "adam" in mini-batches of
+    ``batch_size``), ``dropout`` of features, ``seed``. ``ws``, ``neg``, ``lrUpdateRate``, ``t``
+    and ``minCountLabel`` only matter to fastText's unsupervised or negative-sampling modes and
+    are accepted for compatibility. Ctrl-C stops training with ``KeyboardInterrupt`` carrying
+    the model so far as ``exc.model``."""
+    if loss not in _LOSSES:
+        raise _embedkit.ArgumentError(f"loss must be one of {', '.join(_LOSSES)} for classification, not {loss!r}")
+    bar = progress_callback(progress if progress is not None else (None if verbose >= 2 else False),
+                            "training", "examples")
+    core, interrupted = _embedkit.Classifier.train(
+        str(input), label_prefix=label, dim=dim, epochs=epoch, lr=lr if lr is not None else 0.0,
+        optimizer=optimizer, batch_size=batch_size, word_ngrams=wordNgrams, minn=minn, maxn=maxn, bucket=bucket,
+        min_count=minCount, loss=_LOSSES[loss], dropout=dropout, threads=thread, seed=seed,
+        pretrained=pretrainedVectors, progress=bar)
+    model = FastTextModel(core, label)
+    if interrupted:
+        exc = KeyboardInterrupt("training stopped; exc.model holds the classifier so far")
+        exc.model = model
+        raise exc
+    return model

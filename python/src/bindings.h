@@ -1,0 +1,71 @@
+// Private to the Python module: what its translation units share. The module only translates:
+// numpy views over the library's tables, the GIL released around the library's work, the
+// library's errors as Python exceptions. Every loop it runs is the library's.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "embedkit/io/word_vectors.h"
+#include "embedkit/table/embedding_table.h"
+#include "embedkit/vocab/vocabulary.h"
+
+namespace embedkit::python {
+
+namespace py = pybind11;
+
+/// Registers embedkit.Error and its kinds (FormatError is a ValueError, IoError an OSError, ...)
+/// and the translator that raises them for the library's exceptions.
+void bind_errors(py::module_& m);
+void bind_vectors(py::module_& m);
+void bind_training(py::module_& m);
+void bind_text(py::module_& m);
+void bind_layer(py::module_& m);
+void bind_classifier(py::module_& m);
+
+/// The Python object (embedkit._embedkit.Vectors) owning `wv`, and the vectors such an object holds.
+py::object wrap_vectors(WordVectors wv);
+const WordVectors& unwrap_vectors(py::handle vectors);
+
+/// Raises KeyError as gensim does for a word the vectors do not have.
+[[noreturn]] void throw_unknown_word(std::string_view word);
+
+/// A C-contiguous float32 array, converted (copied) from anything array-like when it is not one.
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+/// The same for ids (int64, as PyTorch's), checked against [0, limit) and narrowed to TokenId.
+std::vector<TokenId> checked_ids(const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& ids,
+                                 std::size_t limit, const char* what);
+
+/// A numpy array of `rows` x `dim` floats viewing `data` (row stride `stride` floats) without a
+/// copy; `owner` keeps the memory alive as long as the array lives.
+py::array table_view(float* data, std::size_t rows, std::size_t dim, std::size_t stride, py::object owner,
+                     bool writeable);
+
+/// A new numpy array holding a copy of `values` (rows x dim).
+py::array_t<float> to_array(std::span<const float> values, std::size_t rows, std::size_t dim);
+
+/// Runs `poll` as the library's should_stop: takes the GIL, lets Python run its signal handlers,
+/// and remembers a KeyboardInterrupt (or any exception a handler raised) instead of raising it
+/// on a thread that cannot; the caller raises it after the library returned.
+class InterruptWatch {
+ public:
+  bool poll();
+  [[nodiscard]] bool interrupted() const noexcept { return interrupted_; }
+  /// Calls `callback(info)` under the GIL; an exception it raises stops training and is kept.
+  void call(const py::object& callback, const py::dict& info);
+  /// Raises what a callback raised (kept as an error_already_set), if anything.
+  void rethrow_callback_error();
+
+ private:
+  bool interrupted_ = false;
+  std::unique_ptr<py::error_already_set> callback_error_;
+};
+
+}  // namespace embedkit::python

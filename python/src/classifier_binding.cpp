@@ -1,0 +1,135 @@
+// The text classifier for Python: training (GIL released, progress, Ctrl-C), prediction and
+// testing; supervised.py gives it fastText's Python interface (train_supervised, predict, test).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+#include "embedkit/classify/classification_metrics.h"
+#include "embedkit/classify/labeled_data.h"
+#include "embedkit/classify/text_classifier.h"
+#include "embedkit/core/error.h"
+#include "embedkit/io/word_vectors.h"
+
+namespace embedkit::python {
+
+namespace {
+
+LabeledDataOptions data_options(const std::string& label_prefix, bool labels_optional) {
+  return {.format = LabeledFormat::fasttext, .label_prefix = label_prefix, .labels_optional = labels_optional};
+}
+
+py::list scores_to_list(const TextClassifier& model, const std::vector<LabelScore>& scores) {
+  py::list out;
+  for (const LabelScore& s : scores) out.append(py::make_tuple(std::string(model.label(s.label)), s.probability));
+  return out;
+}
+
+}  // namespace
+
+void bind_classifier(py::module_& m) {
+  py::class_<TextClassifier, std::shared_ptr<TextClassifier>>(m, "Classifier", "A fastText-style text classifier.")
+      .def_static(
+          "train",
+          [](const std::string& input, const std::string& label_prefix, std::size_t dim, std::size_t epochs,
+             float learning_rate, const std::string& optimizer, std::size_t batch_size, std::uint32_t word_ngrams,
+             std::uint32_t minn, std::uint32_t maxn, std::uint64_t bucket, std::uint64_t min_count,
+             const std::string& loss, float dropout, std::size_t threads, std::uint64_t seed,
+             const std::string& pretrained, const py::object& progress) {
+            ClassifierOptions o;
+            o.dim = dim;
+            o.epochs = epochs;
+            o.optimizer = parse_classifier_optimizer(optimizer);
+            o.learning_rate = learning_rate > 0 ? learning_rate : default_learning_rate(o.optimizer);
+            o.batch_size = batch_size;
+            o.word_ngrams = word_ngrams;
+            o.minn = minn;
+            o.maxn = maxn;
+            o.bucket = bucket;
+            o.min_count = min_count;
+            o.loss = parse_classifier_loss(loss);
+            o.dropout = dropout;
+            o.threads = threads;
+            o.seed = seed;
+            o.pretrained = pretrained;
+            InterruptWatch watch;
+            ClassifierCallbacks callbacks;
+            callbacks.should_stop = [&] { return watch.poll(); };
+            if (!progress.is_none()) {
+              callbacks.on_progress = [&](const ClassifierProgress& p) {
+                const py::gil_scoped_acquire gil;
+                watch.call(progress, py::dict(py::arg("progress") = p.progress, py::arg("epoch") = p.epoch,
+                                              py::arg("examples_per_second") = p.examples_per_second,
+                                              py::arg("learning_rate") = p.learning_rate, py::arg("loss") = p.loss,
+                                              py::arg("seconds") = p.seconds, py::arg("eta_seconds") = p.eta_seconds,
+                                              py::arg("finished") = p.progress >= 1.0));
+              };
+            }
+            auto model = [&] {
+              const py::gil_scoped_release release;
+              const LabeledData data = read_labeled_file(input, data_options(label_prefix, false));
+              return std::make_shared<TextClassifier>(TextClassifier::train(data, o, callbacks));
+            }();
+            watch.rethrow_callback_error();
+            return py::make_tuple(model, watch.interrupted());
+          },
+          py::arg("input"), py::kw_only(), py::arg("label_prefix"), py::arg("dim"), py::arg("epochs"), py::arg("lr"),
+          py::arg("optimizer"), py::arg("batch_size"), py::arg("word_ngrams"), py::arg("minn"), py::arg("maxn"),
+          py::arg("bucket"), py::arg("min_count"), py::arg("loss"), py::arg("dropout"), py::arg("threads"),
+          py::arg("seed"), py::arg("pretrained"), py::arg("progress"))
+      .def_static(
+          "load",
+          [](const std::string& path) {
+            const py::gil_scoped_release release;
+            return std::make_shared<TextClassifier>(TextClassifier::load(path));
+          },
+          py::arg("path"))
+      .def("save", [](const TextClassifier& c, const std::string& path) {
+        const py::gil_scoped_release release;
+        c.save(path);
+      }, py::arg("path"))
+      .def("labels",
+           [](const TextClassifier& c) {
+             std::vector<std::string> out;
+             for (std::uint32_t i = 0; i < c.label_count(); ++i) out.emplace_back(c.label(i));
+             return out;
+           })
+      .def_property_readonly("dim", &TextClassifier::dim)
+      .def_property_readonly("word_count", &TextClassifier::word_count)
+      .def(
+          "predict",
+          [](const TextClassifier& c, const std::vector<std::string>& texts, std::size_t k, float threshold) {
+            LabeledData data;
+            data.source = "<python>";
+            data.examples.resize(texts.size());
+            std::vector<std::vector<LabelScore>> predictions;
+            {
+              const py::gil_scoped_release release;
+              for (std::size_t i = 0; i < texts.size(); ++i) split_tokens(texts[i], data.examples[i].tokens);
+              predictions = c.predict_all(data, k, threshold);
+            }
+            py::list out;
+            for (const auto& p : predictions) out.append(scores_to_list(c, p));
+            return out;
+          },
+          py::arg("texts"), py::arg("k") = 1, py::arg("threshold") = 0.0F,
+          "For each text (split at whitespace), its k most probable (label, probability) pairs.")
+      .def(
+          "test",
+          [](const TextClassifier& c, const std::string& path, std::size_t k, float threshold,
+             const std::string& label_prefix) {
+            ClassificationReport r;
+            {
+              const py::gil_scoped_release release;
+              const LabeledData data = read_labeled_file(path, data_options(label_prefix, false));
+              r = evaluate_classifier(c, data, k, threshold);
+            }
+            return py::dict(py::arg("examples") = r.examples, py::arg("precision") = r.precision_at_k,
+                            py::arg("recall") = r.recall_at_k, py::arg("accuracy") = r.accuracy,
+                            py::arg("macro_f1") = r.macro_f1);
+          },
+          py::arg("path"), py::arg("k") = 1, py::arg("threshold") = 0.0F, py::arg("label_prefix") = "__label__")
+      .def("word_vectors", [](const TextClassifier& c) { return wrap_vectors(c.word_vectors()); });
+}
+
+}  // namespace embedkit::python
