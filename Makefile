@@ -1,24 +1,27 @@
 # The two entry points (see README): `make demo` and `make test`. Both install what they need.
-.PHONY: all deps demo test build install bench clean
+.PHONY: all deps test-deps demo test build install python bench clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
+test-deps:
+	@scripts/install-deps.sh test
+
 build: deps
 	cmake --preset release
 	cmake --build --preset release
 
-# Only the CLI: the demo runs nothing else.
+# Only the CLI and the Python module: the demo runs nothing else.
 demo: deps
 	cmake --preset release
-	cmake --build --preset release --target embedkit_cli
+	cmake --build --preset release --target embedkit_cli embedkit_python
 	scripts/demo.sh
 
 # The whole suite in the release build, again under AddressSanitizer + UBSan, then a short
 # libFuzzer run of every file/text reader (Clang).
-test: deps
+test: test-deps
 	cmake --preset release
 	cmake --build --preset release
 	ctest --preset release -j2
@@ -33,6 +36,13 @@ test: deps
 PREFIX ?= /usr/local
 install: build
 	cmake --install build/release --prefix $(PREFIX)
+
+# `import embedkit` for /usr/bin/python3: the package into its site directory (on Debian
+# /usr/local/lib/python3.X/dist-packages; -DEMBEDKIT_PYTHON_INSTALL_DIR=... at configure to change).
+python: deps
+	cmake --preset release
+	cmake --build --preset release --target embedkit_python
+	cmake --install build/release --component python
 
 bench: build
 	bench/scripts/run_vocab_bench.sh

@@ -64,6 +64,19 @@ echo "== 8. A map: PCA of four groups of words"
 "$bin" plot "$out/vectors.ekv" -o "$out/map.svg" --words anarchism,music,physics --neighbors 8
 
 echo
+echo "== 9. The same vectors from Python (gensim's KeyedVectors interface; build/release/python on the path)"
+PYTHONPATH=build/release/python /usr/bin/python3 - "$out/vectors.ekv" <<'PYTHON'
+import sys
+import embedkit
+kv = embedkit.KeyedVectors.load(sys.argv[1])       # memory-mapped: no copy of the table
+print(kv)
+for word, score in kv.most_similar(positive=["paris", "germany"], negative=["france"], topn=3):
+    print(f"  paris - france + germany ~ {word:12} {score:.3f}")
+print("  odd one out of breakfast, lunch, dinner, physics:", kv.doesnt_match(["breakfast", "lunch", "dinner", "physics"]))
+print("  vectors is a numpy view of the mapped file:", kv.vectors.shape, "writeable =", kv.vectors.flags.writeable)
+PYTHON
+
+echo
 echo "Vocabulary: $out/vocab.tsv; vectors: $out/vectors.ekv; maps: $out/map.png, $out/map.svg. Try:"
 echo "  $bin neighbors $out/vectors.ekv        # type words, Ctrl-D ends"
 echo "  $bin --help"

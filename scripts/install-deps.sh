@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Installs the Debian packages embedkit needs to build, test and run its demo. Idempotent and
-# quiet: when everything is present it only checks, without touching the network.
+# Installs the Debian packages embedkit needs to build and run its demo, and with `test` also
+# what the test suite needs (the peers it compares against, Clang for the fuzzers). Idempotent
+# and quiet: when everything is present it only checks, without touching the network.
+#   scripts/install-deps.sh [test]
 set -euo pipefail
 
 packages=(
   cmake ninja-build g++ make pkg-config xz-utils
   libfmt-dev libcli11-dev nlohmann-json3-dev libutf8proc-dev libxxhash-dev
   libeigen3-dev libcairo2-dev libopenblas-pthread-dev
-  python3-gensim
+  python3-dev pybind11-dev python3-numpy
   libgtest-dev libbenchmark-dev
-  clang libclang-rt-dev libomp-dev
 )
+if [ "${1:-}" = test ]; then
+  packages+=(python3-pytest python3-gensim python3-torch clang libclang-rt-dev libomp-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -93,6 +93,8 @@ class Word2Vec:
         def report(info):
             if "corpus_tokens" in info:
                 seen["corpus"] = info["corpus_tokens"]
+                if bar is not None:
+                    bar(info)
                 return
             seen["words"] = info["words"]
             while seen["epoch"] < info["epoch"] or (info["finished"] and seen["epoch"] < self.epochs):

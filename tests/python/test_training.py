@@ -1,0 +1,129 @@
+"""Training from Python: the same vectors as the CLI's, progress, Ctrl-C, and the GIL released."""
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import embedkit
+from conftest import CLI, CORPUS
+
+SETTINGS = ["--dim", "16", "--window", "5", "--neg", "5", "--epochs", "1", "--min-count", "5", "--lr", "0.05",
+            "--sample", "1e-4", "--threads", "1", "--seed", "5", "--model", "sg", "--neg-power", "0.75"]
+PYTHON = dict(vector_size=16, window=5, negative=5, epochs=1, min_count=5, alpha=0.05, sample=1e-4, workers=1,
+              seed=5, sg=1, ns_exponent=0.75, progress=False)
+
+
+def cli_vectors(corpus, out, *extra):
+    subprocess.run([CLI, "train", "-i", str(corpus), "-o", str(out), *SETTINGS, *extra], check=True,
+                   capture_output=True)
+    return embedkit.KeyedVectors.load(str(out))
+
+
+def test_word2vec_equals_the_cli(corpus, tmp_path):
+    ours = embedkit.Word2Vec(corpus_file=str(corpus), **PYTHON).wv
+    cli = cli_vectors(corpus, tmp_path / "cli.ekv", "--maxn", "0")
+    assert ours.index_to_key == cli.index_to_key
+    np.testing.assert_array_equal(ours.vectors, cli.vectors)
+
+
+def test_fasttext_equals_the_cli_for_seen_and_unseen_words(corpus, tmp_path):
+    model = embedkit.FastText(corpus_file=str(corpus), min_n=3, max_n=6, bucket=20000, **PYTHON)
+    cli = cli_vectors(corpus, tmp_path / "cli.ekv", "--minn", "3", "--maxn", "6", "--bucket", "20000")
+    assert isinstance(model.wv, embedkit.FastTextKeyedVectors)
+    for word in ["anarchism", "philosophy", "unphilosophically", "zxqvy"]:
+        np.testing.assert_array_equal(model.wv[word], cli[word])
+    assert model.wv.bucket == 20000
+
+
+def test_token_lists_train_as_the_same_text_file(corpus):
+    sentences = [line.split() for line in corpus.read_text(encoding="utf-8").splitlines()]
+    from_lists = embedkit.Word2Vec(sentences, **PYTHON).wv
+    from_file = embedkit.Word2Vec(corpus_file=str(corpus), **PYTHON).wv
+    np.testing.assert_array_equal(from_lists.vectors, from_file.vectors)
+    with pytest.raises(embedkit.ArgumentError):
+        embedkit.Word2Vec(["not", "token", "lists"], **PYTHON)
+
+
+def test_progress_reports_and_gensim_callbacks(corpus):
+    reports = []
+
+    class Epochs:
+        begun, ended, trained = 0, 0, False
+
+        def on_epoch_begin(self, model):
+            Epochs.begun += 1
+
+        def on_epoch_end(self, model):
+            Epochs.ended += 1
+
+        def on_train_end(self, model):
+            Epochs.trained = model.wv is not None
+
+    args = dict(PYTHON, epochs=3, progress=reports.append)
+    model = embedkit.Word2Vec(corpus_file=str(corpus), callbacks=[Epochs()], **args)
+    assert reports[0]["vocabulary"] == len(model.wv)
+    progress = [r["progress"] for r in reports[1:]]
+    assert progress == sorted(progress) and reports[-1]["finished"] and progress[-1] == pytest.approx(1.0)
+    assert all(r["loss"] > 0 for r in reports[1:])
+    assert (Epochs.begun, Epochs.ended, Epochs.trained) == (3, 3, True)
+
+
+def test_a_failing_progress_callback_stops_training_with_its_error(corpus):
+    def fail(info):
+        raise RuntimeError("callback says no")
+
+    with pytest.raises(RuntimeError, match="callback says no"):
+        embedkit.Word2Vec(corpus_file=str(corpus), **dict(PYTHON, progress=fail))
+
+
+def test_ctrl_c_stops_training_and_keeps_the_model():
+    main = threading.main_thread().ident
+    timer = threading.Timer(1.0, lambda: signal.pthread_kill(main, signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt) as info:
+        embedkit.Word2Vec(corpus_file=str(CORPUS), **dict(PYTHON, epochs=1000, workers=2))
+    assert time.monotonic() - started < 10
+    model = info.value.model
+    assert "training.stopped" in model.wv.metadata
+    assert len(model.wv.most_similar("the", topn=3)) == 3
+    assert np.isfinite(model.wv.vectors).all()
+
+
+def test_training_releases_the_gil():
+    ticks = [0]
+    done = threading.Event()
+
+    def count():
+        while not done.is_set():
+            ticks[0] += 1
+            time.sleep(0.001)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    started = time.monotonic()
+    embedkit.Word2Vec(corpus_file=str(CORPUS), **dict(PYTHON, epochs=2, workers=1))
+    seconds = time.monotonic() - started
+    done.set()
+    counter.join()
+    # A thread starved by a held GIL would tick a handful of times; a free one ~1000 a second.
+    assert ticks[0] > 100 * seconds, (ticks[0], seconds)
+
+
+def test_bad_settings_are_value_errors(corpus):
+    with pytest.raises(ValueError):
+        embedkit.Word2Vec(corpus_file=str(corpus), **dict(PYTHON, vector_size=0))
+    with pytest.raises(OSError):
+        embedkit.Word2Vec(corpus_file=os.path.join(str(corpus) + ".missing"), **PYTHON)
+
+
+def test_saved_model_loads_back(corpus, tmp_path):
+    model = embedkit.Word2Vec(corpus_file=str(corpus), **PYTHON)
+    model.save(str(tmp_path / "m.ekv"))
+    back = embedkit.Word2Vec.load(str(tmp_path / "m.ekv"))
+    np.testing.assert_array_equal(back.wv.vectors, model.wv.vectors)
