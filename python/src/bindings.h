@@ -8,6 +8,7 @@
 #include <pybind11/stl.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -62,6 +63,16 @@ class InterruptWatch {
   void call(const py::object& callback, const py::dict& info);
   /// Raises what a callback raised (kept as an error_already_set), if anything.
   void rethrow_callback_error();
+  /// A library callback that hands each report, made a dict by to_dict, to `callback` under the
+  /// GIL (nothing when callback is None). `callback` must outlive the returned function.
+  template <class Report, class ToDict>
+  std::function<void(const Report&)> report_to(const py::object& callback, ToDict to_dict) {
+    if (callback.is_none()) return {};
+    return [this, &callback, to_dict](const Report& r) {
+      const py::gil_scoped_acquire gil;
+      call(callback, to_dict(r));
+    };
+  }
 
  private:
   bool interrupted_ = false;

@@ -25,6 +25,13 @@ py::list scores_to_list(const TextClassifier& model, const std::vector<LabelScor
   return out;
 }
 
+py::dict progress_info(const ClassifierProgress& p) {
+  return py::dict(py::arg("progress") = p.progress, py::arg("epoch") = p.epoch,
+                  py::arg("examples_per_second") = p.examples_per_second, py::arg("learning_rate") = p.learning_rate,
+                  py::arg("loss") = p.loss, py::arg("seconds") = p.seconds, py::arg("eta_seconds") = p.eta_seconds,
+                  py::arg("finished") = p.progress >= 1.0);
+}
+
 }  // namespace
 
 void bind_classifier(py::module_& m) {
@@ -55,16 +62,7 @@ void bind_classifier(py::module_& m) {
             InterruptWatch watch;
             ClassifierCallbacks callbacks;
             callbacks.should_stop = [&] { return watch.poll(); };
-            if (!progress.is_none()) {
-              callbacks.on_progress = [&](const ClassifierProgress& p) {
-                const py::gil_scoped_acquire gil;
-                watch.call(progress, py::dict(py::arg("progress") = p.progress, py::arg("epoch") = p.epoch,
-                                              py::arg("examples_per_second") = p.examples_per_second,
-                                              py::arg("learning_rate") = p.learning_rate, py::arg("loss") = p.loss,
-                                              py::arg("seconds") = p.seconds, py::arg("eta_seconds") = p.eta_seconds,
-                                              py::arg("finished") = p.progress >= 1.0));
-              };
-            }
+            callbacks.on_progress = watch.report_to<ClassifierProgress>(progress, progress_info);
             auto model = [&] {
               const py::gil_scoped_release release;
               const LabeledData data = read_labeled_file(input, data_options(label_prefix, false));

@@ -18,6 +18,11 @@ py::dict progress_info(const TrainingProgress& p) {
                   py::arg("eta_seconds") = p.eta_seconds, py::arg("finished") = p.finished);
 }
 
+py::dict corpus_info(const CorpusSummary& s) {
+  return py::dict(py::arg("corpus_tokens") = s.tokens, py::arg("kept_tokens") = s.kept_tokens,
+                  py::arg("vocabulary") = s.words);
+}
+
 }  // namespace
 
 void bind_training(py::module_& m) {
@@ -46,17 +51,8 @@ void bind_training(py::module_& m) {
         InterruptWatch watch;
         TrainingCallbacks callbacks;
         callbacks.should_stop = [&] { return watch.poll(); };
-        if (!progress.is_none()) {
-          callbacks.on_corpus = [&](const CorpusSummary& s) {
-            const py::gil_scoped_acquire gil;
-            watch.call(progress, py::dict(py::arg("corpus_tokens") = s.tokens, py::arg("kept_tokens") = s.kept_tokens,
-                                          py::arg("vocabulary") = s.words));
-          };
-          callbacks.on_progress = [&](const TrainingProgress& p) {
-            const py::gil_scoped_acquire gil;
-            watch.call(progress, progress_info(p));
-          };
-        }
+        callbacks.on_corpus = watch.report_to<CorpusSummary>(progress, corpus_info);
+        callbacks.on_progress = watch.report_to<TrainingProgress>(progress, progress_info);
         WordVectors wv = [&] {
           const py::gil_scoped_release release;
           return train_word_vectors(corpus_file, o, callbacks);

@@ -3,6 +3,8 @@ the CLI and the data beside the project."""
 
 import os
 import pathlib
+import threading
+import time
 
 import pytest
 
@@ -56,3 +58,24 @@ def kv(vec_file) -> embedkit.KeyedVectors:
 def gensim_kv(vec_file):
     models = pytest.importorskip("gensim.models")
     return models.KeyedVectors.load_word2vec_format(str(vec_file))
+
+
+def ticks_during(call):
+    """How often another Python thread ran (about every millisecond) while `call` ran."""
+    ticks, done = [0], threading.Event()
+
+    def count():
+        while not done.is_set():
+            ticks[0] += 1
+            time.sleep(0.001)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    time.sleep(0.01)
+    start_ticks, start = ticks[0], time.monotonic()
+    call()
+    seconds = time.monotonic() - start
+    during = ticks[0] - start_ticks
+    done.set()
+    counter.join()
+    return during, seconds

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import embedkit
-from conftest import SOURCE, shared
+from conftest import SOURCE, shared, ticks_during
 
 WORDS = ["king", "city", "war", "music", "river", "university", "american", "french"]
 
@@ -205,3 +205,19 @@ def test_threads_querying_at_once_get_correct_answers(kv):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_loading_and_searching_release_the_gil(tmp_path):
+    rng = np.random.default_rng(0)
+    big = embedkit.KeyedVectors(100)
+    big.add_vectors([f"w{i}" for i in range(200000)], rng.standard_normal((200000, 100), dtype=np.float32))
+    path = tmp_path / "big.bin"
+    big.save_word2vec_format(str(path), binary=True)
+    loaded = []
+    during, seconds = ticks_during(lambda: loaded.append(embedkit.KeyedVectors.load_word2vec_format(str(path),
+                                                                                                   binary=True)))
+    # A thread locked out by a held GIL would not tick at all; a free one ticks ~1000 times a second.
+    assert during > 200 * seconds, (during, seconds)
+    queries = [f"w{i}" for i in range(0, 200000, 250)]
+    during, seconds = ticks_during(lambda: loaded[0].most_similar_batch(queries, topn=10))
+    assert during > 200 * seconds, (during, seconds)
