@@ -16,7 +16,9 @@ and the layer underneath (``Tokenizer``, ``Vocabulary``, ``Encoder``, ``Embeddin
 Errors are ``embedkit.Error`` subclasses that are also the built-in kind that fits:
 ``FormatError`` and ``ArgumentError`` are ``ValueError``s, ``IoError`` is an ``OSError``; an
 unknown word raises ``KeyError`` as gensim does. Long calls (loading, searching, training)
-release the GIL, so other Python threads keep running.
+release the GIL, so other Python threads keep running. ``set_num_threads(n)`` sets the threads of
+embedkit's parallel loops (default: OMP_NUM_THREADS, else every core), whatever other modules
+(PyTorch) set for their own.
 """
 
 from ._embedkit import (
@@ -33,6 +35,8 @@ from ._embedkit import (
     SparseSGD,
     Tokenizer,
     Vocabulary,
+    get_num_threads,
+    set_num_threads,
 )
 from .keyed_vectors import FastTextKeyedVectors, KeyedVectors
 from .models import FastText, Word2Vec
@@ -41,6 +45,7 @@ from .supervised import FastTextModel, load_model, train_supervised
 __all__ = [
     "ArgumentError", "Embedding", "EmbeddingBag", "Encoder", "Error", "FastText", "FastTextKeyedVectors",
     "FastTextModel", "FormatError", "IoError", "KeyedVectors", "SparseAdagrad", "SparseAdam", "SparseOptimizer",
-    "SparseSGD", "Tokenizer", "Vocabulary", "Word2Vec", "load_model", "train_supervised",
+    "SparseSGD", "Tokenizer", "Vocabulary", "Word2Vec", "get_num_threads", "load_model", "set_num_threads",
+    "train_supervised",
 ]
 __version__ = "0.1.0"

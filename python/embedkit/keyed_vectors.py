@@ -276,20 +276,25 @@ class KeyedVectors:
 
     # ---- similarity ---------------------------------------------------------------------
     def _mean_query(self, positive, negative):
-        positive = [(k, 1.0) if isinstance(k, _KEY_TYPES + (np.ndarray,)) else k for k in _ensure_list(positive)]
-        negative = [(k, -1.0) if isinstance(k, _KEY_TYPES + (np.ndarray,)) else k for k in _ensure_list(negative)]
+        """gensim's query: the weighted mean of the unit vectors of words (and of raw vectors), and
+        the ids of the words, which answers leave out. (Not scaled to unit length: the cosine
+        search ignores the query's length.)"""
         exclude, parts = set(), []
-        for key, weight in positive + negative:
-            if isinstance(key, np.ndarray):
-                parts.append(weight * np.asarray(key, dtype=np.float32))
-            else:
-                parts.append(weight * self.get_vector(key, norm=True))
-                i = self.get_index(key, -1)
+        for items, sign in ((_ensure_list(positive), 1.0), (_ensure_list(negative), -1.0)):
+            for item in items:
+                key, weight = (item, sign) if isinstance(item, _KEY_TYPES + (np.ndarray,)) else item
+                if isinstance(key, np.ndarray):
+                    parts.append(weight * np.asarray(key, dtype=np.float32))
+                    continue
+                i = self._core.find(key) if isinstance(key, str) else self.get_index(key)
+                v = self.vectors[i] if i >= 0 else self._vector_of_unseen(key)
+                norm = math.sqrt(float(np.dot(v, v)))
+                parts.append(v * np.float32(weight / norm) if norm > 0 else v * np.float32(0))
                 if i >= 0:
                     exclude.add(i)
         if not parts:
             raise ValueError("cannot compute similarity with no input")
-        return _unitvec(np.mean(parts, axis=0)), exclude
+        return (parts[0] if len(parts) == 1 else np.add.reduce(parts) / len(parts)), exclude
 
     def _result(self, ids, scores):
         keys = self.index_to_key if self._index_to_key is not None or len(ids) > 64 else None

@@ -52,6 +52,25 @@ py::array table_view(float* data, std::size_t rows, std::size_t dim, std::size_t
 /// A new numpy array holding a copy of `values` (rows x dim).
 py::array_t<float> to_array(std::span<const float> values, std::size_t rows, std::size_t dim);
 
+/// The threads the library's parallel loops use from Python: embedkit.set_num_threads(), by
+/// default OMP_NUM_THREADS or every core. (Not the OpenMP setting of the calling thread, which
+/// other modules change: importing torch sets it to torch's own count, often 1.)
+int library_threads();
+
+/// Around every call into the library: the GIL released, so other Python threads run, and the
+/// calling thread's parallel loops set to library_threads() (restored afterwards).
+class LibraryCall {
+ public:
+  LibraryCall();
+  ~LibraryCall();
+  LibraryCall(const LibraryCall&) = delete;
+  LibraryCall& operator=(const LibraryCall&) = delete;
+
+ private:
+  py::gil_scoped_release release_;
+  int saved_threads_;
+};
+
 /// Runs `poll` as the library's should_stop: takes the GIL, lets Python run its signal handlers,
 /// and remembers a KeyboardInterrupt (or any exception a handler raised) instead of raising it
 /// on a thread that cannot; the caller raises it after the library returned.

@@ -64,7 +64,7 @@ void bind_classifier(py::module_& m) {
             callbacks.should_stop = [&] { return watch.poll(); };
             callbacks.on_progress = watch.report_to<ClassifierProgress>(progress, progress_info);
             auto model = [&] {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               const LabeledData data = read_labeled_file(input, data_options(label_prefix, false));
               return std::make_shared<TextClassifier>(TextClassifier::train(data, o, callbacks));
             }();
@@ -78,12 +78,12 @@ void bind_classifier(py::module_& m) {
       .def_static(
           "load",
           [](const std::string& path) {
-            const py::gil_scoped_release release;
+            const LibraryCall call;
             return std::make_shared<TextClassifier>(TextClassifier::load(path));
           },
           py::arg("path"))
       .def("save", [](const TextClassifier& c, const std::string& path) {
-        const py::gil_scoped_release release;
+        const LibraryCall call;
         c.save(path);
       }, py::arg("path"))
       .def("labels",
@@ -102,7 +102,7 @@ void bind_classifier(py::module_& m) {
             data.examples.resize(texts.size());
             std::vector<std::vector<LabelScore>> predictions;
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               for (std::size_t i = 0; i < texts.size(); ++i) split_tokens(texts[i], data.examples[i].tokens);
               predictions = c.predict_all(data, k, threshold);
             }
@@ -118,7 +118,7 @@ void bind_classifier(py::module_& m) {
              const std::string& label_prefix) {
             ClassificationReport r;
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               const LabeledData data = read_labeled_file(path, data_options(label_prefix, false));
               r = evaluate_classifier(c, data, k, threshold);
             }

@@ -119,7 +119,7 @@ void bind_layer(py::module_& m) {
             BagForward f;
             std::size_t bags = 0;
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               bags = bag.bag_count(batch.view());
               if (want_argmax) {
                 bag.forward_for_training(batch.view(), f);
@@ -146,7 +146,7 @@ void bind_layer(py::module_& m) {
             if (argmax) f.argmax.assign(argmax->data(), argmax->data() + argmax->size());
             SparseGradient g;
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               bag.backward(batch.view(), {grad_out.data(), static_cast<std::size_t>(grad_out.size())}, f, g);
             }
             return gradient_arrays(g);
@@ -183,7 +183,7 @@ void bind_layer(py::module_& m) {
             shape.push_back(static_cast<py::ssize_t>(e.dim()));
             py::array_t<float> out(shape);
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               e.forward(checked, {out.mutable_data(), checked.size() * e.dim()});
             }
             return out;
@@ -195,7 +195,7 @@ void bind_layer(py::module_& m) {
             const std::vector<TokenId> checked = checked_ids(ids, e.table().rows(), "Embedding");
             SparseGradient g;
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               e.backward(checked, {grad_out.data(), static_cast<std::size_t>(grad_out.size())}, g);
             }
             return gradient_arrays(g);
@@ -208,7 +208,7 @@ void bind_layer(py::module_& m) {
           "step",
           [](SparseOptimizer& o, const std::shared_ptr<EmbeddingBag>& bag, const IdArray& rows, const FloatArray& values) {
             const SparseGradient g = gradient_from(rows, values, bag->table());
-            const py::gil_scoped_release release;
+            const LibraryCall call;
             o.step(bag->table(), g);
           },
           py::arg("layer"), py::arg("rows"), py::arg("values"))
@@ -216,7 +216,7 @@ void bind_layer(py::module_& m) {
           "step",
           [](SparseOptimizer& o, const std::shared_ptr<Embedding>& e, const IdArray& rows, const FloatArray& values) {
             const SparseGradient g = gradient_from(rows, values, e->table());
-            const py::gil_scoped_release release;
+            const LibraryCall call;
             o.step(e->table(), g);
           },
           py::arg("layer"), py::arg("rows"), py::arg("values"))
@@ -229,7 +229,7 @@ void bind_layer(py::module_& m) {
             BagForward f;
             if (argmax) f.argmax.assign(argmax->data(), argmax->data() + argmax->size());
             SparseGradient::Scratch scratch;
-            const py::gil_scoped_release release;
+            const LibraryCall call;
             o.step(bag, batch.view(), {grad_out.data(), static_cast<std::size_t>(grad_out.size())}, f, scratch);
           },
           py::arg("bag"), py::arg("indices"), py::arg("offsets"), py::arg("grad_out"),

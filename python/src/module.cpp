@@ -1,10 +1,15 @@
 // The embedkit Python extension (_embedkit): see python/embedkit/__init__.py for the public API.
 #include "bindings.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 #include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
 
 namespace embedkit::python {
 
@@ -84,6 +89,23 @@ py::array_t<float> to_array(std::span<const float> values, std::size_t rows, std
   return out;
 }
 
+std::atomic<int> g_library_threads{0};  // 0 = not chosen yet
+
+int library_threads() {
+  int n = g_library_threads.load();
+  if (n == 0) {
+    const char* env = std::getenv("OMP_NUM_THREADS");
+    n = env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
+    n = std::clamp(n, 1, static_cast<int>(kMaxThreads));
+    g_library_threads.store(n);
+  }
+  return n;
+}
+
+LibraryCall::LibraryCall() : saved_threads_(num_threads()) { set_num_threads(library_threads()); }
+
+LibraryCall::~LibraryCall() { set_num_threads(saved_threads_); }
+
 bool InterruptWatch::poll() {
   const py::gil_scoped_acquire gil;
   if (PyErr_CheckSignals() != 0) {
@@ -114,6 +136,15 @@ void InterruptWatch::rethrow_callback_error() {
 PYBIND11_MODULE(_embedkit, m) {
   m.doc() = "embedkit's native core; use the `embedkit` package, which wraps it.";
   embedkit::python::bind_errors(m);
+  m.def(
+      "set_num_threads",
+      [](int n) {
+        EMBEDKIT_CHECK(n >= 1 && static_cast<std::size_t>(n) <= embedkit::kMaxThreads, embedkit::ArgumentError,
+                       "the thread count must be from 1 to " + std::to_string(embedkit::kMaxThreads));
+        embedkit::python::g_library_threads.store(n);
+      },
+      pybind11::arg("n"), "Threads of embedkit's parallel loops (searches, lookups, batched steps); training takes its own.");
+  m.def("get_num_threads", &embedkit::python::library_threads);
   embedkit::python::bind_vectors(m);
   embedkit::python::bind_training(m);
   embedkit::python::bind_text(m);

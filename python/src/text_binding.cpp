@@ -61,7 +61,7 @@ void bind_text(py::module_& m) {
           "build",
           [](const std::string& path, const Tokenizer& tokenizer, std::uint64_t min_count, std::optional<std::size_t> max_size,
              bool pad, bool unk, bool bos, bool eos) {
-            const py::gil_scoped_release release;
+            const LibraryCall call;
             VocabBuildResult r = build_vocabulary(path, tokenizer,
                                                   {.min_count = min_count, .max_size = max_size, .add_pad = pad,
                                                    .add_unk = unk, .add_bos = bos, .add_eos = eos});
@@ -116,7 +116,7 @@ void bind_text(py::module_& m) {
             std::vector<std::int64_t> offsets;
             offsets.reserve(texts.size());
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               for (const std::string& t : texts) {
                 offsets.push_back(static_cast<std::int64_t>(ids.size()));
                 const auto one = e.encoder.encode(t, {.add_bos = bos, .add_eos = eos});

@@ -54,7 +54,7 @@ void bind_training(py::module_& m) {
         callbacks.on_corpus = watch.report_to<CorpusSummary>(progress, corpus_info);
         callbacks.on_progress = watch.report_to<TrainingProgress>(progress, progress_info);
         WordVectors wv = [&] {
-          const py::gil_scoped_release release;
+          const LibraryCall call;
           return train_word_vectors(corpus_file, o, callbacks);
         }();
         watch.rethrow_callback_error();

@@ -124,7 +124,7 @@ void bind_vectors(py::module_& m) {
                                 .limit = limit,
                                 .vocabulary_path = vocabulary};
             WordVectors wv = [&] {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               return load_vectors(path, options);
             }();
             return std::make_shared<Vectors>(std::move(wv));
@@ -154,7 +154,7 @@ void bind_vectors(py::module_& m) {
           "save",
           [](Vectors& self, const std::string& path, const std::string& format, std::size_t limit,
              const std::string& vocabulary) {
-            const py::gil_scoped_release release;
+            const LibraryCall call;
             save_vectors(self.get(), path,
                          {.format = output_format(path, parse_vector_format(format)), .limit = limit,
                           .vocabulary_path = vocabulary});
@@ -268,7 +268,7 @@ void bind_vectors(py::module_& m) {
                            "exclude needs one id list per query");
             std::vector<std::vector<Neighbor>> found;
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               if (fast) {
                 const auto index = self->fast();
                 for (std::size_t i = 0; i < count; ++i) {
@@ -305,7 +305,7 @@ void bind_vectors(py::module_& m) {
             py::array_t<float> out({count, rows});
             float* o = out.mutable_data();
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               index->index.score_blocks(q, rows, [&](int, std::size_t first, std::size_t n, const float* scores) {
                 for (std::size_t i = 0; i < count; ++i) std::copy_n(scores + i * n, n, o + i * rows + first);
               });
@@ -321,7 +321,7 @@ void bind_vectors(py::module_& m) {
             WordSimilarityResult r;
             std::vector<WordPair> pairs;
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               pairs = read_word_pairs(path);
               r = evaluate_word_similarity(self.get(), pairs,
                                            {.restrict = restrict,
@@ -340,7 +340,7 @@ void bind_vectors(py::module_& m) {
             std::vector<AnalogySection> set;
             AnalogyResult r;
             {
-              const py::gil_scoped_release release;
+              const LibraryCall call;
               set = read_analogies(path);
               r = evaluate_analogies(self.get(), set,
                                      {.restrict = restrict,

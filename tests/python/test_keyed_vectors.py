@@ -221,3 +221,16 @@ def test_loading_and_searching_release_the_gil(tmp_path):
     queries = [f"w{i}" for i in range(0, 200000, 250)]
     during, seconds = ticks_during(lambda: loaded[0].most_similar_batch(queries, topn=10))
     assert during > 200 * seconds, (during, seconds)
+
+
+def test_thread_count_is_embedkits_own(kv):
+    n = embedkit.get_num_threads()
+    assert n >= 1
+    answers = kv.most_similar_batch(WORDS, topn=5)
+    embedkit.set_num_threads(1)
+    try:
+        assert kv.most_similar_batch(WORDS, topn=5) == answers
+    finally:
+        embedkit.set_num_threads(n)
+    with pytest.raises(ValueError):
+        embedkit.set_num_threads(0)
