@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "embedkit/core/error.h"
 
@@ -56,6 +57,14 @@ MappedFile::~MappedFile() {
 
 void MappedFile::advise_sequential() const noexcept {
   if (data_ != nullptr) ::madvise(data_, size_, MADV_SEQUENTIAL);
+}
+
+void MappedFile::release(std::string_view range) const noexcept {
+  if (data_ == nullptr || range.empty() || range.data() < data_ || range.data() + range.size() > data_ + size_) return;
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<std::uintptr_t>(range.data()) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<std::uintptr_t>(range.data()) + range.size()) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 void MappedFile::advise_random() const noexcept {

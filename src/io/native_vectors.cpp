@@ -237,6 +237,12 @@ WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& opt
   const Header h = read_header(data, file->path());
   refuse_flagged_non_finite(file->path(), h, options.allow_non_finite);
   Parts parts = read_parts(data, file->path(), h, file);
+  // Opening checked the whole vocabulary (offsets, words, index); from now on only the words
+  // looked up are read. Let those pages go, so that an open file costs what it is used for.
+  // (Nothing ever writes them: the vocabulary only views them.)
+  file->release(data.substr(h.offsets_at, (h.words + 1) * sizeof(std::uint64_t)));
+  file->release(data.substr(h.word_bytes_at, h.word_bytes_size));
+  file->release(data.substr(h.index_at, h.slots * sizeof(TokenId)));
   char* base = file->writable_data();
   EMBEDKIT_CHECK(base != nullptr, ArgumentError, "native files must be mapped copy-on-write");
   file->advise_random();  // rows are looked up at random: no read-ahead of whole tensor regions

@@ -35,6 +35,11 @@ class MappedFile {
   /// Tells the OS the bytes will be read front to back (read-ahead) or at random.
   void advise_sequential() const noexcept;
   void advise_random() const noexcept;
+  /// Drops the whole pages inside `range` (a part of bytes()) from this process's resident
+  /// memory; reading them again brings them back from the page cache. For parts that were read
+  /// once (checked) and will be read only here and there later. Never for parts written through
+  /// writable_data(): a copy-on-write page would lose its changes.
+  void release(std::string_view range) const noexcept;
 
  private:
   MappedFile(std::string path, char* data, std::size_t size, bool writable)
