@@ -122,20 +122,30 @@ def bench_search_and_load(args, work):
 
 
 def bench_training(args, work):
-    corpus = os.path.join(ROOT, "data", "enwiki-5M.txt")
-    settings = dict(vector_size=100, window=5, min_count=5, sg=1, negative=5, epochs=5, workers=2, alpha=0.05,
-                    sample=1e-4, progress=False)
-    flags = ["--dim", "100", "--window", "5", "--min-count", "5", "--model", "sg", "--neg", "5", "--epochs", "5",
-             "--threads", "2", "--lr", "0.05", "--sample", "1e-4", "--maxn", "0", "-q"]
+    """The same run from Python and from the CLI, alternated; wall and CPU time (CPU time is the
+    steadier figure on a shared machine)."""
+    corpus = args.corpus
+    settings = dict(vector_size=100, window=5, min_count=5, sg=1, negative=5, epochs=args.train_epochs, workers=2,
+                    alpha=0.05, sample=1e-4, progress=False)
+    flags = ["--dim", "100", "--window", "5", "--min-count", "5", "--model", "sg", "--neg", "5",
+             "--epochs", str(args.train_epochs), "--threads", "2", "--lr", "0.05", "--sample", "1e-4", "--maxn", "0",
+             "-q"]
+    op = f"train word2vec ({os.path.basename(corpus)}, {args.train_epochs} epochs, 2 threads)"
     for run in range(args.train_runs):
+        cpu = resource.getrusage(resource.RUSAGE_SELF)
         start = time.perf_counter()
         embedkit.Word2Vec(corpus_file=corpus, **settings)
-        emit(op="train word2vec (5M words, 5 epochs)", impl="embedkit from Python", run=run,
-             seconds=time.perf_counter() - start)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        emit(op=op, impl="embedkit from Python", run=run, seconds=wall,
+             cpu_seconds=after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime)
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run([CLI, "train", "-i", corpus, "-o", os.path.join(work, "cli.ekv"), *flags], check=True)
-        emit(op="train word2vec (5M words, 5 epochs)", impl="embedkit CLI", run=run,
-             seconds=time.perf_counter() - start)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        emit(op=op, impl="embedkit CLI", run=run, seconds=wall,
+             cpu_seconds=after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime)
 
 
 def bench_big_file(args, work):
@@ -171,7 +181,9 @@ def main():
     parser.add_argument("--rows", type=int, default=100000)
     parser.add_argument("--dim", type=int, default=300)
     parser.add_argument("--big-gb", type=float, default=2.0)
-    parser.add_argument("--train-runs", type=int, default=2)
+    parser.add_argument("--train-runs", type=int, default=3)
+    parser.add_argument("--train-epochs", type=int, default=5)
+    parser.add_argument("--corpus", default=os.path.join(ROOT, "data", "enwiki-5M.txt"))
     parser.add_argument("--skip-train", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--skip-search", action="store_true")
