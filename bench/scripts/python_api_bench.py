@@ -148,6 +148,38 @@ def bench_training(args, work):
              cpu_seconds=after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime)
 
 
+def bench_classifier(args, work):
+    """train_supervised from Python: embedkit against fastText's own Python module (Debian's
+    python3-fasttext), same file, same settings, alternated; SST-2 from the shared data."""
+    import fasttext
+
+    source = os.path.join(args.shared, "sentiment", "sst2")
+    if not os.path.isdir(source):
+        print(f"(no {source}: classifier part skipped)", file=sys.stderr)
+        return
+    paths = {}
+    for split in ("train", "dev"):
+        paths[split] = os.path.join(work, f"sst.{split}")
+        with open(os.path.join(source, f"stsa.binary.{split}"), encoding="utf-8") as f, \
+                open(paths[split], "w", encoding="utf-8") as out:
+            for line in f:
+                label, text = line.rstrip("\n").split(" ", 1)
+                out.write(f"__label__{label} {text}\n")
+    dev = [line.split(" ", 1)[1].rstrip("\n") for line in open(paths["dev"], encoding="utf-8")]
+    settings = dict(epoch=10, wordNgrams=2, dim=100, lr=0.1, thread=2)
+    for run in range(3):
+        for impl, train in (("embedkit", lambda: embedkit.train_supervised(input=paths["train"], verbose=0, **settings)),
+                            ("fastText (python3-fasttext)",
+                             lambda: fasttext.train_supervised(input=paths["train"], verbose=0, **settings))):
+            start = time.perf_counter()
+            model = train()
+            seconds = time.perf_counter() - start
+            n, precision, _ = model.test(paths["dev"])
+            predict, _ = best_of(lambda: model.predict(dev, k=1))
+            emit(op="train_supervised (SST-2, 10 epochs, bigrams)", impl=impl, run=run, seconds=seconds,
+                 dev_accuracy=precision, predict_872_ms=1000 * predict)
+
+
 def bench_big_file(args, work):
     dim = 300
     rows = int(args.big_gb * 1e9 / (dim * 4))
@@ -183,6 +215,7 @@ def main():
     parser.add_argument("--big-gb", type=float, default=2.0)
     parser.add_argument("--train-runs", type=int, default=3)
     parser.add_argument("--train-epochs", type=int, default=5)
+    parser.add_argument("--shared", default=os.path.join(ROOT, "..", "shared", "data"))
     parser.add_argument("--corpus", default=os.path.join(ROOT, "data", "enwiki-5M.txt"))
     parser.add_argument("--skip-train", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
@@ -193,6 +226,7 @@ def main():
             bench_search_and_load(args, work)
         if not args.skip_train:
             bench_training(args, work)
+            bench_classifier(args, work)
         if not args.skip_big:
             bench_big_file(args, work)
     print("\n| op | impl | figure |\n|---|---|---|")
