@@ -68,12 +68,14 @@ echo "== 9. The same vectors from Python (gensim's KeyedVectors interface; build
 PYTHONPATH=build/release/python /usr/bin/python3 - "$out/vectors.ekv" <<'PYTHON'
 import sys
 import embedkit
-kv = embedkit.KeyedVectors.load(sys.argv[1])       # memory-mapped: no copy of the table
+kv = embedkit.KeyedVectors.load(sys.argv[1])       # memory-mapped: opening reads no rows
 print(kv)
-for word, score in kv.most_similar(positive=["paris", "germany"], negative=["france"], topn=3):
-    print(f"  paris - france + germany ~ {word:12} {score:.3f}")
+print("  most_similar('music'):", ", ".join(f"{w} {s:.2f}" for w, s in kv.most_similar("music", topn=4)))
+for word, score in kv.most_similar(positive=["bigger", "small"], negative=["big"], topn=2):
+    print(f"  bigger - big + small ~ {word} ({score:.3f})")
 print("  odd one out of breakfast, lunch, dinner, physics:", kv.doesnt_match(["breakfast", "lunch", "dinner", "physics"]))
-print("  vectors is a numpy view of the mapped file:", kv.vectors.shape, "writeable =", kv.vectors.flags.writeable)
+print(f"  'anarchisms' is unseen, its vector comes from n-grams: similarity to 'anarchism' "
+      f"{kv.similarity('anarchisms', 'anarchism'):.2f}")
 PYTHON
 
 echo
