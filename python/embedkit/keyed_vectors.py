@@ -60,8 +60,10 @@ class KeyedVectors:
     ``add_vectors``.
     """
 
-    def __init__(self, vector_size: int = 0, count: int = 0, dtype=np.float32, *, _core=None):
+    def __init__(self, vector_size: Optional[int] = None, count: int = 0, dtype=np.float32, *, _core=None):
         if _core is None:
+            if vector_size is None or vector_size < 1:
+                raise _embedkit.ArgumentError("KeyedVectors(vector_size): give the vectors' size (>= 1)")
             _core = _embedkit.Vectors.from_arrays([], [], np.zeros((0, int(vector_size)), dtype=np.float32))
         self._core = _core
         self._index_to_key: Optional[List[str]] = None
