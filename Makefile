@@ -19,11 +19,11 @@ demo: deps
 	cmake --build --preset release --target embedkit_cli embedkit_python
 	scripts/demo.sh
 
-# The whole suite in the release build, again under AddressSanitizer + UBSan, then a short
-# libFuzzer run of every file/text reader (Clang).
+# The whole suite in the release build (what the tests run: not the benchmarks), again under
+# AddressSanitizer + UBSan, then a short libFuzzer run of every file/text reader (Clang).
 test: test-deps
 	cmake --preset release
-	cmake --build --preset release
+	cmake --build --preset release --target embedkit_unit_tests embedkit_cli embedkit_python
 	ctest --preset release -j2
 	cmake --preset asan
 	cmake --build --preset asan

@@ -32,6 +32,16 @@ def _ensure_list(value):
     return list(value)
 
 
+def _is_pickle(fname) -> bool:
+    """Whether a file starts as a pickle (protocol 2 or later), as gensim's save() writes."""
+    try:
+        with open(fname, "rb") as f:
+            head = f.read(2)
+    except OSError:
+        return False  # the loader reports it
+    return len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
 def _unitvec(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=np.float32)
     n = np.linalg.norm(v)
@@ -73,11 +83,44 @@ class KeyedVectors:
 
     # ---- loading and saving -------------------------------------------------------------
     @classmethod
-    def load(cls, fname: str, format: str = "detect", *, limit: Optional[int] = None, mmap=None) -> "KeyedVectors":
+    def load(cls, fname: str, format: str = "detect", *, limit: Optional[int] = None, mmap=None,
+             unicode_errors: str = "strict") -> "KeyedVectors":
         """Reads vectors in any format embedkit knows (word2vec text/binary, GloVe, fastText .bin,
         .npy, safetensors, .ekv). Native .ekv files are memory-mapped: opening takes milliseconds
-        and the table is read-only. ``mmap`` is accepted for gensim compatibility."""
-        return cls._wrap(_embedkit.Vectors.load(str(fname), format=format, limit=limit or 0))
+        and the table is read-only. ``mmap`` is accepted for gensim compatibility.
+        ``unicode_errors="replace"`` reads words that are not UTF-8 (U+FFFD for each bad byte
+        sequence) instead of refusing the file.
+
+        Files gensim's own ``save()`` wrote are pickles: ``format="gensim"`` loads them through
+        gensim's unpickler (which can run code: only for files you trust) and copies the vectors
+        (with a FastText model's n-gram buckets); save them as .ekv once to map them from then on."""
+        if format == "gensim" or (format == "detect" and _is_pickle(fname)):
+            if format != "gensim":
+                raise _embedkit.FormatError(
+                    f"{fname}: a Python pickle (gensim's save()): load it with format='gensim', which runs "
+                    "gensim's unpickler (only for files you trust), or convert it once with gensim's "
+                    "save_word2vec_format")
+            return cls._from_gensim(str(fname))
+        return cls._wrap(_embedkit.Vectors.load(str(fname), format=format, limit=limit or 0,
+                                                replace_invalid_utf8=unicode_errors == "replace"))
+
+    @classmethod
+    def _from_gensim(cls, fname: str) -> "KeyedVectors":
+        """A model gensim saved (KeyedVectors, FastTextKeyedVectors, or a Word2Vec/FastText
+        model's .wv), unpickled by gensim and copied into embedkit's table."""
+        from gensim import utils
+
+        obj = utils.SaveLoad.load(fname)
+        kv = getattr(obj, "wv", obj)
+        words = list(kv.index_to_key)
+        counts = [int(kv.get_vecattr(w, "count")) if "count" in kv.expandos else 0 for w in words]
+        if getattr(kv, "vectors_ngrams", None) is not None and getattr(kv, "bucket", 0):
+            core = _embedkit.Vectors.from_arrays(words, counts, np.asarray(kv.vectors_vocab, dtype=np.float32),
+                                                 ngrams=(kv.min_n, kv.max_n),
+                                                 buckets=np.asarray(kv.vectors_ngrams, dtype=np.float32))
+        else:
+            core = _embedkit.Vectors.from_arrays(words, counts, np.asarray(kv.vectors, dtype=np.float32))
+        return cls._wrap(core)
 
     @classmethod
     def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
@@ -251,26 +294,35 @@ class KeyedVectors:
         return _unitvec(mean) if post_normalize else mean
 
     def add_vectors(self, keys, weights, extras=None, replace: bool = False) -> None:
-        """Adds (or with ``replace``, overwrites) vectors; the table is rebuilt (a copy)."""
+        """Adds (or with ``replace``, overwrites) vectors, as gensim's; a key given twice keeps its
+        last vector. The table is rebuilt (a copy): add in batches, not one word at a time."""
         if self._core.subwords is not None:
             raise _embedkit.ArgumentError("adding words to a model with subwords is not supported")
         keys = [keys] if isinstance(keys, str) else list(keys)
-        weights = np.asarray(weights, dtype=np.float32).reshape(len(keys), -1)
+        if not keys:
+            return
+        weights = np.asarray(weights, dtype=np.float32).reshape(len(keys), self.vector_size)
         words, table = list(self.index_to_key), np.array(self.vectors, dtype=np.float32)
         counts = list(self._core.counts())
-        new_words, new_rows = [], []
+        stand_in = not any(counts)  # a file without counts: new words get none either
+        new_rows = {}
         for key, row in zip(keys, weights):
             i = self._core.find(key)
-            if i >= 0:
-                if replace:
-                    table[i] = row
-            else:
-                new_words.append(key)
-                new_rows.append(row)
-        if new_rows:
-            table = np.vstack([table.reshape(-1, weights.shape[1]), np.asarray(new_rows)])
-        core = _embedkit.Vectors.from_arrays(words + new_words, counts + [1] * len(new_words), table)
+            if i < 0:
+                new_rows[key] = row
+            elif replace:
+                table[i] = row
+        new_words = list(new_rows)
+        if new_words:
+            table = np.vstack([table, np.asarray([new_rows[w] for w in new_words], dtype=np.float32)])
+        core = _embedkit.Vectors.from_arrays(words + new_words, counts + [0 if stand_in else 1] * len(new_words), table)
         KeyedVectors.__init__(self, _core=core)
+
+    def __setitem__(self, keys, weights) -> None:
+        """``kv["word"] = vector`` (or lists of each): adds the words, or replaces their vectors."""
+        if isinstance(keys, str):
+            keys, weights = [keys], [weights]
+        self.add_vectors(keys, weights, replace=True)
 
     def add_vector(self, key, vector) -> int:
         self.add_vectors([key], [vector])
@@ -350,7 +402,8 @@ class KeyedVectors:
 
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
         """3CosMul (Levy and Goldberg 2014), as gensim's: the product of the positive words'
-        similarities over the negative ones', each shifted to [0, 1]."""
+        similarities over the negative ones', each shifted to [0, 1]. (``restrict_vocab`` searches
+        the N most frequent words; gensim 4.2 accepts it and searches all.)"""
         if isinstance(topn, Integral) and topn < 1:
             return []
         positive, negative = _ensure_list(positive), _ensure_list(negative)
@@ -434,9 +487,14 @@ class KeyedVectors:
                             case_insensitive=True, dummy4unknown=False):
         """Spearman and Pearson correlation of the vectors' cosines with human ratings, as
         gensim's: returns ``((pearson, p), SpearmanrResult(correlation, pvalue), oov_percent)``.
-        Files hold ``word1 word2 score`` per line (tabs or spaces), '#' comments allowed."""
+        Files hold ``word1 word2 score`` per line (tabs or spaces, or ``delimiter``), '#' comments
+        allowed."""
+        text = None
+        if delimiter not in ("\t", " ") or encoding.lower().replace("-", "") != "utf8":
+            with open(pairs, encoding=encoding) as f:
+                text = f.read() if delimiter in ("\t", " ") else f.read().replace(delimiter, "\t")
         r = self._core.evaluate_pairs(str(pairs), restrict=restrict_vocab or 0, case_insensitive=case_insensitive,
-                                      dummy4unknown=dummy4unknown)
+                                      dummy4unknown=dummy4unknown, text=text)
         n = r["scored"]
         oov = 100.0 * r["unseen"] / r["pairs"] if r["pairs"] else 0.0
         pearson = (r["pearson"], _correlation_pvalue(r["pearson"], n))
@@ -448,17 +506,19 @@ class KeyedVectors:
         """Accuracy on ``a b c d`` analogy questions (3CosAdd, or 3CosMul with
         ``similarity_function="most_similar_cosmul"``), as gensim's: returns ``(score, sections)``,
         each section ``{"section", "correct", "incorrect"}`` with the questions as tuples, and a
-        last "Total accuracy" section. Questions with unknown words are skipped."""
-        if dummy4unknown:
-            raise _embedkit.ArgumentError("dummy4unknown is not supported for analogies: unknown questions are skipped")
+        last "Total accuracy" section. Questions with unknown words are skipped, or with
+        ``dummy4unknown`` counted as wrong. (gensim 4.2 ignores ``similarity_function`` and always
+        uses 3CosAdd; embedkit does what it says.)"""
         if similarity_function not in ("most_similar", "most_similar_cosmul"):
             raise _embedkit.ArgumentError("similarity_function must be most_similar or most_similar_cosmul")
         raw = self._core.evaluate_analogies(str(analogies), restrict=restrict_vocab or 0,
                                             case_insensitive=case_insensitive,
                                             cosmul=similarity_function == "most_similar_cosmul")
         case = (lambda q: tuple(w.upper() for w in q)) if case_insensitive else tuple
+        # dummy4unknown: questions with an unknown word count as wrong (else they are skipped).
         sections = [{"section": s["section"], "correct": [case(q) for q in s["correct"]],
-                     "incorrect": [case(q) for q in s["incorrect"]]} for s in raw]
+                     "incorrect": [case(q) for q in s["incorrect"] + (s["skipped"] if dummy4unknown else [])]}
+                    for s in raw]
         total = {"section": "Total accuracy",
                  "correct": [q for s in sections for q in s["correct"]],
                  "incorrect": [q for s in sections for q in s["incorrect"]]}

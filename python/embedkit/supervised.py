@@ -27,6 +27,7 @@ class FastTextModel:
     def __init__(self, core, label_prefix: str = "__label__"):
         self._core = core
         self._prefix = label_prefix
+        self._words = None  # the learned word rows, copied out once when first asked for
 
     @property
     def labels(self) -> List[str]:
@@ -41,8 +42,13 @@ class FastTextModel:
     def words(self) -> List[str]:
         return self.get_words()
 
+    def _word_rows(self):
+        if self._words is None:
+            self._words = self._core.word_vectors()
+        return self._words
+
     def get_words(self, include_freq: bool = False):
-        wv = self._core.word_vectors()
+        wv = self._word_rows()
         return (wv.words(), wv.counts()) if include_freq else wv.words()
 
     def get_dimension(self) -> int:
@@ -50,34 +56,35 @@ class FastTextModel:
 
     def get_word_vector(self, word: str) -> np.ndarray:
         """The embedding row the classifier learned for ``word`` (zeros for unknown words)."""
-        wv = self._core.word_vectors()
+        wv = self._word_rows()
         return wv.vector(word) if wv.find(word) >= 0 else np.zeros(self._core.dim, dtype=np.float32)
 
     def word_vectors(self) -> KeyedVectors:
         """The learned embedding rows of the words, as KeyedVectors."""
-        return KeyedVectors._wrap(self._core.word_vectors())
+        return KeyedVectors._wrap(self._word_rows())
 
     def predict(self, text: Union[str, Sequence[str]], k: int = 1, threshold: float = 0.0,
                 on_unicode_error: str = "strict"):
-        """The ``k`` most probable labels of a text (with probability >= ``threshold``), as
-        fastText's: ``(labels, probabilities)`` for one string, or a list of each for a list."""
+        """The ``k`` most probable labels of a text (with probability >= ``threshold``; ``k=-1``:
+        all), as fastText's: ``(labels, probabilities)`` for one string, or a list of each for a
+        list."""
         single = isinstance(text, str)
         texts = [text] if single else list(text)
         for t in texts:
             if "\n" in t:
                 raise ValueError("predict processes one line at a time (remove '\\n')")
-        found = self._core.predict(texts, k=k, threshold=threshold)
-        labels = [tuple(self._prefix + label for label, _ in row) for row in found]
+        found = self._core.predict(texts, k=max(k, 0), threshold=threshold)
+        labels = [[self._prefix + label for label, _ in row] for row in found]
+        if single:
+            labels = [tuple(labels[0])]
         probs = [np.array([p for _, p in row], dtype=np.float64) for row in found]
         return (labels[0], probs[0]) if single else (labels, probs)
 
     def test(self, path: str, k: int = 1, threshold: float = 0.0) -> Tuple[int, float, float]:
-        """``(examples, precision@k, recall@k)`` on a labelled file, as fastText's."""
-        r = self._core.test(str(path), k=k, threshold=threshold, label_prefix=self._prefix)
+        """``(examples, precision@k, recall@k)`` on a labelled file, as fastText's (``k=-1``: all
+        labels; lines without a label or a word are skipped, as fastText does)."""
+        r = self._core.test(str(path), k=max(k, 0), threshold=threshold, label_prefix=self._prefix)
         return r["examples"], r["precision"], r["recall"]
-
-    def test_label(self, path: str, k: int = 1, threshold: float = 0.0):
-        raise _embedkit.ArgumentError("per-label figures: use `embedkit classify test --json`")
 
     def save_model(self, path: str) -> None:
         """Writes the model in embedkit's native format (atomically)."""
@@ -100,10 +107,17 @@ def train_supervised(input: str, lr: Optional[float] = None, dim: int = 100, ws:
                      dropout: float = 0.0, seed: int = 1, progress=None) -> FastTextModel:
     """fastText's ``train_supervised``, same names and defaults (``lr`` 0.1 for SGD). embedkit
     extras: ``optimizer`` ("sgd", fastText's Hogwild SGD; "adagrad" or "adam" in mini-batches of
-    ``batch_size``), ``dropout`` of features, ``seed``. ``ws``, ``neg``, ``lrUpdateRate``, ``t``
-    and ``minCountLabel`` only matter to fastText's unsupervised or negative-sampling modes and
-    are accepted for compatibility. Ctrl-C stops training with ``KeyboardInterrupt`` carrying
-    the model so far as ``exc.model``."""
+    ``batch_size``), ``dropout`` of features, ``seed``. Lines without a label or a word are
+    skipped, as fastText does. Accepted and without effect: ``ws``, ``neg``, ``lrUpdateRate`` and
+    ``t`` (fastText's unsupervised and negative-sampling settings); ``minCountLabel`` must be 0
+    or 1 (every label is kept). Ctrl-C stops training with ``KeyboardInterrupt`` carrying the
+    model so far as ``exc.model``."""
+    if dim < 1:
+        raise _embedkit.ArgumentError(f"dim must be at least 1, not {dim}")
+    if lr is not None and lr <= 0:
+        raise _embedkit.ArgumentError(f"lr must be positive, not {lr}")
+    if minCountLabel > 1:
+        raise _embedkit.ArgumentError("minCountLabel > 1 is not supported: every label is kept")
     if loss not in _LOSSES:
         raise _embedkit.ArgumentError(f"loss must be one of {', '.join(_LOSSES)} for classification, not {loss!r}")
     bar = progress_callback(progress if progress is not None else (None if verbose >= 2 else False),

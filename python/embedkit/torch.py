@@ -31,17 +31,39 @@ class _BagFunction(torch.autograd.Function):
             out, argmax = core.forward(idx, off, psw, want_argmax=True)
         else:
             out, argmax = core.forward(idx, off, psw), None
-        ctx.core, ctx.saved = core, (idx, off, psw, argmax)
-        ctx.rows = weight.shape[0]
+        # Saved as tensors, so that PyTorch refuses a backward after they were changed in place.
+        ctx.save_for_backward(*(t for t in (indices, offsets, per_sample_weights) if t is not None))
+        ctx.has_offsets, ctx.has_weights = offsets is not None, per_sample_weights is not None
+        ctx.core, ctx.argmax, ctx.rows = core, argmax, weight.shape[0]
         return torch.from_numpy(out)
 
     @staticmethod
     def backward(ctx, grad_out):
-        idx, off, psw, argmax = ctx.saved
-        rows, values = ctx.core.backward(idx, off, grad_out.contiguous().numpy(), psw, argmax)
+        saved = list(ctx.saved_tensors)
+        indices = saved.pop(0)
+        offsets = saved.pop(0) if ctx.has_offsets else None
+        psw = saved.pop(0) if ctx.has_weights else None
+        grad_out = grad_out.contiguous()
+        rows, values = ctx.core.backward(indices.numpy(), None if offsets is None else offsets.numpy(),
+                                         grad_out.numpy(), None if psw is None else psw.detach().numpy(), ctx.argmax)
         grad = torch.sparse_coo_tensor(torch.from_numpy(rows).unsqueeze(0), torch.from_numpy(values),
                                        (ctx.rows, values.shape[1]))
-        return grad, None, None, None, None
+        grad_psw = None
+        if psw is not None and ctx.needs_input_grad[4]:
+            # d out[b] / d w_i = weight[indices[i]] for each position i of bag b (mode "sum").
+            flat = indices.reshape(-1)
+            if offsets is None:
+                bag_of = torch.arange(indices.shape[0]).repeat_interleave(indices.shape[1])
+            else:
+                starts = offsets[:-1] if ctx.core.include_last_offset else offsets
+                lengths = torch.diff(starts, append=torch.tensor([flat.numel()]))
+                bag_of = torch.arange(len(starts)).repeat_interleave(lengths)
+            weight = torch.from_numpy(ctx.core.weight)
+            grad_psw = (grad_out[bag_of] * weight[flat]).sum(dim=1)
+            if ctx.core.padding_idx is not None:
+                grad_psw = grad_psw.masked_fill(flat == ctx.core.padding_idx, 0.0)
+            grad_psw = grad_psw.reshape(psw.shape)
+        return grad, None, None, None, grad_psw
 
 
 class EmbeddingBag(torch.nn.Module):

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "embedkit/core/error.h"
 #include "embedkit/io/word_vectors.h"
 #include "embedkit/table/embedding_table.h"
 #include "embedkit/vocab/vocabulary.h"
@@ -80,8 +81,22 @@ class InterruptWatch {
   [[nodiscard]] bool interrupted() const noexcept { return interrupted_; }
   /// Calls `callback(info)` under the GIL; an exception it raises stops training and is kept.
   void call(const py::object& callback, const py::dict& info);
-  /// Raises what a callback raised (kept as an error_already_set), if anything.
+  /// Raises what a callback or a signal handler other than Ctrl-C's raised, if anything.
   void rethrow_callback_error();
+  /// Runs the library's training call `train` with the GIL released. When Ctrl-C stopped it
+  /// before it had a model (the library throws Error then), raises KeyboardInterrupt instead.
+  template <class Train>
+  auto run(Train&& train) {
+    try {
+      const LibraryCall call;
+      return train();
+    } catch (const Error&) {
+      if (!interrupted_) throw;
+      rethrow_callback_error();
+      PyErr_SetString(PyExc_KeyboardInterrupt, "training stopped before any vector was learned");
+      throw py::error_already_set();
+    }
+  }
   /// A library callback that hands each report, made a dict by to_dict, to `callback` under the
   /// GIL (nothing when callback is None). `callback` must outlive the returned function.
   template <class Report, class ToDict>

@@ -15,8 +15,9 @@ namespace embedkit::python {
 
 namespace {
 
-LabeledDataOptions data_options(const std::string& label_prefix, bool labels_optional) {
-  return {.format = LabeledFormat::fasttext, .label_prefix = label_prefix, .labels_optional = labels_optional};
+// fastText's reading: lines without a label or a word are skipped.
+LabeledDataOptions data_options(const std::string& label_prefix) {
+  return {.format = LabeledFormat::fasttext, .label_prefix = label_prefix, .skip_incomplete = true};
 }
 
 py::list scores_to_list(const TextClassifier& model, const std::vector<LabelScore>& scores) {
@@ -63,11 +64,10 @@ void bind_classifier(py::module_& m) {
             ClassifierCallbacks callbacks;
             callbacks.should_stop = [&] { return watch.poll(); };
             callbacks.on_progress = watch.report_to<ClassifierProgress>(progress, progress_info);
-            auto model = [&] {
-              const LibraryCall call;
-              const LabeledData data = read_labeled_file(input, data_options(label_prefix, false));
+            auto model = watch.run([&] {
+              const LabeledData data = read_labeled_file(input, data_options(label_prefix));
               return std::make_shared<TextClassifier>(TextClassifier::train(data, o, callbacks));
-            }();
+            });
             watch.rethrow_callback_error();
             return py::make_tuple(model, watch.interrupted());
           },
@@ -104,7 +104,7 @@ void bind_classifier(py::module_& m) {
             {
               const LibraryCall call;
               for (std::size_t i = 0; i < texts.size(); ++i) split_tokens(texts[i], data.examples[i].tokens);
-              predictions = c.predict_all(data, k, threshold);
+              predictions = c.predict_all(data, k == 0 ? c.label_count() : k, threshold);
             }
             py::list out;
             for (const auto& p : predictions) out.append(scores_to_list(c, p));
@@ -119,8 +119,8 @@ void bind_classifier(py::module_& m) {
             ClassificationReport r;
             {
               const LibraryCall call;
-              const LabeledData data = read_labeled_file(path, data_options(label_prefix, false));
-              r = evaluate_classifier(c, data, k, threshold);
+              const LabeledData data = read_labeled_file(path, data_options(label_prefix));
+              r = evaluate_classifier(c, data, k == 0 ? c.label_count() : k, threshold);
             }
             return py::dict(py::arg("examples") = r.examples, py::arg("precision") = r.precision_at_k,
                             py::arg("recall") = r.recall_at_k, py::arg("accuracy") = r.accuracy,

@@ -2,6 +2,7 @@
 // (weights viewed in place, so PyTorch or numpy can update them), and the sparse optimizers.
 // torch.py builds embedkit.torch.EmbeddingBag on these.
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,6 +85,24 @@ SparseGradient gradient_from(const IdArray& rows, const FloatArray& values, cons
   std::copy_n(values.data(), ids.size() * table.dim(), g.value(0).data());
   return g;
 }
+
+// An optimizer and the lock that lets several Python threads step it (its state is set up by
+// the first step and changed by every step, with the GIL released).
+struct PyOptimizer {
+  explicit PyOptimizer(std::unique_ptr<SparseOptimizer> optimizer) : impl(std::move(optimizer)) {}
+  virtual ~PyOptimizer() = default;
+  std::unique_ptr<SparseOptimizer> impl;
+  std::mutex mutex;
+};
+struct PySgd : PyOptimizer {
+  using PyOptimizer::PyOptimizer;
+};
+struct PyAdagrad : PyOptimizer {
+  using PyOptimizer::PyOptimizer;
+};
+struct PyAdam : PyOptimizer {
+  using PyOptimizer::PyOptimizer;
+};
 
 }  // namespace
 
@@ -202,27 +221,29 @@ void bind_layer(py::module_& m) {
           },
           py::arg("ids"), py::arg("grad_out"));
 
-  py::class_<SparseOptimizer, std::shared_ptr<SparseOptimizer>>(
+  py::class_<PyOptimizer, std::shared_ptr<PyOptimizer>>(
       m, "SparseOptimizer", "Updates only the rows a gradient names (lazy state, as torch's sparse optimizers).")
       .def(
           "step",
-          [](SparseOptimizer& o, const std::shared_ptr<EmbeddingBag>& bag, const IdArray& rows, const FloatArray& values) {
+          [](PyOptimizer& o, const std::shared_ptr<EmbeddingBag>& bag, const IdArray& rows, const FloatArray& values) {
             const SparseGradient g = gradient_from(rows, values, bag->table());
             const LibraryCall call;
-            o.step(bag->table(), g);
+            const std::lock_guard lock(o.mutex);
+            o.impl->step(bag->table(), g);
           },
           py::arg("layer"), py::arg("rows"), py::arg("values"))
       .def(
           "step",
-          [](SparseOptimizer& o, const std::shared_ptr<Embedding>& e, const IdArray& rows, const FloatArray& values) {
+          [](PyOptimizer& o, const std::shared_ptr<Embedding>& e, const IdArray& rows, const FloatArray& values) {
             const SparseGradient g = gradient_from(rows, values, e->table());
             const LibraryCall call;
-            o.step(e->table(), g);
+            const std::lock_guard lock(o.mutex);
+            o.impl->step(e->table(), g);
           },
           py::arg("layer"), py::arg("rows"), py::arg("values"))
       .def(
           "step_bag",
-          [](SparseOptimizer& o, EmbeddingBag& bag, const IdArray& indices, const std::optional<IdArray>& offsets,
+          [](PyOptimizer& o, EmbeddingBag& bag, const IdArray& indices, const std::optional<IdArray>& offsets,
              const FloatArray& grad_out, const std::optional<FloatArray>& per_sample_weights,
              const std::optional<py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>>& argmax) {
             const Batch batch(bag, indices, offsets, per_sample_weights);
@@ -230,31 +251,36 @@ void bind_layer(py::module_& m) {
             if (argmax) f.argmax.assign(argmax->data(), argmax->data() + argmax->size());
             SparseGradient::Scratch scratch;
             const LibraryCall call;
-            o.step(bag, batch.view(), {grad_out.data(), static_cast<std::size_t>(grad_out.size())}, f, scratch);
+            const std::lock_guard lock(o.mutex);
+            o.impl->step(bag, batch.view(), {grad_out.data(), static_cast<std::size_t>(grad_out.size())}, f, scratch);
           },
           py::arg("bag"), py::arg("indices"), py::arg("offsets"), py::arg("grad_out"),
           py::arg("per_sample_weights") = py::none(), py::arg("argmax") = py::none(),
           "Backward and update fused: the bag's gradient goes straight into the rows it touched.")
-      .def_property_readonly("steps", &SparseOptimizer::steps);
-  py::class_<SparseSgd, SparseOptimizer, std::shared_ptr<SparseSgd>>(m, "SparseSGD")
+      .def_property_readonly("steps", [](PyOptimizer& o) {
+        const std::lock_guard lock(o.mutex);
+        return o.impl->steps();
+      });
+  py::class_<PySgd, PyOptimizer, std::shared_ptr<PySgd>>(m, "SparseSGD")
       .def(py::init([](float lr, float weight_decay) {
-             return std::make_shared<SparseSgd>(SgdOptions{.learning_rate = {.base = lr}, .weight_decay = weight_decay});
+             return std::make_shared<PySgd>(
+                 std::make_unique<SparseSgd>(SgdOptions{.learning_rate = {.base = lr}, .weight_decay = weight_decay}));
            }),
            py::arg("lr"), py::kw_only(), py::arg("weight_decay") = 0.0F);
-  py::class_<SparseAdagrad, SparseOptimizer, std::shared_ptr<SparseAdagrad>>(m, "SparseAdagrad")
+  py::class_<PyAdagrad, PyOptimizer, std::shared_ptr<PyAdagrad>>(m, "SparseAdagrad")
       .def(py::init([](float lr, float eps, float weight_decay, bool rowwise) {
-             return std::make_shared<SparseAdagrad>(
-                 AdagradOptions{.learning_rate = lr, .epsilon = eps, .weight_decay = weight_decay, .rowwise = rowwise});
+             return std::make_shared<PyAdagrad>(std::make_unique<SparseAdagrad>(
+                 AdagradOptions{.learning_rate = lr, .epsilon = eps, .weight_decay = weight_decay, .rowwise = rowwise}));
            }),
            py::arg("lr") = 0.01F, py::kw_only(), py::arg("eps") = 1e-10F, py::arg("weight_decay") = 0.0F,
            py::arg("rowwise") = false);
-  py::class_<SparseAdam, SparseOptimizer, std::shared_ptr<SparseAdam>>(m, "SparseAdam")
+  py::class_<PyAdam, PyOptimizer, std::shared_ptr<PyAdam>>(m, "SparseAdam")
       .def(py::init([](float lr, std::pair<float, float> betas, float eps, float weight_decay) {
-             return std::make_shared<SparseAdam>(AdamOptions{.learning_rate = lr,
-                                                             .beta1 = betas.first,
-                                                             .beta2 = betas.second,
-                                                             .epsilon = eps,
-                                                             .weight_decay = weight_decay});
+             return std::make_shared<PyAdam>(std::make_unique<SparseAdam>(AdamOptions{.learning_rate = lr,
+                                                                                      .beta1 = betas.first,
+                                                                                      .beta2 = betas.second,
+                                                                                      .epsilon = eps,
+                                                                                      .weight_decay = weight_decay}));
            }),
            py::arg("lr") = 1e-3F, py::kw_only(), py::arg("betas") = std::pair<float, float>{0.9F, 0.999F},
            py::arg("eps") = 1e-8F, py::arg("weight_decay") = 0.0F);

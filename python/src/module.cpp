@@ -109,8 +109,12 @@ LibraryCall::~LibraryCall() { set_num_threads(saved_threads_); }
 bool InterruptWatch::poll() {
   const py::gil_scoped_acquire gil;
   if (PyErr_CheckSignals() != 0) {
-    PyErr_Clear();  // raised again by the Python side, with the model so far
-    interrupted_ = true;
+    py::error_already_set raised;  // takes the exception a signal handler raised
+    if (raised.matches(PyExc_KeyboardInterrupt)) {
+      interrupted_ = true;  // raised again by the Python side, with the model so far
+    } else if (!callback_error_) {
+      callback_error_ = std::make_unique<py::error_already_set>(std::move(raised));  // e.g. a SIGALRM timeout
+    }
   }
   return interrupted_ || callback_error_ != nullptr;
 }

@@ -1,10 +1,12 @@
 // embedkit._embedkit.Vectors: WordVectors for Python. Loading, saving, lookups, exact and fast
 // nearest-neighbour search, and the evaluations, each one call into the library with the GIL
 // released; keyed_vectors.py gives it gensim's KeyedVectors interface.
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "bindings.h"
@@ -73,6 +75,13 @@ class Vectors {
 
 using VectorsPtr = std::shared_ptr<Vectors>;
 
+// The exact index, built (a pass over the table, and with subwords the composed matrix) with the
+// GIL released when this is the first use.
+std::shared_ptr<const ExactIndex> exact_index(Vectors& v) {
+  const LibraryCall call;
+  return v.exact();
+}
+
 std::vector<float> vector_of(const Vectors& v, std::string_view word) {
   std::vector<float> out(v.get().dim());
   if (v.get().vector(word, out) == WordVectors::Source::unknown) throw_unknown_word(word);
@@ -133,23 +142,43 @@ void bind_vectors(py::module_& m) {
           py::arg("replace_invalid_utf8") = false, py::arg("allow_non_finite") = false, py::arg("vocabulary") = "")
       .def_static(
           "from_arrays",
-          [](const std::vector<std::string>& words, const std::vector<std::uint64_t>& counts, const FloatArray& rows) {
+          [](const std::vector<std::string>& words, const std::vector<std::uint64_t>& counts, const FloatArray& rows,
+             const std::optional<std::tuple<std::uint32_t, std::uint32_t>>& ngrams,
+             const std::optional<FloatArray>& buckets) {
             EMBEDKIT_CHECK(rows.ndim() == 2 && static_cast<std::size_t>(rows.shape(0)) == words.size(), ArgumentError,
                            "the vectors must be a 2-D array with one row per word");
             EMBEDKIT_CHECK(counts.empty() || counts.size() == words.size(), ArgumentError,
                            "counts must be empty or one per word");
+            EMBEDKIT_CHECK(ngrams.has_value() == buckets.has_value(), ArgumentError,
+                           "n-gram lengths and bucket rows go together");
+            const auto dim = static_cast<std::size_t>(rows.shape(1));
+            const std::size_t bucket_rows = buckets ? static_cast<std::size_t>(buckets->shape(0)) : 0;
+            EMBEDKIT_CHECK(!buckets || (buckets->ndim() == 2 && static_cast<std::size_t>(buckets->shape(1)) == dim &&
+                                        bucket_rows > 0),
+                           ArgumentError, "the bucket rows must be a non-empty 2-D array as wide as the vectors");
             std::vector<VocabularyEntry> entries(words.size());
             for (std::size_t i = 0; i < words.size(); ++i) {
               entries[i] = {words[i], counts.empty() ? words.size() - i : counts[i]};
             }
-            const auto dim = static_cast<std::size_t>(rows.shape(1));
-            EmbeddingTable table(words.size(), dim);
+            EmbeddingTable table(words.size() + bucket_rows, dim);
             for (std::size_t r = 0; r < words.size(); ++r) {
               std::copy_n(rows.data() + r * dim, dim, table.data() + r * table.stride());
             }
-            return std::make_shared<Vectors>(WordVectors(Vocabulary::from_entries(entries, "<python>"), std::move(table)));
+            for (std::size_t b = 0; b < bucket_rows; ++b) {
+              std::copy_n(buckets->data() + b * dim, dim, table.data() + (words.size() + b) * table.stride());
+            }
+            std::optional<SubwordOptions> subwords;
+            if (ngrams) {
+              subwords = SubwordOptions{std::get<0>(*ngrams), std::get<1>(*ngrams), bucket_rows};
+              EMBEDKIT_CHECK(subwords->enabled() && subwords->minn >= 1, ArgumentError,
+                             "n-gram lengths must satisfy 1 <= min_n <= max_n");
+            }
+            return std::make_shared<Vectors>(
+                WordVectors(Vocabulary::from_entries(entries, "<python>"), std::move(table), subwords));
           },
-          py::arg("words"), py::arg("counts"), py::arg("vectors"))
+          py::arg("words"), py::arg("counts"), py::arg("vectors"), py::arg("ngrams") = py::none(),
+          py::arg("buckets") = py::none(),
+          "Vectors from arrays (copied); with ngrams=(min_n, max_n) and the bucket rows, fastText subwords.")
       .def(
           "save",
           [](Vectors& self, const std::string& path, const std::string& format, std::size_t limit,
@@ -214,7 +243,7 @@ void bind_vectors(py::module_& m) {
           [](const VectorsPtr& self) {
             // Without subwords the same rows as table(); with them, the composed vectors (a copy
             // made once, read-only: edit table() instead).
-            auto exact = self->exact();
+            const auto exact = exact_index(*self);
             const TableView v = exact->matrix.view();
             if (!exact->matrix.composed()) {
               EmbeddingTable& t = self->get().table();
@@ -299,7 +328,7 @@ void bind_vectors(py::module_& m) {
           [](const VectorsPtr& self, const FloatArray& queries, std::size_t restrict) {
             std::size_t count = 0;
             const std::span<const float> q = query_span(queries, self->get().dim(), count);
-            const auto index = self->exact();
+            const auto index = exact_index(*self);
             const std::size_t rows =
                 restrict == 0 ? index->index.rows() : std::min(restrict, index->index.rows());
             py::array_t<float> out({count, rows});
@@ -317,12 +346,12 @@ void bind_vectors(py::module_& m) {
       .def(
           "evaluate_pairs",
           [](const Vectors& self, const std::string& path, std::size_t restrict, bool case_insensitive,
-             bool dummy4unknown) {
+             bool dummy4unknown, const std::optional<std::string>& text) {
             WordSimilarityResult r;
             std::vector<WordPair> pairs;
             {
               const LibraryCall call;
-              pairs = read_word_pairs(path);
+              pairs = text ? parse_word_pairs(*text, path) : read_word_pairs(path);
               r = evaluate_word_similarity(self.get(), pairs,
                                            {.restrict = restrict,
                                             .case_insensitive = case_insensitive,
@@ -333,7 +362,8 @@ void bind_vectors(py::module_& m) {
                             py::arg("model_scores") = r.model_scores);
           },
           py::arg("path"), py::arg("restrict") = 300000, py::arg("case_insensitive") = true,
-          py::arg("dummy4unknown") = false)
+          py::arg("dummy4unknown") = false, py::arg("text") = py::none(),
+          "Similarity evaluation of the pairs file at `path` (or of `text`, naming it `path` in errors).")
       .def(
           "evaluate_analogies",
           [](const Vectors& self, const std::string& path, std::size_t restrict, bool case_insensitive, bool cosmul) {
@@ -357,10 +387,19 @@ void bind_vectors(py::module_& m) {
                 }
                 return out;
               };
+              std::vector<std::size_t> skipped;  // questions with a word outside the known words
+              const auto& correct = r.sections[s].correct_questions;
+              const auto& incorrect = r.sections[s].incorrect_questions;
+              for (std::size_t q = 0; q < set[s].questions.size(); ++q) {
+                if (!std::binary_search(correct.begin(), correct.end(), q) &&
+                    !std::binary_search(incorrect.begin(), incorrect.end(), q)) {
+                  skipped.push_back(q);
+                }
+              }
               sections.append(py::dict(py::arg("section") = r.sections[s].name,
-                                       py::arg("correct") = questions(r.sections[s].correct_questions),
-                                       py::arg("incorrect") = questions(r.sections[s].incorrect_questions),
-                                       py::arg("questions") = r.sections[s].counts.questions));
+                                       py::arg("correct") = questions(correct),
+                                       py::arg("incorrect") = questions(incorrect),
+                                       py::arg("skipped") = questions(skipped)));
             }
             return sections;
           },

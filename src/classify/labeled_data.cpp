@@ -182,6 +182,11 @@ LabeledData parse_labeled_text(std::string_view raw, std::string_view source, co
         break;
     }
     header_checked = true;
+    if (options.skip_incomplete && result.format == LabeledFormat::fasttext &&
+        (ex.labels.empty() || ex.tokens.empty())) {
+      ++result.skipped;
+      continue;
+    }
     if (ex.labels.empty() && !options.labels_optional) {
       throw FormatError(fmt::format("{}:{}: no label{}", source, line_number,
                                     result.format == LabeledFormat::fasttext

@@ -237,7 +237,13 @@ void EmbeddingBag::with_row_gradients(const BagBatch& batch, std::size_t bags, s
       const BagRange r = bag_range(batch, b);
       for (std::size_t d = 0; d < dim; ++d) {
         const std::uint32_t a = forward.argmax[b * dim + d];
-        if (a != UINT32_MAX) won[r.begin + a] = 1;
+        if (a == UINT32_MAX) continue;
+        // (An arg-max from elsewhere than forward_for_training, e.g. a binding's caller, could
+        // point anywhere.)
+        EMBEDKIT_CHECK(a < r.end - r.begin, ArgumentError,
+                       fmt::format("arg-max {} of bag {} is not a position of that bag ({} ids)", a, b,
+                                   r.end - r.begin));
+        won[r.begin + a] = 1;
       }
     }
   }

@@ -76,6 +76,7 @@ void Hogwild::run_epoch(std::size_t epoch, const std::function<void(Thread&)>& w
     while (!group.wait_for(options_.report_every)) {
       if (on_progress) on_progress(progress(false));
       if (options_.should_stop && !stopped() && options_.should_stop()) {
+        stopped_mid_epoch_.store(true);
         stopped_.store(true);
         stop_.store(true);
       }

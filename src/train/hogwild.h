@@ -79,6 +79,8 @@ class Hogwild {
   [[nodiscard]] std::size_t threads() const noexcept { return options_.threads; }
   /// Whether should_stop asked the run to stop (the current epoch ended early).
   [[nodiscard]] bool stopped() const noexcept { return stopped_.load(); }
+  /// Whether the stop cut an epoch short (false: it came between epochs, all of them whole).
+  [[nodiscard]] bool stopped_mid_epoch() const noexcept { return stopped_mid_epoch_.load(); }
   [[nodiscard]] std::uint64_t work_done() const noexcept { return work_done_.load(std::memory_order_relaxed); }
   /// Where each thread's generator is now (for a checkpoint).
   [[nodiscard]] const std::vector<std::uint64_t>& rng_states() const noexcept { return rng_states_; }
@@ -101,6 +103,7 @@ class Hogwild {
   std::atomic<std::size_t> epoch_{0};
   std::atomic<bool> stop_{false};
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> stopped_mid_epoch_{false};
   std::mutex failure_mutex_;
   std::string failure_;
   std::chrono::steady_clock::time_point start_;

@@ -58,7 +58,7 @@ def test_predict_test_and_save_follow_fasttext(data, tmp_path):
     assert labels == ("__label__pos", "__label__neg") and isinstance(probs, np.ndarray)
     assert probs[0] > 0.8 and probs.sum() == pytest.approx(1.0, abs=1e-5)
     assert model.predict("dull and tedious", k=1)[0] == ("__label__neg",)
-    assert model.predict(["dull", "witty"])[0] == [("__label__neg",), ("__label__pos",)]
+    assert model.predict(["dull", "witty"])[0] == [["__label__neg"], ["__label__pos"]]  # lists, as fastText's
     n, precision, recall = model.test(str(data / "test.txt"))
     assert n == 300 and precision > 0.95 and recall == pytest.approx(precision)
     assert sorted(model.labels) == ["__label__neg", "__label__pos"]
@@ -80,3 +80,17 @@ def test_optimizers_and_bad_input(data, tmp_path):
         embedkit.train_supervised(input=str(data / "train.txt"), loss="ns", verbose=0)
     with pytest.raises(OSError):
         embedkit.load_model(str(tmp_path / "missing.ekv"))
+
+
+def test_all_labels_and_unlabelled_lines_as_fasttext(data, tmp_path):
+    messy = tmp_path / "messy.txt"
+    lines = (data / "train.txt").read_text(encoding="utf-8").splitlines()
+    messy.write_text("\n".join(lines[:1000] + ["__label__pos", "no label on this line"] + lines[1000:]) + "\n",
+                     encoding="utf-8")
+    model = embedkit.train_supervised(input=str(messy), epoch=5, verbose=0)
+    labels, probs = model.predict("witty", k=-1)
+    assert sorted(labels) == ["__label__neg", "__label__pos"] and probs.sum() == pytest.approx(1.0, abs=1e-5)
+    assert model.test(str(messy))[0] == 2000
+    assert model.predict(["witty", "dull"], k=-1)[0][0] == list(labels)
+    with pytest.raises(embedkit.ArgumentError):
+        embedkit.train_supervised(input=str(messy), dim=0, verbose=0)

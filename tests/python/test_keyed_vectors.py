@@ -234,3 +234,55 @@ def test_thread_count_is_embedkits_own(kv):
         embedkit.set_num_threads(n)
     with pytest.raises(ValueError):
         embedkit.set_num_threads(0)
+
+
+def test_models_gensim_saved_load_with_their_subwords(corpus, tmp_path):
+    models = pytest.importorskip("gensim.models")
+    sentences = [line.split() for line in corpus.read_text(encoding="utf-8").splitlines()[:400]]
+    w2v = models.Word2Vec(sentences, vector_size=16, min_count=3, epochs=1, workers=1, seed=1)
+    ft = models.FastText(sentences, vector_size=16, min_count=3, epochs=1, workers=1, seed=1, bucket=5000)
+    w2v.save(str(tmp_path / "w2v.model"))
+    ft.wv.save(str(tmp_path / "ft.kv"))
+    with pytest.raises(embedkit.FormatError, match="format='gensim'"):
+        embedkit.KeyedVectors.load(str(tmp_path / "w2v.model"))  # a pickle is never unpickled unasked
+    ours = embedkit.Word2Vec.load(str(tmp_path / "w2v.model"), format="gensim").wv
+    assert ours.index_to_key == w2v.wv.index_to_key
+    np.testing.assert_array_equal(ours.vectors, w2v.wv.vectors)
+    assert ours.get_vecattr("the", "count") == w2v.wv.get_vecattr("the", "count")
+    same_neighbours(ours.most_similar("the", topn=5), w2v.wv.most_similar("the", topn=5))
+    ours_ft = embedkit.KeyedVectors.load(str(tmp_path / "ft.kv"), format="gensim")
+    assert isinstance(ours_ft, embedkit.FastTextKeyedVectors)
+    for word in ["the", "anarchism", "unanarchistically"]:  # seen and unseen
+        np.testing.assert_allclose(ours_ft[word], ft.wv[word], atol=1e-6)
+
+
+def test_editing_like_gensim(kv):
+    small = embedkit.KeyedVectors(3)
+    small["a"] = [1, 0, 0]
+    small[["b", "c", "b"]] = [[0, 1, 0], [0, 0, 1], [0, 2, 0]]  # a key given twice keeps its last vector
+    assert small.index_to_key == ["a", "b", "c"]
+    np.testing.assert_array_equal(small["b"], [0, 2, 0])
+    small["a"] = [5, 5, 5]
+    np.testing.assert_array_equal(small["a"], [5, 5, 5])
+    small.add_vectors([], np.zeros((0, 3)))
+    assert len(small) == 3
+    # Counts of a file without them stay gensim's stand-ins after an addition.
+    before = kv.get_vecattr("the", "count")
+    grown = embedkit.KeyedVectors(kv.vector_size)
+    grown.add_vectors(kv.index_to_key, kv.vectors)
+    grown.add_vector("zzqx", np.ones(kv.vector_size, np.float32))
+    assert grown.get_vecattr("the", "count") == before + 1  # len - index, as gensim's
+
+
+def test_unknown_analogies_and_other_delimiters_as_gensim(kv, gensim_kv, tmp_path):
+    questions = str(SOURCE / "data" / "questions-words.txt")
+    ours, _ = kv.evaluate_word_analogies(questions, dummy4unknown=True)
+    theirs, _ = gensim_kv.evaluate_word_analogies(questions, dummy4unknown=True)
+    assert ours == pytest.approx(theirs, abs=2e-4)
+    csv = tmp_path / "pairs.csv"
+    csv.write_text("".join(line.replace("\t", ",") + "\n" for line in
+                           (SOURCE / "data" / "wordsim353.tsv").read_text(encoding="utf-8").splitlines()
+                           if not line.startswith("#")), encoding="utf-8")
+    ours = kv.evaluate_word_pairs(str(csv), delimiter=",")
+    theirs = gensim_kv.evaluate_word_pairs(str(csv), delimiter=",")
+    assert ours[1][0] == pytest.approx(theirs[1][0], abs=1e-6)

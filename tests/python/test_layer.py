@@ -154,3 +154,56 @@ def test_tokenizer_vocabulary_and_encoder(tmp_path):
     # The ids feed EmbeddingBag as they are.
     bag = embedkit.EmbeddingBag(len(vocab), 4)
     assert bag.forward(ids, offsets).shape == (3, 4)
+
+
+def test_per_sample_weights_get_pytorchs_gradient():
+    rows, dim = 30, 8
+    ours = ek_torch.EmbeddingBag(rows, dim, mode="sum", seed=4)
+    theirs = torch.nn.EmbeddingBag(rows, dim, mode="sum", sparse=True)
+    with torch.no_grad():
+        theirs.weight.copy_(ours.weight)
+    indices, offsets = batch(rows, 10, 5, seed=6)
+    w_ours = torch.rand(len(indices), requires_grad=True)
+    w_theirs = w_ours.detach().clone().requires_grad_(True)
+    upstream = torch.randn(10, dim)
+    (ours(indices, offsets, w_ours) * upstream).sum().backward()
+    (theirs(indices, offsets, w_theirs) * upstream).sum().backward()
+    torch.testing.assert_close(w_ours.grad, w_theirs.grad, atol=1e-5, rtol=1e-5)
+
+
+def test_hostile_backward_inputs_are_errors_not_crashes():
+    bag = embedkit.EmbeddingBag(10, 4, mode="max")
+    with pytest.raises(ValueError, match="arg-max"):
+        bag.backward(np.array([1, 2, 3]), np.array([0, 1]), np.ones((2, 4), np.float32), None,
+                     np.full(8, 999999, dtype=np.uint32))
+    with pytest.raises(ValueError, match="arg-max"):
+        embedkit.SparseAdam().step_bag(bag, np.array([1, 2, 3]), np.array([0, 1]), np.ones((2, 4), np.float32),
+                                       None, np.full(8, 999999, dtype=np.uint32))
+    # Changing the batch between forward and backward: PyTorch's own in-place check refuses it.
+    module = ek_torch.EmbeddingBag(1000, 4, mode="max")
+    indices, offsets = torch.arange(20) % 1000, torch.tensor([0, 10])
+    out = module(indices, offsets)
+    offsets[1] = 19
+    with pytest.raises(RuntimeError, match="inplace"):
+        out.sum().backward()
+
+
+def test_one_optimizer_stepped_from_several_threads():
+    import threading
+
+    bag = embedkit.EmbeddingBag(50, 8, mode="sum")
+    opt = embedkit.SparseAdam(lr=0.01)
+    rows = np.arange(0, 50, 5)
+    values = np.ones((len(rows), 8), np.float32)
+
+    def steps():
+        for _ in range(25):
+            opt.step(bag, rows, values)
+
+    threads = [threading.Thread(target=steps) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert opt.steps == 100
+    assert np.isfinite(bag.weight).all()

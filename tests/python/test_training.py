@@ -113,3 +113,58 @@ def test_saved_model_loads_back(corpus, tmp_path):
     model.save(str(tmp_path / "m.ekv"))
     back = embedkit.Word2Vec.load(str(tmp_path / "m.ekv"))
     np.testing.assert_array_equal(back.wv.vectors, model.wv.vectors)
+
+
+def test_another_signal_handlers_exception_reaches_the_caller(corpus):
+    def on_alarm(signum, frame):
+        raise TimeoutError("too slow")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        with pytest.raises(TimeoutError, match="too slow"):
+            embedkit.Word2Vec(corpus_file=str(CORPUS), **dict(PYTHON, epochs=1000, workers=2))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_gensim_callbacks_see_each_epochs_vectors(corpus, tmp_path):
+    saved = []
+
+    class EpochSaver:  # the gensim documentation's example, nearly verbatim
+        def __init__(self):
+            self.epoch = 0
+
+        def on_epoch_end(self, model):
+            path = tmp_path / f"epoch{self.epoch}.ekv"
+            model.save(str(path))
+            saved.append((path, model.get_latest_training_loss()))
+            self.epoch += 1
+
+    model = embedkit.Word2Vec(corpus_file=str(corpus), callbacks=[EpochSaver()], compute_loss=True, sorted_vocab=1,
+                              **dict(PYTHON, epochs=3))
+    assert len(saved) == 3 and all(loss > 0 for _, loss in saved)
+    first, last = (embedkit.KeyedVectors.load(str(p)) for p, _ in (saved[0], saved[-1]))
+    assert not np.array_equal(first.vectors, last.vectors)
+    np.testing.assert_array_equal(last.vectors, model.wv.vectors)
+    with pytest.raises(embedkit.ArgumentError, match="max_final_vocab"):
+        embedkit.Word2Vec(corpus_file=str(corpus), max_final_vocab=100, **PYTHON)
+    with pytest.raises(TypeError):
+        embedkit.Word2Vec(corpus_file=str(corpus), no_such_argument=1, **PYTHON)
+
+
+def test_loaded_models_know_their_settings(corpus, tmp_path):
+    model = embedkit.FastText(corpus_file=str(corpus), min_n=2, max_n=4, bucket=5000, **dict(PYTHON, window=3))
+    model.save(str(tmp_path / "m.ekv"))
+    back = embedkit.FastText.load(str(tmp_path / "m.ekv"))
+    assert (back.sg, back.window, back.min_n, back.max_n, back.bucket, back.vector_size) == (1, 3, 2, 4, 5000, 16)
+    assert "vocab=" in repr(back)
+    np.testing.assert_array_equal(back.wv["unseenword"], model.wv["unseenword"])
+
+
+def test_tokens_must_be_whitespace_free_strings():
+    with pytest.raises(embedkit.ArgumentError, match="new york"):
+        embedkit.Word2Vec([["in", "new york"]], **PYTHON)
+    with pytest.raises(embedkit.ArgumentError):
+        embedkit.Word2Vec([["in", 5]], **PYTHON)

@@ -38,6 +38,9 @@ struct LabeledDataOptions {
   std::string label_prefix = "__label__";
   TextEncoding encoding = TextEncoding::utf8;
   bool labels_optional = false;  ///< for prediction input: lines may carry no label
+  /// fastText format: lines without a label or without text are skipped (as fastText does, and
+  /// counted in LabeledData::skipped) instead of being errors.
+  bool skip_incomplete = false;
   std::size_t first_line = 1;    ///< the number of the first line, in messages (for streamed input)
 };
 
@@ -50,6 +53,7 @@ struct LabeledExample {
 struct LabeledData {
   std::vector<LabeledExample> examples;
   LabeledFormat format = LabeledFormat::detect;  ///< the format actually read
+  std::size_t skipped = 0;                       ///< lines left out under skip_incomplete
   std::string source;
 };
 

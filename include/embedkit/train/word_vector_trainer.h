@@ -90,9 +90,13 @@ struct TrainingCallbacks {
   /// After each checkpoint is written (epochs done, its path), on a worker thread while the
   /// others wait: e.g. to copy it elsewhere.
   std::function<void(std::size_t, const std::string&)> on_checkpoint;
+  /// After each whole epoch (epochs done so far), on the calling thread while the workers wait:
+  /// the vectors as they are, viewing the live tables (valid during the call only; copy to keep).
+  std::function<void(std::size_t, const WordVectors&)> on_epoch;
   /// Polled with each progress report: returning true (a user's Ctrl-C) stops the workers within
   /// a moment, and training returns the model as it is then, with metadata "training.stopped"
   /// saying where (it is not written as a checkpoint, and the final progress is not `finished`).
+  /// Also polled during a fresh run's vocabulary pass, where a stop throws Error (no model yet).
   std::function<bool()> should_stop;
 };
 

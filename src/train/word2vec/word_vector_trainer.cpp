@@ -226,6 +226,9 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
                                                                             shards[thread.index() + 1]);
         },
         on_progress);
+    if (callbacks.on_epoch && !run.stopped_mid_epoch()) {
+      callbacks.on_epoch(epoch + 1, view_vectors(vocab, input_bag.table(), setup.buckets, options));
+    }
     if (run.stopped()) break;
     if (options.checkpoint_every > 0 && (epoch + 1) % options.checkpoint_every == 0) write_checkpoint(epoch + 1);
   }
@@ -235,11 +238,16 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
                                                       options.subword, std::move(setup.buckets))
                                         : WordVectors(std::move(setup.vocab), std::move(input_bag.table()));
   result.output = std::move(output_table);
-  record(result, run.stopped() ? final_progress.epoch : options.epochs);
+  const std::size_t epochs_done =
+      !run.stopped() ? options.epochs : final_progress.epoch + (run.stopped_mid_epoch() ? 0 : 1);
+  record(result, epochs_done);
   if (run.stopped()) {
     result.metadata["training.stopped"] =
-        fmt::format("in epoch {} of {}, after {} of {} words ({:.1f}%)", final_progress.epoch + 1, options.epochs,
-                    final_progress.work_done, corpus.kept * options.epochs, 100 * final_progress.fraction);
+        run.stopped_mid_epoch()
+            ? fmt::format("in epoch {} of {}, after {} of {} words ({:.1f}%)", final_progress.epoch + 1,
+                          options.epochs, final_progress.work_done, corpus.kept * options.epochs,
+                          100 * final_progress.fraction)
+            : fmt::format("after epoch {} of {}", epochs_done, options.epochs);
   }
   result.metadata["training.seconds"] = fmt::format("{:.3f}", final_progress.seconds);
   result.metadata["training.final_loss"] =
@@ -258,7 +266,14 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
                  "training reads its input twice (vocabulary, then words), so it needs a file, not stdin");
   const Tokenizer tokenizer(options.tokenizer);
   VocabBuildResult built = build_vocabulary(
-      input, tokenizer, {.min_count = options.min_count, .add_pad = false, .add_unk = false});
+      input, tokenizer, {.min_count = options.min_count, .add_pad = false, .add_unk = false},
+      [&](const VocabBuildProgress&) {
+        // (No model exists yet to return: a stop here ends the call.)
+        if (callbacks.should_stop && callbacks.should_stop()) {
+          throw Error("training was stopped during the vocabulary pass, before any vector was learned",
+                      "no stop request");
+        }
+      });
   EMBEDKIT_CHECK(built.vocabulary.size() >= 2, FormatError,
                  fmt::format("{}: only {} distinct words occur at least {} times (--min-count); training needs 2 or "
                              "more",

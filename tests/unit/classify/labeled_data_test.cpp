@@ -35,6 +35,15 @@ TEST(LabeledData, FastTextFormatTakesLabelsAnywhere) {
   EXPECT_EQ(d.examples[2].line, 3U);
 }
 
+TEST(LabeledData, IncompleteLinesAreSkippedOnRequestAsFastTextDoes) {
+  const std::string text = "__label__pos a fine film\n__label__neg\nno label here\n__label__neg dull .\n";
+  EXPECT_EQ(error_of(text), "data.txt:2: a label but no text");
+  const auto d = parse(text, {.format = LabeledFormat::fasttext, .skip_incomplete = true});
+  ASSERT_EQ(d.examples.size(), 2U);
+  EXPECT_EQ(d.examples[1].line, 4U);
+  EXPECT_EQ(d.skipped, 2U);
+}
+
 TEST(LabeledData, TsvWithGlueHeaderAndLabelFirst) {
   const auto tsv = parse("sentence\tlabel\nhide new secretions \t0\nthe greatest musicians\t1\n");
   EXPECT_EQ(tsv.format, LabeledFormat::tsv);

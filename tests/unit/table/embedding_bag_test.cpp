@@ -201,6 +201,18 @@ TEST(EmbeddingBag, MalformedInputIsAClearError) {
   EmbeddingBag last(random_table(8, 3, 11), {.mode = BagMode::sum, .include_last_offset = true});
   const std::vector<std::uint64_t> wrong_end = {0, 2};
   EXPECT_EQ(error_of(last, {ids, wrong_end}), "with include_last_offset the last offset must equal the 3 indices, got 2");
+  // A max-mode backward given an arg-max that does not come from this batch's forward.
+  EmbeddingBag max(random_table(8, 3, 11), {.mode = BagMode::max});
+  const std::vector<std::uint64_t> two = {0, 1};
+  BagForward forward = max.forward_for_training({ids, two});
+  forward.argmax[4] = 999999;
+  const std::vector<float> grad(6, 1.0F);
+  try {
+    (void)max.backward({ids, two}, grad, forward);
+    ADD_FAILURE() << "no error";
+  } catch (const ArgumentError& e) {
+    EXPECT_STREQ(e.what(), "arg-max 999999 of bag 1 is not a position of that bag (2 ids)");
+  }
 }
 
 }  // namespace

@@ -353,16 +353,41 @@ TEST(WordVectorTrainer, AStopRequestReturnsTheModelSoFar) {
   TrainingCallbacks callbacks;
   int polls = 0;
   bool finished = true;
-  callbacks.should_stop = [&] { return ++polls >= 1; };
+  std::vector<std::size_t> epochs_seen;
+  callbacks.should_stop = [&] {
+    ++polls;
+    return epochs_seen.size() >= 2;
+  };
   callbacks.on_progress = [&](const TrainingProgress& p) { finished = p.finished; };
+  callbacks.on_epoch = [&](std::size_t done, const WordVectors& now) {
+    epochs_seen.push_back(done);
+    EXPECT_EQ(now.dim(), 16U);
+  };
   const WordVectors wv = train_word_vectors(path, o, callbacks);
-  EXPECT_EQ(polls, 1);
+  EXPECT_GE(polls, 2);
   EXPECT_FALSE(finished);
   ASSERT_TRUE(wv.metadata.contains("training.stopped"));
-  EXPECT_NE(wv.metadata.at("training.stopped").find("of 200"), std::string::npos) << wv.metadata.at("training.stopped");
+  const std::string& where = wv.metadata.at("training.stopped");
+  EXPECT_NE(where.find("of 200"), std::string::npos) << where;
+  // The record counts whole epochs, as the epoch callbacks saw them.
+  ASSERT_FALSE(epochs_seen.empty());
+  for (std::size_t i = 0; i < epochs_seen.size(); ++i) EXPECT_EQ(epochs_seen[i], i + 1);
+  EXPECT_EQ(wv.metadata.at("training.epochs_done"), std::to_string(epochs_seen.size())) << where;
+  if (where.starts_with("after epoch")) {
+    EXPECT_EQ(where, fmt::format("after epoch {} of 200", epochs_seen.size()));
+  }
   std::vector<float> v(wv.dim());
   wv.vector(TokenId{0}, v);
   for (const float x : v) EXPECT_TRUE(std::isfinite(x));
+  // A stop during the vocabulary pass: no model yet, so an error says so.
+  TrainingCallbacks at_once;
+  at_once.should_stop = [] { return true; };
+  try {
+    (void)train_word_vectors(path, o, at_once);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "training was stopped during the vocabulary pass, before any vector was learned");
+  }
 }
 
 TEST(WordVectorTrainer, ResumingFromACheckpointEqualsAnUninterruptedRun) {
