@@ -96,7 +96,7 @@ struct TrainingCallbacks {
   /// Polled with each progress report: returning true (a user's Ctrl-C) stops the workers within
   /// a moment, and training returns the model as it is then, with metadata "training.stopped"
   /// saying where (it is not written as a checkpoint, and the final progress is not `finished`).
-  /// Also polled during a fresh run's vocabulary pass, where a stop throws Error (no model yet).
+  /// Also polled while the corpus is counted and encoded, where a stop throws Error (no model yet).
   std::function<bool()> should_stop;
 };
 

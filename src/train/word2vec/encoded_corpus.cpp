@@ -2,6 +2,9 @@
 
 #include <optional>
 
+#include <fmt/format.h>
+
+#include "embedkit/core/error.h"
 #include "embedkit/text/corpus_reader.h"
 
 namespace embedkit::detail {
@@ -9,7 +12,11 @@ namespace {
 
 class CorpusEncoder final : public CorpusVisitor {
  public:
-  CorpusEncoder(const Vocabulary& vocab, EncodedCorpus& corpus) : vocab_(vocab), corpus_(corpus) {}
+  CorpusEncoder(const Vocabulary& vocab, EncodedCorpus& corpus, const std::function<bool()>& should_stop)
+      : vocab_(vocab), corpus_(corpus), should_stop_(should_stop) {}
+  void on_progress(const CorpusProgress& /*progress*/) override {
+    if (should_stop_ && should_stop_()) stop_before_training("the encoding pass");
+  }
   void on_token(std::string_view token) override {
     ++corpus_.tokens;
     // The token and a 0xFF, a byte UTF-8 never has, so "ab c" and "a bc" differ.
@@ -40,6 +47,7 @@ class CorpusEncoder final : public CorpusVisitor {
  private:
   const Vocabulary& vocab_;
   EncodedCorpus& corpus_;
+  const std::function<bool()>& should_stop_;
   std::size_t in_sentence_ = 0;
 };
 
@@ -57,11 +65,16 @@ std::vector<std::size_t> EncodedCorpus::shards(std::size_t threads) const {
   return result;
 }
 
+void stop_before_training(std::string_view pass) {
+  throw Error(fmt::format("training was stopped during {}, before any vector was learned", pass),
+              "no stop request");
+}
+
 EncodedCorpus encode_corpus(const std::string& input, const Tokenizer& tokenizer, const Vocabulary& vocab,
-                            std::uint64_t expected_tokens) {
+                            std::uint64_t expected_tokens, const std::function<bool()>& should_stop) {
   EncodedCorpus corpus;
   corpus.bytes.reserve(expected_tokens * 2);  // untouched capacity costs address space, not memory
-  CorpusEncoder encoder(vocab, corpus);
+  CorpusEncoder encoder(vocab, corpus, should_stop);
   CorpusReader(input, tokenizer).read(encoder);
   encoder.finish();
   return corpus;

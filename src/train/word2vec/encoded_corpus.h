@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,9 +34,14 @@ struct EncodedCorpus {
 };
 
 /// Reads `input` with `tokenizer`, keeping the tokens `vocab` has. `expected_tokens` (0 if
-/// unknown) sizes the buffer.
+/// unknown) sizes the buffer. `should_stop` (optional) is polled as the text is read; when it
+/// returns true, Error is thrown (stop_before_training).
 EncodedCorpus encode_corpus(const std::string& input, const Tokenizer& tokenizer, const Vocabulary& vocab,
-                            std::uint64_t expected_tokens);
+                            std::uint64_t expected_tokens, const std::function<bool()>& should_stop = {});
+
+/// Throws the Error of a training stopped (TrainingCallbacks::should_stop) in `pass` ("the
+/// vocabulary pass"), before it had vectors to return.
+[[noreturn]] void stop_before_training(std::string_view pass);
 
 /// The next id at p, advancing p.
 inline TokenId next_id(const std::uint8_t*& p) {

@@ -269,16 +269,14 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
       input, tokenizer, {.min_count = options.min_count, .add_pad = false, .add_unk = false},
       [&](const VocabBuildProgress&) {
         // (No model exists yet to return: a stop here ends the call.)
-        if (callbacks.should_stop && callbacks.should_stop()) {
-          throw Error("training was stopped during the vocabulary pass, before any vector was learned",
-                      "no stop request");
-        }
+        if (callbacks.should_stop && callbacks.should_stop()) detail::stop_before_training("the vocabulary pass");
       });
   EMBEDKIT_CHECK(built.vocabulary.size() >= 2, FormatError,
                  fmt::format("{}: only {} distinct words occur at least {} times (--min-count); training needs 2 or "
                              "more",
                              input, built.vocabulary.size(), options.min_count));
-  detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, built.vocabulary, built.report.covered_tokens);
+  detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, built.vocabulary, built.report.covered_tokens,
+                                                        callbacks.should_stop);
   const std::size_t words = built.vocabulary.size();
   if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, words});
   std::vector<std::uint32_t> buckets = buckets_of(built.vocabulary, options);
@@ -296,7 +294,7 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
   const WordVectors saved = load_vectors(checkpoint);
   EMBEDKIT_CHECK(saved.output.has_value(), FormatError, fmt::format("{}: the checkpoint has no output layer", checkpoint));
   const Tokenizer tokenizer(options.tokenizer);
-  detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, saved.words(), 0);
+  detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, saved.words(), 0, callbacks.should_stop);
   detail::TrainingPosition position = detail::read_checkpoint_record(saved.metadata, checkpoint, options, input, corpus);
   if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, saved.size()});
   WordVectorOptions resumed = options;
@@ -345,7 +343,7 @@ WordVectors continue_training(const WordVectors& model, const std::string& input
   const std::size_t stride_bytes = input_table.stride() * sizeof(float);
   EmbeddingTable output_table(words, o.dim);
   std::memcpy(output_table.data(), model.output->data(), old_count * stride_bytes);
-  detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, vocab, built.report.tokens);
+  detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, vocab, built.report.tokens, callbacks.should_stop);
   if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, words});
   WordVectors result =
       run_training({std::move(vocab), std::move(corpus), std::move(buckets), std::move(input_table), std::move(output_table)}, input, o,
