@@ -33,13 +33,16 @@ def _ensure_list(value):
 
 
 def _is_pickle(fname) -> bool:
-    """Whether a file starts as a pickle (protocol 2 or later), as gensim's save() writes."""
+    """Whether a file starts as a pickle (protocol 2 or later), as gensim's save() writes: PROTO
+    and its version. (A safetensors file can start with those two bytes too, as its header's
+    length; its header, a JSON object, then starts at byte 8.)"""
     try:
         with open(fname, "rb") as f:
-            head = f.read(2)
+            head = f.read(9)
     except OSError:
         return False  # the loader reports it
-    return len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+    safetensors = len(head) == 9 and head[8:9] == b"{"
+    return len(head) >= 3 and head[0] == 0x80 and 2 <= head[1] <= 5 and not safetensors
 
 
 def _unitvec(v: np.ndarray) -> np.ndarray:
@@ -303,8 +306,9 @@ class KeyedVectors:
             return
         weights = np.asarray(weights, dtype=np.float32).reshape(len(keys), self.vector_size)
         words, table = list(self.index_to_key), np.array(self.vectors, dtype=np.float32)
-        counts = list(self._core.counts())
-        stand_in = not any(counts)  # a file without counts: new words get none either
+        counts = [int(c) for c in self._core.counts()]
+        if not any(counts):  # a file without counts: keep gensim's stand-ins as they were
+            counts = [len(words) - i for i in range(len(words))]
         new_rows = {}
         for key, row in zip(keys, weights):
             i = self._core.find(key)
@@ -315,7 +319,7 @@ class KeyedVectors:
         new_words = list(new_rows)
         if new_words:
             table = np.vstack([table, np.asarray([new_rows[w] for w in new_words], dtype=np.float32)])
-        core = _embedkit.Vectors.from_arrays(words + new_words, counts + [0 if stand_in else 1] * len(new_words), table)
+        core = _embedkit.Vectors.from_arrays(words + new_words, counts + [0] * len(new_words), table)
         KeyedVectors.__init__(self, _core=core)
 
     def __setitem__(self, keys, weights) -> None:
@@ -517,7 +521,7 @@ class KeyedVectors:
         case = (lambda q: tuple(w.upper() for w in q)) if case_insensitive else tuple
         # dummy4unknown: questions with an unknown word count as wrong (else they are skipped).
         sections = [{"section": s["section"], "correct": [case(q) for q in s["correct"]],
-                     "incorrect": [case(q) for q in s["incorrect"] + (s["skipped"] if dummy4unknown else [])]}
+                     "incorrect": [case(q) for q in s["incorrect_or_skipped" if dummy4unknown else "incorrect"]]}
                     for s in raw]
         total = {"section": "Total accuracy",
                  "correct": [q for s in sections for q in s["correct"]],

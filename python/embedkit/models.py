@@ -18,11 +18,16 @@ from . import _embedkit
 from ._progress import progress_callback
 from .keyed_vectors import KeyedVectors
 
-# gensim arguments embedkit accepts at the value it implements (any other value is an error).
+# gensim arguments embedkit accepts at the value it implements (any other value is an error);
+# the others it accepts without effect (hashing, batching and loss tracking are the trainer's own).
 _FIXED = {"sorted_vocab": 1, "max_final_vocab": None, "trim_rule": None, "null_word": 0, "shrink_windows": True,
           "max_vocab_size": None, "cbow_mean": 1}
-# gensim arguments with no effect here: hashing and batching are the trainer's own.
-_IGNORED = ("hashfxn", "batch_words", "compute_loss", "comment", "min_alpha")
+
+
+def _check_fixed(**given) -> None:
+    for name, value in given.items():
+        if value != _FIXED[name] and not (name == "sorted_vocab" and value is True):
+            raise _embedkit.ArgumentError(f"{name}={value!r} is not supported (only {_FIXED[name]!r})")
 
 
 def _write_sentences(sentences: Iterable[List[str]]) -> str:
@@ -69,15 +74,15 @@ class Word2Vec:
 
     _subwords = False
 
+    # gensim 4's parameters, in gensim's order (positional calls mean the same), then embedkit's.
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5, min_count=5,
-                 sample=1e-3, seed=1, workers=3, sg=0, hs=0, negative=5, ns_exponent=0.75, epochs=5, callbacks=(),
-                 *, progress=None, lowercase=False, min_n=3, max_n=6, bucket=2000000, **gensim_only):
-        for name, value in gensim_only.items():
-            if name in _FIXED:
-                if value != _FIXED[name]:
-                    raise _embedkit.ArgumentError(f"{name}={value!r} is not supported (only {_FIXED[name]!r})")
-            elif name not in _IGNORED:
-                raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {name!r}")
+                 max_vocab_size=None, sample=1e-3, seed=1, workers=3, min_alpha=0.0001, sg=0, hs=0, negative=5,
+                 ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
+                 batch_words=10000, compute_loss=False, callbacks=(), comment=None, max_final_vocab=None,
+                 shrink_windows=True, *, progress=None, lowercase=False, min_n=3, max_n=6, bucket=2000000):
+        _check_fixed(max_vocab_size=max_vocab_size, cbow_mean=cbow_mean, null_word=null_word, trim_rule=trim_rule,
+                     sorted_vocab=sorted_vocab, max_final_vocab=max_final_vocab, shrink_windows=shrink_windows)
+        self.min_alpha, self.compute_loss, self.comment = min_alpha, compute_loss, comment
         if not hs and negative <= 0:
             raise _embedkit.ArgumentError("negative must be > 0 unless hs=1")
         self.vector_size, self.alpha, self.window, self.min_count = vector_size, alpha, window, min_count
@@ -174,12 +179,14 @@ class Word2Vec:
         meta = wv.metadata
         model = cls.__new__(cls)
         Word2Vec.__init__(model, vector_size=wv.vector_size, progress=False)
+        model.lowercase = meta.get("text.lowercase") == "yes"
         # (fastText's codes: model 1 = cbow, 2 = skip-gram; loss 1 = hierarchical softmax)
         for attr, key, convert in (("window", "fasttext.ws", int), ("epochs", "fasttext.epoch", int),
                                    ("min_count", "fasttext.minCount", int), ("negative", "fasttext.neg", int),
                                    ("sample", "fasttext.t", float), ("sg", "fasttext.model", lambda v: int(v == "2")),
                                    ("hs", "fasttext.loss", lambda v: int(v == "1")),
-                                   ("alpha", "training.learning_rate", float)):
+                                   ("alpha", "training.learning_rate", float),
+                                   ("ns_exponent", "training.negative_power", float), ("seed", "training.seed", int)):
             if key in meta:
                 setattr(model, attr, convert(meta[key]))
         subwords = wv._core.subwords
@@ -204,14 +211,19 @@ class FastText(Word2Vec):
 
     _subwords = True
 
+    # gensim 4's parameters, in gensim's order, then embedkit's.
     def __init__(self, sentences=None, corpus_file=None, sg=0, hs=0, vector_size=100, alpha=0.025, window=5,
-                 min_count=5, word_ngrams=1, sample=1e-3, seed=1, workers=3, negative=5, ns_exponent=0.75,
-                 epochs=5, min_n=3, max_n=6, bucket=2000000, callbacks=(), *, progress=None, lowercase=False,
-                 **gensim_only):
+                 min_count=5, max_vocab_size=None, word_ngrams=1, sample=1e-3, seed=1, workers=3, min_alpha=0.0001,
+                 negative=5, ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5, null_word=0, min_n=3, max_n=6,
+                 sorted_vocab=1, bucket=2000000, trim_rule=None, batch_words=10000, callbacks=(),
+                 max_final_vocab=None, shrink_windows=True, *, progress=None, lowercase=False):
         if word_ngrams != 1:
             raise _embedkit.ArgumentError("word_ngrams must be 1 for unsupervised FastText (as gensim's)")
         super().__init__(sentences=sentences, corpus_file=corpus_file, vector_size=vector_size, alpha=alpha,
-                         window=window, min_count=min_count, sample=sample, seed=seed, workers=workers, sg=sg, hs=hs,
-                         negative=negative, ns_exponent=ns_exponent, epochs=epochs, callbacks=callbacks,
-                         progress=progress, lowercase=lowercase, min_n=min_n, max_n=max_n, bucket=bucket,
-                         **gensim_only)
+                         window=window, min_count=min_count, max_vocab_size=max_vocab_size, sample=sample, seed=seed,
+                         workers=workers, min_alpha=min_alpha, sg=sg, hs=hs, negative=negative,
+                         ns_exponent=ns_exponent, cbow_mean=cbow_mean, hashfxn=hashfxn, epochs=epochs,
+                         null_word=null_word, trim_rule=trim_rule, sorted_vocab=sorted_vocab,
+                         batch_words=batch_words, callbacks=callbacks, max_final_vocab=max_final_vocab,
+                         shrink_windows=shrink_windows, progress=progress, lowercase=lowercase, min_n=min_n,
+                         max_n=max_n, bucket=bucket)

@@ -21,6 +21,15 @@ from .keyed_vectors import KeyedVectors
 _LOSSES = {"softmax": "softmax", "hs": "hs", "ova": "ova"}
 
 
+def _labels_wanted(k: int) -> int:
+    """fastText's k: -1 = every label (0 for the native call), else at least 1."""
+    if k == -1:
+        return 0
+    if k < 1:
+        raise ValueError("k needs to be 1 or higher!")
+    return k
+
+
 class FastTextModel:
     """A trained classifier (fastText's ``_FastText`` for supervised models)."""
 
@@ -73,7 +82,7 @@ class FastTextModel:
         for t in texts:
             if "\n" in t:
                 raise ValueError("predict processes one line at a time (remove '\\n')")
-        found = self._core.predict(texts, k=max(k, 0), threshold=threshold)
+        found = self._core.predict(texts, k=_labels_wanted(k), threshold=threshold)
         labels = [[self._prefix + label for label, _ in row] for row in found]
         if single:
             labels = [tuple(labels[0])]
@@ -83,7 +92,7 @@ class FastTextModel:
     def test(self, path: str, k: int = 1, threshold: float = 0.0) -> Tuple[int, float, float]:
         """``(examples, precision@k, recall@k)`` on a labelled file, as fastText's (``k=-1``: all
         labels; lines without a label or a word are skipped, as fastText does)."""
-        r = self._core.test(str(path), k=max(k, 0), threshold=threshold, label_prefix=self._prefix)
+        r = self._core.test(str(path), k=_labels_wanted(k), threshold=threshold, label_prefix=self._prefix)
         return r["examples"], r["precision"], r["recall"]
 
     def save_model(self, path: str) -> None:

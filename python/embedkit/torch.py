@@ -32,7 +32,7 @@ class _BagFunction(torch.autograd.Function):
         else:
             out, argmax = core.forward(idx, off, psw), None
         # Saved as tensors, so that PyTorch refuses a backward after they were changed in place.
-        ctx.save_for_backward(*(t for t in (indices, offsets, per_sample_weights) if t is not None))
+        ctx.save_for_backward(weight, *(t for t in (indices, offsets, per_sample_weights) if t is not None))
         ctx.has_offsets, ctx.has_weights = offsets is not None, per_sample_weights is not None
         ctx.core, ctx.argmax, ctx.rows = core, argmax, weight.shape[0]
         return torch.from_numpy(out)
@@ -40,6 +40,7 @@ class _BagFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out):
         saved = list(ctx.saved_tensors)
+        weight = saved.pop(0)
         indices = saved.pop(0)
         offsets = saved.pop(0) if ctx.has_offsets else None
         psw = saved.pop(0) if ctx.has_weights else None
@@ -58,8 +59,7 @@ class _BagFunction(torch.autograd.Function):
                 starts = offsets[:-1] if ctx.core.include_last_offset else offsets
                 lengths = torch.diff(starts, append=torch.tensor([flat.numel()]))
                 bag_of = torch.arange(len(starts)).repeat_interleave(lengths)
-            weight = torch.from_numpy(ctx.core.weight)
-            grad_psw = (grad_out[bag_of] * weight[flat]).sum(dim=1)
+            grad_psw = (grad_out[bag_of] * weight.detach()[flat]).sum(dim=1)
             if ctx.core.padding_idx is not None:
                 grad_psw = grad_psw.masked_fill(flat == ctx.core.padding_idx, 0.0)
             grad_psw = grad_psw.reshape(psw.shape)

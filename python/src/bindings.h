@@ -91,8 +91,8 @@ class InterruptWatch {
       const LibraryCall call;
       return train();
     } catch (const Error&) {
+      rethrow_callback_error();  // what stopped it, e.g. another signal handler's exception
       if (!interrupted_) throw;
-      rethrow_callback_error();
       PyErr_SetString(PyExc_KeyboardInterrupt, "training stopped before any vector was learned");
       throw py::error_already_set();
     }

@@ -119,7 +119,12 @@ void bind_classifier(py::module_& m) {
             ClassificationReport r;
             {
               const LibraryCall call;
-              const LabeledData data = read_labeled_file(path, data_options(label_prefix));
+              LabeledData data = read_labeled_file(path, data_options(label_prefix));
+              // As fastText's test: labels the model never saw are dropped, and lines left with none.
+              std::erase_if(data.examples, [&](LabeledExample& e) {
+                std::erase_if(e.labels, [&](const std::string& label) { return !c.find_label(label); });
+                return e.labels.empty();
+              });
               r = evaluate_classifier(c, data, k == 0 ? c.label_count() : k, threshold);
             }
             return py::dict(py::arg("examples") = r.examples, py::arg("precision") = r.precision_at_k,

@@ -1,6 +1,8 @@
 // The embedding layer for Python: Embedding and EmbeddingBag forward/backward on numpy arrays
 // (weights viewed in place, so PyTorch or numpy can update them), and the sparse optimizers.
 // torch.py builds embedkit.torch.EmbeddingBag on these.
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -76,13 +78,23 @@ py::tuple gradient_arrays(const SparseGradient& g) {
   return py::make_tuple(rows, to_array(g.values(), g.size(), g.dim()));
 }
 
-SparseGradient gradient_from(const IdArray& rows, const FloatArray& values, const EmbeddingTable& table) {
+SparseGradient gradient_from(const IdArray& rows, const FloatArray& values, EmbeddingTable& table) {
   const std::vector<TokenId> ids = checked_ids(rows, table.rows(), "gradient rows");
   EMBEDKIT_CHECK(values.ndim() == 2 && static_cast<std::size_t>(values.shape(0)) == ids.size() &&
                      static_cast<std::size_t>(values.shape(1)) == table.dim(),
                  ArgumentError, "gradient values must have shape (len(rows), dim)");
-  SparseGradient g(ids, table.dim());
-  std::copy_n(values.data(), ids.size() * table.dim(), g.value(0).data());
+  const std::span<const float> flat(values.data(), ids.size() * table.dim());
+  if (std::adjacent_find(ids.begin(), ids.end(), std::greater_equal<>()) == ids.end()) {
+    SparseGradient g(ids, table.dim());
+    std::copy(flat.begin(), flat.end(), g.value(0).data());
+    return g;
+  }
+  // Rows in any order, repeated or not (as PyTorch's uncoalesced gradients): summed per row by
+  // the layer's own backward, over a view of the table it never writes.
+  const Embedding lookup(
+      EmbeddingTable::over_storage(table.data(), table.rows(), table.dim(), std::make_shared<int>(0)));
+  SparseGradient g;
+  lookup.backward(ids, flat, g);
   return g;
 }
 

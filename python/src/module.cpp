@@ -124,7 +124,13 @@ void InterruptWatch::call(const py::object& callback, const py::dict& info) {
   try {
     callback(info);
   } catch (py::error_already_set& e) {
-    callback_error_ = std::make_unique<py::error_already_set>(std::move(e));
+    // Ctrl-C lands in whatever Python code runs: in a progress callback it is still a stop
+    // request, which returns the model so far.
+    if (e.matches(PyExc_KeyboardInterrupt)) {
+      interrupted_ = true;
+    } else {
+      callback_error_ = std::make_unique<py::error_already_set>(std::move(e));
+    }
   }
 }
 

@@ -387,19 +387,17 @@ void bind_vectors(py::module_& m) {
                 }
                 return out;
               };
-              std::vector<std::size_t> skipped;  // questions with a word outside the known words
+              // Questions answered wrongly or not at all (a word outside the known words), in file order.
+              std::vector<std::size_t> not_correct;
               const auto& correct = r.sections[s].correct_questions;
               const auto& incorrect = r.sections[s].incorrect_questions;
               for (std::size_t q = 0; q < set[s].questions.size(); ++q) {
-                if (!std::binary_search(correct.begin(), correct.end(), q) &&
-                    !std::binary_search(incorrect.begin(), incorrect.end(), q)) {
-                  skipped.push_back(q);
-                }
+                if (!std::binary_search(correct.begin(), correct.end(), q)) not_correct.push_back(q);
               }
               sections.append(py::dict(py::arg("section") = r.sections[s].name,
                                        py::arg("correct") = questions(correct),
                                        py::arg("incorrect") = questions(incorrect),
-                                       py::arg("skipped") = questions(skipped)));
+                                       py::arg("incorrect_or_skipped") = questions(not_correct)));
             }
             return sections;
           },

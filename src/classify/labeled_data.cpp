@@ -130,6 +130,10 @@ LabeledData parse_labeled_text(std::string_view raw, std::string_view source, co
       }
     }
     if (std::all_of(line.begin(), line.end(), is_space)) {
+      if (options.skip_incomplete) {
+        ++result.skipped;
+        continue;
+      }
       throw FormatError(fmt::format("{}:{}: empty line (every line must be one example)", source, line_number));
     }
     if (result.format == LabeledFormat::detect) result.format = detect_format(line, options, source, line_number);
@@ -182,10 +186,15 @@ LabeledData parse_labeled_text(std::string_view raw, std::string_view source, co
         break;
     }
     header_checked = true;
-    if (options.skip_incomplete && result.format == LabeledFormat::fasttext &&
-        (ex.labels.empty() || ex.tokens.empty())) {
-      ++result.skipped;
-      continue;
+    if (options.skip_incomplete && result.format == LabeledFormat::fasttext) {
+      if (ex.labels.empty()) {
+        ++result.skipped;
+        continue;
+      }
+      if (ex.tokens.empty()) {  // labels alone: fastText keeps it, its one feature the line's end
+        result.examples.push_back(std::move(ex));
+        continue;
+      }
     }
     if (ex.labels.empty() && !options.labels_optional) {
       throw FormatError(fmt::format("{}:{}: no label{}", source, line_number,

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "core/checked_size.h"
@@ -103,6 +104,16 @@ Header read_header(std::string_view data, std::string_view source) {
                  fmt::format("{}: byte 104: {} index slots is absurd", source, h.slots));
   section(h.index_at, h.slots * 4, 4, "word index", 96);
   section(h.metadata_at, h.metadata_size, 1, "metadata", 112);
+  // ...and they end before it: the tensor is mapped writable (copy-on-write), and a vocabulary
+  // that overlapped it would change under writes to the table, after it was checked.
+  for (const auto& [at, bytes] : {std::pair{h.offsets_at, (h.words + 1) * 8}, std::pair{h.word_bytes_at, h.word_bytes_size},
+                                  std::pair{h.counts_at, h.words * 8}, std::pair{h.index_at, h.slots * 4},
+                                  std::pair{h.metadata_at, h.metadata_size},
+                                  std::pair{listed ? h.stored_buckets_at : 0, listed ? h.stored_bucket_count * 4 : 0}}) {
+    EMBEDKIT_CHECK(at + bytes <= h.tensor_at, FormatError,
+                   fmt::format("{}: byte 64: a section at offset {} ({} bytes) runs into the tensor at {}", source, at,
+                               bytes, h.tensor_at));
+  }
   const std::optional<std::uint64_t> tensor_bytes = checked_mul(h.rows, h.stride, 4);
   EMBEDKIT_CHECK(tensor_bytes && h.tensor_bytes == *tensor_bytes, FormatError,
                  fmt::format("{}: byte 136: a tensor of {} bytes does not hold {} rows of stride {}", source,

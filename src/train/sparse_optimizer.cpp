@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "embedkit/core/error.h"
 #include "kernels/kernels.h"
@@ -52,6 +53,12 @@ void SparseOptimizer::step(EmbeddingTable& table, const SparseGradient& grad) {
   EMBEDKIT_CHECK(grad.empty() || grad.dim() == dim_, ArgumentError,
                  fmt::format("gradient dim {} does not match the table's {}", grad.dim(), dim_));
   const std::span<const TokenId> rows = grad.rows();
+  // Ascending and unique (what the layer's backward produces): then the last row bounds them all,
+  // and no two threads update one row.
+  const auto unsorted = std::adjacent_find(rows.begin(), rows.end(), std::greater_equal<>());
+  EMBEDKIT_CHECK(unsorted == rows.end(), ArgumentError,
+                 fmt::format("gradient rows must be ascending and unique: row {} follows {}",
+                             unsorted == rows.end() ? 0 : *(unsorted + 1), unsorted == rows.end() ? 0 : *unsorted));
   if (!rows.empty()) {
     EMBEDKIT_CHECK(rows.back() < rows_, ArgumentError,
                    fmt::format("gradient row {} is out of range for a table of {} rows", rows.back(), rows_));

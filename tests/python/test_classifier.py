@@ -85,7 +85,7 @@ def test_optimizers_and_bad_input(data, tmp_path):
 def test_all_labels_and_unlabelled_lines_as_fasttext(data, tmp_path):
     messy = tmp_path / "messy.txt"
     lines = (data / "train.txt").read_text(encoding="utf-8").splitlines()
-    messy.write_text("\n".join(lines[:1000] + ["__label__pos", "no label on this line"] + lines[1000:]) + "\n",
+    messy.write_text("\n".join(lines[:1000] + ["no label on this line", ""] + lines[1000:]) + "\n\n",
                      encoding="utf-8")
     model = embedkit.train_supervised(input=str(messy), epoch=5, verbose=0)
     labels, probs = model.predict("witty", k=-1)
@@ -94,3 +94,5 @@ def test_all_labels_and_unlabelled_lines_as_fasttext(data, tmp_path):
     assert model.predict(["witty", "dull"], k=-1)[0][0] == list(labels)
     with pytest.raises(embedkit.ArgumentError):
         embedkit.train_supervised(input=str(messy), dim=0, verbose=0)
+    with pytest.raises(ValueError, match="k needs to be 1 or higher"):
+        model.predict("witty", k=0)

@@ -186,6 +186,13 @@ def test_hostile_backward_inputs_are_errors_not_crashes():
     offsets[1] = 19
     with pytest.raises(RuntimeError, match="inplace"):
         out.sum().backward()
+    weighted = ek_torch.EmbeddingBag(100, 4, mode="sum")
+    w = torch.rand(20, requires_grad=True)
+    out = weighted(indices % 100, torch.tensor([0, 10]), w)
+    with torch.no_grad():
+        weighted.weight.add_(1.0)  # the weight the gradient of w needs, changed
+    with pytest.raises(RuntimeError, match="inplace"):
+        out.sum().backward()
 
 
 def test_one_optimizer_stepped_from_several_threads():

@@ -81,6 +81,21 @@ def test_a_failing_progress_callback_stops_training_with_its_error(corpus):
         embedkit.Word2Vec(corpus_file=str(corpus), **dict(PYTHON, progress=fail))
 
 
+def test_ctrl_c_in_a_long_epoch_keeps_the_model(tmp_path):
+    # One epoch of several seconds: the signal lands in the progress callback's Python code.
+    big = tmp_path / "big.txt"
+    text = CORPUS.read_text(encoding="utf-8")
+    big.write_text(text * 6, encoding="utf-8")
+    main = threading.main_thread().ident
+    reports = []
+    timer = threading.Timer(1.5, lambda: signal.pthread_kill(main, signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt) as info:
+        embedkit.Word2Vec(corpus_file=str(big), **dict(PYTHON, epochs=1, workers=2, progress=reports.append))
+    timer.join()
+    assert "in epoch 1 of 1" in info.value.model.wv.metadata["training.stopped"]
+
+
 def test_ctrl_c_stops_training_and_keeps_the_model():
     main = threading.main_thread().ident
     timer = threading.Timer(1.0, lambda: signal.pthread_kill(main, signal.SIGINT))
@@ -152,6 +167,9 @@ def test_gensim_callbacks_see_each_epochs_vectors(corpus, tmp_path):
         embedkit.Word2Vec(corpus_file=str(corpus), max_final_vocab=100, **PYTHON)
     with pytest.raises(TypeError):
         embedkit.Word2Vec(corpus_file=str(corpus), no_such_argument=1, **PYTHON)
+    # Positional arguments mean what they mean in gensim (here: ..., sample, seed, workers).
+    positional = embedkit.Word2Vec(None, str(corpus), 16, 0.05, 5, 5, None, 1e-4, 5, 1, progress=False)
+    assert (positional.sample, positional.seed, positional.workers) == (1e-4, 5, 1)
 
 
 def test_loaded_models_know_their_settings(corpus, tmp_path):

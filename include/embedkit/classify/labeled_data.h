@@ -38,8 +38,9 @@ struct LabeledDataOptions {
   std::string label_prefix = "__label__";
   TextEncoding encoding = TextEncoding::utf8;
   bool labels_optional = false;  ///< for prediction input: lines may carry no label
-  /// fastText format: lines without a label or without text are skipped (as fastText does, and
-  /// counted in LabeledData::skipped) instead of being errors.
+  /// fastText's own reading of its format: blank lines and lines without a label are skipped
+  /// (counted in LabeledData::skipped), and a line of labels alone is an example with no words
+  /// (its one feature is the end of the line), instead of each being an error.
   bool skip_incomplete = false;
   std::size_t first_line = 1;    ///< the number of the first line, in messages (for streamed input)
 };

@@ -36,12 +36,13 @@ TEST(LabeledData, FastTextFormatTakesLabelsAnywhere) {
 }
 
 TEST(LabeledData, IncompleteLinesAreSkippedOnRequestAsFastTextDoes) {
-  const std::string text = "__label__pos a fine film\n__label__neg\nno label here\n__label__neg dull .\n";
+  const std::string text = "__label__pos a fine film\n__label__neg\nno label here\n\n__label__neg dull .\n";
   EXPECT_EQ(error_of(text), "data.txt:2: a label but no text");
   const auto d = parse(text, {.format = LabeledFormat::fasttext, .skip_incomplete = true});
-  ASSERT_EQ(d.examples.size(), 2U);
-  EXPECT_EQ(d.examples[1].line, 4U);
-  EXPECT_EQ(d.skipped, 2U);
+  ASSERT_EQ(d.examples.size(), 3U);
+  EXPECT_TRUE(d.examples[1].tokens.empty()) << "labels alone are an example with no words";
+  EXPECT_EQ(d.examples[2].line, 5U);
+  EXPECT_EQ(d.skipped, 2U) << "the unlabelled line and the blank one";
 }
 
 TEST(LabeledData, TsvWithGlueHeaderAndLabelFirst) {

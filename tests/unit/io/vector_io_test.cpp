@@ -376,6 +376,15 @@ TEST(VectorIo, CorruptNativeFilesAreRejected) {
   std::string control = unchecked(good);
   control[words_at + 1] = '\x1B';
   expect_error(control, "word 1: word \"t\\x1be\" holds a control character (U+001B) at byte 1");
+  // A section that starts before the tensor but runs into it (writes to the table would change
+  // the checked vocabulary under it).
+  std::string overlap = unchecked(good);
+  std::uint64_t tensor_at = 0, metadata_at = 0;
+  std::memcpy(&tensor_at, good.data() + 128, 8);
+  std::memcpy(&metadata_at, good.data() + 112, 8);
+  const std::uint64_t metadata_size = tensor_at - metadata_at + 64;
+  std::memcpy(overlap.data() + 120, &metadata_size, 8);
+  expect_error(overlap, "runs into the tensor");
 }
 
 TEST(VectorIo, NativeTensorChecksumAndNonFiniteValues) {

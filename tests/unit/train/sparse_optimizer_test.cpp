@@ -161,6 +161,11 @@ TEST(SparseOptimizer, RejectsMismatchedShapes) {
   EXPECT_THROW(sgd.step(table, wrong_dim), ArgumentError);
   SparseGradient out_of_range({static_cast<TokenId>(kRows)}, kDim);
   EXPECT_THROW(sgd.step(table, out_of_range), ArgumentError);
+  // Unsorted rows once let a row past the end through (only the last was checked).
+  SparseGradient unsorted({static_cast<TokenId>(kRows + 5), 1}, kDim);
+  EXPECT_THROW(sgd.step(table, unsorted), ArgumentError);
+  SparseGradient repeated({2, 2}, kDim);
+  EXPECT_THROW(sgd.step(table, repeated), ArgumentError);
   EXPECT_THROW(SparseSgd({.learning_rate = {.base = 0.0F}}), ArgumentError);
   EXPECT_THROW(SparseAdam({.beta1 = 1.0F}), ArgumentError);
 }
