@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ make pkg-config xz-utils
   libfmt-dev libcli11-dev nlohmann-json3-dev libutf8proc-dev libxxhash-dev
-  libeigen3-dev libcairo2-dev libopenblas-pthread-dev
+  libeigen3-dev libcairo2-dev libopenblas-pthread-dev libcpp-httplib-dev
   python3-dev pybind11-dev python3-numpy
   libgtest-dev libbenchmark-dev
 )

@@ -32,7 +32,7 @@ expect_in() {
 printf 'The cat sat.\r\nThe cat ran!\n\nA dog sat\n' >"$tmp/corpus.txt"
 
 # --help teaches by example, for every command.
-for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot" "classify" "classify train" "classify test" "classify predict" "classify cv"; do
+for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot" "serve" "classify" "classify train" "classify test" "classify predict" "classify cv"; do
   # shellcheck disable=SC2086
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
@@ -171,6 +171,37 @@ expect_in "$tmp/out" "neighbors unseen" '{"error":"not in vocabulary","word":"ze
 expect_in "$tmp/out" "neighbors last line without newline" '"word":"car"'
 run "neighbors bad similarity" 2 "$bin" neighbors "$tmp/n.txt" cat --similarity jaccard
 expect_in "$tmp/err" "neighbors bad similarity" "--similarity: must be one of: cosine, dot, l2 (got jaccard)"
+
+# serve: the HTTP API on a free port answers as neighbors does, refuses bad requests with JSON
+# errors, and stops cleanly on SIGTERM.
+"$bin" serve "toy=$tmp/n.txt" --port 0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+serve_pid=$!
+for _ in $(seq 50); do grep -q "http://" "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
+port=$(grep -o '127.0.0.1:[0-9]*' "$tmp/serve.out" | cut -d: -f2)
+fetch() {  # fetch URL [BODY]: prints "STATUS BODY"
+  python3 - "$@" <<'PY'
+import sys, urllib.request, urllib.error
+data = sys.argv[2].encode() if len(sys.argv) > 2 else None
+try:
+    with urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=data), timeout=10) as r:
+        print(r.status, r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+PY
+}
+api="http://127.0.0.1:$port/api/models/toy"
+run "neighbors json for serve" 0 "$bin" neighbors "$tmp/n.txt" dog -k 2 --json
+if [ "$(fetch "$api/neighbors?word=dog&k=2")" = "200 $(cat "$tmp/out")" ]; then pass; else fail "serve neighbors: $(fetch "$api/neighbors?word=dog&k=2") vs $(cat "$tmp/out")"; fi
+fetch "$api/neighbors?word=zebra" >"$tmp/fetched"
+expect_in "$tmp/fetched" "serve unknown word" "404 {\"error\":\"'zebra' is not in the vocabulary"
+fetch "$api/neighbors?word=cat&k=x" >"$tmp/fetched"
+expect_in "$tmp/fetched" "serve bad k" "400 {\"error\":\"'k' must be a whole number"
+fetch "$api/neighbors" '{"positive": ["cat"], "k": 1}' >"$tmp/fetched"
+expect_in "$tmp/fetched" "serve post" '200 {"neighbors":[{"score":0.9938837289810181,"word":"kitten"}]}'
+fetch "http://127.0.0.1:$port/api/models/none/vector?word=cat" >"$tmp/fetched"
+expect_in "$tmp/fetched" "serve unknown model" "404 {\"error\":\"no model named 'none'\"}"
+kill -TERM "$serve_pid"
+wait "$serve_pid" && pass || fail "serve did not exit cleanly on SIGTERM"
 
 # plot: PCA maps as PNG (size in the IHDR) and SVG (one <text class="label"> per point).
 printf 'king 1 0.9 0 0.1\nqueen 0.9 1 0.1 0\nman 1 0.2 0 0.3\nwoman 0.8 0.3 0.2 0\nparis 0 0.1 1 0.9\nberlin 0.1 0 0.9 1\nfrance 0 0.2 1 0.7\n' >"$tmp/p.txt"

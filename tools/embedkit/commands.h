@@ -38,4 +38,7 @@ void add_classify_cv_command(CLI::App& classify);
 /// `embedkit plot` (2-D maps of words as PNG or SVG).
 void add_plot_command(CLI::App& app);
 
+// serve_command.cpp
+void add_serve_command(CLI::App& app);
+
 }  // namespace embedkit::cli

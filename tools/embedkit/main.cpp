@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   embedkit::cli::add_similarity_command(app);
   embedkit::cli::add_eval_command(app);
   embedkit::cli::add_plot_command(app);
+  embedkit::cli::add_serve_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,77 @@
+// The answers of embedkit's HTTP API, without a socket: a request (method, path, query
+// parameters, JSON body) in, a status and a JSON body out. `embedkit serve` puts this behind an
+// HTTP server; tests and other front ends call it directly.
+//
+//   embedkit::VectorService service;
+//   service.add_vectors("enwiki", embedkit::load_vectors("vectors.ekv"));
+//   auto r = service.handle({.method = "GET", .path = "/api/models/enwiki/neighbors",
+//                            .query = {{"word", "paris"}, {"k", "5"}}});
+//   // r.status == 200, r.body == {"word":"paris","source":"in_vocabulary","neighbors":[...]}
+//
+// Endpoints (GET unless noted; `{m}` is a model's name):
+//   /api/health                       {"status": "ok"}
+//   /api/models                       every model: name, words, dim, subwords
+//   /api/models/{m}                   one model, with its metadata
+//   /api/models/{m}/vector?word=W     W's vector, and whether it came from subwords
+//   /api/models/{m}/neighbors?word=W&k=K[&restrict=N]
+//   POST /api/models/{m}/neighbors    {"positive": [...], "negative": [...], "k": K} (gensim's
+//                                     most_similar: the mean of the unit vectors), or {"vector": [...]}
+//   /api/models/{m}/similarity?a=A&b=B
+//   /api/models/{m}/analogy?a=A&b=B&c=C&k=K[&method=add|mul]
+//   /api/models/{m}/prefix?q=P&limit=L    words starting with P, most frequent first
+// Answers equal the CLI's (`neighbors`, `similarity`, `analogy`): queries are normalised as the
+// model's training text was, query words are left out of their own results, unseen words use
+// their subword vectors. Errors are {"error": "..."}: 400 for a malformed request, 404 for an
+// unknown path, model or word, 405 for a wrong method, 413 for a body over the limit. handle()
+// never throws.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "embedkit/io/word_vectors.h"
+
+namespace embedkit {
+
+struct ServiceRequest {
+  std::string method = "GET";
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::string body;
+};
+
+struct ServiceResponse {
+  int status = 200;
+  std::string body;  ///< JSON
+};
+
+struct ServiceLimits {
+  std::size_t max_k = 1000;            ///< neighbours or answers per query
+  std::size_t max_query_words = 1000;  ///< words in one POST query
+  std::size_t max_body_bytes = 1 << 20;
+};
+
+class VectorService {
+ public:
+  explicit VectorService(ServiceLimits limits = {});
+  ~VectorService();
+  VectorService(const VectorService&) = delete;
+  VectorService& operator=(const VectorService&) = delete;
+
+  /// Serves `vectors` as `name` (letters, digits, '-', '_', '.'; ArgumentError otherwise or when
+  /// taken). Builds the search index now, so that the first query is as fast as the others.
+  void add_vectors(const std::string& name, WordVectors vectors);
+
+  /// The answer to one request. Thread-safe once the models are added.
+  [[nodiscard]] ServiceResponse handle(const ServiceRequest& request) const;
+
+ private:
+  struct Model;
+  ServiceLimits limits_;
+  std::map<std::string, std::unique_ptr<Model>> models_;
+};
+
+}  // namespace embedkit

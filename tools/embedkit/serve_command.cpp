@@ -1,0 +1,155 @@
+// embedkit serve: vector files behind a local HTTP API (the answers are VectorService's).
+#include <fmt/format.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commands.h"
+#include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
+#include "embedkit/io/vector_io.h"
+#include "embedkit/serve/vector_service.h"
+#include "option_ranges.h"
+#include "vector_flags.h"
+
+namespace embedkit::cli {
+namespace {
+
+struct ServeFlags {
+  std::vector<std::string> models;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::size_t threads = 0;
+  std::size_t max_k = 1000;
+  bool log = false;
+  VectorFlags vectors;
+};
+
+// "name=path", or a path whose file name without extension is the name.
+std::pair<std::string, std::string> name_and_path(const std::string& arg) {
+  const std::size_t eq = arg.find('=');
+  if (eq != std::string::npos && eq > 0 && arg.find('/') > eq) return {arg.substr(0, eq), arg.substr(eq + 1)};
+  return {std::filesystem::path(arg).stem().string(), arg};
+}
+
+// SIGINT and SIGTERM end the server cleanly. Whichever thread the signal lands on (OpenBLAS
+// starts threads of its own, with no say in their signal mask), the handler only writes a byte
+// to this pipe; a watcher thread reads it and stops the server.
+int g_stop_pipe[2] = {-1, -1};
+
+extern "C" void request_stop(int /*signal_number*/) {
+  const char byte = 1;
+  [[maybe_unused]] const auto written = ::write(g_stop_pipe[1], &byte, 1);
+}
+
+void run(const ServeFlags& flags) {
+  VectorService service({.max_k = flags.max_k});
+  std::vector<std::string> names;
+  for (const std::string& arg : flags.models) {
+    const auto [name, path] = name_and_path(arg);
+    service.add_vectors(name, load_vectors(path, flags.vectors.options()));
+    names.push_back(name);
+  }
+
+  httplib::Server server;
+  const std::size_t threads = job_threads(flags.threads);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_payload_max_length(ServiceLimits{}.max_body_bytes);
+  auto answer = [&service](const httplib::Request& req, httplib::Response& res) {
+    ServiceRequest request{.method = req.method, .path = req.path, .query = {}, .body = req.body};
+    for (const auto& [key, value] : req.params) request.query.emplace(key, value);  // the first of repeated keys
+    const ServiceResponse response = service.handle(request);
+    res.status = response.status;
+    res.set_content(response.body, "application/json");
+  };
+  server.Get(".*", answer);
+  server.Post(".*", answer);
+  server.Put(".*", answer);
+  server.Delete(".*", answer);
+  server.Patch(".*", answer);
+  // The server's own refusals (too large a body, a malformed request) as JSON too.
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) {
+      res.set_content(fmt::format(R"({{"error":"HTTP {}"}})", res.status), "application/json");
+    }
+  });
+  if (flags.log) {
+    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      fmt::print(stderr, "{} {} -> {} ({} bytes)\n", req.method, req.target, res.status, res.body.size());
+    });
+  }
+  const int port = flags.port == 0 ? server.bind_to_any_port(flags.host)
+                                   : (server.bind_to_port(flags.host, flags.port) ? flags.port : -1);
+  EMBEDKIT_CHECK(port > 0, IoError,
+                 fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", flags.host,
+                             flags.port));
+  EMBEDKIT_CHECK(::pipe(g_stop_pipe) == 0, IoError, "cannot create the server's stop pipe");
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  for (const int signal_number : {SIGINT, SIGTERM}) ::sigaction(signal_number, &action, nullptr);
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    char byte = 0;
+    while (::read(g_stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    if (!finished.load()) {
+      stopping.store(true);
+      server.stop();
+    }
+  });
+  fmt::print("embedkit serve: http://{}:{}/api/models ({}), {} threads; Ctrl-C stops\n", flags.host, port,
+             fmt::join(names, ", "), threads);
+  std::fflush(stdout);
+  const bool listened = server.listen_after_bind();
+  finished.store(true);
+  request_stop(0);  // wakes the watcher if no signal did
+  watcher.join();
+  EMBEDKIT_CHECK(listened || stopping.load(), IoError, fmt::format("the server on port {} failed", port));
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve vector files over a local HTTP API (JSON)");
+  cmd->add_option("models", flags->models, "Vector files, each as NAME=PATH or PATH (named by its file name)")
+      ->required();
+  cmd->add_option("--host", flags->host, "Address to listen on (127.0.0.1: this machine only)")->capture_default_str();
+  cmd->add_option("--port", flags->port, "Port (0 = any free one, printed at start)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--threads", flags->threads, "Threads answering requests (0 = all cores)")
+      ->check(whole_number(0, kMaxThreads));
+  cmd->add_option("--max-k", flags->max_k, "Most neighbours or answers one request may ask for")
+      ->check(whole_number(1, 1000000))
+      ->capture_default_str();
+  cmd->add_flag("--log", flags->log, "One line per request on stderr");
+  add_vector_flags(*cmd, flags->vectors);
+  cmd->footer(std::string("Examples:\n"
+                          "  embedkit serve build/demo/vectors.ekv --port 8080\n"
+                          "  curl 'http://127.0.0.1:8080/api/models/vectors/neighbors?word=music&k=5'\n"
+                          "  curl -X POST http://127.0.0.1:8080/api/models/vectors/neighbors \\\n"
+                          "       -d '{\"positive\": [\"paris\", \"germany\"], \"negative\": [\"france\"], \"k\": 3}'\n"
+                          "  embedkit serve before=v1.ekv after=v2.ekv --port 0     # two models; any free port\n"
+                          "\n"
+                          "Endpoints (JSON): /api/health, /api/models, /api/models/NAME, and under it vector?word=,\n"
+                          "neighbors?word=&k= (or POST positive/negative/vector), similarity?a=&b=,\n"
+                          "analogy?a=&b=&c=&k=, prefix?q=&limit=. Errors are {\"error\": ...} with 400 (bad\n"
+                          "request), 404 (unknown path, model or word), 405, 413. Answers equal the neighbors,\n"
+                          "similarity and analogy commands'.\n\n") +
+              kVectorFormatsHelp);
+  cmd->callback([flags] { run(*flags); });
+}
+
+}  // namespace embedkit::cli
