@@ -27,7 +27,7 @@ namespace {
 struct ServeFlags {
   std::vector<std::string> models;
   std::string host = "127.0.0.1";
-  int port = 8080;
+  std::size_t port = 8080;
   std::size_t threads = 0;
   std::size_t max_k = 1000;
   bool log = false;
@@ -87,8 +87,9 @@ void run(const ServeFlags& flags) {
       fmt::print(stderr, "{} {} -> {} ({} bytes)\n", req.method, req.target, res.status, res.body.size());
     });
   }
-  const int port = flags.port == 0 ? server.bind_to_any_port(flags.host)
-                                   : (server.bind_to_port(flags.host, flags.port) ? flags.port : -1);
+  const int wanted = static_cast<int>(flags.port);
+  const int port =
+      wanted == 0 ? server.bind_to_any_port(flags.host) : (server.bind_to_port(flags.host, wanted) ? wanted : -1);
   EMBEDKIT_CHECK(port > 0, IoError,
                  fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", flags.host,
                              flags.port));
@@ -127,7 +128,7 @@ void add_serve_command(CLI::App& app) {
       ->required();
   cmd->add_option("--host", flags->host, "Address to listen on (127.0.0.1: this machine only)")->capture_default_str();
   cmd->add_option("--port", flags->port, "Port (0 = any free one, printed at start)")
-      ->check(CLI::Range(0, 65535))
+      ->check(whole_number(0, 65535))
       ->capture_default_str();
   cmd->add_option("--threads", flags->threads, "Threads answering requests (0 = all cores)")
       ->check(whole_number(0, kMaxThreads));
