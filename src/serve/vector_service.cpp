@@ -16,6 +16,7 @@
 #include "embedkit/io/word_matrix.h"
 #include "embedkit/search/analogy.h"
 #include "embedkit/search/nearest_neighbors.h"
+#include "serve/neighbor_batcher.h"
 
 namespace embedkit {
 
@@ -27,6 +28,7 @@ struct VectorService::Model {
         matrix(vectors),
         index(matrix.view(), matrix.rows()),
         solver(matrix.view(), matrix.rows()),
+        batcher(index),
         by_spelling(vectors.size()) {
     for (std::size_t i = 0; i < by_spelling.size(); ++i) by_spelling[i] = static_cast<TokenId>(i);
     std::sort(by_spelling.begin(), by_spelling.end(),
@@ -36,6 +38,7 @@ struct VectorService::Model {
   WordMatrix matrix;  // what searches compare: with subwords, each word's composed vector
   NearestNeighbors index;
   AnalogySolver solver;
+  mutable detail::NeighborBatcher batcher;  // concurrent neighbour queries share one pass
   std::vector<TokenId> by_spelling;  // word ids in byte order of their words, for prefixes
 };
 
@@ -165,7 +168,13 @@ ServiceResponse VectorService::handle(const ServiceRequest& request) const {
     if (parts.size() < 2 || parts[0] != "api") refuse(404, fmt::format("no such path: {}", request.path));
     if (parts.size() == 2 && parts[1] == "health") {
       require("GET");
-      return {200, dump({{"status", "ok"}, {"models", models_.size()}})};
+      std::uint64_t queries = 0, passes = 0;
+      for (const auto& [name, model] : models_) {
+        queries += model->batcher.queries();
+        passes += model->batcher.passes();
+      }
+      return {200, dump({{"status", "ok"}, {"models", models_.size()}, {"neighbor_queries", queries},
+                         {"neighbor_passes", passes}})};
     }
     if (parts[1] != "models" || parts.size() > 4) refuse(404, fmt::format("no such path: {}", request.path));
     if (parts.size() == 2) {
@@ -196,12 +205,13 @@ ServiceResponse VectorService::handle(const ServiceRequest& request) const {
       if (request.method == "GET") {
         const std::string& word = parameter(request, "word");
         const std::size_t k = count_parameter(request, "k", 10, 1, limits_.max_k);
-        SearchOptions options{.restrict = count_parameter(request, "restrict", 0, 0, wv.size())};
+        const std::size_t restrict = count_parameter(request, "restrict", 0, 0, wv.size());
         const QueryWord q = query_word(wv, word);
-        if (q.id) options.exclude.push_back(*q.id);
+        std::vector<TokenId> exclude;
+        if (q.id) exclude.push_back(*q.id);
         return {200, dump({{"word", word},
                            {"source", source_name(q.source)},
-                           {"neighbors", neighbor_list(wv, m.index.search(q.vector, k, options))}})};
+                           {"neighbors", neighbor_list(wv, m.batcher.search(q.vector, k, exclude, restrict))}})};
       }
       require("POST");
       const json body = json::parse(request.body, nullptr, false);
@@ -239,7 +249,7 @@ ServiceResponse VectorService::handle(const ServiceRequest& request) const {
           }
         }
       }
-      return {200, dump({{"neighbors", neighbor_list(wv, m.index.search(query, k, options))}})};
+      return {200, dump({{"neighbors", neighbor_list(wv, m.batcher.search(query, k, options.exclude, 0))}})};
     }
     if (what == "similarity") {
       require("GET");

@@ -15,7 +15,6 @@
 
 #include "commands.h"
 #include "embedkit/core/error.h"
-#include "embedkit/core/parallel.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/serve/vector_service.h"
 #include "option_ranges.h"
@@ -28,7 +27,7 @@ struct ServeFlags {
   std::vector<std::string> models;
   std::string host = "127.0.0.1";
   std::size_t port = 8080;
-  std::size_t threads = 0;
+  std::size_t connections = 64;
   std::size_t max_k = 1000;
   bool log = false;
   VectorFlags vectors;
@@ -61,8 +60,10 @@ void run(const ServeFlags& flags) {
   }
 
   httplib::Server server;
-  const std::size_t threads = job_threads(flags.threads);
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // A thread per open connection (a kept-alive connection holds its thread); the searches
+  // themselves run on the library's threads, and concurrent ones are batched.
+  const std::size_t connections = flags.connections;
+  server.new_task_queue = [connections] { return new httplib::ThreadPool(connections); };
   server.set_payload_max_length(ServiceLimits{}.max_body_bytes);
   auto answer = [&service](const httplib::Request& req, httplib::Response& res) {
     ServiceRequest request{.method = req.method, .path = req.path, .query = {}, .body = req.body};
@@ -109,8 +110,8 @@ void run(const ServeFlags& flags) {
       server.stop();
     }
   });
-  fmt::print("embedkit serve: http://{}:{}/api/models ({}), {} threads; Ctrl-C stops\n", flags.host, port,
-             fmt::join(names, ", "), threads);
+  fmt::print("embedkit serve: http://{}:{}/api/models ({}), up to {} connections at once; Ctrl-C stops\n",
+             flags.host, port, fmt::join(names, ", "), connections);
   std::fflush(stdout);
   const bool listened = server.listen_after_bind();
   finished.store(true);
@@ -130,8 +131,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--port", flags->port, "Port (0 = any free one, printed at start)")
       ->check(whole_number(0, 65535))
       ->capture_default_str();
-  cmd->add_option("--threads", flags->threads, "Threads answering requests (0 = all cores)")
-      ->check(whole_number(0, kMaxThreads));
+  cmd->add_option("--connections", flags->connections, "Connections served at once (a thread each)")
+      ->check(whole_number(1, 4096))
+      ->capture_default_str();
   cmd->add_option("--max-k", flags->max_k, "Most neighbours or answers one request may ask for")
       ->check(whole_number(1, 1000000))
       ->capture_default_str();

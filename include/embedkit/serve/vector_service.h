@@ -9,7 +9,7 @@
 //   // r.status == 200, r.body == {"word":"paris","source":"in_vocabulary","neighbors":[...]}
 //
 // Endpoints (GET unless noted; `{m}` is a model's name):
-//   /api/health                       {"status": "ok"}
+//   /api/health                       {"status": "ok", "neighbor_queries": Q, "neighbor_passes": P}
 //   /api/models                       every model: name, words, dim, subwords
 //   /api/models/{m}                   one model, with its metadata
 //   /api/models/{m}/vector?word=W     W's vector, and whether it came from subwords
@@ -23,7 +23,8 @@
 // model's training text was, query words are left out of their own results, unseen words use
 // their subword vectors. Errors are {"error": "..."}: 400 for a malformed request, 404 for an
 // unknown path, model or word, 405 for a wrong method, 413 for a body over the limit. handle()
-// never throws.
+// never throws. Neighbour queries that arrive while a search runs are answered together by the
+// next one (one pass over the table for many queries), so throughput grows with load.
 #pragma once
 
 #include <cstddef>

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "embedkit/core/error.h"
 #include "embedkit/io/text_settings.h"
@@ -124,6 +125,42 @@ TEST(VectorService, EveryErrorHasItsStatusAndAMessage) {
   // Names become part of URLs.
   EXPECT_THROW(service.add_vectors("toy", sample(false)), ArgumentError);
   EXPECT_THROW(service.add_vectors("a/b", sample(false)), ArgumentError);
+}
+
+// Queries that arrive together are answered by one batched pass, and each gets its own answer.
+TEST(VectorService, ConcurrentNeighbourQueriesAreBatchedAndEachGetsItsAnswer) {
+  std::vector<VocabularyEntry> entries;
+  for (int i = 0; i < 3000; ++i) entries.push_back({"w" + std::to_string(i), 1});
+  EmbeddingTable table(entries.size(), 16);
+  table.fill_normal(0.0F, 1.0F, 3);
+  VectorService service;
+  service.add_vectors("big", WordVectors(Vocabulary::from_entries(entries), std::move(table)));
+  auto query = [&](int i) {
+    return ask(service, {.path = "/api/models/big/neighbors",
+                         .query = {{"word", "w" + std::to_string(i)}, {"k", std::to_string(1 + i % 7)}}});
+  };
+  std::vector<json> alone;
+  for (int i = 0; i < 64; ++i) alone.push_back(query(i).body);
+  std::vector<json> together(64);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < 64; i += 8) together[static_cast<std::size_t>(i)] = query(i).body;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < 64; ++i) {
+    const auto& a = alone[static_cast<std::size_t>(i)]["neighbors"];
+    const auto& b = together[static_cast<std::size_t>(i)]["neighbors"];
+    ASSERT_EQ(a.size(), b.size()) << i;
+    for (std::size_t j = 0; j < a.size(); ++j) {
+      EXPECT_EQ(a[j]["word"], b[j]["word"]) << i;
+      EXPECT_NEAR(a[j]["score"].get<double>(), b[j]["score"].get<double>(), 1e-5) << i;
+    }
+  }
+  const json health = ask(service, {.path = "/api/health"}).body;
+  EXPECT_EQ(health["neighbor_queries"], 128);
+  EXPECT_LE(health["neighbor_passes"].get<int>(), 128);
 }
 
 }  // namespace
