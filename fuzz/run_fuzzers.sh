@@ -9,17 +9,39 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 seed=${FUZZ_SEED:-1}
-for target in tokenizer vocabulary evaluation_sets word2vec_text word2vec_binary glove fasttext_bin npy safetensors native labeled_data classifier; do
-  work=build/fuzz/corpus/$target
+# Each target is one process on one core: run as many at once as there are cores (FUZZ_JOBS).
+jobs=${FUZZ_JOBS:-$(nproc)}
+
+fuzz_one() {
+  local target=$1
+  local work=build/fuzz/corpus/$target
   mkdir -p "$work" "fuzz/corpus/$target"
   # Model files put their tensors on 4 KiB pages: a classifier with its output layer needs 12 KiB.
-  max_len=8192
+  local max_len=8192
   [ "$target" = classifier ] && max_len=16384
-  echo "fuzz: $target for ${seconds}s"
-  build/fuzz/fuzz/${target}_fuzz "$work" "fuzz/corpus/$target" -max_total_time="$seconds" -seed="$seed" \
-    -max_len="$max_len" -print_final_stats=1 -artifact_prefix=build/fuzz/ 2>build/fuzz/$target.log ||
-    { tail -40 "build/fuzz/$target.log"; echo "fuzz: $target FAILED" >&2; exit 1; }
-  grep -E "stat::number_of_executed_units|Done" "build/fuzz/$target.log" | tr '\n' ' '
-  echo
+  if build/fuzz/fuzz/${target}_fuzz "$work" "fuzz/corpus/$target" -max_total_time="$seconds" -seed="$seed" \
+    -max_len="$max_len" -print_final_stats=1 -artifact_prefix=build/fuzz/ 2>"build/fuzz/$target.log"; then
+    echo "fuzz: $target for ${seconds}s: $(grep -E "stat::number_of_executed_units|Done" "build/fuzz/$target.log" | tr '\n' ' ')"
+  else
+    tail -40 "build/fuzz/$target.log"
+    echo "fuzz: $target FAILED" >&2
+    return 1
+  fi
+}
+
+failed=0
+running=0
+for target in tokenizer vocabulary evaluation_sets word2vec_text word2vec_binary glove fasttext_bin npy safetensors native labeled_data classifier; do
+  fuzz_one "$target" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
 done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+[ "$failed" -eq 0 ] || { echo "fuzz: a target FAILED (its input is in build/fuzz/)" >&2; exit 1; }
 echo "fuzz: all targets passed"
