@@ -63,6 +63,18 @@ ConcurrentGemm& concurrent_gemm() {
 
 }  // namespace
 
+double cosine_similarity(std::span<const float> a, std::span<const float> b) {
+  EMBEDKIT_CHECK(a.size() == b.size(), ArgumentError,
+                 fmt::format("vectors of {} and {} values have no cosine", a.size(), b.size()));
+  double ab = 0, aa = 0, bb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ab += static_cast<double>(a[i]) * b[i];
+    aa += static_cast<double>(a[i]) * a[i];
+    bb += static_cast<double>(b[i]) * b[i];
+  }
+  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0.0;
+}
+
 int NearestNeighbors::max_threads() { return omp_get_max_threads(); }
 
 void NearestNeighbors::score_blocks(std::span<const float> queries, std::size_t limit,

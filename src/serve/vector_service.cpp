@@ -255,14 +255,9 @@ ServiceResponse VectorService::handle(const ServiceRequest& request) const {
       require("GET");
       const QueryWord a = query_word(wv, parameter(request, "a"));
       const QueryWord b = query_word(wv, parameter(request, "b"));
-      double dot = 0, na = 0, nb = 0;
-      for (std::size_t d = 0; d < wv.dim(); ++d) {
-        dot += static_cast<double>(a.vector[d]) * b.vector[d];
-        na += static_cast<double>(a.vector[d]) * a.vector[d];
-        nb += static_cast<double>(b.vector[d]) * b.vector[d];
-      }
-      const double cosine = na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0.0;
-      return {200, dump({{"a", parameter(request, "a")}, {"b", parameter(request, "b")}, {"similarity", cosine}})};
+      return {200, dump({{"a", parameter(request, "a")},
+                         {"b", parameter(request, "b")},
+                         {"similarity", cosine_similarity(a.vector, b.vector)}})};
     }
     if (what == "analogy") {
       require("GET");

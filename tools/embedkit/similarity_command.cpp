@@ -13,6 +13,7 @@
 #include "embedkit/core/error.h"
 #include "embedkit/io/text_settings.h"
 #include "embedkit/io/vector_io.h"
+#include "embedkit/search/nearest_neighbors.h"
 #include "human_format.h"
 #include "vector_flags.h"
 
@@ -25,18 +26,6 @@ struct SimilarityFlags {
   bool json = false;
   VectorFlags vectors;
 };
-
-double cosine(std::span<const float> u, std::span<const float> v) {
-  double uv = 0;
-  double uu = 0;
-  double vv = 0;
-  for (std::size_t i = 0; i < u.size(); ++i) {
-    uv += static_cast<double>(u[i]) * v[i];
-    uu += static_cast<double>(u[i]) * u[i];
-    vv += static_cast<double>(v[i]) * v[i];
-  }
-  return uu > 0 && vv > 0 ? uv / std::sqrt(uu * vv) : 0.0;
-}
 
 void run(const SimilarityFlags& flags) {
   EMBEDKIT_CHECK(flags.words.empty() || flags.words.size() == 2, ArgumentError,
@@ -60,7 +49,7 @@ void run(const SimilarityFlags& flags) {
                                     : printable(fmt::format("{} {}  {}", a, b, message)));
       return;
     }
-    const double similarity = cosine(u, v);
+    const double similarity = cosine_similarity(u, v);
     const bool subwords = sa == WordVectors::Source::from_subwords || sb == WordVectors::Source::from_subwords;
     if (flags.json) {
       fmt::print("{}\n", nlohmann::json{{"words", {a, b}}, {"cosine", similarity}, {"from_subwords", subwords}}.dump(

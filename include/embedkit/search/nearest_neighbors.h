@@ -27,6 +27,9 @@ namespace embedkit {
 
 enum class Similarity { cosine, dot, l2 };
 
+/// The cosine of two vectors of the same size, summed in double precision; 0 when either is zero.
+[[nodiscard]] double cosine_similarity(std::span<const float> a, std::span<const float> b);
+
 struct Neighbor {
   TokenId id;
   float score;
