@@ -171,15 +171,19 @@ void TextClassifier::save(const std::string& path) const {
   save_vectors(file, path, {.format = VectorFormat::native});
 }
 
-TextClassifier TextClassifier::load(const std::string& path) { return from_file(load_vectors(path), path); }
+TextClassifier TextClassifier::load(const std::string& path) { return from_vectors(load_vectors(path), path); }
 
 TextClassifier TextClassifier::parse(std::string_view bytes, std::string_view source) {
-  return from_file(parse_vectors(bytes, source, {.format = VectorFormat::native}), source);
+  return from_vectors(parse_vectors(bytes, source, {.format = VectorFormat::native}), source);
 }
 
 // What a classifier adds to a native vector file (its settings, labels and bucket rows), checked
 // as untrusted: the file may come from anywhere.
-TextClassifier TextClassifier::from_file(WordVectors file, std::string_view path) {
+bool TextClassifier::holds_classifier(const WordVectors& file) {
+  return file.metadata.contains(std::string(kMetadataKey));
+}
+
+TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view path) {
   const auto found = file.metadata.find(std::string(kMetadataKey));
   EMBEDKIT_CHECK(found != file.metadata.end(), FormatError,
                  fmt::format("{}: not an embedkit classifier (no '{}' metadata); train one with "

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "embedkit/classify/text_classifier.h"
 #include "embedkit/core/error.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/serve/vector_service.h"
@@ -55,8 +56,14 @@ void run(const ServeFlags& flags) {
   std::vector<std::string> names;
   for (const std::string& arg : flags.models) {
     const auto [name, path] = name_and_path(arg);
-    service.add_vectors(name, load_vectors(path, flags.vectors.options()));
-    names.push_back(name);
+    WordVectors file = load_vectors(path, flags.vectors.options());
+    if (TextClassifier::holds_classifier(file)) {
+      service.add_classifier(name, TextClassifier::from_vectors(std::move(file), path));
+      names.push_back(name + " (classifier)");
+    } else {
+      service.add_vectors(name, std::move(file));
+      names.push_back(name);
+    }
   }
 
   httplib::Server server;
@@ -70,7 +77,7 @@ void run(const ServeFlags& flags) {
     for (const auto& [key, value] : req.params) request.query.emplace(key, value);  // the first of repeated keys
     const ServiceResponse response = service.handle(request);
     res.status = response.status;
-    res.set_content(response.body, "application/json");
+    res.set_content(response.body, response.content_type);
   };
   server.Get(".*", answer);
   server.Post(".*", answer);
@@ -110,8 +117,9 @@ void run(const ServeFlags& flags) {
       server.stop();
     }
   });
-  fmt::print("embedkit serve: http://{}:{}/api/models ({}), up to {} connections at once; Ctrl-C stops\n",
-             flags.host, port, fmt::join(names, ", "), connections);
+  fmt::print("embedkit serve: {} on http://{}:{}/ (the explorer page; the API under /api), up to {} "
+             "connections at once; Ctrl-C stops\n",
+             fmt::join(names, ", "), flags.host, port, connections);
   std::fflush(stdout);
   const bool listened = server.listen_after_bind();
   finished.store(true);
@@ -125,7 +133,8 @@ void run(const ServeFlags& flags) {
 void add_serve_command(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve vector files over a local HTTP API (JSON)");
-  cmd->add_option("models", flags->models, "Vector files, each as NAME=PATH or PATH (named by its file name)")
+  cmd->add_option("models", flags->models,
+                  "Vector files and classifier models, each as NAME=PATH or PATH (named by its file name)")
       ->required();
   cmd->add_option("--host", flags->host, "Address to listen on (127.0.0.1: this machine only)")->capture_default_str();
   cmd->add_option("--port", flags->port, "Port (0 = any free one, printed at start)")
@@ -145,12 +154,18 @@ void add_serve_command(CLI::App& app) {
                           "  curl -X POST http://127.0.0.1:8080/api/models/vectors/neighbors \\\n"
                           "       -d '{\"positive\": [\"paris\", \"germany\"], \"negative\": [\"france\"], \"k\": 3}'\n"
                           "  embedkit serve before=v1.ekv after=v2.ekv --port 0     # two models; any free port\n"
+                          "  embedkit serve vectors.ekv sentiment=model.ekv          # vectors and a classifier\n"
+                          "\n"
+                          "Open http://127.0.0.1:8080/ in a browser for the explorer: neighbours, a 2-D/3-D map,\n"
+                          "analogies, two models side by side, predictions (nothing is loaded from the internet).\n"
                           "\n"
                           "Endpoints (JSON): /api/health, /api/models, /api/models/NAME, and under it vector?word=,\n"
                           "neighbors?word=&k= (or POST positive/negative/vector), similarity?a=&b=,\n"
-                          "analogy?a=&b=&c=&k=, prefix?q=&limit=. Errors are {\"error\": ...} with 400 (bad\n"
-                          "request), 404 (unknown path, model or word), 405, 413. Answers equal the neighbors,\n"
-                          "similarity and analogy commands'.\n\n") +
+                          "analogy?a=&b=&c=&k=, prefix?q=&limit=, projection?word=&k=&dims= (or ?top=N, or POST\n"
+                          "words); /api/compare?a=&b=[&word=]; /api/classifiers/NAME/predict?text=&k= (or POST\n"
+                          "texts). Errors are {\"error\": ...} with 400 (bad request), 404 (unknown path, model or\n"
+                          "word), 405, 413. Answers equal the neighbors, similarity, analogy and classify predict\n"
+                          "commands'.\n\n") +
               kVectorFormatsHelp);
   cmd->callback([flags] { run(*flags); });
 }

@@ -117,6 +117,12 @@ class TextClassifier {
   static TextClassifier load(const std::string& path);
   /// The same from the bytes of a model file in memory (copied); `source` names it in errors.
   static TextClassifier parse(std::string_view bytes, std::string_view source);
+  /// The classifier held by a native vector file already loaded (load() is load_vectors() and
+  /// this), for a program that opens files before knowing what they hold; `source` names it in
+  /// errors. Throws FormatError as load().
+  static TextClassifier from_vectors(WordVectors file, std::string_view source);
+  /// Whether a loaded vector file is a classifier (has a classifier's metadata), without checking it.
+  [[nodiscard]] static bool holds_classifier(const WordVectors& file);
   /// Writes atomically in the native format.
   void save(const std::string& path) const;
 
@@ -148,7 +154,6 @@ class TextClassifier {
 
  private:
   explicit TextClassifier(std::unique_ptr<Impl> impl);
-  static TextClassifier from_file(WordVectors file, std::string_view path);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,10 +1,11 @@
-// Principal component analysis down to two dimensions: the projection behind `embedkit plot`'s
-// word maps.
+// Principal component analysis down to a few dimensions: the projection behind `embedkit plot`'s
+// word maps (two) and the server's 2-D and 3-D maps.
 //
 //   std::vector<float> rows = ...;                       // count x dim, row-major
 //   const embedkit::Pca2d pca = embedkit::pca_2d(rows, count, dim);
 //   for (const auto& [x, y] : pca.coordinates) ...       // one point per row
 //   fmt::print("{:.0%} of the variance\n", pca.explained_variance_ratio[0] + pca.explained_variance_ratio[1]);
+//   const embedkit::Pca p3 = embedkit::principal_components(rows, count, dim, 3);  // x, y, z per row
 //
 // The rows are centred (in double precision) and the thin SVD of the centred matrix gives the
 // principal axes: the right singular vectors of the two largest singular values. Each row's
@@ -18,7 +19,8 @@
 // data in the same dimension order therefore always gives the same picture.
 //
 // Cost: O(count * dim * min(count, dim)) time and count * dim doubles of scratch memory; meant for
-// maps of up to some tens of thousands of rows. Thread-safe (no shared state).
+// maps of up to some tens of thousands of rows. Thread-safe (no shared state). Part of the runtime
+// library (Eigen is header-only): the server projects without linking the plotting library.
 #pragma once
 
 #include <array>
@@ -40,6 +42,21 @@ struct Pca2d {
   /// the data does not have (see coordinates) is all zeros.
   std::array<std::vector<double>, 2> axes;
 };
+
+/// The first `components` principal components, as Pca2d below but for any number of them.
+struct Pca {
+  std::size_t components = 0;
+  /// count x components, row-major: row r's coordinate on axis a is coordinates[r * components + a].
+  /// An axis the data does not have (fewer independent directions than components) gives 0s.
+  std::vector<double> coordinates;
+  std::vector<double> explained_variance_ratio;  ///< one per component, non-increasing, sum <= 1
+  std::vector<std::vector<double>> axes;         ///< one unit vector (or zeros) of `dim` per component
+};
+
+/// Projects `count` rows of `dim` floats (row-major) onto their first `components` principal
+/// components. Throws ArgumentError as pca_2d, and when components == 0.
+[[nodiscard]] Pca principal_components(std::span<const float> rows, std::size_t count, std::size_t dim,
+                                       std::size_t components);
 
 /// Projects `count` rows of `dim` floats (`rows`, row-major, count * dim values) onto their first
 /// two principal components. Throws ArgumentError when count < 2, dim == 0, rows.size() !=

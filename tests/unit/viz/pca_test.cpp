@@ -195,6 +195,55 @@ TEST(Pca, DegenerateInputs) {
   EXPECT_EQ(two.explained_variance_ratio[1], 0.0);
 }
 
+// Three components of data spread along three known orthogonal directions (variances 16, 4 and 1,
+// plus a fourth dimension that is constant): the axes come out in that order, orthonormal, with
+// the variance shares 16/21, 4/21 and 1/21, and the first two equal pca_2d's.
+TEST(Pca, ThreeComponentsFindThreeKnownDirections) {
+  constexpr std::size_t count = 4000;
+  // Exactly centred and uncorrelated: each direction's scores are +-s, in a balanced pattern.
+  std::vector<float> rows;
+  for (std::size_t r = 0; r < count; ++r) {
+    const double a = (r % 2 ? 4.0 : -4.0), b = ((r / 2) % 2 ? 2.0 : -2.0), c = ((r / 4) % 2 ? 1.0 : -1.0);
+    // Directions (1,1,0,0)/sqrt2, (1,-1,0,0)/sqrt2, (0,0,1,0), dimension 4 constant.
+    rows.push_back(static_cast<float>((a + b) / std::sqrt(2.0)));
+    rows.push_back(static_cast<float>((a - b) / std::sqrt(2.0)));
+    rows.push_back(static_cast<float>(c));
+    rows.push_back(3.0F);
+  }
+  const Pca pca = principal_components(rows, count, 4, 3);
+  ASSERT_EQ(pca.components, 3U);
+  ASSERT_EQ(pca.coordinates.size(), count * 3);
+  EXPECT_NEAR(pca.explained_variance_ratio[0], 16.0 / 21, 1e-5);
+  EXPECT_NEAR(pca.explained_variance_ratio[1], 4.0 / 21, 1e-5);
+  EXPECT_NEAR(pca.explained_variance_ratio[2], 1.0 / 21, 1e-5);
+  for (std::size_t r = 0; r < 8; ++r) {
+    EXPECT_NEAR(std::abs(pca.coordinates[r * 3 + 0]), 4.0, 1e-5);
+    EXPECT_NEAR(std::abs(pca.coordinates[r * 3 + 1]), 2.0, 1e-5);
+    EXPECT_NEAR(std::abs(pca.coordinates[r * 3 + 2]), 1.0, 1e-5);
+  }
+  for (std::size_t i = 0; i < 3; ++i) {
+    for (std::size_t j = 0; j < 3; ++j) {
+      double dot = 0;
+      for (std::size_t d = 0; d < 4; ++d) dot += pca.axes[i][d] * pca.axes[j][d];
+      EXPECT_NEAR(dot, i == j ? 1.0 : 0.0, 1e-9);
+    }
+  }
+  const Pca2d two = pca_2d(rows, count, 4);
+  for (std::size_t r = 0; r < count; r += 97) {
+    EXPECT_DOUBLE_EQ(two.coordinates[r][0], pca.coordinates[r * 3 + 0]);
+    EXPECT_DOUBLE_EQ(two.coordinates[r][1], pca.coordinates[r * 3 + 1]);
+  }
+  EXPECT_THROW((void)principal_components(rows, count, 4, 0), ArgumentError);
+  // More components than the data has directions: the extra ones are zeros.
+  const Pca five = principal_components(rows, count, 4, 5);
+  EXPECT_EQ(five.explained_variance_ratio[3], 0.0);
+  EXPECT_EQ(five.explained_variance_ratio[4], 0.0);
+  for (std::size_t r = 0; r < count; ++r) {
+    EXPECT_EQ(five.coordinates[r * 5 + 3], 0.0);
+    EXPECT_EQ(five.coordinates[r * 5 + 4], 0.0);
+  }
+}
+
 TEST(Pca, RejectsBadInput) {
   const std::vector<float> rows(12, 1.0F);
   EXPECT_THROW((void)pca_2d(std::span(rows).first(4), 1, 4), ArgumentError);
