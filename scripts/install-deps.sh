@@ -13,7 +13,8 @@ packages=(
   libgtest-dev libbenchmark-dev
 )
 if [ "${1:-}" = test ]; then
-  packages+=(python3-pytest python3-gensim python3-torch clang libclang-rt-dev libomp-dev)
+  packages+=(python3-pytest python3-gensim python3-torch clang libclang-rt-dev libomp-dev
+             chromium chromium-driver python3-selenium)
 fi
 
 missing=()

@@ -228,14 +228,20 @@ function setupMapControls() {
     map.zoom *= factor;
     draw();
   }, {passive: false});
-  window.addEventListener('resize', () => { fit(); draw(); });
+  // The canvas's pixels follow its size on the page (a window resized, a phone turned).
+  new ResizeObserver(() => { fit(); draw(); }).observe(canvas);
 }
 
 // ---- Wiring -------------------------------------------------------------------------------
 
+// Answers can arrive out of order: each view shows only the answer to its latest request.
+const latest = {search: 0, map: 0, compare: 0};
+
 async function centreOn(word) {
   word = word.trim();
   if (!word || !state.model) return;
+  const ticket = ++latest.search;
+  ++latest.map;
   state.word = word;
   $('search').value = word;
   showError(null);
@@ -245,6 +251,7 @@ async function centreOn(word) {
       api(modelPath('neighbors'), {word, k}),
       api(modelPath('projection'), {word, k, dims: state.dims}),
     ]);
+    if (ticket !== latest.search) return;
     $('word-info').textContent = neighbours.source === 'from_subwords'
         ? `“${word}” is not in the vocabulary: its vector is made of its subwords.` : '';
     fill($('neighbors'), neighbours.neighbors.map((n) => wordItem(n.word, n.score)));
@@ -258,16 +265,20 @@ async function centreOn(word) {
 async function showTopWords() {
   if (!state.model) return;
   showError(null);
+  const ticket = ++latest.map;
   try {
     const top = $('top-n').value || '300';
-    showMap(await api(modelPath('projection'), {top, dims: state.dims}), `the ${top} most frequent words`);
+    const answer = await api(modelPath('projection'), {top, dims: state.dims});
+    if (ticket === latest.map) showMap(answer, `the ${top} most frequent words`);
   } catch (error) {
     showError(error);
   }
 }
 
 async function compareWord(word, k) {
+  const ticket = ++latest.compare;
   const answer = await api('/api/compare', {a: state.model, b: state.modelB, word, k});
+  if (ticket !== latest.compare) return;
   const shared = new Set(answer.shared);
   $('compare-a-name').textContent = state.model;
   $('compare-b-name').textContent = state.modelB;
@@ -275,7 +286,8 @@ async function compareWord(word, k) {
   fill($('compare-b'), answer.b.neighbors.map((n) => wordItem(n.word, n.score, shared.has(n.word))));
   let info = `${answer.shared.length} of ${answer.k} neighbours shared (bold).`;
   if (answer.cosine_between_models !== undefined) {
-    info += ` Cosine between its two vectors: ${answer.cosine_between_models.toFixed(3)}.`;
+    info += ` Cosine between its two vectors: ${answer.cosine_between_models.toFixed(3)} ` +
+        '(meaningful when one model was fine-tuned from the other).';
   }
   $('compare-info').textContent = info;
 }
@@ -284,7 +296,7 @@ async function showMoved() {
   showError(null);
   $('moved-go').disabled = true;
   try {
-    const answer = await api('/api/compare', {a: state.model, b: state.modelB, top: 1000, k: 10, limit: 30});
+    const answer = await api('/api/compare', {a: state.model, b: state.modelB, top: 1000, k: 10, limit: 25});
     fill($('moved'), answer.moved.map((m) => {
       const li = wordItem(m.word);
       li.append(` ${(100 * m.overlap).toFixed(0)}% of neighbours kept`);

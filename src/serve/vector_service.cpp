@@ -163,6 +163,7 @@ void VectorService::add_vectors(const std::string& name, WordVectors vectors) {
   check_name(name);
   EMBEDKIT_CHECK(!models_.contains(name), ArgumentError, fmt::format("two models are named '{}'", name));
   models_.emplace(name, std::make_unique<ServedModel>(std::move(vectors)));
+  model_order_.push_back(name);
 }
 
 void VectorService::add_classifier(const std::string& name, TextClassifier classifier) {
@@ -225,7 +226,7 @@ ServiceResponse VectorService::handle(const ServiceRequest& request) const {
     if (parts.size() == 2) {
       require_method(request, "GET");
       json list = json::array();
-      for (const auto& [name, model] : models_) list.push_back(model_summary(name, model->vectors));
+      for (const std::string& name : model_order_) list.push_back(model_summary(name, models_.at(name)->vectors));
       return {200, dump({{"models", list}})};
     }
     const std::string name(parts[2]);

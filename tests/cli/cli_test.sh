@@ -272,6 +272,58 @@ run "classify predict label-first guess" 1 "$bin" classify predict "$tmp/cls.ekv
 expect_in "$tmp/err" "classify predict label-first guess" 'cannot tell whether the leading "1" is a label'
 run "classify predict label-first" 0 "$bin" classify predict "$tmp/cls.ekv" "$tmp/label_first.txt" --format label-first
 [ "$(cat "$tmp/out")" = "$(printf '__label__pos\n__label__neg')" ] && pass || fail "classify predict label-first: $(cat "$tmp/out")"
+# serve again, with a classifier: analogies, similarities and predictions equal the CLI's; the
+# explorer page is served; a map has a point per word.
+"$bin" serve "toy=$tmp/a.txt" "sentiment=$tmp/cls.ekv" --port 0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+serve_pid=$!
+for _ in $(seq 50); do grep -q "http://" "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
+port=$(grep -o '127.0.0.1:[0-9]*' "$tmp/serve.out" | cut -d: -f2)
+same_answers() {  # same_answers NAME URL CLI-COMMAND...: the API's JSON equals the CLI's on the fields they share
+  local name=$1 url=$2
+  shift 2
+  "$@" >"$tmp/cli.json" 2>"$tmp/err" || { fail "$name: the CLI failed: $(cat "$tmp/err")"; return; }
+  if python3 - "$url" "$tmp/cli.json" <<'PY'; then pass; else fail "$name"; fi
+import json, sys, urllib.request
+api = json.load(urllib.request.urlopen(sys.argv[1], timeout=10))
+cli = json.load(open(sys.argv[2]))
+shared = {"answers": "answers", "cosine": "similarity"}
+checked = 0
+for c, a in shared.items():
+    if c in cli:
+        checked += 1
+        if cli[c] != api[a]:
+            sys.exit(f"CLI {c}={cli[c]} but API {a}={api[a]}")
+sys.exit(0 if checked else "nothing to compare")
+PY
+}
+same_answers "serve analogy = analogy" "http://127.0.0.1:$port/api/models/toy/analogy?a=man&b=king&c=woman&k=2" \
+  "$bin" analogy "$tmp/a.txt" man king woman -k 2 --json
+same_answers "serve analogy mul = analogy" "http://127.0.0.1:$port/api/models/toy/analogy?a=man&b=king&c=woman&k=3&method=mul" \
+  "$bin" analogy "$tmp/a.txt" man king woman -k 3 --method mul --json
+same_answers "serve similarity = similarity" "http://127.0.0.1:$port/api/models/toy/similarity?a=man&b=king" \
+  "$bin" similarity "$tmp/a.txt" man king --json
+run "classify predict for serve" 0 bash -c "printf 'great fun\nboring , dull\n' | '$bin' classify predict '$tmp/cls.ekv' --prob -k 2"
+python3 - "http://127.0.0.1:$port/api/classifiers/sentiment/predict" "$tmp/out" <<'PY' && pass || fail "serve predict = classify predict"
+import json, sys, urllib.request
+lines = open(sys.argv[2]).read().split("\n")[:2]
+body = json.dumps({"texts": ["great fun", "boring , dull"], "k": 2}).encode()
+api = json.load(urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=body), timeout=10))["predictions"]
+for line, labels in zip(lines, api):
+    fields = line.split()
+    cli = [(fields[i].removeprefix("__label__"), float(fields[i + 1])) for i in range(0, len(fields), 2)]
+    got = [(l["label"], round(l["probability"], 6)) for l in labels]
+    assert cli == got, (cli, got)
+PY
+fetch "http://127.0.0.1:$port/api/models/toy/projection?words=man,king,woman,queen&dims=3" >"$tmp/fetched"
+python3 -c "import json,sys; s,b=open(sys.argv[1]).read().split(' ',1); j=json.loads(b); assert s=='200' and len(j['points'])==4 and len(j['points'][0]['coordinates'])==3, b" \
+  "$tmp/fetched" && pass || fail "serve projection: $(cat "$tmp/fetched")"
+fetch "http://127.0.0.1:$port/" >"$tmp/fetched"
+expect_in "$tmp/fetched" "serve page" '<title>embedkit explorer</title>'
+fetch "http://127.0.0.1:$port/api/classifiers/sentiment/predict" '{"texts": "x"}' >"$tmp/fetched"
+expect_in "$tmp/fetched" "serve predict bad body" "400 {\"error\":\"'texts' must be a list of strings\"}"
+kill -INT "$serve_pid"
+wait "$serve_pid" && pass || fail "serve did not exit cleanly on SIGINT"
+
 # The mini-batch optimizers, through the layer; their default learning rates.
 run "classify train adam" 0 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/cls_adam.ekv" --optimizer adam --batch-size 4 --epochs 20 --word-ngrams 2 --json
 expect_in "$tmp/err" "classify train adam default lr" '"optimizer":"adam"'

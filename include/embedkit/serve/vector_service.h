@@ -10,7 +10,7 @@
 //
 // Endpoints (GET unless noted; `{m}` is a model's name, `{c}` a classifier's):
 //   /api/health                       {"status": "ok", "neighbor_queries": Q, "neighbor_passes": P}
-//   /api/models                       every vector model: name, words, dim, subwords
+//   /api/models                       every vector model (in the order added): name, words, dim, subwords
 //   /api/models/{m}                   one model, with its metadata
 //   /api/models/{m}/vector?word=W     W's vector, and whether it came from subwords
 //   /api/models/{m}/neighbors?word=W&k=K[&restrict=N]
@@ -93,6 +93,7 @@ class VectorService {
  private:
   ServiceLimits limits_;
   std::map<std::string, std::unique_ptr<detail::ServedModel>> models_;
+  std::vector<std::string> model_order_;  // as added: /api/models lists them so, the first is the page's default
   std::map<std::string, std::unique_ptr<TextClassifier>> classifiers_;
   std::unique_ptr<detail::ModelComparison> comparison_;
 };
