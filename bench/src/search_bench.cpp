@@ -1,5 +1,5 @@
 // Nearest-neighbour search speed: top-10 cosine over a rows x dim table, 1,000 queries, batched
-// and one at a time, exact and through the int8 copy (with its recall@10 against exact).
+// (all at once, and in small batches of 2 to 64) and one at a time, exact and through the int8 copy (with its recall@10 against exact).
 //
 //   search_bench --dir build/bench-data [--rows 100000] [--dim 300] [--queries 1000] [--threads 2]
 //
@@ -86,6 +86,14 @@ int main(int argc, char** argv) {
   using embedkit::bench::best_of;
   const double batch_seconds = best_of(3, [&] { truth = exact.search_batch(batch, k); });
   report("batch", batch_seconds, queries, fmt::format(", \"index_build_s\": {:.3f}", build_exact));
+
+  // Small batches, as a server's concurrent queries make them: the cost of one pass by its size.
+  for (const std::size_t size : {2, 4, 8, 16, 64}) {
+    if (size > queries) break;
+    const std::span<const float> part = std::span<const float>(batch).first(size * dim);
+    const double seconds = best_of(5, [&] { (void)exact.search_batch(part, k); });
+    report(fmt::format("batch_of_{}", size).c_str(), seconds, size);
+  }
 
   const double single_seconds = best_of(3, [&] {
     for (std::size_t q = 0; q < queries; ++q) (void)exact.search(query(q), k);

@@ -26,6 +26,12 @@ namespace {
 constexpr std::size_t kBlockRows = 1024;
 // Queries scored per pass over the table: bounds the per-thread score buffer (1 MB).
 constexpr std::size_t kQueryChunk = 256;
+// Up to this many queries, a block is scored by SIMD dot products, row by row (each row read from
+// memory once, then from L1 for every query), not by sgemm: OpenBLAS packs the table block for
+// every call, which costs more than the products when there are few queries. 100k x 300 on 2
+// threads (bench/src/search_bench.cpp, batch sizes): sgemm took 9.4 ms for 2 queries against
+// 2.6 ms for one search().
+constexpr std::size_t kDotQueries = 8;
 
 // Runs cblas_sgemm from several threads at once, safely with any OpenBLAS build.
 // - The serial build has no locks around its work buffers (unless built with USE_LOCKING; Debian's
@@ -106,9 +112,16 @@ void NearestNeighbors::score_blocks(std::span<const float> queries, std::size_t 
     for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
       const std::size_t first = static_cast<std::size_t>(b) * kBlockRows;
       const std::size_t n = std::min(kBlockRows, limit - first);
-      gemm(static_cast<int>(count), static_cast<int>(n), static_cast<int>(dim), unit.data(), static_cast<int>(dim),
-           table_.row_unchecked(static_cast<TokenId>(first)), static_cast<int>(table_.stride), scores.data(),
-           static_cast<int>(n));
+      if (count <= kDotQueries) {
+        for (std::size_t j = 0; j < n; ++j) {
+          const float* row = table_.row_unchecked(static_cast<TokenId>(first + j));
+          for (std::size_t q = 0; q < count; ++q) scores[q * n + j] = kt.dot(unit.data() + q * dim, row, dim);
+        }
+      } else {
+        gemm(static_cast<int>(count), static_cast<int>(n), static_cast<int>(dim), unit.data(), static_cast<int>(dim),
+             table_.row_unchecked(static_cast<TokenId>(first)), static_cast<int>(table_.stride), scores.data(),
+             static_cast<int>(n));
+      }
       if (similarity_ != Similarity::dot) {
         const float* norms = inverse_norms_.data() + first;
         for (std::size_t q = 0; q < count; ++q) {

@@ -1,6 +1,7 @@
 // embedkit serve: vector files behind a local HTTP API (the answers are VectorService's).
 #include <fmt/format.h>
 #include <httplib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -72,6 +73,19 @@ void run(const ServeFlags& flags) {
   const std::size_t connections = flags.connections;
   server.new_task_queue = [connections] { return new httplib::ThreadPool(connections); };
   server.set_payload_max_length(ServiceLimits{}.max_body_bytes);
+  // Answers go out at once: with Nagle's algorithm a response written in two pieces waits for
+  // the client's delayed ACK (40 ms on Linux).
+  server.set_tcp_nodelay(true);
+  // Clients keep their connections (cpp-httplib closes one after 5 requests by default), and
+  // connections that arrive together are all queued: Debian's cpp-httplib listens with a backlog
+  // of 5, so a burst of reconnecting clients would lose SYNs and wait a second to retry. listen()
+  // again on the bound socket raises the backlog (Linux allows it).
+  server.set_keep_alive_max_count(100000);
+  int listening_socket = -1;
+  server.set_socket_options([&listening_socket](int sock) {
+    httplib::default_socket_options(sock);
+    listening_socket = sock;
+  });
   auto answer = [&service](const httplib::Request& req, httplib::Response& res) {
     ServiceRequest request{.method = req.method, .path = req.path, .query = {}, .body = req.body};
     for (const auto& [key, value] : req.params) request.query.emplace(key, value);  // the first of repeated keys
@@ -101,6 +115,7 @@ void run(const ServeFlags& flags) {
   EMBEDKIT_CHECK(port > 0, IoError,
                  fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", flags.host,
                              flags.port));
+  if (listening_socket >= 0) (void)::listen(listening_socket, SOMAXCONN);
   EMBEDKIT_CHECK(::pipe(g_stop_pipe) == 0, IoError, "cannot create the server's stop pipe");
   struct sigaction action {};
   action.sa_handler = request_stop;

@@ -111,10 +111,12 @@ TEST(NearestNeighbors, BatchSearchEqualsOneQueryAtATime) {
     const NearestNeighbors index(table.view(), 6500, sim);
     for (const int threads : {1, 2}) {
       set_num_threads(threads);
-      for (const std::size_t restrict : {std::size_t{0}, std::size_t{1500}}) {
-        const auto got = index.search_batch(batch, 6, exclude, restrict);
-        ASSERT_EQ(got.size(), queries);
-        for (std::size_t q = 0; q < queries; q += 37) {
+      // 300 queries: matrix products; 5: dot products row by row (the small-batch path).
+      for (const auto& [count, restrict] : {std::pair<std::size_t, std::size_t>{queries, 0}, {queries, 1500}, {5, 0}, {5, 1500}}) {
+        const auto got = index.search_batch(std::span<const float>(batch).first(count * 45), 6,
+                                            std::span(exclude).first(count), restrict);
+        ASSERT_EQ(got.size(), count);
+        for (std::size_t q = 0; q < count; q += count > 5 ? 37 : 1) {
           const auto want = brute_force(table, restrict > 0 ? restrict : 6500,
                                         std::span<const float>(batch).subspan(q * 45, 45), 6, sim, exclude[q]);
           ASSERT_EQ(got[q].size(), want.size());
