@@ -62,6 +62,7 @@ function fill(list, items) {
 // positions of the last drawing for hit tests.
 const map = {
   points: [],      // {word, coordinates, score?, centre?}
+  dims: 2,         // of the points shown (the toggle may already ask for the other)
   zoom: 1, panX: 0, panY: 0,
   yaw: 0.6, pitch: 0.35,
   scale: 1,        // model units -> pixels, set by fit()
@@ -71,7 +72,7 @@ const map = {
 };
 
 function rotate(c) {
-  if (state.dims === 2) return [c[0], c[1], 0];
+  if (map.dims === 2) return [c[0], c[1], 0];
   const [x, y, z] = c;
   const cy = Math.cos(map.yaw), sy = Math.sin(map.yaw), cp = Math.cos(map.pitch), sp = Math.sin(map.pitch);
   const x1 = cy * x + sy * z, z1 = -sy * x + cy * z;
@@ -107,10 +108,10 @@ function draw() {
     const [x, y, z] = rotate(point.coordinates);
     // 3-D: a little perspective, so that depth reads.
     const near = z / map.extent;  // -1 (far) .. 1 (near)
-    const depth = state.dims === 3 ? 1 / (1 - 0.3 * near) : 1;
+    const depth = map.dims === 3 ? 1 / (1 - 0.3 * near) : 1;
     return {x: width / 2 + map.panX + x * s * depth, y: height / 2 + map.panY - y * s * depth, z: near, point};
   });
-  if (state.dims === 3) map.screen.sort((a, b) => a.z - b.z);  // far first
+  if (map.dims === 3) map.screen.sort((a, b) => a.z - b.z);  // far first
   const labelAll = map.points.length <= 80;
   g.font = '12px system-ui, sans-serif';
   g.textBaseline = 'middle';
@@ -121,7 +122,7 @@ function draw() {
     g.beginPath();
     g.arc(p.x, p.y, p.r, 0, 2 * Math.PI);
     g.fillStyle = special ? '#dc2626' : (p.point.score !== undefined ? '#2563eb' : '#475467');
-    g.globalAlpha = state.dims === 3 ? 0.5 + 0.5 * Math.max(0, Math.min(1, (p.z + 1) / 2)) : 0.85;
+    g.globalAlpha = map.dims === 3 ? 0.5 + 0.5 * Math.max(0, Math.min(1, (p.z + 1) / 2)) : 0.85;
     g.fill();
     g.globalAlpha = 1;
     if (labelAll || special || p === map.hover) {
@@ -147,6 +148,7 @@ function nearestOnScreen(x, y) {
 
 function showMap(answer, caption) {
   map.points = answer.points;
+  map.dims = answer.dims;
   fit();
   draw();
   const variance = answer.explained_variance.reduce((a, b) => a + b, 0);
@@ -180,7 +182,7 @@ function setupMapControls() {
       drag.moved += Math.abs(dx) + Math.abs(dy);
       drag.x = e.offsetX;
       drag.y = e.offsetY;
-      if (state.dims === 3 && !drag.shift) {
+      if (map.dims === 3 && !drag.shift) {
         map.yaw += dx * 0.01;
         map.pitch = Math.max(-1.5, Math.min(1.5, map.pitch + dy * 0.01));
       } else {
@@ -235,13 +237,19 @@ function setupMapControls() {
 // ---- Wiring -------------------------------------------------------------------------------
 
 // Answers can arrive out of order: each view shows only the answer to its latest request.
-const latest = {search: 0, map: 0, compare: 0};
+// ticket('map') starts a request for the map; the function it returns says whether that request
+// is still the latest when its answer comes.
+const latest = {};
+function ticket(view) {
+  const mine = latest[view] = (latest[view] || 0) + 1;
+  return () => latest[view] === mine;
+}
 
 async function centreOn(word) {
   word = word.trim();
   if (!word || !state.model) return;
-  const ticket = ++latest.search;
-  ++latest.map;
+  const current = ticket('search');
+  const currentMap = ticket('map');
   state.word = word;
   $('search').value = word;
   showError(null);
@@ -251,11 +259,11 @@ async function centreOn(word) {
       api(modelPath('neighbors'), {word, k}),
       api(modelPath('projection'), {word, k, dims: state.dims}),
     ]);
-    if (ticket !== latest.search) return;
+    if (!current()) return;
     $('word-info').textContent = neighbours.source === 'from_subwords'
         ? `“${word}” is not in the vocabulary: its vector is made of its subwords.` : '';
     fill($('neighbors'), neighbours.neighbors.map((n) => wordItem(n.word, n.score)));
-    showMap(projection, `“${word}” and its neighbours`);
+    if (currentMap()) showMap(projection, `“${word}” and its neighbours`);
     if (state.modelB) await compareWord(word, k);
   } catch (error) {
     showError(error);
@@ -265,23 +273,23 @@ async function centreOn(word) {
 async function showTopWords() {
   if (!state.model) return;
   showError(null);
-  const ticket = ++latest.map;
+  const current = ticket('map');
   try {
     const top = $('top-n').value || '300';
     const answer = await api(modelPath('projection'), {top, dims: state.dims});
-    if (ticket === latest.map) showMap(answer, `the ${top} most frequent words`);
+    if (current()) showMap(answer, 'the most frequent words');
   } catch (error) {
     showError(error);
   }
 }
 
 async function compareWord(word, k) {
-  const ticket = ++latest.compare;
+  const current = ticket('compare');
   const answer = await api('/api/compare', {a: state.model, b: state.modelB, word, k});
-  if (ticket !== latest.compare) return;
+  if (!current()) return;
   const shared = new Set(answer.shared);
-  $('compare-a-name').textContent = state.model;
-  $('compare-b-name').textContent = state.modelB;
+  $('compare-a-name').textContent = answer.a.model;
+  $('compare-b-name').textContent = answer.b.model;
   fill($('compare-a'), answer.a.neighbors.map((n) => wordItem(n.word, n.score, shared.has(n.word))));
   fill($('compare-b'), answer.b.neighbors.map((n) => wordItem(n.word, n.score, shared.has(n.word))));
   let info = `${answer.shared.length} of ${answer.k} neighbours shared (bold).`;
@@ -295,17 +303,20 @@ async function compareWord(word, k) {
 async function showMoved() {
   showError(null);
   $('moved-go').disabled = true;
+  const current = ticket('moved');
   try {
     const answer = await api('/api/compare', {a: state.model, b: state.modelB, top: 1000, k: 10, limit: 25});
+    if (!current()) return;
     fill($('moved'), answer.moved.map((m) => {
       const li = wordItem(m.word);
       li.append(` ${(100 * m.overlap).toFixed(0)}% of neighbours kept`);
-      li.title = `${state.model}: ${m.a.slice(0, 5).join(', ')}\n${state.modelB}: ${m.b.slice(0, 5).join(', ')}`;
+      li.title = `${answer.a}: ${m.a.slice(0, 5).join(', ')}\n${answer.b}: ${m.b.slice(0, 5).join(', ')}`;
       return li;
     }));
     $('compare-info').textContent =
         `Over the ${answer.compared} most frequent words, ${(100 * answer.mean_overlap).toFixed(0)}% ` +
-        `of the ${answer.k} nearest neighbours are the same in both models.`;
+        `of the ${answer.k} nearest neighbours (among each model's first ${answer.scope} words) are the ` +
+        'same in both models.';
   } catch (error) {
     showError(error);
   } finally {
@@ -321,8 +332,10 @@ async function solveAnalogy(event) {
     showError('An analogy needs three words.');
     return;
   }
+  const current = ticket('analogy');
   try {
     const answer = await api(modelPath('analogy'), {a, b, c, k: 10, method: $('analogy-method').value});
+    if (!current()) return;
     fill($('analogy-results'), answer.answers.map((n) => wordItem(n.word, n.score)));
   } catch (error) {
     showError(error);
@@ -332,10 +345,12 @@ async function solveAnalogy(event) {
 async function predict(event) {
   event.preventDefault();
   showError(null);
+  const current = ticket('predict');
   try {
     const name = $('classifier').value;
     const answer = await api('/api/classifiers/' + encodeURIComponent(name) + '/predict',
                              {text: $('classify-text').value || ' ', k: 5});
+    if (!current()) return;
     fill($('predictions'), answer.labels.map((l) => wordItemLabel(l.label, l.probability)));
   } catch (error) {
     showError(error);
@@ -361,8 +376,10 @@ function complete() {
   const prefix = $('search').value.trim();
   if (!prefix || !state.model) return;
   completionTimer = setTimeout(async () => {
+    const current = ticket('complete');
     try {
       const answer = await api(modelPath('prefix'), {q: prefix, limit: 12});
+      if (!current()) return;
       fill($('completions'), answer.words.map((w) => {
         const option = document.createElement('option');
         option.value = w;

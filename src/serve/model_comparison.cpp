@@ -1,28 +1,33 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 #include <mutex>
-#include <numeric>
 #include <unordered_set>
 
 #include "serve/answers.h"
+#include "serve/heavy_work.h"
 #include "serve/request_fields.h"
 
 namespace embedkit::detail {
 
 using json = nlohmann::json;
 
-// One frequent word's k neighbours in both models, and how many they share.
+// One frequent word's k neighbours in both models (ids in each), and how many words they share.
 struct WordChange {
-  std::size_t rank;  // in model a: 0 = its most frequent word
-  std::string word;
+  TokenId id_a;  // also its frequency rank in model a
   std::size_t shared;
-  std::vector<std::string> neighbors_a, neighbors_b;
+  std::vector<TokenId> neighbors_a, neighbors_b;
 };
 
 namespace {
 
 constexpr std::size_t kCachedComparisons = 8;
+// Over the frequent words, neighbours are searched among the model's first kScope words (or the
+// compared ones, when more): the answer keeps its meaning (which words' surroundings changed)
+// while the cost stays bounded on a table of millions of words.
+constexpr std::size_t kScope = 10000;
+constexpr std::size_t kMaxMovedK = 50;
 
 // A query word in one of the two models; a 404 says which model lacks it.
 QueryWord query_word_in(const std::string& model_name, const WordVectors& vectors, const std::string& word) {
@@ -33,15 +38,21 @@ QueryWord query_word_in(const std::string& model_name, const WordVectors& vector
   }
 }
 
-std::vector<std::string> words_of(const WordVectors& vectors, const std::vector<Neighbor>& found) {
-  std::vector<std::string> words;
-  for (const Neighbor& n : found) words.emplace_back(vectors.words().word(n.id));
+std::vector<std::string_view> spellings(const WordVectors& vectors, const std::vector<TokenId>& ids) {
+  std::vector<std::string_view> words;
+  for (const TokenId id : ids) words.push_back(vectors.words().word(id));
   return words;
 }
 
-std::size_t shared_count(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  const std::unordered_set<std::string> in_b(b.begin(), b.end());
-  return static_cast<std::size_t>(std::count_if(a.begin(), a.end(), [&](const std::string& w) { return in_b.contains(w); }));
+std::size_t shared_count(const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
+  const std::unordered_set<std::string_view> in_b(b.begin(), b.end());
+  return static_cast<std::size_t>(std::count_if(a.begin(), a.end(), [&](std::string_view w) { return in_b.contains(w); }));
+}
+
+// The share of the shorter list found in the other (1 when both are empty).
+double overlap(std::size_t shared, std::size_t size_a, std::size_t size_b) {
+  const std::size_t n = std::min(size_a, size_b);
+  return n == 0 ? 1.0 : static_cast<double>(shared) / static_cast<double>(n);
 }
 
 // Words whose neighbours changed most first.
@@ -56,7 +67,8 @@ std::vector<WordChange> compare_frequent_words(const ServedModel& a, const Serve
       ids_b.push_back(*in_b);
     }
   }
-  auto neighbours = [k](const ServedModel& m, const std::vector<TokenId>& ids) {
+  const std::size_t scope = std::max(kScope, top);
+  auto neighbours = [k, scope](const ServedModel& m, const std::vector<TokenId>& ids) {
     const std::size_t dim = m.vectors.dim();
     std::vector<float> queries(ids.size() * dim);
     std::vector<std::vector<TokenId>> exclude(ids.size());
@@ -65,27 +77,34 @@ std::vector<WordChange> compare_frequent_words(const ServedModel& a, const Serve
       std::copy(row, row + dim, queries.begin() + static_cast<std::ptrdiff_t>(i * dim));
       exclude[i] = {ids[i]};
     }
-    return m.index.search_batch(queries, k, exclude);
+    return m.index.search_batch(queries, k, exclude, std::min(scope, m.index.rows()));
   };
   const auto found_a = neighbours(a, ids_a);
   const auto found_b = neighbours(b, ids_b);
   std::vector<WordChange> changes;
   for (std::size_t i = 0; i < ids_a.size(); ++i) {
-    WordChange c{ids_a[i], std::string(a.vectors.words().word(ids_a[i])), 0, words_of(a.vectors, found_a[i]),
-                 words_of(b.vectors, found_b[i])};
-    c.shared = shared_count(c.neighbors_a, c.neighbors_b);
+    WordChange c{ids_a[i], 0, {}, {}};
+    for (const Neighbor& n : found_a[i]) c.neighbors_a.push_back(n.id);
+    for (const Neighbor& n : found_b[i]) c.neighbors_b.push_back(n.id);
+    c.shared = shared_count(spellings(a.vectors, c.neighbors_a), spellings(b.vectors, c.neighbors_b));
     changes.push_back(std::move(c));
   }
-  std::stable_sort(changes.begin(), changes.end(),
-                   [](const WordChange& x, const WordChange& y) { return x.shared < y.shared; });
+  std::stable_sort(changes.begin(), changes.end(), [](const WordChange& x, const WordChange& y) {
+    return overlap(x.shared, x.neighbors_a.size(), x.neighbors_b.size()) <
+           overlap(y.shared, y.neighbors_a.size(), y.neighbors_b.size());
+  });
   return changes;
 }
 
+using Changes = std::shared_ptr<const std::vector<WordChange>>;
+
 }  // namespace
 
+// Answers by key; a comparison being computed is in the cache already (its future), so that
+// requests for it that arrive meanwhile wait for it rather than compute it again.
 struct ModelComparison::Cache {
   std::mutex mutex;
-  std::vector<std::pair<std::string, std::shared_ptr<const std::vector<WordChange>>>> entries;  // newest last
+  std::vector<std::pair<std::string, std::shared_future<Changes>>> entries;  // newest last
 };
 
 ModelComparison::ModelComparison() : cache_(std::make_unique<Cache>()) {}
@@ -95,8 +114,8 @@ ServiceResponse ModelComparison::answer(const std::string& name_a, const ServedM
                                         const ServedModel& b, const ServiceRequest& request,
                                         const ServiceLimits& limits) const {
   require_method(request, "GET");
-  const std::size_t k = count_parameter(request, "k", 10, 1, std::min<std::size_t>(limits.max_k, 100));
   if (request.query.contains("word")) {
+    const std::size_t k = count_parameter(request, "k", 10, 1, limits.max_k);
     const std::string& word = parameter(request, "word");
     const QueryWord qa = query_word_in(name_a, a.vectors, word);
     const QueryWord qb = query_word_in(name_b, b.vectors, word);
@@ -107,11 +126,14 @@ ServiceResponse ModelComparison::answer(const std::string& name_a, const ServedM
     };
     const auto found_a = search(a, qa);
     const auto found_b = search(b, qb);
-    const auto words_a = words_of(a.vectors, found_a);
-    const auto words_b = words_of(b.vectors, found_b);
+    std::vector<TokenId> ids_a, ids_b;
+    for (const Neighbor& n : found_a) ids_a.push_back(n.id);
+    for (const Neighbor& n : found_b) ids_b.push_back(n.id);
+    const auto words_a = spellings(a.vectors, ids_a);
+    const auto words_b = spellings(b.vectors, ids_b);
     json shared = json::array();
-    const std::unordered_set<std::string> in_b(words_b.begin(), words_b.end());
-    for (const std::string& w : words_a) {
+    const std::unordered_set<std::string_view> in_b(words_b.begin(), words_b.end());
+    for (const std::string_view w : words_a) {
       if (in_b.contains(w)) shared.push_back(w);
     }
     json j = {{"word", word},
@@ -119,46 +141,64 @@ ServiceResponse ModelComparison::answer(const std::string& name_a, const ServedM
               {"a", {{"model", name_a}, {"source", source_name(qa.source)}, {"neighbors", neighbor_list(a.vectors, found_a)}}},
               {"b", {{"model", name_b}, {"source", source_name(qb.source)}, {"neighbors", neighbor_list(b.vectors, found_b)}}},
               {"shared", shared},
-              {"overlap", static_cast<double>(shared.size()) / static_cast<double>(k)}};
+              {"overlap", overlap(shared.size(), words_a.size(), words_b.size())}};
     // Only meaningful when both models share their axes (one fine-tuned from the other).
     if (a.vectors.dim() == b.vectors.dim()) j["cosine_between_models"] = cosine_similarity(qa.vector, qb.vector);
     return {200, dump(j)};
   }
+  const std::size_t k = count_parameter(request, "k", 10, 1, std::min(limits.max_k, kMaxMovedK));
   const std::size_t top = count_parameter(request, "top", 1000, 1, limits.max_map_words);
   const std::size_t limit = count_parameter(request, "limit", 50, 1, limits.max_k);
   const std::string key = fmt::format("{}\n{}\n{}\n{}", name_a, name_b, top, k);
-  std::shared_ptr<const std::vector<WordChange>> changes;
+  std::shared_future<Changes> changes;
+  std::promise<Changes> mine;
+  bool ours = false;
   {
     std::lock_guard lock(cache_->mutex);
     for (const auto& [cached_key, cached] : cache_->entries) {
       if (cached_key == key) changes = cached;
     }
+    if (!changes.valid()) {
+      changes = mine.get_future().share();
+      cache_->entries.emplace_back(key, changes);
+      if (cache_->entries.size() > kCachedComparisons) cache_->entries.erase(cache_->entries.begin());
+      ours = true;
+    }
   }
-  if (!changes) {
-    changes = std::make_shared<const std::vector<WordChange>>(compare_frequent_words(a, b, top, k));
-    std::lock_guard lock(cache_->mutex);
-    cache_->entries.emplace_back(key, changes);
-    if (cache_->entries.size() > kCachedComparisons) cache_->entries.erase(cache_->entries.begin());
+  if (ours) {
+    try {
+      const HeavyWork turn;
+      mine.set_value(std::make_shared<const std::vector<WordChange>>(compare_frequent_words(a, b, top, k)));
+    } catch (...) {
+      mine.set_exception(std::current_exception());
+      std::lock_guard lock(cache_->mutex);  // not kept: a later request tries again
+      std::erase_if(cache_->entries, [&](const auto& entry) { return entry.first == key; });
+    }
   }
-  double total_shared = 0;
-  for (const WordChange& c : *changes) total_shared += static_cast<double>(c.shared);
-  json words = json::array();
-  for (std::size_t i = 0; i < std::min(limit, changes->size()); ++i) {
-    const WordChange& c = (*changes)[i];
-    words.push_back({{"word", c.word},
-                     {"rank", c.rank},
-                     {"overlap", static_cast<double>(c.shared) / static_cast<double>(k)},
-                     {"a", c.neighbors_a},
-                     {"b", c.neighbors_b}});
+  const Changes found = changes.get();  // rethrows what the computation threw
+  std::size_t shared_total = 0, compared_total = 0;
+  for (const WordChange& c : *found) {
+    shared_total += c.shared;
+    compared_total += std::min(c.neighbors_a.size(), c.neighbors_b.size());
   }
-  const double mean_overlap =
-      changes->empty() ? 0.0 : total_shared / (static_cast<double>(changes->size()) * static_cast<double>(k));
+  json moved = json::array();
+  for (std::size_t i = 0; i < std::min(limit, found->size()); ++i) {
+    const WordChange& c = (*found)[i];
+    moved.push_back({{"word", a.vectors.words().word(c.id_a)},
+                     {"rank", c.id_a},
+                     {"overlap", overlap(c.shared, c.neighbors_a.size(), c.neighbors_b.size())},
+                     {"a", spellings(a.vectors, c.neighbors_a)},
+                     {"b", spellings(b.vectors, c.neighbors_b)}});
+  }
   return {200, dump({{"a", name_a},
                      {"b", name_b},
                      {"k", k},
-                     {"compared", changes->size()},
-                     {"mean_overlap", mean_overlap},
-                     {"moved", words}})};
+                     {"compared", found->size()},
+                     {"scope", std::max(kScope, top)},
+                     {"mean_overlap", compared_total == 0 ? 1.0
+                                                          : static_cast<double>(shared_total) /
+                                                                static_cast<double>(compared_total)},
+                     {"moved", moved}})};
 }
 
 }  // namespace embedkit::detail

@@ -5,6 +5,7 @@
 #include "embedkit/io/text_settings.h"
 #include "embedkit/viz/pca.h"
 #include "serve/answers.h"
+#include "serve/heavy_work.h"
 #include "serve/request_fields.h"
 
 namespace embedkit::detail {
@@ -93,7 +94,11 @@ ServiceResponse projection_answer(const ServedModel& model, const ServiceRequest
     std::copy(points[i].query.vector.begin(), points[i].query.vector.end(),
               rows.begin() + static_cast<std::ptrdiff_t>(i * wv.dim()));
   }
+  // A map of a word and its neighbours costs next to nothing; thousands of words take turns.
+  std::optional<HeavyWork> turn;
+  if (points.size() > 500) turn.emplace();
   const Pca pca = principal_components(rows, points.size(), wv.dim(), dims);
+  turn.reset();
   json list = json::array();
   for (std::size_t i = 0; i < points.size(); ++i) {
     json p = {{"word", points[i].word},

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace embedkit::detail {
@@ -29,7 +30,7 @@ const std::string& parameter(const ServiceRequest& request, const std::string& n
 std::size_t count_parameter(const ServiceRequest& request, const std::string& name, std::size_t fallback,
                             std::size_t low, std::size_t high) {
   const auto it = request.query.find(name);
-  if (it == request.query.end()) return fallback;
+  if (it == request.query.end()) return std::clamp(fallback, low, high);  // a default beyond the service's limits
   std::size_t value = 0;
   const std::string& text = it->second;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

@@ -27,7 +27,8 @@ void require_method(const ServiceRequest& request, std::string_view method);
 /// A query parameter that must be present and not empty (400 otherwise).
 [[nodiscard]] const std::string& parameter(const ServiceRequest& request, const std::string& name);
 
-/// A whole-number query parameter in [low, high], or `fallback` when absent (400 when malformed).
+/// A whole-number query parameter in [low, high], or `fallback` (brought into that range) when
+/// absent; 400 when malformed or out of range.
 [[nodiscard]] std::size_t count_parameter(const ServiceRequest& request, const std::string& name,
                                           std::size_t fallback, std::size_t low, std::size_t high);
 

@@ -19,10 +19,13 @@ import urllib.request
 import numpy as np
 import pytest
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+except ImportError:  # failed below, with what to install: a browser test that skips proves nothing
+    webdriver = None
 
 CLI = os.environ.get("EMBEDKIT_CLI", "embedkit")
 GROUPS = {
@@ -79,8 +82,9 @@ def server(tmp_path_factory):
 def browser():
     chromium = shutil.which("chromium")
     driver_path = shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    if webdriver is None or not chromium or not driver_path:
+        pytest.fail("the browser test needs Debian's chromium, chromium-driver and python3-selenium "
+                    "(scripts/install-deps.sh test installs them)")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",

@@ -308,6 +308,7 @@ import json, sys, urllib.request
 lines = open(sys.argv[2]).read().split("\n")[:2]
 body = json.dumps({"texts": ["great fun", "boring , dull"], "k": 2}).encode()
 api = json.load(urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=body), timeout=10))["predictions"]
+assert len(api) == 2 and all(lines), (lines, api)
 for line, labels in zip(lines, api):
     fields = line.split()
     cli = [(fields[i].removeprefix("__label__"), float(fields[i + 1])) for i in range(0, len(fields), 2)]
@@ -319,6 +320,16 @@ python3 -c "import json,sys; s,b=open(sys.argv[1]).read().split(' ',1); j=json.l
   "$tmp/fetched" && pass || fail "serve projection: $(cat "$tmp/fetched")"
 fetch "http://127.0.0.1:$port/" >"$tmp/fetched"
 expect_in "$tmp/fetched" "serve page" '<title>embedkit explorer</title>'
+python3 - "http://127.0.0.1:$port/api/health" <<'PY' && pass || fail "serve: a foreign Host header must get 403, HEAD a 200"
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(urllib.request.Request(sys.argv[1], headers={"Host": "attacker.example:80"}), timeout=10)
+    sys.exit("a foreign Host was answered")
+except urllib.error.HTTPError as e:
+    assert e.code == 403 and b"not this server" in e.read(), e.code
+assert urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="HEAD"), timeout=10).status == 200
+assert urllib.request.urlopen(urllib.request.Request(sys.argv[1], headers={"Host": "localhost:1"}), timeout=10).status == 200
+PY
 fetch "http://127.0.0.1:$port/api/classifiers/sentiment/predict" '{"texts": "x"}' >"$tmp/fetched"
 expect_in "$tmp/fetched" "serve predict bad body" "400 {\"error\":\"'texts' must be a list of strings\"}"
 kill -INT "$serve_pid"

@@ -1,6 +1,8 @@
 // embedkit serve: vector files behind a local HTTP API (the answers are VectorService's).
 #include <fmt/format.h>
 #include <httplib.h>
+
+#include <nlohmann/json.hpp>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -40,6 +43,20 @@ std::pair<std::string, std::string> name_and_path(const std::string& arg) {
   const std::size_t eq = arg.find('=');
   if (eq != std::string::npos && eq > 0 && arg.find('/') > eq) return {arg.substr(0, eq), arg.substr(eq + 1)};
   return {std::filesystem::path(arg).stem().string(), arg};
+}
+
+// Whether a request's Host header names this server. A web page the user visits could otherwise
+// point a name of its own at 127.0.0.1 (DNS rebinding) and read the answers as same-origin. A
+// server bound to every address (0.0.0.0, ::) is meant to be reached by other names: any goes.
+bool host_is_this_server(std::string_view header, const std::string& bound) {
+  if (header.empty() || bound == "0.0.0.0" || bound == "::") return true;
+  std::string_view name = header;
+  if (name.starts_with('[')) {
+    name = name.substr(1, name.find(']') - 1);  // [::1]:8080
+  } else if (const std::size_t colon = name.rfind(':'); colon != std::string_view::npos) {
+    name = name.substr(0, colon);
+  }
+  return name == "localhost" || name == "127.0.0.1" || name == "::1" || name == bound;
 }
 
 // SIGINT and SIGTERM end the server cleanly. Whichever thread the signal lands on (OpenBLAS
@@ -76,18 +93,30 @@ void run(const ServeFlags& flags) {
   // Answers go out at once: with Nagle's algorithm a response written in two pieces waits for
   // the client's delayed ACK (40 ms on Linux).
   server.set_tcp_nodelay(true);
-  // Clients keep their connections (cpp-httplib closes one after 5 requests by default), and
+  // Clients keep their connections for 1,000 requests (cpp-httplib closes one after 5 by default;
+  // each open connection holds one of the --connections threads until it closes or idles 5 s), and
   // connections that arrive together are all queued: Debian's cpp-httplib listens with a backlog
   // of 5, so a burst of reconnecting clients would lose SYNs and wait a second to retry. listen()
   // again on the bound socket raises the backlog (Linux allows it).
-  server.set_keep_alive_max_count(100000);
+  server.set_keep_alive_max_count(1000);
   int listening_socket = -1;
   server.set_socket_options([&listening_socket](int sock) {
     httplib::default_socket_options(sock);
     listening_socket = sock;
   });
-  auto answer = [&service](const httplib::Request& req, httplib::Response& res) {
-    ServiceRequest request{.method = req.method, .path = req.path, .query = {}, .body = req.body};
+  auto answer = [&service, &flags](const httplib::Request& req, httplib::Response& res) {
+    if (!host_is_this_server(req.get_header_value("Host"), flags.host)) {
+      res.status = 403;
+      res.set_content(nlohmann::json{{"error", fmt::format("Host '{}' is not this server's name; use 127.0.0.1 or "
+                                                           "localhost (or serve with --host 0.0.0.0)",
+                                                           req.get_header_value("Host"))}}
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                      "application/json");
+      return;
+    }
+    // HEAD is answered as GET (cpp-httplib sends the headers only).
+    ServiceRequest request{.method = req.method == "HEAD" ? "GET" : req.method, .path = req.path, .query = {},
+                           .body = req.body};
     for (const auto& [key, value] : req.params) request.query.emplace(key, value);  // the first of repeated keys
     const ServiceResponse response = service.handle(request);
     res.status = response.status;

@@ -24,19 +24,23 @@
 //   POST /api/models/{m}/projection   {"words": [...], "dims": 2|3}
 //   /api/compare?a=M1&b=M2&word=W[&k=K]     W's neighbours in both models, and those they share
 //   /api/compare?a=M1&b=M2[&top=N&k=K&limit=L]   of M1's N most frequent words (also in M2), those
-//                                     whose K neighbours changed most (least overlap) first
+//                                     whose K neighbours (K <= 50, among each model's first
+//                                     max(N, 10000) words) changed most (least overlap) first
 //   /api/classifiers                  every classifier: name, labels, dim, words
 //   /api/classifiers/{c}              one classifier
-//   /api/classifiers/{c}/predict?text=T&k=K[&threshold=P]   the K most probable labels of T
+//   /api/classifiers/{c}/predict?text=T&k=K[&threshold=P]   the K most probable labels of T (split
+//                                     on whitespace, as `classify predict` reads a line without labels)
 //   POST /api/classifiers/{c}/predict {"texts": [...], "k": K, "threshold": P} (or "text": "...")
 //   /  (and its files)                the explorer page (HTML)
-// Answers equal the CLI's (`neighbors`, `similarity`, `analogy`, `classify predict`): queries are
+// Answers equal the CLI's (`neighbors`, `similarity`, `analogy`, `classify predict` on plain text;
+// the API's text is never read as labels or TSV): queries are
 // normalised as the model's training text was, query words are left out of their own results,
 // unseen words use their subword vectors. Errors are {"error": "..."}: 400 for a malformed
 // request, 404 for an unknown path, model or word, 405 for a wrong method, 413 for a body over
 // the limit. handle() never throws. Neighbour queries that arrive while a search runs are
 // answered together by the next one (one pass over the table for many queries), so throughput
-// grows with load.
+// grows with load. Heavy answers (maps of more than 500 words, comparisons over frequent words)
+// take turns, two at a time; a comparison is computed once and kept for the next requests.
 #pragma once
 
 #include <cstddef>
