@@ -29,7 +29,7 @@ test: test-deps
 	cmake --build --preset asan
 	ctest --preset asan -j2
 	cmake --preset fuzz
-	cmake --build --preset fuzz
+	cmake --build --preset fuzz --target fuzzers
 	fuzz/run_fuzzers.sh 8
 
 # The CLI, headers, libraries and CMake package under PREFIX (make install PREFIX=~/.local).
