@@ -20,7 +20,8 @@ demo: deps
 	scripts/demo.sh
 
 # The whole suite in the release build (what the tests run: not the benchmarks), again under
-# AddressSanitizer + UBSan, then a short libFuzzer run of every file/text reader (Clang).
+# AddressSanitizer + UBSan (Clang), then a short libFuzzer run of every reader: the fuzz targets
+# are built in the same sanitizer tree, so the library is compiled twice, not three times.
 test: test-deps
 	cmake --preset release
 	cmake --build --preset release --target embedkit_unit_tests embedkit_cli embedkit_python
@@ -28,8 +29,6 @@ test: test-deps
 	cmake --preset asan
 	cmake --build --preset asan
 	ctest --preset asan -j2
-	cmake --preset fuzz
-	cmake --build --preset fuzz --target fuzzers
 	fuzz/run_fuzzers.sh 8
 
 # The CLI, headers, libraries and CMake package under PREFIX (make install PREFIX=~/.local).

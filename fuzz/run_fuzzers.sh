@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target for SECONDS each (default 20), starting from the seeds in
+# Runs every libFuzzer target (built in the asan tree: cmake --preset asan && cmake --build --preset
+# fuzz) for SECONDS each (default 20), starting from the seeds in
 # fuzz/corpus/<target>/ and keeping what it finds in build/fuzz/corpus/. A crash leaves its
 # input in build/fuzz/ and fails the run. Usage: fuzz/run_fuzzers.sh [SECONDS]
 # The mutation seed is fixed (FUZZ_SEED, default 1) so that `make test` on a clean clone explores
@@ -19,7 +20,7 @@ fuzz_one() {
   # Model files put their tensors on 4 KiB pages: a classifier with its output layer needs 12 KiB.
   local max_len=8192
   [ "$target" = classifier ] && max_len=16384
-  if build/fuzz/fuzz/${target}_fuzz "$work" "fuzz/corpus/$target" -max_total_time="$seconds" -seed="$seed" \
+  if build/asan/fuzz/${target}_fuzz "$work" "fuzz/corpus/$target" -max_total_time="$seconds" -seed="$seed" \
     -max_len="$max_len" -print_final_stats=1 -artifact_prefix=build/fuzz/ 2>"build/fuzz/$target.log"; then
     echo "fuzz: $target for ${seconds}s: $(grep -E "stat::number_of_executed_units|Done" "build/fuzz/$target.log" | tr '\n' ' ')"
   else

@@ -87,8 +87,9 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   for (const auto& [l, c] : label_list) {
     // A model holds labels as a vocabulary holds words (TextClassifier::load checks the same).
     if (const auto problem = find_word_problem(l)) {
+      const std::string_view label = l;  // Clang 14 cannot capture a structured binding
       const auto first = std::find_if(data.examples.begin(), data.examples.end(), [&](const LabeledExample& ex) {
-        return std::find(ex.labels.begin(), ex.labels.end(), l) != ex.labels.end();
+        return std::find(ex.labels.begin(), ex.labels.end(), label) != ex.labels.end();
       });
       throw FormatError(fmt::format("{}:{}: label {:?}: {}", data.source, first->line, l, *problem), "a valid label");
     }
