@@ -40,7 +40,41 @@ std::size_t count_parameter(const ServiceRequest& request, const std::string& na
   return value;
 }
 
+namespace {
+
+// How deeply arrays and objects nest in JSON text (brackets inside strings do not count). A
+// parser builds every level before it can fail at the end, so "[[[[..." of 1 MB would cost a
+// hundred times that in memory; no request needs more than a few levels.
+std::size_t nesting_depth(std::string_view text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+constexpr std::size_t kMaxNesting = 16;
+
+}  // namespace
+
 json body_object(const ServiceRequest& request) {
+  if (nesting_depth(request.body) > kMaxNesting) {
+    refuse(400, fmt::format("the body nests arrays and objects more than {} levels deep", kMaxNesting));
+  }
   json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object()) refuse(400, "the body must be a JSON object");
   return body;

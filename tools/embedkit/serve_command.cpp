@@ -3,9 +3,11 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -70,6 +72,11 @@ extern "C" void request_stop(int /*signal_number*/) {
 }
 
 void run(const ServeFlags& flags) {
+  // glibc gives every thread that allocates its own heap (arena), up to 8 per core, and keeps
+  // what each has held at its peak: with a thread per connection, a long-running server grew to
+  // 1.4 GB on a 40 MB table in a soak test. One arena per core bounds that at little cost (the
+  // answers' time goes to searching, not to malloc).
+  mallopt(M_ARENA_MAX, static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
   VectorService service({.max_k = flags.max_k});
   std::vector<std::string> names;
   for (const std::string& arg : flags.models) {

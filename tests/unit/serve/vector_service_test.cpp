@@ -299,6 +299,14 @@ TEST(VectorService, ServesTheExplorerPage) {
             400);
   const std::string nested = std::string(100000, '[') + std::string(100000, ']');
   EXPECT_EQ(service.handle({.method = "POST", .path = "/api/models/toy/neighbors", .body = nested}).status, 400);
+  // Refused before parsing (a parser would build every level first: 100x the body in memory);
+  // brackets inside strings do not count.
+  const ServiceResponse deep17 = service.handle(
+      {.method = "POST", .path = "/api/models/toy/neighbors", .body = std::string(17, '[') + std::string(17, ']')});
+  EXPECT_NE(deep17.body.find("more than 16 levels deep"), std::string::npos) << deep17.body;
+  const ServiceResponse in_string = service.handle({.method = "POST", .path = "/api/models/toy/neighbors",
+                                                    .body = R"({"positive": ["paris"], "note": "[[[[[[[[[[[[[[[[[[[[\"["})"});
+  EXPECT_EQ(in_string.status, 200) << in_string.body;
 }
 
 // Queries that arrive together are answered by one batched pass, and each gets its own answer.
