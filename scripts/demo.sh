@@ -81,4 +81,5 @@ PYTHON
 echo
 echo "Vocabulary: $out/vocab.tsv; vectors: $out/vectors.ekv; maps: $out/map.png, $out/map.svg. Try:"
 echo "  $bin neighbors $out/vectors.ekv        # type words, Ctrl-D ends"
+echo "  $bin serve $out/vectors.ekv            # then open http://127.0.0.1:8080/ (the explorer page)"
 echo "  $bin --help"
