@@ -83,6 +83,7 @@ class Reader {
   void take(void* out, std::size_t size, const char* what) {
     EMBEDKIT_CHECK(size <= bytes_.size() - offset_, FormatError,
                    fmt::format("{}: the compressed table ends inside its {} (offset {})", source_, what, offset_));
+    if (size == 0) return;  // an empty vector's data() may be null, which memcpy must not get
     std::memcpy(out, bytes_.data() + offset_, size);
     offset_ += size;
   }
@@ -426,9 +427,17 @@ CompressedTable CompressedTable::parse(std::string_view bytes, std::string_view 
                      fmt::format("{}: {} {} is {}", source, what, i, values[i]));
     }
   };
+  // A finite scale, norm or centroid can still decode to infinity once multiplied: every decoded
+  // value must be a float.
+  const double largest = std::numeric_limits<float>::max();
   if (t.codec_ == Codec::int8 || t.codec_ == Codec::int4) {
     in.values(t.scales_, t.rows_, "scales");
     check_finite(t.scales_, "scale", true);
+    const double levels = t.codec_ == Codec::int8 ? 128.0 : 8.0;  // the largest code's magnitude
+    for (std::size_t r = 0; r < t.rows_; ++r) {
+      EMBEDKIT_CHECK(t.scales_[r] * levels <= largest, FormatError,
+                     fmt::format("{}: row {}'s scale {} would decode beyond float's range", source, r, t.scales_[r]));
+    }
   }
   if (t.separate_norms_) {
     in.values(t.norms_, t.rows_, "norms");
@@ -437,6 +446,15 @@ CompressedTable CompressedTable::parse(std::string_view bytes, std::string_view 
   if (t.codec_ == Codec::pq) {
     in.values(t.codebooks_, codebook_floats, "codebooks");
     check_finite(t.codebooks_, "codebook value", false);
+    if (t.separate_norms_ && !t.norms_.empty() && !t.codebooks_.empty()) {
+      double centroid = 0;
+      for (const float v : t.codebooks_) centroid = std::max(centroid, static_cast<double>(std::abs(v)));
+      const double norm = *std::max_element(t.norms_.begin(), t.norms_.end());
+      EMBEDKIT_CHECK(norm * centroid <= largest, FormatError,
+                     fmt::format("{}: norms up to {} times centroid values up to {} would decode beyond float's "
+                                 "range",
+                                 source, norm, centroid));
+    }
   }
   EMBEDKIT_CHECK(in.left() == 0, FormatError,
                  fmt::format("{}: {} bytes after the end of the compressed table", source, in.left()));
