@@ -40,16 +40,19 @@ function wordItem(word, score, shared = false) {
   w.textContent = word;
   w.addEventListener('click', () => centreOn(word));
   li.appendChild(w);
-  if (score !== undefined) {
-    const bar = document.createElement('span');
-    bar.className = 'bar';
-    bar.style.width = Math.max(0, score) * 6 + 'rem';
-    const s = document.createElement('span');
-    s.className = 'score';
-    s.textContent = score.toFixed(3);
-    li.append(bar, s);
-  }
+  if (score !== undefined) li.append(...scoreBar(score));
   return li;
+}
+
+// A bar as long as the score (cosine or probability) and the score itself.
+function scoreBar(score) {
+  const bar = document.createElement('span');
+  bar.className = 'bar';
+  bar.style.width = Math.max(0, score) * 6 + 'rem';
+  const s = document.createElement('span');
+  s.className = 'score';
+  s.textContent = score.toFixed(3);
+  return [bar, s];
 }
 
 function fill(list, items) {
@@ -351,22 +354,16 @@ async function predict(event) {
     const answer = await api('/api/classifiers/' + encodeURIComponent(name) + '/predict',
                              {text: $('classify-text').value || ' ', k: 5});
     if (!current()) return;
-    fill($('predictions'), answer.labels.map((l) => wordItemLabel(l.label, l.probability)));
+    fill($('predictions'), answer.labels.map((l) => labelItem(l.label, l.probability)));
   } catch (error) {
     showError(error);
   }
 }
 
-function wordItemLabel(label, probability) {
+function labelItem(label, probability) {
   const li = document.createElement('li');
   li.textContent = `${label} `;
-  const bar = document.createElement('span');
-  bar.className = 'bar';
-  bar.style.width = probability * 6 + 'rem';
-  const s = document.createElement('span');
-  s.className = 'score';
-  s.textContent = probability.toFixed(3);
-  li.append(bar, s);
+  li.append(...scoreBar(probability));
   return li;
 }
 

@@ -119,13 +119,8 @@ ServiceResponse ModelComparison::answer(const std::string& name_a, const ServedM
     const std::string& word = parameter(request, "word");
     const QueryWord qa = query_word_in(name_a, a.vectors, word);
     const QueryWord qb = query_word_in(name_b, b.vectors, word);
-    auto search = [k](const ServedModel& m, const QueryWord& q) {
-      std::vector<TokenId> exclude;
-      if (q.id) exclude.push_back(*q.id);
-      return m.batcher.search(q.vector, k, exclude, 0);
-    };
-    const auto found_a = search(a, qa);
-    const auto found_b = search(b, qb);
+    const auto found_a = a.neighbors_of(qa, k);
+    const auto found_b = b.neighbors_of(qb, k);
     std::vector<TokenId> ids_a, ids_b;
     for (const Neighbor& n : found_a) ids_a.push_back(n.id);
     for (const Neighbor& n : found_b) ids_b.push_back(n.id);

@@ -59,9 +59,7 @@ ServiceResponse projection_answer(const ServedModel& model, const ServiceRequest
       const std::string& word = parameter(request, "word");
       const std::size_t k = count_parameter(request, "k", 20, 1, std::min(limits.max_k, limits.max_map_words - 1));
       QueryWord centre = query_word(wv, word);
-      std::vector<TokenId> exclude;
-      if (centre.id) exclude.push_back(*centre.id);
-      const std::vector<Neighbor> found = model.batcher.search(centre.vector, k, exclude, 0);
+      const std::vector<Neighbor> found = model.neighbors_of(centre, k);
       points.push_back({word, std::move(centre), std::nullopt, true});
       for (const Neighbor& n : found) {
         QueryWord q{std::vector<float>(wv.dim()), n.id, WordVectors::Source::in_vocabulary};

@@ -19,6 +19,12 @@ ServedModel::ServedModel(WordVectors v)
             [&](TokenId a, TokenId b) { return vectors.words().word(a) < vectors.words().word(b); });
 }
 
+std::vector<Neighbor> ServedModel::neighbors_of(const QueryWord& word, std::size_t k, std::size_t restrict) const {
+  std::vector<TokenId> exclude;
+  if (word.id) exclude.push_back(*word.id);
+  return batcher.search(word.vector, k, std::move(exclude), restrict);
+}
+
 QueryWord query_word(const WordVectors& vectors, const std::string& word) {
   QueryWord q{std::vector<float>(vectors.dim()), std::nullopt, WordVectors::Source::unknown};
   const std::string asked = query_form(vectors, word);

@@ -17,8 +17,20 @@
 
 namespace embedkit::detail {
 
+/// A query word's vector as the CLI reads it (normalised as the training text was), its id when
+/// it has one, and where the vector came from.
+struct QueryWord {
+  std::vector<float> vector;
+  std::optional<TokenId> id;
+  WordVectors::Source source;
+};
+
 struct ServedModel {
   explicit ServedModel(WordVectors v);
+
+  /// The k nearest words to a query word, the word itself left out (as the CLI's `neighbors`),
+  /// answered together with concurrent queries.
+  [[nodiscard]] std::vector<Neighbor> neighbors_of(const QueryWord& word, std::size_t k, std::size_t restrict = 0) const;
 
   WordVectors vectors;
   WordMatrix matrix;  // what searches compare: with subwords, each word's composed vector
@@ -26,14 +38,6 @@ struct ServedModel {
   AnalogySolver solver;
   mutable NeighborBatcher batcher;   // concurrent neighbour queries share one pass
   std::vector<TokenId> by_spelling;  // word ids in byte order of their words, for prefixes
-};
-
-/// A query word's vector as the CLI reads it (normalised as the training text was), its id when
-/// it has one, and where the vector came from.
-struct QueryWord {
-  std::vector<float> vector;
-  std::optional<TokenId> id;
-  WordVectors::Source source;
 };
 
 /// 404 when the model has no vector for `word` (not in the vocabulary, and no subwords).

@@ -76,11 +76,9 @@ ServiceResponse neighbors_answer(const ServedModel& m, const ServiceRequest& req
     const std::size_t k = count_parameter(request, "k", 10, 1, limits.max_k);
     const std::size_t restrict = count_parameter(request, "restrict", 0, 0, wv.size());
     const QueryWord q = query_word(wv, word);
-    std::vector<TokenId> exclude;
-    if (q.id) exclude.push_back(*q.id);
     return {200, dump({{"word", word},
                        {"source", detail::source_name(q.source)},
-                       {"neighbors", detail::neighbor_list(wv, m.batcher.search(q.vector, k, exclude, restrict))}})};
+                       {"neighbors", detail::neighbor_list(wv, m.neighbors_of(q, k, restrict))}})};
   }
   require_method(request, "POST");
   const json body = detail::body_object(request);

@@ -1,8 +1,8 @@
 // embedkit serve: vector files behind a local HTTP API (the answers are VectorService's).
 #include <fmt/format.h>
 #include <httplib.h>
-
 #include <nlohmann/json.hpp>
+
 #include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -71,13 +71,9 @@ extern "C" void request_stop(int /*signal_number*/) {
   [[maybe_unused]] const auto written = ::write(g_stop_pipe[1], &byte, 1);
 }
 
-void run(const ServeFlags& flags) {
-  // glibc gives every thread that allocates its own heap (arena), up to 8 per core, and keeps
-  // what each has held at its peak: with a thread per connection, a long-running server grew to
-  // 1.4 GB on a 40 MB table in a soak test. One arena per core bounds that at little cost (the
-  // answers' time goes to searching, not to malloc).
-  mallopt(M_ARENA_MAX, static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
-  VectorService service({.max_k = flags.max_k});
+// Opens each file given and serves it under its name: a classifier model as a classifier,
+// anything else as vectors. Returns the names, for the start-up line.
+std::vector<std::string> add_files(VectorService& service, const ServeFlags& flags) {
   std::vector<std::string> names;
   for (const std::string& arg : flags.models) {
     const auto [name, path] = name_and_path(arg);
@@ -90,11 +86,14 @@ void run(const ServeFlags& flags) {
       names.push_back(name);
     }
   }
+  return names;
+}
 
-  httplib::Server server;
+// How connections are held and sent. `listening_socket` receives the socket bound later, so that
+// its backlog can be raised after binding.
+void configure_connections(httplib::Server& server, std::size_t connections, int& listening_socket) {
   // A thread per open connection (a kept-alive connection holds its thread); the searches
   // themselves run on the library's threads, and concurrent ones are batched.
-  const std::size_t connections = flags.connections;
   server.new_task_queue = [connections] { return new httplib::ThreadPool(connections); };
   server.set_payload_max_length(ServiceLimits{}.max_body_bytes);
   // Answers go out at once: with Nagle's algorithm a response written in two pieces waits for
@@ -106,11 +105,23 @@ void run(const ServeFlags& flags) {
   // of 5, so a burst of reconnecting clients would lose SYNs and wait a second to retry. listen()
   // again on the bound socket raises the backlog (Linux allows it).
   server.set_keep_alive_max_count(1000);
-  int listening_socket = -1;
   server.set_socket_options([&listening_socket](int sock) {
     httplib::default_socket_options(sock);
     listening_socket = sock;
   });
+}
+
+void run(const ServeFlags& flags) {
+  // glibc gives every thread that allocates its own heap (arena), up to 8 per core, and keeps
+  // what each has held at its peak: with a thread per connection, a long-running server grew to
+  // 1.4 GB on a 40 MB table in a soak test. One arena per core bounds that at little cost (the
+  // answers' time goes to searching, not to malloc).
+  mallopt(M_ARENA_MAX, static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
+  VectorService service({.max_k = flags.max_k});
+  const std::vector<std::string> names = add_files(service, flags);
+  httplib::Server server;
+  int listening_socket = -1;
+  configure_connections(server, flags.connections, listening_socket);
   auto answer = [&service, &flags](const httplib::Request& req, httplib::Response& res) {
     if (!host_is_this_server(req.get_header_value("Host"), flags.host)) {
       res.status = 403;
@@ -170,7 +181,7 @@ void run(const ServeFlags& flags) {
   });
   fmt::print("embedkit serve: {} on http://{}:{}/ (the explorer page; the API under /api), up to {} "
              "connections at once; Ctrl-C stops\n",
-             fmt::join(names, ", "), flags.host, port, connections);
+             fmt::join(names, ", "), flags.host, port, flags.connections);
   std::fflush(stdout);
   const bool listened = server.listen_after_bind();
   finished.store(true);
