@@ -35,7 +35,8 @@ void write_safetensors(const WordVectors& vectors, AtomicFileWriter& out, std::s
 /// from bytes in memory.
 WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& options);
 WordVectors parse_native(std::string_view data, std::string_view source, const LoadOptions& options);
-void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit);
+void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit,
+                  const CompressedTable* compressed = nullptr);
 
 /// The words of a vocabulary file for npy/safetensors: one per line, optionally `word<TAB>count`.
 struct WordsFile {

@@ -9,6 +9,7 @@
 #include "core/content_hash.h"
 #include "embedkit/core/error.h"
 #include "embedkit/io/native_format.h"
+#include "embedkit/table/compressed_table.h"
 #include "formats.h"
 
 namespace embedkit::detail {
@@ -48,8 +49,8 @@ Header read_header(std::string_view data, std::string_view source) {
                              source, h.version, nf::kVersion, nf::kVersionStoredBuckets));
   EMBEDKIT_CHECK(data.size() >= h.fields_end(), FormatError,
                  fmt::format("{}: byte 0: the file ends inside its header", source));
-  EMBEDKIT_CHECK(h.dtype == nf::kFloat32, FormatError,
-                 fmt::format("{}: byte 12: dtype {} is not supported (1 = float32)", source, h.dtype));
+  EMBEDKIT_CHECK(h.dtype == nf::kFloat32 || h.dtype == nf::kCompressed, FormatError,
+                 fmt::format("{}: byte 12: dtype {} is not supported (1 = float32, 2 = compressed)", source, h.dtype));
   h.rows = read_at<std::uint64_t>(data, 16);
   h.dim = read_at<std::uint64_t>(data, 24);
   h.stride = read_at<std::uint64_t>(data, 32);
@@ -114,10 +115,16 @@ Header read_header(std::string_view data, std::string_view source) {
                    fmt::format("{}: byte 64: a section at offset {} ({} bytes) runs into the tensor at {}", source, at,
                                bytes, h.tensor_at));
   }
-  const std::optional<std::uint64_t> tensor_bytes = checked_mul(h.rows, h.stride, 4);
-  EMBEDKIT_CHECK(tensor_bytes && h.tensor_bytes == *tensor_bytes, FormatError,
-                 fmt::format("{}: byte 136: a tensor of {} bytes does not hold {} rows of stride {}", source,
-                             h.tensor_bytes, h.rows, h.stride));
+  if (h.dtype == nf::kFloat32) {
+    const std::optional<std::uint64_t> tensor_bytes = checked_mul(h.rows, h.stride, 4);
+    EMBEDKIT_CHECK(tensor_bytes && h.tensor_bytes == *tensor_bytes, FormatError,
+                   fmt::format("{}: byte 136: a tensor of {} bytes does not hold {} rows of stride {}", source,
+                               h.tensor_bytes, h.rows, h.stride));
+  } else {
+    EMBEDKIT_CHECK(h.output_at == 0 && (h.flags & nf::kHasNonFinite) == 0, FormatError,
+                   fmt::format("{}: byte 144: a compressed table has no output layer and no non-finite values",
+                               source));
+  }
   section(h.tensor_at, h.tensor_bytes, 64, "tensor", 128);
   if (h.output_at != 0) {
     const std::optional<std::uint64_t> output_bytes = checked_mul(h.output_rows, h.stride, 4);
@@ -145,7 +152,7 @@ void check_tensor(std::string_view data, std::string_view source, const Header& 
                    fmt::format("{}: byte {}: the vectors do not match their checksum: the file is corrupt", source,
                                nf::kTensorChecksumAt));
   }
-  if (allow_non_finite) return;
+  if (allow_non_finite || h.dtype == nf::kCompressed) return;  // parsing a compressed table checks its values
   auto check_rows = [&](std::uint64_t at, std::uint64_t rows, std::string_view what) {
     for (std::uint64_t r = 0; r < rows; ++r) {
       for (std::uint64_t d = 0; d < h.dim; ++d) {
@@ -228,6 +235,17 @@ Parts read_parts(std::string_view data, std::string_view source, const Header& h
   return parts;
 }
 
+// dtype 2: the compressed bytes parsed (which checks every value) and decoded to float rows.
+EmbeddingTable decode_compressed(std::string_view data, std::string_view source, const Header& h, Parts& parts) {
+  const CompressedTable compressed = CompressedTable::parse(data.substr(h.tensor_at, h.tensor_bytes), source);
+  EMBEDKIT_CHECK(compressed.rows() == h.rows && compressed.dim() == h.dim, FormatError,
+                 fmt::format("{}: byte {}: the compressed table holds {} rows of {} values, the header says {} of {}",
+                             source, h.tensor_at, compressed.rows(), compressed.dim(), h.rows, h.dim));
+  parts.metadata["compression"] = compressed.description();
+  parts.metadata["compressed_bytes"] = std::to_string(compressed.bytes());
+  return compressed.decode_all();
+}
+
 WordVectors assemble(Parts parts, EmbeddingTable table, std::optional<EmbeddingTable> output) {
   WordVectors vectors = parts.stored_buckets
                             ? WordVectors(std::move(parts.vocabulary), std::move(table), *parts.subwords,
@@ -254,6 +272,12 @@ WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& opt
   file->release(data.substr(h.offsets_at, (h.words + 1) * sizeof(std::uint64_t)));
   file->release(data.substr(h.word_bytes_at, h.word_bytes_size));
   file->release(data.substr(h.index_at, h.slots * sizeof(TokenId)));
+  if (h.dtype == nf::kCompressed) {
+    // Small next to the float rows it decodes to: read in full, its checksum checked.
+    check_tensor(data, file->path(), h, options.allow_non_finite);
+    EmbeddingTable table = decode_compressed(data, file->path(), h, parts);
+    return assemble(std::move(parts), std::move(table), std::nullopt);
+  }
   char* base = file->writable_data();
   EMBEDKIT_CHECK(base != nullptr, ArgumentError, "native files must be mapped copy-on-write");
   file->advise_random();  // rows are looked up at random: no read-ahead of whole tensor regions
@@ -278,12 +302,17 @@ WordVectors parse_native(std::string_view data, std::string_view source, const L
     std::memcpy(table.data(), data.data() + at, rows * h.stride * sizeof(float));
     return table;
   };
+  if (h.dtype == nf::kCompressed) {
+    EmbeddingTable table = decode_compressed(data, source, h, parts);
+    return assemble(std::move(parts), std::move(table), std::nullopt);
+  }
   std::optional<EmbeddingTable> output;
   if (h.output_at != 0) output = copy_table(h.output_at, h.output_rows);
   return assemble(std::move(parts), copy_table(h.tensor_at, h.rows), std::move(output));
 }
 
-void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit) {
+void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit,
+                  const CompressedTable* compressed) {
   const std::size_t words = limit > 0 ? std::min(limit, vectors.size()) : vectors.size();
   // The words (a prefix of the vocabulary when limited) and their index.
   const Vocabulary* vocab = &vectors.words();
@@ -307,7 +336,11 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   // "format" describes the file being read, so the format the vectors came from is kept as
   // "origin_format".
   nlohmann::json meta = nlohmann::json::object();
-  for (const auto& [key, value] : vectors.metadata) meta[key == "format" ? "origin_format" : key] = value;
+  for (const auto& [key, value] : vectors.metadata) {
+    // What a compressed file's reader adds describes that file, not this one.
+    if (key == "compression" || key == "compressed_bytes") continue;
+    meta[key == "format" ? "origin_format" : key] = value;
+  }
   if (vectors.metadata.count("origin_format") != 0) meta["origin_format"] = vectors.metadata.at("origin_format");
   const std::string meta_text = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
@@ -326,8 +359,15 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   h.metadata_size = meta_text.size();
   const std::uint64_t stored_at = align(h.metadata_at + h.metadata_size, 64);
   h.tensor_at = align(listed ? stored_at + stored.size() * 4 : h.metadata_at + h.metadata_size, 4096);
-  h.tensor_bytes = rows * stride * 4;
-  const bool has_output = vectors.output.has_value() && words == vectors.size();
+  std::string compressed_bytes;
+  if (compressed != nullptr) {
+    EMBEDKIT_CHECK(compressed->rows() == rows && compressed->dim() == vectors.dim(), ArgumentError,
+                   fmt::format("the compressed table has {} rows of {} values; the file holds {} of {}",
+                               compressed->rows(), compressed->dim(), rows, vectors.dim()));
+    compressed_bytes = compressed->serialize();
+  }
+  h.tensor_bytes = compressed != nullptr ? compressed_bytes.size() : rows * stride * 4;
+  const bool has_output = compressed == nullptr && vectors.output.has_value() && words == vectors.size();
   h.output_at = has_output ? align(h.tensor_at + h.tensor_bytes, 4096) : 0;
   h.output_rows = has_output ? vectors.output->rows() : 0;
 
@@ -335,7 +375,7 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   auto put = [&](std::size_t at, const auto& value) { std::memcpy(buffer.data() + at, &value, sizeof value); };
   std::memcpy(buffer.data(), nf::kMagic.data(), 8);
   put(8, listed ? nf::kVersionStoredBuckets : nf::kVersion);
-  put(12, nf::kFloat32);
+  put(12, compressed != nullptr ? nf::kCompressed : nf::kFloat32);
   put(16, rows);
   put(24, static_cast<std::uint64_t>(vectors.dim()));
   put(32, stride);
@@ -373,6 +413,10 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   const EmbeddingTable& table = vectors.table();
   const std::string gap(has_output ? h.output_at - (h.tensor_at + h.tensor_bytes) : 0, '\0');
   auto for_each_tensor_piece = [&](auto&& emit) {
+    if (compressed != nullptr) {
+      emit(std::string_view(compressed_bytes));
+      return;
+    }
     // The rows are already stored with this stride and zero padding: written as they are.
     auto rows_of = [&](const float* first, std::uint64_t count) {
       const char* p = reinterpret_cast<const char*>(first);
@@ -392,7 +436,7 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   bool all_finite = true;
   for_each_tensor_piece([&](std::string_view piece) {
     tensor_hash.update(piece);
-    for (std::size_t i = 0; i + 4 <= piece.size() && all_finite; i += 4) {
+    for (std::size_t i = 0; compressed == nullptr && i + 4 <= piece.size() && all_finite; i += 4) {
       float value;
       std::memcpy(&value, piece.data() + i, 4);
       all_finite = std::isfinite(value);

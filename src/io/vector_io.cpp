@@ -290,6 +290,8 @@ void save_vectors(const WordVectors& vectors, const std::string& path, const Sav
     save_npy_pair(vectors, path, options);
     return;
   }
+  EMBEDKIT_CHECK(options.compressed == nullptr || format == VectorFormat::native, ArgumentError,
+                 fmt::format("{}: only the native format (.ekv) stores compressed tables", path));
   AtomicFileWriter out(path);
   switch (format) {
     case VectorFormat::word2vec_text: detail::write_text_vectors(vectors, out, true, options.limit); break;
@@ -301,7 +303,7 @@ void save_vectors(const WordVectors& vectors, const std::string& path, const Sav
       break;
     case VectorFormat::npy: detail::write_npy(vectors, out, options.limit); break;
     case VectorFormat::safetensors: detail::write_safetensors(vectors, out, options.limit); break;
-    case VectorFormat::native: detail::write_native(vectors, out, options.limit); break;
+    case VectorFormat::native: detail::write_native(vectors, out, options.limit, options.compressed); break;
     case VectorFormat::detect: break;
   }
   out.commit();

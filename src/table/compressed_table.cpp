@@ -256,6 +256,17 @@ std::size_t CompressedTable::bytes() const noexcept {
   return codes_.size() + (scales_.size() + norms_.size() + codebooks_.size()) * sizeof(float);
 }
 
+std::string CompressedTable::description() const {
+  switch (codec_) {
+    case Codec::f16: return "f16 (half floats)";
+    case Codec::int8: return "int8 (per-row scale)";
+    case Codec::int4: return "int4 (per-row scale)";
+    case Codec::pq:
+      return fmt::format("pq ({} sub-vectors of {} bits{})", subvectors_, bits_, separate_norms_ ? ", norms apart" : "");
+  }
+  return "unknown";
+}
+
 void CompressedTable::check_row_id(TokenId id) const {
   EMBEDKIT_CHECK(id < rows_, ArgumentError, fmt::format("row {} is out of range for a table of {} rows", id, rows_));
 }
@@ -309,10 +320,10 @@ EmbeddingTable CompressedTable::decode_all() const {
 }
 
 void CompressedTable::dot_all(std::span<const float> query, std::span<float> out) const {
-  EMBEDKIT_CHECK(query.size() == dim_ && out.size() == rows_, ArgumentError,
+  EMBEDKIT_CHECK(query.size() == dim_ && out.size() <= rows_, ArgumentError,
                  fmt::format("dot_all: a query of {} values (the table has {}) into {} scores ({} rows)", query.size(),
                              dim_, out.size(), rows_));
-  const auto rows = static_cast<std::int64_t>(rows_);
+  const auto rows = static_cast<std::int64_t>(out.size());
   if (codec_ != Codec::pq) {
 #pragma omp parallel
     {

@@ -17,6 +17,8 @@ void add_tokenize_command(CLI::App& app);
 /// `embedkit info`, `embedkit convert` and `embedkit vectors` (vector files).
 void add_info_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
+/// `embedkit compress` (smaller tables with a quality report).
+void add_compress_command(CLI::App& app);
 void add_vectors_command(CLI::App& app);
 
 /// `embedkit neighbors`.

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   embedkit::cli::add_tokenize_command(app);
   embedkit::cli::add_info_command(app);
   embedkit::cli::add_convert_command(app);
+  embedkit::cli::add_compress_command(app);
   embedkit::cli::add_vectors_command(app);
   embedkit::cli::add_train_command(app);
   embedkit::cli::add_classify_commands(app);

@@ -9,7 +9,7 @@
 //   offset size field
 //        0    8 magic "EMBEDKIT"
 //        8    4 u32 format version (1)
-//       12    4 u32 dtype (1 = float32; the only one in version 1)
+//       12    4 u32 dtype: 1 = float32 rows; 2 = a compressed table (see below)
 //       16    8 u64 rows: words + subword buckets
 //       24    8 u64 dim
 //       32    8 u64 stride: floats per stored row = dim rounded up to a multiple of 16; the
@@ -45,6 +45,12 @@
 //                   before the tensor (so the header checksum covers it, with bytes [184, 200))
 //      192    8 u64 count; rows = words + count, row words + i holds bucket list[i]
 //      200  ... zero up to the first section
+// dtype 2 (either version) holds the table compressed (embedkit compress): the tensor section
+// is CompressedTable::serialize()'s bytes (64-byte aligned; "size of the tensor" is their
+// length), whose rows and dim equal the header's; the stride field keeps its float32 value;
+// there is no output layer. Readers decode it to float32 rows on opening (a table of
+// rows x dim floats in memory); the codec is in the compressed bytes' own header, and readers
+// that predate dtype 2 refuse the file by its dtype.
 // Readers reject unknown versions and dtypes, sections outside the file or misaligned, sizes
 // that disagree with rows, dim and words, and (checksums set) a header or vocabulary whose
 // checksum differs, so a flipped byte there is an error, not a wrong answer. A file flagged as
@@ -65,6 +71,7 @@ inline constexpr std::string_view kMagic = "EMBEDKIT";
 inline constexpr std::uint32_t kVersion = 1;
 inline constexpr std::uint32_t kVersionStoredBuckets = 2;  ///< version 1 + the stored-bucket list
 inline constexpr std::uint32_t kFloat32 = 1;
+inline constexpr std::uint32_t kCompressed = 2;  ///< the tensor is a serialized CompressedTable
 inline constexpr std::size_t kHeaderBytes = 160;  ///< the fields checked by the header checksum
 inline constexpr std::size_t kFlagsAt = 160;
 inline constexpr std::size_t kHeaderChecksumAt = 168;

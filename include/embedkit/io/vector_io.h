@@ -31,6 +31,7 @@
 #include <string_view>
 
 #include "embedkit/io/word_vectors.h"
+#include "embedkit/table/compressed_table.h"
 #include "embedkit/text/utf8.h"
 
 namespace embedkit {
@@ -95,6 +96,9 @@ struct SaveOptions {
   std::size_t limit = 0;  ///< write only the first `limit` words (0 = all)
   /// npy: where to write the words (default: the output name with ".vocab").
   std::string vocabulary_path;
+  /// native only: store this compressed form of the table (its rows: the words written + the
+  /// bucket rows) in place of the float rows, and no output layer. Loading decodes it.
+  const CompressedTable* compressed = nullptr;
 };
 
 /// Writes `vectors` atomically. Text formats write the shortest decimal that reads back as the

@@ -75,12 +75,15 @@ class CompressedTable {
   [[nodiscard]] bool separate_norms() const noexcept { return separate_norms_; }
   /// Bytes held: codes, scales, norms and codebooks.
   [[nodiscard]] std::size_t bytes() const noexcept;
+  /// The codec and its settings in words: "pq (75 sub-vectors of 8 bits, norms apart)".
+  [[nodiscard]] std::string description() const;
 
   /// Row `id` decoded into `out` (dim floats). Throws ArgumentError for a bad id or size.
   void decode_row(TokenId id, std::span<float> out) const;
   /// Every row decoded: a float table of the same shape.
   [[nodiscard]] EmbeddingTable decode_all() const;
-  /// out[r] = dot(query, row r) for every row r, computed from the codes (out: rows() floats).
+  /// out[r] = dot(query, row r) for rows [0, out.size()), computed from the codes (out: at most
+  /// rows() floats, usually all of them).
   void dot_all(std::span<const float> query, std::span<float> out) const;
 
  private:

@@ -13,6 +13,8 @@
 
 #include "embedkit/core/error.h"
 #include "embedkit/io/native_format.h"
+#include "embedkit/table/compressed_table.h"
+#include <fmt/format.h>
 #include "test_files.h"
 
 namespace embedkit {
@@ -438,6 +440,71 @@ TEST(VectorIo, EmptyNativeFileParsesFromAnyAlignment) {
     EXPECT_EQ(wv.size(), 0U);
     EXPECT_EQ(wv.dim(), 4U);
   }
+}
+
+TEST(VectorIo, CompressedNativeFilesDecodeToTheirCodesRows) {
+  ScratchDir dir;
+  for (const bool subwords : {false, true}) {
+    WordVectors original = sample_vectors(subwords);
+    original.table().row(0)[6] = 2.5F;  // within float16's range
+    for (const Codec codec : {Codec::f16, Codec::int8, Codec::int4, Codec::pq}) {
+      SCOPED_TRACE(fmt::format("{}{}", codec_name(codec), subwords ? " with subwords" : ""));
+      const CompressedTable compressed =
+          CompressedTable::encode(original.table().view(), {.codec = codec, .pq_subvectors = 7, .bits = 4});
+      const std::string path = (dir.path() / "small.ekv").string();
+      save_vectors(original, path, {.format = VectorFormat::native, .compressed = &compressed});
+      const EmbeddingTable expected = compressed.decode_all();
+      for (const bool mapped : {true, false}) {
+        const WordVectors loaded = mapped ? load_vectors(path) : parse_vectors(testing::read_file(path), path, {});
+        ASSERT_EQ(loaded.size(), original.size());
+        ASSERT_EQ(loaded.table().rows(), expected.rows());
+        EXPECT_EQ(loaded.subwords().has_value(), subwords);
+        EXPECT_EQ(loaded.metadata.at("compression"), compressed.description());
+        EXPECT_EQ(loaded.metadata.at("note"), "made by a test");
+        for (TokenId r = 0; r < expected.rows(); ++r) {
+          for (std::size_t d = 0; d < expected.dim(); ++d) EXPECT_EQ(loaded.table().row(r)[d], expected.row(r)[d]);
+        }
+        EXPECT_TRUE(verify_vectors(path));
+        // Saved again without codes: float rows, and no claim of compression.
+        const std::string again = (dir.path() / "again.ekv").string();
+        save_vectors(loaded, again, {.format = VectorFormat::native});
+        const WordVectors plain = load_vectors(again);
+        EXPECT_EQ(plain.metadata.count("compression"), 0U);
+        expect_same_word_vectors(plain, loaded);
+      }
+    }
+  }
+}
+
+TEST(VectorIo, CompressedTablesMustFitTheFileTheyGoIn) {
+  ScratchDir dir;
+  const WordVectors original = sample_vectors(false);
+  const CompressedTable compressed = CompressedTable::encode(original.table().view(), {.codec = Codec::int8});
+  EXPECT_THROW(save_vectors(original, (dir.path() / "v.ekv").string(),
+                            {.format = VectorFormat::native, .limit = 2, .compressed = &compressed}),
+               ArgumentError);
+  EXPECT_THROW(save_vectors(original, (dir.path() / "v.vec").string(),
+                            {.format = VectorFormat::word2vec_text, .compressed = &compressed}),
+               ArgumentError);
+  // A flipped byte in the codes fails the checksum; the header's rows disagreeing with the
+  // codes' own header is an error too.
+  const std::string path = (dir.path() / "v.ekv").string();
+  save_vectors(original, path, {.format = VectorFormat::native, .compressed = &compressed});
+  const std::string bytes = testing::read_file(path);
+  std::uint64_t tensor_at = 0;
+  std::memcpy(&tensor_at, bytes.data() + 128, 8);
+  std::string flipped = bytes;
+  flipped[tensor_at + 40] ^= 0x10;
+  EXPECT_THROW((void)parse_vectors(flipped, "flipped.ekv", {}), FormatError);
+  EXPECT_THROW((void)load_vectors(dir.write("flipped.ekv", flipped)), FormatError);
+  std::string lying = bytes;
+  std::uint64_t rows = 0;
+  std::memcpy(&rows, lying.data() + tensor_at + 12, 8);
+  rows -= 1;
+  std::memcpy(lying.data() + tensor_at + 12, &rows, 8);
+  std::uint64_t flags = 0;  // without checksums, the size check must catch it
+  std::memcpy(lying.data() + native_format::kFlagsAt, &flags, 8);
+  EXPECT_THROW((void)parse_vectors(lying, "lying.ekv", {}), FormatError);
 }
 
 }  // namespace
