@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -37,6 +38,8 @@ struct TextClassifier::Impl {
   EmbeddingBag input{EmbeddingTable(0, 1), {.mode = BagMode::mean}};
   EmbeddingTable output{0, 1};
   std::optional<detail::HuffmanTree> tree;
+  // A quantized model: the codes of `input`'s rows (which hold them decoded), saved in their place.
+  std::shared_ptr<const CompressedTable> compressed_input;
 
   [[nodiscard]] std::size_t dim() const { return input.dim(); }
 

@@ -168,8 +168,10 @@ void TextClassifier::save(const std::string& path) const {
   };
   file.metadata[std::string(kMetadataKey)] = settings.dump();
   file.metadata["source"] = "embedkit classify train";
-  save_vectors(file, path, {.format = VectorFormat::native});
+  save_vectors(file, path, {.format = VectorFormat::native, .compressed = m.compressed_input.get()});
 }
+
+const CompressedTable* TextClassifier::compressed_rows() const noexcept { return impl_->compressed_input.get(); }
 
 TextClassifier TextClassifier::load(const std::string& path) { return from_vectors(load_vectors(path), path); }
 
@@ -253,6 +255,7 @@ TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view p
   } catch (const ArgumentError& e) {  // a setting out of its domain (an unknown loss): the file's fault
     throw FormatError(fmt::format("{}: bad classifier metadata: {}", path, e.what()));
   }
+  impl->compressed_input = std::move(file.compressed);  // a quantized model stays quantized when saved again
   impl->output = std::move(*file.output);
   impl->input = EmbeddingBag(std::move(file.table()), {.mode = BagMode::mean});
   return TextClassifier(std::move(impl));

@@ -120,10 +120,6 @@ Header read_header(std::string_view data, std::string_view source) {
     EMBEDKIT_CHECK(tensor_bytes && h.tensor_bytes == *tensor_bytes, FormatError,
                    fmt::format("{}: byte 136: a tensor of {} bytes does not hold {} rows of stride {}", source,
                                h.tensor_bytes, h.rows, h.stride));
-  } else {
-    EMBEDKIT_CHECK(h.output_at == 0 && (h.flags & nf::kHasNonFinite) == 0, FormatError,
-                   fmt::format("{}: byte 144: a compressed table has no output layer and no non-finite values",
-                               source));
   }
   section(h.tensor_at, h.tensor_bytes, 64, "tensor", 128);
   if (h.output_at != 0) {
@@ -152,7 +148,7 @@ void check_tensor(std::string_view data, std::string_view source, const Header& 
                    fmt::format("{}: byte {}: the vectors do not match their checksum: the file is corrupt", source,
                                nf::kTensorChecksumAt));
   }
-  if (allow_non_finite || h.dtype == nf::kCompressed) return;  // parsing a compressed table checks its values
+  if (allow_non_finite) return;
   auto check_rows = [&](std::uint64_t at, std::uint64_t rows, std::string_view what) {
     for (std::uint64_t r = 0; r < rows; ++r) {
       for (std::uint64_t d = 0; d < h.dim; ++d) {
@@ -165,7 +161,7 @@ void check_tensor(std::string_view data, std::string_view source, const Header& 
       }
     }
   };
-  check_rows(h.tensor_at, h.rows, "vectors");
+  if (h.dtype == nf::kFloat32) check_rows(h.tensor_at, h.rows, "vectors");  // parsing compressed rows checks them
   if (h.output_at != 0) check_rows(h.output_at, h.output_rows, "output layer");
 }
 
@@ -193,6 +189,7 @@ struct Parts {
   std::optional<SubwordOptions> subwords;
   std::optional<std::vector<std::uint32_t>> stored_buckets;  // version 2
   std::map<std::string, std::string> metadata;
+  std::shared_ptr<const CompressedTable> compressed;  // dtype 2
 };
 
 // `keep_alive`: the owner of `data` when the vocabulary may read it in place (a mapping).
@@ -237,13 +234,15 @@ Parts read_parts(std::string_view data, std::string_view source, const Header& h
 
 // dtype 2: the compressed bytes parsed (which checks every value) and decoded to float rows.
 EmbeddingTable decode_compressed(std::string_view data, std::string_view source, const Header& h, Parts& parts) {
-  const CompressedTable compressed = CompressedTable::parse(data.substr(h.tensor_at, h.tensor_bytes), source);
-  EMBEDKIT_CHECK(compressed.rows() == h.rows && compressed.dim() == h.dim, FormatError,
+  auto compressed =
+      std::make_shared<const CompressedTable>(CompressedTable::parse(data.substr(h.tensor_at, h.tensor_bytes), source));
+  EMBEDKIT_CHECK(compressed->rows() == h.rows && compressed->dim() == h.dim, FormatError,
                  fmt::format("{}: byte {}: the compressed table holds {} rows of {} values, the header says {} of {}",
-                             source, h.tensor_at, compressed.rows(), compressed.dim(), h.rows, h.dim));
-  parts.metadata["compression"] = compressed.description();
-  parts.metadata["compressed_bytes"] = std::to_string(compressed.bytes());
-  return compressed.decode_all();
+                             source, h.tensor_at, compressed->rows(), compressed->dim(), h.rows, h.dim));
+  parts.metadata["compression"] = compressed->description();
+  parts.metadata["compressed_bytes"] = std::to_string(compressed->bytes());
+  parts.compressed = compressed;
+  return compressed->decode_all();
 }
 
 WordVectors assemble(Parts parts, EmbeddingTable table, std::optional<EmbeddingTable> output) {
@@ -254,6 +253,7 @@ WordVectors assemble(Parts parts, EmbeddingTable table, std::optional<EmbeddingT
   vectors.metadata = std::move(parts.metadata);
   vectors.metadata["format"] = "native";
   vectors.output = std::move(output);
+  vectors.compressed = std::move(parts.compressed);
   return vectors;
 }
 
@@ -272,22 +272,23 @@ WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& opt
   file->release(data.substr(h.offsets_at, (h.words + 1) * sizeof(std::uint64_t)));
   file->release(data.substr(h.word_bytes_at, h.word_bytes_size));
   file->release(data.substr(h.index_at, h.slots * sizeof(TokenId)));
-  if (h.dtype == nf::kCompressed) {
-    // Small next to the float rows it decodes to: read in full, its checksum checked.
-    check_tensor(data, file->path(), h, options.allow_non_finite);
-    EmbeddingTable table = decode_compressed(data, file->path(), h, parts);
-    return assemble(std::move(parts), std::move(table), std::nullopt);
-  }
   char* base = file->writable_data();
   EMBEDKIT_CHECK(base != nullptr, ArgumentError, "native files must be mapped copy-on-write");
   file->advise_random();  // rows are looked up at random: no read-ahead of whole tensor regions
-  EmbeddingTable table =
-      EmbeddingTable::over_storage(reinterpret_cast<float*>(base + h.tensor_at), h.rows, h.dim, file);
+  std::optional<EmbeddingTable> table;
+  if (h.dtype == nf::kCompressed) {
+    // Codes are small next to the float rows they decode to: read in full, checksum checked
+    // (with the output layer after them, which is small too).
+    check_tensor(data, file->path(), h, options.allow_non_finite);
+    table = decode_compressed(data, file->path(), h, parts);
+  } else {
+    table = EmbeddingTable::over_storage(reinterpret_cast<float*>(base + h.tensor_at), h.rows, h.dim, file);
+  }
   std::optional<EmbeddingTable> output;
   if (h.output_at != 0) {
     output = EmbeddingTable::over_storage(reinterpret_cast<float*>(base + h.output_at), h.output_rows, h.dim, file);
   }
-  return assemble(std::move(parts), std::move(table), std::move(output));
+  return assemble(std::move(parts), std::move(*table), std::move(output));
 }
 
 WordVectors parse_native(std::string_view data, std::string_view source, const LoadOptions& options) {
@@ -302,13 +303,11 @@ WordVectors parse_native(std::string_view data, std::string_view source, const L
     std::memcpy(table.data(), data.data() + at, rows * h.stride * sizeof(float));
     return table;
   };
-  if (h.dtype == nf::kCompressed) {
-    EmbeddingTable table = decode_compressed(data, source, h, parts);
-    return assemble(std::move(parts), std::move(table), std::nullopt);
-  }
   std::optional<EmbeddingTable> output;
   if (h.output_at != 0) output = copy_table(h.output_at, h.output_rows);
-  return assemble(std::move(parts), copy_table(h.tensor_at, h.rows), std::move(output));
+  EmbeddingTable table =
+      h.dtype == nf::kCompressed ? decode_compressed(data, source, h, parts) : copy_table(h.tensor_at, h.rows);
+  return assemble(std::move(parts), std::move(table), std::move(output));
 }
 
 void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit,
@@ -367,7 +366,7 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
     compressed_bytes = compressed->serialize();
   }
   h.tensor_bytes = compressed != nullptr ? compressed_bytes.size() : rows * stride * 4;
-  const bool has_output = compressed == nullptr && vectors.output.has_value() && words == vectors.size();
+  const bool has_output = vectors.output.has_value() && words == vectors.size();
   h.output_at = has_output ? align(h.tensor_at + h.tensor_bytes, 4096) : 0;
   h.output_rows = has_output ? vectors.output->rows() : 0;
 
@@ -413,10 +412,6 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   const EmbeddingTable& table = vectors.table();
   const std::string gap(has_output ? h.output_at - (h.tensor_at + h.tensor_bytes) : 0, '\0');
   auto for_each_tensor_piece = [&](auto&& emit) {
-    if (compressed != nullptr) {
-      emit(std::string_view(compressed_bytes));
-      return;
-    }
     // The rows are already stored with this stride and zero padding: written as they are.
     auto rows_of = [&](const float* first, std::uint64_t count) {
       const char* p = reinterpret_cast<const char*>(first);
@@ -425,8 +420,12 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
         emit(std::string_view(p + done, static_cast<std::size_t>(std::min<std::uint64_t>(64U << 20U, bytes - done))));
       }
     };
-    rows_of(table.data(), words);
-    if (bucket_rows > 0) rows_of(table.data() + vectors.size() * stride, bucket_rows);
+    if (compressed != nullptr) {
+      emit(std::string_view(compressed_bytes));
+    } else {
+      rows_of(table.data(), words);
+      if (bucket_rows > 0) rows_of(table.data() + vectors.size() * stride, bucket_rows);
+    }
     if (has_output) {
       emit(std::string_view(gap));
       rows_of(vectors.output->data(), h.output_rows);
@@ -434,9 +433,10 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   };
   ContentHash tensor_hash;
   bool all_finite = true;
+  auto is_codes = [&](std::string_view piece) { return compressed != nullptr && piece.data() == compressed_bytes.data(); };
   for_each_tensor_piece([&](std::string_view piece) {
     tensor_hash.update(piece);
-    for (std::size_t i = 0; compressed == nullptr && i + 4 <= piece.size() && all_finite; i += 4) {
+    for (std::size_t i = 0; !is_codes(piece) && i + 4 <= piece.size() && all_finite; i += 4) {
       float value;
       std::memcpy(&value, piece.data() + i, 4);
       all_finite = std::isfinite(value);

@@ -18,6 +18,7 @@ void add_classify_commands(CLI::App& app) {
   add_classify_test_command(*classify);
   add_classify_predict_command(*classify);
   add_classify_cv_command(*classify);
+  add_classify_quantize_command(*classify);
 }
 
 }  // namespace embedkit::cli

@@ -36,6 +36,7 @@ void add_classify_train_command(CLI::App& classify);
 void add_classify_test_command(CLI::App& classify);
 void add_classify_predict_command(CLI::App& classify);
 void add_classify_cv_command(CLI::App& classify);
+void add_classify_quantize_command(CLI::App& classify);
 
 /// `embedkit plot` (2-D maps of words as PNG or SVG).
 void add_plot_command(CLI::App& app);

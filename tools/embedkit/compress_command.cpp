@@ -88,7 +88,7 @@ std::uint64_t file_size(const std::string& path) {
 void run(const CompressFlags& flags) {
   const auto start = std::chrono::steady_clock::now();
   const bool plain = flags.codec == "f32";
-  const std::optional<Codec> codec = plain ? std::nullopt : std::optional<Codec>(parse_codec(flags.codec));
+  const Codec codec = plain ? Codec::f16 : parse_codec(flags.codec);  // (unused when plain)
   EMBEDKIT_CHECK(plain || output_format(flags.output, VectorFormat::detect) == VectorFormat::native, ArgumentError,
                  fmt::format("{}: compressed tables are stored in embedkit's native format: name the output .ekv "
                              "(--codec f32 writes any format)",
@@ -126,11 +126,11 @@ void run(const CompressFlags& flags) {
     say(fmt::format("reduced to {} dimensions by PCA: {:.1f}% of the variance kept", flags.dim, 100 * kept));
   }
   std::optional<CompressedTable> compressed;
-  if (codec) {
+  if (!plain) {
     const auto encode_start = std::chrono::steady_clock::now();
-    if (*codec == Codec::pq) say("training the product quantizer's codebooks (k-means per sub-space)...");
+    if (codec == Codec::pq) say("training the product quantizer's codebooks (k-means per sub-space)...");
     compressed = CompressedTable::encode(source->table().view(),
-                                         {.codec = *codec,
+                                         {.codec = codec,
                                           .pq_subvectors = flags.subvectors,
                                           .bits = flags.bits,
                                           .separate_norms = flags.norms,

@@ -38,6 +38,7 @@
 
 #include "embedkit/classify/labeled_data.h"
 #include "embedkit/io/align_vectors.h"
+#include "embedkit/table/compressed_table.h"
 #include "embedkit/train/freeze_schedule.h"
 
 namespace embedkit {
@@ -102,6 +103,22 @@ struct ClassifierCallbacks {
   std::function<bool()> should_stop;
 };
 
+/// How TextClassifier::quantize makes a model smaller (fastText's `quantize` and its flags).
+struct ClassifierQuantization {
+  /// Keep only the `cutoff` embedding rows (words and n-gram buckets) of largest norm, and the
+  /// end-of-sentence row, as fastText's -cutoff; features without a row are left out. 0 = all.
+  std::size_t cutoff = 0;
+  Codec codec = Codec::pq;      ///< how the kept rows are stored (compressed_table.h)
+  std::size_t dsub = 2;         ///< pq: values per sub-vector (fastText's -dsub); must divide dim
+  bool separate_norms = false;  ///< pq: rows' norms kept apart (fastText's -qnorm)
+  /// Retraining after the cutoff (fastText's -retrain, when data is given): epochs and learning
+  /// rate, 0 = the model's own.
+  std::size_t retrain_epochs = 0;
+  float retrain_learning_rate = 0.0F;
+  std::size_t threads = 0;
+  std::uint64_t seed = 1;
+};
+
 struct LabelScore {
   std::uint32_t label;
   float probability;
@@ -123,8 +140,18 @@ class TextClassifier {
   static TextClassifier from_vectors(WordVectors file, std::string_view source);
   /// Whether a loaded vector file is a classifier (has a classifier's metadata), without checking it.
   [[nodiscard]] static bool holds_classifier(const WordVectors& file);
-  /// Writes atomically in the native format.
+  /// Writes atomically in the native format (a quantized model: its embedding rows as codes).
   void save(const std::string& path) const;
+
+  /// A smaller model (part of embedkit::train): the rows `q.cutoff` keeps, retrained on
+  /// `retrain` when given (the kept rows and the output layer, with the model's optimizer and
+  /// loss), then compressed with `q.codec`. The result predicts with the rows as its file holds
+  /// them (decoded), so its accuracy is what a user of the file gets. Throws ArgumentError for
+  /// bad settings (dsub not dividing dim).
+  [[nodiscard]] TextClassifier quantize(const ClassifierQuantization& q, const LabeledData* retrain = nullptr,
+                                        const ClassifierCallbacks& callbacks = {}) const;
+  /// The embedding rows' codes when the model is quantized (else null).
+  [[nodiscard]] const CompressedTable* compressed_rows() const noexcept;
 
   TextClassifier(TextClassifier&&) noexcept;
   TextClassifier& operator=(TextClassifier&&) noexcept;

@@ -47,9 +47,9 @@
 //      200  ... zero up to the first section
 // dtype 2 (either version) holds the table compressed (embedkit compress): the tensor section
 // is CompressedTable::serialize()'s bytes (64-byte aligned; "size of the tensor" is their
-// length), whose rows and dim equal the header's; the stride field keeps its float32 value;
-// there is no output layer. Readers decode it to float32 rows on opening (a table of
-// rows x dim floats in memory); the codec is in the compressed bytes' own header, and readers
+// length), whose rows and dim equal the header's; the stride field keeps its float32 value; an
+// output layer, when there is one, is float32 rows as in dtype 1, 4096-aligned after it. Readers decode it to float32 rows on opening (a table of
+// rows x dim floats in memory) and check the codes' checksum then; the codec is in the compressed bytes' own header, and readers
 // that predate dtype 2 refuse the file by its dtype.
 // Readers reject unknown versions and dtypes, sections outside the file or misaligned, sizes
 // that disagree with rows, dim and words, and (checksums set) a header or vocabulary whose

@@ -97,7 +97,7 @@ struct SaveOptions {
   /// npy: where to write the words (default: the output name with ".vocab").
   std::string vocabulary_path;
   /// native only: store this compressed form of the table (its rows: the words written + the
-  /// bucket rows) in place of the float rows, and no output layer. Loading decodes it.
+  /// bucket rows) in place of the float rows (an output layer stays float). Loading decodes it.
   const CompressedTable* compressed = nullptr;
 };
 

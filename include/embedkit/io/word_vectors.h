@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +29,8 @@
 #include "embedkit/vocab/vocabulary.h"
 
 namespace embedkit {
+
+class CompressedTable;
 
 class WordVectors {
  public:
@@ -73,6 +76,11 @@ class WordVectors {
   /// fastText models only: the output matrix (kept so that .bin -> .bin is exact) and the
   /// labels of supervised models.
   std::optional<EmbeddingTable> output;
+
+  /// Read from a compressed native file: the codes `table()` was decoded from (to search on
+  /// them, or to save them again: SaveOptions::compressed). Not kept in step with the table:
+  /// code that changes the table's rows resets this.
+  std::shared_ptr<const CompressedTable> compressed;
 
  private:
   void compose(std::optional<TokenId> id, std::string_view word, std::span<float> out) const;

@@ -176,34 +176,43 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   impl->output = EmbeddingTable(impl->output_rows(), dim);
   impl->output.fill_zeros();
 
+  detail::fit_classifier(*impl, enc, callbacks);
+  return TextClassifier(std::move(impl));
+}
+
+namespace detail {
+
+void fit_classifier(ClassifierModelImpl& model, const EncodedExamples& enc, const ClassifierCallbacks& callbacks) {
+  const ClassifierOptions& options = model.options;
   if (options.optimizer != ClassifierOptimizer::sgd) {
-    detail::train_in_batches(*impl, enc, callbacks);
-    impl->input.set_trainable(true);  // the schedule was training's; the model itself is not frozen
-    return TextClassifier(std::move(impl));
+    train_in_batches(model, enc, callbacks);
+    model.input.set_trainable(true);  // the schedule was training's; the model itself is not frozen
+    return;
   }
 
   // Hogwild SGD over a fresh permutation each epoch; thread t takes slice t of it.
-  const std::size_t n = data.examples.size();
-  EmbeddingBag& bag = impl->input;
-  const std::size_t label_total = impl->labels.size();
-  detail::Hogwild run({.threads = job_threads(options.threads, n),
-                       .epochs = options.epochs,
-                       .work_per_epoch = n,
-                       .learning_rate = options.learning_rate,
-                       .seed = options.seed,
-                       .work_unit = "examples",
-                       .should_stop = callbacks.should_stop});
+  const std::size_t n = enc.size();
+  const std::size_t dim = model.dim();
+  EmbeddingBag& bag = model.input;
+  const std::size_t label_total = model.labels.size();
+  Hogwild run({.threads = job_threads(options.threads, n),
+               .epochs = options.epochs,
+               .work_per_epoch = n,
+               .learning_rate = options.learning_rate,
+               .seed = options.seed,
+               .work_unit = "examples",
+               .should_stop = callbacks.should_stop});
   const std::size_t threads = run.threads();
-  auto on_progress = [&](const detail::HogwildProgress& h) {
-    if (callbacks.on_progress) callbacks.on_progress(detail::classifier_progress(h, h.learning_rate));
+  auto on_progress = [&](const HogwildProgress& h) {
+    if (callbacks.on_progress) callbacks.on_progress(classifier_progress(h, h.learning_rate));
   };
   std::vector<std::uint32_t> order(n);
   for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
     bag.set_trainable(options.freeze.trainable_in(epoch));  // the freeze schedule, through the layer
-    detail::shuffle_for_epoch(order, options.seed, epoch);
+    shuffle_for_epoch(order, options.seed, epoch);
     run.run_epoch(
         epoch,
-        [&](detail::Hogwild::Thread& thread) {
+        [&](Hogwild::Thread& thread) {
           const std::size_t t = thread.index();
           const std::size_t begin = n * t / threads, end = n * (t + 1) / threads;
           std::vector<float> hidden(dim), grad(dim), scores(label_total), scratch(dim);
@@ -214,11 +223,10 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
             const std::span<const TokenId> feats = enc.features_of(e);
             const std::span<const std::uint32_t> targets = enc.targets_of(e);
             kept.clear();
-            detail::append_kept_features(feats, options.dropout, thread.rng(), kept);
+            append_kept_features(feats, options.dropout, thread.rng(), kept);
             bag.forward_one(kept, hidden);
             std::fill(grad.begin(), grad.end(), 0.0F);
-            const float loss =
-                detail::classifier_example_loss(*impl, hidden.data(), targets, lr, grad.data(), scores.data());
+            const float loss = classifier_example_loss(model, hidden.data(), targets, lr, grad.data(), scores.data());
             // `grad` holds the step the loss chose for the bag's output; the layer shares it out
             // to the rows (or leaves a frozen bag alone).
             apply_bag_step(bag, kept, grad, scratch);
@@ -232,7 +240,8 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
         on_progress);
   }
   bag.set_trainable(true);  // the schedule was training's; the model itself is not frozen
-  return TextClassifier(std::move(impl));
 }
+
+}  // namespace detail
 
 }  // namespace embedkit

@@ -447,6 +447,10 @@ TEST(VectorIo, CompressedNativeFilesDecodeToTheirCodesRows) {
   for (const bool subwords : {false, true}) {
     WordVectors original = sample_vectors(subwords);
     original.table().row(0)[6] = 2.5F;  // within float16's range
+    if (subwords) {  // an output layer (a fastText model's, a classifier's) stays float
+      original.output = EmbeddingTable(3, 7);
+      original.output->fill_normal(0.0F, 1.0F, 9);
+    }
     for (const Codec codec : {Codec::f16, Codec::int8, Codec::int4, Codec::pq}) {
       SCOPED_TRACE(fmt::format("{}{}", codec_name(codec), subwords ? " with subwords" : ""));
       const CompressedTable compressed =
@@ -461,6 +465,12 @@ TEST(VectorIo, CompressedNativeFilesDecodeToTheirCodesRows) {
         EXPECT_EQ(loaded.subwords().has_value(), subwords);
         EXPECT_EQ(loaded.metadata.at("compression"), compressed.description());
         EXPECT_EQ(loaded.metadata.at("note"), "made by a test");
+        ASSERT_EQ(loaded.output.has_value(), subwords);
+        if (subwords) {
+          for (TokenId r = 0; r < 3; ++r) {
+            for (std::size_t d = 0; d < 7; ++d) EXPECT_EQ(loaded.output->row(r)[d], original.output->row(r)[d]);
+          }
+        }
         for (TokenId r = 0; r < expected.rows(); ++r) {
           for (std::size_t d = 0; d < expected.dim(); ++d) EXPECT_EQ(loaded.table().row(r)[d], expected.row(r)[d]);
         }

@@ -1,0 +1,116 @@
+// TextClassifier::quantize: fastText's `quantize` (cutoff by norm, optional retraining, product
+// quantization of the embedding rows) on embedkit's layer and codecs.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "classify/classifier_model.h"
+#include "embedkit/core/error.h"
+#include "kernels/kernels.h"
+#include "train/classify/classifier_step.h"
+
+namespace embedkit {
+
+using classifier_detail::kEndOfSentence;
+
+namespace {
+
+// The rows the cutoff keeps, ascending: the end-of-sentence row and the largest norms (ties to
+// the lower row, so the choice is reproducible), as fastText's selectEmbeddings.
+std::vector<std::size_t> rows_to_keep(const TextClassifier::Impl& m, std::size_t cutoff) {
+  const EmbeddingTable& table = m.input.table();
+  std::vector<std::size_t> rows(table.rows());
+  std::iota(rows.begin(), rows.end(), 0);
+  if (cutoff == 0 || cutoff >= rows.size()) return rows;
+  const kernels::KernelTable& k = kernels::kernels();
+  std::vector<float> norms(rows.size());
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const float* row = table.data() + r * table.stride();
+    norms[r] = std::sqrt(k.dot(row, row, table.dim()));
+  }
+  if (const auto eos = m.words.find(kEndOfSentence)) norms[*eos] = std::numeric_limits<float>::infinity();
+  std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(cutoff), rows.end(),
+                    [&](std::size_t a, std::size_t b) { return norms[a] > norms[b] || (norms[a] == norms[b] && a < b); });
+  rows.resize(cutoff);
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+}  // namespace
+
+TextClassifier TextClassifier::quantize(const ClassifierQuantization& q, const LabeledData* retrain,
+                                        const ClassifierCallbacks& callbacks) const {
+  const Impl& m = *impl_;
+  const std::size_t dim = m.dim();
+  EMBEDKIT_CHECK(q.codec != Codec::pq || (q.dsub >= 1 && dim % q.dsub == 0), ArgumentError,
+                 fmt::format("--dsub {} does not divide the model's {} dimensions", q.dsub, dim));
+  EMBEDKIT_CHECK(q.retrain_learning_rate >= 0 && std::isfinite(q.retrain_learning_rate), ArgumentError,
+                 fmt::format("--lr {} must be positive", q.retrain_learning_rate));
+  auto out = std::make_unique<Impl>();
+  out->options = m.options;
+  out->labels = m.labels;
+  out->label_counts = m.label_counts;
+  out->build_tree();
+  out->output = m.output.clone();
+
+  // 1. The cutoff: a model over the kept rows only.
+  const std::vector<std::size_t> kept = rows_to_keep(m, q.cutoff);
+  std::vector<VocabularyEntry> entries;
+  EmbeddingTable input(kept.size(), dim);
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    const std::size_t r = kept[i];
+    if (r < m.words.size()) {
+      entries.push_back({std::string(m.words.word(static_cast<TokenId>(r))), m.words.count(static_cast<TokenId>(r))});
+    } else {
+      const std::uint32_t b = m.bucket_of_row[r - m.words.size()];
+      out->row_of_bucket[b] = static_cast<std::uint32_t>(out->bucket_of_row.size());
+      out->bucket_of_row.push_back(b);
+    }
+    std::copy_n(m.input.table().data() + r * m.input.table().stride(), dim, input.data() + i * input.stride());
+  }
+  out->words = Vocabulary::from_entries(entries, "the quantized model");
+  out->input = EmbeddingBag(std::move(input), {.mode = BagMode::mean});
+
+  // 2. Retraining: the kept rows and the output layer learn to do without the others.
+  if (retrain != nullptr) {
+    EMBEDKIT_CHECK(!retrain->examples.empty(), FormatError, fmt::format("{}: no examples", retrain->source));
+    if (q.retrain_epochs > 0) out->options.epochs = q.retrain_epochs;
+    if (q.retrain_learning_rate > 0) out->options.learning_rate = q.retrain_learning_rate;
+    if (q.threads > 0) out->options.threads = q.threads;
+    out->options.freeze = FreezeSchedule::fine_tune();
+    out->options.dropout = 0.0F;
+    std::unordered_map<std::string_view, std::uint32_t> label_id;
+    for (std::size_t i = 0; i < out->labels.size(); ++i) label_id[out->labels[i]] = static_cast<std::uint32_t>(i);
+    detail::EncodedExamples enc;
+    enc.offsets.push_back(0);
+    enc.target_offsets.push_back(0);
+    for (const auto& ex : retrain->examples) {
+      out->known_features(ex.tokens, enc.features);
+      enc.offsets.push_back(enc.features.size());
+      for (const auto& l : ex.labels) {
+        const auto found = label_id.find(l);
+        EMBEDKIT_CHECK(found != label_id.end(), FormatError,
+                       fmt::format("{}:{}: label {:?} is not one of the model's", retrain->source, ex.line, l));
+        enc.targets.push_back(found->second);
+      }
+      enc.target_offsets.push_back(enc.targets.size());
+    }
+    detail::fit_classifier(*out, enc, callbacks);
+  }
+
+  // 3. The codes; the model predicts with what they decode to, as its file will.
+  auto codes = std::make_shared<const CompressedTable>(CompressedTable::encode(
+      out->input.table().view(), {.codec = q.codec,
+                                  .pq_subvectors = q.codec == Codec::pq ? dim / q.dsub : 0,
+                                  .bits = 8,
+                                  .separate_norms = q.separate_norms,
+                                  .seed = q.seed,
+                                  .threads = q.threads}));
+  out->input = EmbeddingBag(codes->decode_all(), {.mode = BagMode::mean});
+  out->compressed_input = std::move(codes);
+  return TextClassifier(std::move(out));
+}
+
+}  // namespace embedkit
