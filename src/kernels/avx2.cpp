@@ -1,5 +1,6 @@
-// AVX2 + FMA kernels (compiled with -mavx2 -mfma; run only when the CPU reports both).
+// AVX2 + FMA + F16C kernels (compiled with -mavx2 -mfma -mf16c; run only when the CPU reports all three).
 #include "kernels.h"
+#include "code_kernels.h"
 #include "int8_dot.h"
 #include "simd_kernels.h"
 
@@ -46,7 +47,9 @@ const KernelTable& avx2_kernels() {
   static const KernelTable table{SimdLevel::avx2,        simd::dot<Avx2>,     simd::axpy<Avx2>,
                                  simd::scale<Avx2>,      simd::gather<Avx2>,  simd::bags_sum<Avx2>,
                                  simd::bag_max<Avx2>,     simd::adam_row<Avx2>, simd::dot_i8_avx2,
-                                 simd::logistic_step<Avx2>};
+                                 simd::logistic_step<Avx2>, codes::f16_to_f32_avx2,
+                                 codes::dot_f16_avx2,       codes::i8_to_f32_avx2,
+                                 codes::dot_i8_f32_avx2};
   return table;
 }
 

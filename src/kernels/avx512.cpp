@@ -1,5 +1,6 @@
 // AVX-512F kernels (compiled with -mavx512f; run only when the CPU reports AVX-512F).
 #include "kernels.h"
+#include "code_kernels.h"
 #include "int8_dot.h"
 #include "simd_kernels.h"
 
@@ -40,7 +41,9 @@ const KernelTable& avx512_kernels() {
   static const KernelTable table{SimdLevel::avx512,        simd::dot<Avx512>,    simd::axpy<Avx512>,
                                  simd::scale<Avx512>,      simd::gather<Avx512>, simd::bags_sum<Avx512>,
                                  simd::bag_max<Avx512>, simd::adam_row<Avx512>, simd::dot_i8_avx2,
-                                 simd::logistic_step<Avx512>};
+                                 simd::logistic_step<Avx512>, codes::f16_to_f32_avx512,
+                                 codes::dot_f16_avx512,       codes::i8_to_f32_avx512,
+                                 codes::dot_i8_f32_avx512};
   return table;
 }
 

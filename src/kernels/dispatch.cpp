@@ -14,7 +14,7 @@ bool supported(SimdLevel level) noexcept {
     case SimdLevel::scalar:
       return true;
     case SimdLevel::avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     case SimdLevel::avx512:
       return __builtin_cpu_supports("avx512f");
   }

@@ -1,7 +1,7 @@
 // Private to embedkit: the float kernels under the embedding layer, one implementation per
 // instruction set, chosen once at run time.
 //
-// kernels() returns the best table this CPU supports: AVX-512F, else AVX2+FMA, else the scalar
+// kernels() returns the best table this CPU supports: AVX-512F, else AVX2+FMA+F16C, else the scalar
 // reference. EMBEDKIT_SIMD=scalar|avx2|avx512 forces a level (tests use it to check every level
 // against scalar; asking for a level the CPU lacks is an error, not a silent fallback).
 // The build stays portable: only avx2.cpp and avx512.cpp get -mavx2/-mavx512f, and their code
@@ -53,6 +53,12 @@ struct KernelTable {
   /// The SGD step of one logistic unit with weights w on input h, in one pass over w:
   ///   g += alpha * w;  w += alpha * h   (g takes w's value from before the step)
   void (*logistic_step)(float alpha, float* w, const float* h, float* g, std::size_t n);
+  /// Compressed rows (table/compressed_table.h): float16 (IEEE binary16 bits) to float, and its
+  /// dot with a float query; int8 times `scale` to float, and the int8 row's dot with a query.
+  void (*f16_to_f32)(const std::uint16_t* in, float* out, std::size_t n);
+  float (*dot_f16)(const std::uint16_t* row, const float* query, std::size_t n);
+  void (*i8_to_f32)(const std::int8_t* in, float scale, float* out, std::size_t n);
+  float (*dot_i8_f32)(const std::int8_t* row, const float* query, std::size_t n);
 };
 
 /// The active table (env override or best supported). Thread-safe; chosen on first call.

@@ -1,5 +1,6 @@
 // The reference kernels: plain loops, the oracle every SIMD level is tested against.
 #include "kernels.h"
+#include "code_kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -139,8 +140,13 @@ void logistic_step(float alpha, float* w, const float* h, float* g, std::size_t 
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable table{SimdLevel::scalar, dot,    axpy,   scale, gather, bags_sum,
-                                 bag_max,           adam_row, dot_i8, logistic_step};
+  static const KernelTable table{SimdLevel::scalar,      dot,
+                                 axpy,                   scale,
+                                 gather,                 bags_sum,
+                                 bag_max,                adam_row,
+                                 dot_i8,                 logistic_step,
+                                 codes::f16_to_f32_scalar, codes::dot_f16_scalar,
+                                 codes::i8_to_f32_scalar,  codes::dot_i8_f32_scalar};
   return table;
 }
 

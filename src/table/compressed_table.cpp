@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/core/random.h"
+#include "kernels/kernels.h"
 #include "table/kmeans.h"
 
 namespace embedkit {
@@ -28,7 +30,6 @@ constexpr float kHalfMax = 65504.0F;
 
 std::uint16_t to_half(float x) { return Eigen::half(x).x; }
 
-float from_half(std::uint16_t bits) { return static_cast<float>(Eigen::half(Eigen::half_impl::raw_uint16_to_half(bits))); }
 
 // pq's default M: dim / 4 when 4 divides dim, else the largest divisor of dim below dim / 4
 // (at least 1), so that each code covers about 4 values.
@@ -47,6 +48,19 @@ std::size_t code_bytes(Codec codec, std::size_t dim, std::size_t subvectors, std
     case Codec::pq: return bits == 4 ? (subvectors + 1) / 2 : subvectors;
   }
   return 0;
+}
+
+// int4 codes: each byte's two values (low nibble first), as floats, for decoding a byte at a time.
+using Int4Pairs = std::array<std::array<float, 2>, 256>;
+const Int4Pairs& int4_pairs() {
+  static const Int4Pairs pairs = [] {
+    Int4Pairs p{};
+    for (std::size_t b = 0; b < 256; ++b) {
+      p[b] = {static_cast<float>(static_cast<int>(b & 0xFU) - 8), static_cast<float>(static_cast<int>(b >> 4) - 8)};
+    }
+    return p;
+  }();
+  return pairs;
 }
 
 double row_norm(const float* row, std::size_t dim) {
@@ -278,23 +292,19 @@ void CompressedTable::decode_row(TokenId id, std::span<float> out) const {
   const std::uint8_t* code = codes_.data() + static_cast<std::size_t>(id) * row_bytes_;
   switch (codec_) {
     case Codec::f16:
-      for (std::size_t d = 0; d < dim_; ++d) {
-        std::uint16_t h = 0;
-        std::memcpy(&h, code + 2 * d, 2);
-        out[d] = from_half(h);
-      }
+      kernels::kernels().f16_to_f32(reinterpret_cast<const std::uint16_t*>(code), out.data(), dim_);
       return;
-    case Codec::int8: {
-      const float scale = scales_[id];
-      for (std::size_t d = 0; d < dim_; ++d) out[d] = scale * static_cast<float>(static_cast<std::int8_t>(code[d]));
+    case Codec::int8:
+      kernels::kernels().i8_to_f32(reinterpret_cast<const std::int8_t*>(code), scales_[id], out.data(), dim_);
       return;
-    }
     case Codec::int4: {
       const float scale = scales_[id];
-      for (std::size_t d = 0; d < dim_; ++d) {
-        const int nibble = d % 2 == 0 ? code[d / 2] & 0xF : code[d / 2] >> 4;
-        out[d] = scale * static_cast<float>(nibble - 8);
+      const Int4Pairs& pairs = int4_pairs();
+      for (std::size_t d = 0; d + 1 < dim_; d += 2) {
+        out[d] = scale * pairs[code[d / 2]][0];
+        out[d + 1] = scale * pairs[code[d / 2]][1];
       }
+      if (dim_ % 2 == 1) out[dim_ - 1] = scale * pairs[code[dim_ / 2]][0];
       return;
     }
     case Codec::pq: {
@@ -325,16 +335,26 @@ void CompressedTable::dot_all(std::span<const float> query, std::span<float> out
                              dim_, out.size(), rows_));
   const auto rows = static_cast<std::int64_t>(out.size());
   if (codec_ != Codec::pq) {
-#pragma omp parallel
-    {
-      std::vector<float> row(dim_);
-#pragma omp for schedule(static)
-      for (std::int64_t r = 0; r < rows; ++r) {
-        decode_row(static_cast<TokenId>(r), row);
-        float sum = 0;
-        for (std::size_t d = 0; d < dim_; ++d) sum += row[d] * query[d];
-        out[static_cast<std::size_t>(r)] = sum;
+    // Straight from the codes: each kernel converts a few values at a time into registers.
+    const kernels::KernelTable& k = kernels::kernels();
+    const Int4Pairs& pairs = int4_pairs();
+#pragma omp parallel for schedule(static) if (rows > 20000)
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const auto i = static_cast<std::size_t>(r);
+      const std::uint8_t* code = codes_.data() + i * row_bytes_;
+      float sum = 0;
+      if (codec_ == Codec::f16) {
+        sum = k.dot_f16(reinterpret_cast<const std::uint16_t*>(code), query.data(), dim_);
+      } else if (codec_ == Codec::int8) {
+        sum = scales_[i] * k.dot_i8_f32(reinterpret_cast<const std::int8_t*>(code), query.data(), dim_);
+      } else {
+        for (std::size_t d = 0; d + 1 < dim_; d += 2) {
+          sum += pairs[code[d / 2]][0] * query[d] + pairs[code[d / 2]][1] * query[d + 1];
+        }
+        if (dim_ % 2 == 1) sum += pairs[code[dim_ / 2]][0] * query[dim_ - 1];
+        sum *= scales_[i];
       }
+      out[i] = sum;
     }
     return;
   }

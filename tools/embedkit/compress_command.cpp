@@ -115,8 +115,9 @@ void run(const CompressFlags& flags) {
   std::optional<WordVectors> reduced;
   std::optional<PcaReduction> pca;
   if (flags.dim > 0) {
-    EMBEDKIT_CHECK(flags.dim < original.dim(), ArgumentError,
-                   fmt::format("--dim {}: the vectors have {} dimensions; choose fewer", flags.dim, original.dim()));
+    EMBEDKIT_CHECK(flags.dim <= original.dim(), ArgumentError,
+                   fmt::format("--dim {}: the vectors have {} dimensions; choose as many or fewer", flags.dim,
+                               original.dim()));
     pca = fit_pca_reduction(original.table().view(), original.size(), flags.dim);
     reduced = with_table(original, pca->project(original.table().view()));
     reduced->metadata["pca_from_dim"] = std::to_string(original.dim());
