@@ -316,6 +316,15 @@ std::string render_scatter_plot(std::span<const ScatterPoint> points, PlotFormat
   // Points: plain ones first, highlighted ones on top.
   std::vector<std::array<double, 2>> pixels(points.size());
   for (std::size_t i = 0; i < points.size(); ++i) pixels[i] = {to_x(points[i].x), to_y(points[i].y)};
+  if (options.connect_groups) {  // under the discs
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      for (std::size_t j = i + 1; j < points.size(); ++j) {
+        if (points[j].group != points[i].group) continue;
+        c.line(pixels[i][0], pixels[i][1], pixels[j][0], pixels[j][1], group_color(points[i].group), 2 * s);
+        break;  // to the group's next point only
+      }
+    }
+  }
   for (const bool highlighted : {false, true}) {
     for (std::size_t i = 0; i < points.size(); ++i) {
       if (points[i].highlight != highlighted) continue;

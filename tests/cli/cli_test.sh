@@ -32,7 +32,7 @@ expect_in() {
 printf 'The cat sat.\r\nThe cat ran!\n\nA dog sat\n' >"$tmp/corpus.txt"
 
 # --help teaches by example, for every command.
-for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot" "serve" "classify" "classify train" "classify test" "classify predict" "classify cv"; do
+for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot" "serve" "classify" "classify train" "classify test" "classify predict" "classify cv" "classify quantize" "compress" "sweep-dim"; do
   # shellcheck disable=SC2086
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
@@ -247,6 +247,31 @@ printf 'man king\n' >"$tmp/badpairs.txt"
 run "eval bad file" 1 "$bin" eval "$tmp/a.txt" --similarity "$tmp/badpairs.txt"
 expect_in "$tmp/err" "eval bad file" "badpairs.txt:1: expected 'word1 word2 score', found 2 fields"
 
+# compress: codecs, PCA, the report, and what the output can be.
+run "compress int8" 0 "$bin" compress "$tmp/a.txt" "$tmp/a8.ekv" --codec int8 --similarity "$tmp/pairs.txt" --analogy "$tmp/q.txt" --neighbor-rows 0 --json
+expect_in "$tmp/out" "compress json ratio" '"ratio":'
+expect_in "$tmp/out" "compress json similarity" '"spearman_before": 1.0'
+expect_in "$tmp/out" "compress json analogy" '"accuracy_before": 0.6666666666666666'
+run "compress output reads back" 0 "$bin" info "$tmp/a8.ekv"
+expect_in "$tmp/out" "compress info" "compression = int8 (per-row scale)"
+run "compress output answers" 0 "$bin" analogy "$tmp/a8.ekv" man king woman -k 1
+expect_in "$tmp/out" "compress analogy" "man : king :: woman : ?  queen"
+run "compress report" 0 "$bin" compress "$tmp/a.txt" "$tmp/a16.ekv" --codec f16 --similarity "$tmp/pairs.txt" --neighbor-rows 0
+expect_in "$tmp/out" "compress report size" "table  60 B -> 30 B  (2.0x smaller)"
+expect_in "$tmp/out" "compress report similarity" "Spearman 1.0000 -> 1.0000 (+0.0000)"
+run "compress pq subwords" 0 "$bin" compress "$tmp/m.bin" "$tmp/mpq.ekv" --codec pq --pq-m 4 --bits 4 --norms -q
+run "compress pq unseen word" 0 "$bin" vectors "$tmp/mpq.ekv" zzzqqqx
+[ "$(wc -w <"$tmp/out")" -eq 9 ] && pass || fail "compress pq: an unseen word's vector from subwords: $(cat "$tmp/out")"
+run "compress pca only" 0 "$bin" compress "$tmp/a.txt" "$tmp/a2.vec" --codec f32 --dim 2 -q
+[ "$(head -1 "$tmp/a2.vec")" = "5 2" ] && pass || fail "compress --dim 2: $(head -1 "$tmp/a2.vec")"
+run "compress codes need .ekv" 2 "$bin" compress "$tmp/a.txt" "$tmp/a8.vec" --codec int8
+expect_in "$tmp/err" "compress codes need .ekv" "name the output .ekv"
+run "compress pq m must divide" 2 "$bin" compress "$tmp/a.txt" "$tmp/x.ekv" --codec pq --pq-m 2
+expect_in "$tmp/err" "compress pq m must divide" "2 sub-vectors do not divide 3 dimensions"
+run "compress dim too big" 2 "$bin" compress "$tmp/a.txt" "$tmp/x.ekv" --dim 4
+expect_in "$tmp/err" "compress dim too big" "--dim 4: the vectors have 3 dimensions"
+[ ! -e "$tmp/x.ekv" ] && pass || fail "compress wrote an output after an error"
+
 # classify: train, test (table and JSON), predict (file and stdin), cv, errors.
 for i in 1 2 3 4 5 6 7 8; do
   printf '__label__pos a great fun film\n__label__neg a dull boring mess\n__label__pos wonderful and great\n__label__neg boring , dull , bad\n'
@@ -258,6 +283,17 @@ expect_in "$tmp/out" "classify test accuracy" "accuracy     1.0000"
 expect_in "$tmp/out" "classify test confusion" "confusion (rows: gold, columns: predicted)"
 run "classify test json" 0 "$bin" classify test "$tmp/cls.ekv" "$tmp/cls.txt" --json
 expect_in "$tmp/out" "classify test json" '"accuracy": 1.0'
+run "classify quantize" 0 "$bin" classify quantize "$tmp/cls.ekv" -o "$tmp/clsq.ekv" --cutoff 12 --retrain -i "$tmp/cls.txt" --qnorm --test "$tmp/cls.txt" --threads 1
+expect_in "$tmp/out" "classify quantize summary" "wrote $tmp/clsq.ekv: 12 rows of"
+expect_in "$tmp/out" "classify quantize accuracy" "-> 1.0000"
+run "classify quantize test" 0 "$bin" classify test "$tmp/clsq.ekv" "$tmp/cls.txt" --json
+expect_in "$tmp/out" "classify quantize keeps accuracy" '"accuracy": 1.0'
+run "classify quantize json" 0 "$bin" classify quantize "$tmp/cls.ekv" -o "$tmp/clsq8.ekv" --codec int8 --json
+expect_in "$tmp/out" "classify quantize json" '"codec": "int8 (per-row scale)"'
+run "classify quantize retrain needs data" 2 "$bin" classify quantize "$tmp/cls.ekv" -o "$tmp/never.ekv" --retrain
+expect_in "$tmp/err" "classify quantize retrain needs data" "give it with --input FILE"
+run "classify quantize dsub" 2 "$bin" classify quantize "$tmp/cls.ekv" -o "$tmp/never.ekv" --dsub 3
+expect_in "$tmp/err" "classify quantize dsub" "--dsub 3 does not divide the model's 100 dimensions"
 run "classify predict stdin" 0 bash -c "printf 'great fun\n\nboring mess\n' | '$bin' classify predict '$tmp/cls.ekv' --prob -k 2"
 expect_in "$tmp/out" "classify predict pos" "__label__pos 0."
 [ "$(sed -n 2p "$tmp/out")" = "" ] && [ "$(wc -l <"$tmp/out")" -eq 3 ] && pass ||
@@ -536,6 +572,14 @@ expect_in "$tmp/err" "vocab build to - summary on stderr" "wrote standard output
 run "train to -" 2 bash -c "cd '$tmp' && '$bin' train -i small.txt -o - ${quick_train[*]}"
 expect_in "$tmp/err" "train to -" "give a file name"
 [ ! -e "$tmp/-" ] && pass || fail "a file named '-' was written"
+
+# sweep-dim: one line per size, a plot whose points say their size.
+printf 'the of 9\nthe and 7\nof in 5\nand a 3\nin to 2\n' >"$tmp/frequent_pairs.txt"
+run "sweep-dim" 0 "$bin" sweep-dim -i "$tmp/small.txt" --dims 4,8 --analogy "$tmp/q.txt" --similarity "$tmp/frequent_pairs.txt" --plot "$tmp/sweep.svg" --json --epochs 1 --min-count 10 --maxn 0 --threads 1
+[ "$(grep -c '"dim":' "$tmp/out")" -eq 2 ] && pass || fail "sweep-dim json lines: $(cat "$tmp/out")"
+expect_in "$tmp/sweep.svg" "sweep-dim plot labels" '>d=8 ('
+run "sweep-dim needs a measure" 2 "$bin" sweep-dim -i "$tmp/small.txt" --dims 4
+expect_in "$tmp/err" "sweep-dim needs a measure" "nothing to measure"
 
 # An unwritable output fails before any work, naming the path.
 run "train unwritable" 1 "$bin" train -i "$tmp/small.txt" -o "$tmp/no-such-dir/v.ekv" --json "${quick_train[@]}"

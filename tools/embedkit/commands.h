@@ -29,6 +29,8 @@ void add_eval_command(CLI::App& app);
 
 /// `embedkit train` (word vectors from text).
 void add_train_command(CLI::App& app);
+/// `embedkit sweep-dim` (quality against size).
+void add_sweep_dim_command(CLI::App& app);
 
 /// `embedkit classify train|test|predict|cv` (text classifiers).
 void add_classify_commands(CLI::App& app);

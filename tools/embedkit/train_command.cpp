@@ -16,6 +16,7 @@
 #include "output_paths.h"
 #include "progress_bar.h"
 #include "text_flags.h"
+#include "word_training_flags.h"
 #include "vector_flags.h"
 
 namespace embedkit::cli {
@@ -25,10 +26,8 @@ struct TrainFlags {
   std::string input;
   std::string output;
   std::string save_format = "detect";
-  WordVectorOptions options;
-  std::uint32_t minn = 3;
-  std::uint32_t maxn = 6;
-  std::uint64_t bucket = 2000000;
+  WordTrainingFlags training;
+  WordVectorOptions& options = training.options;
   bool quiet = false;
   bool progress = false;
   bool json = false;
@@ -42,10 +41,8 @@ std::string rate(double words_per_second) {
 }
 
 void run(TrainFlags& flags) {
+  flags.training.resolve();
   WordVectorOptions& o = flags.options;
-  // As fastText: --maxn 0 turns subwords off.
-  o.subwords = flags.maxn > 0 && flags.bucket > 0;
-  o.subword = {flags.minn, flags.maxn, flags.bucket};
   ProgressBar bar("training", !flags.quiet && !flags.json && (flags.progress || ProgressBar::stderr_is_terminal()),
                   ProgressBar::Units::work);
   TrainingCallbacks callbacks;
@@ -132,46 +129,8 @@ void add_train_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("train", "Learn word vectors from raw text (skip-gram or CBOW, with subwords)");
   cmd->add_option("-i,--input", flags->input, "Training text, one sentence or paragraph per line")->required();
   cmd->add_option("-o,--output", flags->output, "Where to write the vectors")->required();
-  choices<WordModel>(cmd->add_option("--model", o.model, "skipgram (sg) or cbow"),
-                     {{"skipgram", WordModel::skipgram}, {"sg", WordModel::skipgram}, {"cbow", WordModel::cbow}})
-      ->default_str("skipgram");
-  choices<WordLoss>(cmd->add_option("--loss", o.loss, "ns (negative sampling) or hs (hierarchical softmax)"),
-                    {{"ns", WordLoss::negative_sampling}, {"hs", WordLoss::hierarchical_softmax}})
-      ->default_str("ns");
   cmd->add_option("--dim", o.dim, "Vector size")->check(whole_number(1, 10000))->capture_default_str();
-  cmd->add_option("--window", o.window, "Largest context window (each word draws 1..window)")
-      ->check(whole_number(1, 1000))
-      ->capture_default_str();
-  cmd->add_option("--neg", o.negatives, "Negative samples per prediction")
-      ->check(whole_number(1, 1000))
-      ->capture_default_str();
-  cmd->add_option("--neg-power", o.negative_power,
-                  "Draw negatives with probability ~ count^POWER (word2vec 0.75, fastText 0.5)")
-      ->check(real_number(0, 1, Ends::closed, "0 (all words alike)", "1 (in proportion to counts)"))
-      ->capture_default_str();
-  cmd->add_option("--epochs", o.epochs, "Passes over the text")->check(whole_number(1, 100000))->capture_default_str();
-  cmd->add_option("--min-count", o.min_count, "Ignore words seen fewer times")
-      ->check(whole_number(1, kMaxCount))
-      ->capture_default_str();
-  cmd->add_option("--sample", o.sample, "Subsampling threshold for frequent words (0 = off)")
-      ->check(real_number(0, 1))
-      ->capture_default_str();
-  cmd->add_option("--lr", o.learning_rate, "Learning rate at the start (decays linearly to 0)")
-      ->check(real_number(0, 10, Ends::open_low))
-      ->capture_default_str();
-  cmd->add_option("--minn", flags->minn, "Shortest character n-gram")->check(whole_number(1, 64))->capture_default_str();
-  cmd->add_option("--maxn", flags->maxn, "Longest character n-gram (0 = no subwords)")
-      ->check(whole_number(0, 64))
-      ->capture_default_str();
-  cmd->add_option("--bucket", flags->bucket, "Hash buckets for n-grams (0 = no subwords)")
-      ->check(whole_number(0, 100000000))
-      ->capture_default_str();
-  cmd->add_option("--threads", o.threads, fmt::format("Worker threads (0 = all cores; at most {})", kMaxThreads))
-      ->check(whole_number(0, kMaxThreads))
-      ->capture_default_str();
-  cmd->add_option("--seed", o.seed, "Seed of every random choice (one thread: bit-reproducible)")
-      ->check(whole_number(0, UINT64_MAX))
-      ->capture_default_str();
+  add_word_training_flags(*cmd, flags->training);
   cmd->add_option("--save-format", flags->save_format,
                   "native|word2vec|word2vec-bin|glove|fasttext|npy|safetensors (default: from the output's "
                   "extension: .ekv, .vec/.txt, .npy, .safetensors)");
@@ -186,7 +145,6 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress, no summary");
   cmd->add_flag("--progress", flags->progress, "Draw progress even when stderr is not a terminal");
   cmd->add_flag("--json", flags->json, "Progress and summary as JSON lines on stderr");
-  add_text_flags(*cmd, o.tokenizer);
   cmd->footer(std::string(
                   "Examples:\n"
                   "  embedkit train -i corpus.txt -o vectors.ekv                   # fastText's skip-gram defaults\n"

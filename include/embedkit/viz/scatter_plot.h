@@ -47,6 +47,9 @@ struct ScatterOptions {
   /// Legend entries: group i is named group_names[i]. Empty: no legend; otherwise every point's
   /// group must have a name.
   std::vector<std::string> group_names;
+  /// Join each group's points, in point order, with a line of the group's colour (a line chart
+  /// of, say, quality against size); false: points only.
+  bool connect_groups = false;
 };
 
 enum class PlotFormat { png, svg };

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Compression, measured: size against quality for each codec on word vectors trained on the
+# shared enwiki corpus, neighbour recall against FAISS's product quantizer at the same bytes, a
+# classifier against `fasttext quantize`, and look-up / search speed of compressed rows.
+#
+#   bench/scripts/run_compress_bench.sh            # OUT=bench/results/DATE-compress.jsonl
+#
+# Word vectors: 300-d skip-gram (window 5, neg 5, sample 1e-4, min-count 5, 5 epochs, no subwords)
+# trained by embedkit on the text8-style enwiki (18.2M words; made as run_train_bench.sh makes it),
+# and the 100-d ones run_train_bench.sh trains. Quality: WS-353 Spearman (gensim's file) and
+# analogy accuracy (questions-words, 30k most frequent words), before and after, from
+# `embedkit compress --json`. Ratio: float32 table bytes / compressed bytes (codes, scales,
+# norms, codebooks). Classifier: SST-2 (stsa.binary train -> dev), fastText's flags on both.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+shared=../shared/data
+dir=build/bench-data
+out=${OUT:-bench/results/$(date +%F)-compress.jsonl}
+e=build/release/tools/embedkit/embedkit
+mkdir -p "$dir" "$dir/compress"
+: >"$out"
+corpus=$dir/enwiki-text8.txt
+[ -s "$corpus" ] || { echo "make the corpus first: bench/scripts/run_train_bench.sh 1000 1" >&2; exit 1; }
+v300=$dir/enwiki-sg300.ekv
+[ -s "$v300" ] || "$e" train -i "$corpus" -o "$v300" --dim 300 --window 5 --neg 5 --sample 1e-4 --epochs 5 \
+  --min-count 5 --threads 2 --maxn 0 -q
+v100=$dir/enwiki-sg100.ekv
+[ -s "$v100" ] || "$e" train -i "$corpus" -o "$v100" --dim 100 --window 5 --neg 5 --sample 1e-4 --epochs 5 \
+  --min-count 5 --threads 2 --maxn 0 -q
+sets=(--similarity "$shared/similarity/gensim/wordsim353.tsv" --analogy "$shared/analogy/questions-words.txt" --restrict 30000)
+
+compress() {  # name vectors codec-flags...
+  local name=$1 vectors=$2
+  shift 2
+  "$e" compress "$vectors" "$dir/compress/$name.ekv" "$@" "${sets[@]}" --json -q |
+    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); d['name']=sys.argv[1]; d['flags']=sys.argv[2]; print(json.dumps(d))" \
+      "$name" "$*" | tee -a "$out" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); \
+print(f\"{d['name']:<22} {d['ratio']:6.1f}x  WS-353 {d['similarity'][0]['change']:+.4f}  analogy {100*d['analogy'][0]['change']:+.2f} pts  recall@10 {d['neighbors']['recall']:.3f}\", file=sys.stderr)"
+  "$e" convert "$dir/compress/$name.ekv" "$dir/compress/$name.npy" -q
+}
+
+compress 300-f16 "$v300" --codec f16
+compress 300-int8 "$v300" --codec int8
+compress 300-int4 "$v300" --codec int4
+compress 300-pq75 "$v300" --codec pq --pq-m 75
+compress 300-pq75-norms "$v300" --codec pq --pq-m 75 --norms
+compress 300-pca140-int4 "$v300" --dim 140 --codec int4
+compress 300-pca140-f32 "$v300" --dim 140 --codec f32
+compress 300-pq30 "$v300" --codec pq --pq-m 30
+compress 300-pca64-int4 "$v300" --dim 64 --codec int4
+compress 300-pq15 "$v300" --codec pq --pq-m 15
+compress 300-pca28-int4 "$v300" --dim 28 --codec int4
+compress 100-int4 "$v100" --codec int4
+compress 100-pq25 "$v100" --codec pq --pq-m 25
+compress 100-pca42-int4 "$v100" --dim 42 --codec int4
+
+# Neighbour recall, embedkit's codes and FAISS's PQ at the same bytes per row, by one script.
+"$e" convert "$v300" "$dir/compress/300.npy" -q
+decoded=()
+for n in 300-pq75 300-pca140-int4 300-pq30 300-pca64-int4 300-pq15 300-pca28-int4; do decoded+=("$n=$dir/compress/$n.npy"); done
+/usr/bin/python3 bench/scripts/compress_recall.py "$dir/compress/300.npy" "${decoded[@]}" --faiss-pq 75 30 15 |
+  tee -a "$out"
+
+# A classifier: embedkit classify quantize against fasttext quantize, the same flags.
+cls=$dir/compress/sst
+mkdir -p "$cls"
+for s in train dev; do sed -E 's/^([01]) /__label__\1 /' "$shared/sentiment/sst2/stsa.binary.$s" >"$cls/sst.$s"; done
+flags_ft=(-epoch 5 -lr 0.5 -wordNgrams 2 -thread 2 -verbose 0)
+fasttext supervised -input "$cls/sst.train" -output "$cls/ft" "${flags_ft[@]}"
+/usr/bin/time -f "%e" -o "$cls/ft.time" fasttext quantize -input "$cls/sst.train" -output "$cls/ft" "${flags_ft[@]}" \
+  -cutoff 100000 -retrain -qnorm
+"$e" classify train -i "$cls/sst.train" -o "$cls/ek.ekc" --epochs 5 --lr 0.5 --word-ngrams 2 --threads 2 -q
+/usr/bin/time -f "%e" -o "$cls/ek.time" "$e" classify quantize "$cls/ek.ekc" -o "$cls/ek-q.ekc" --cutoff 100000 \
+  --retrain -i "$cls/sst.train" --qnorm --threads 2 -q
+/usr/bin/python3 - "$cls" <<'PY' | tee -a "$out"
+import json, os, subprocess, sys
+d = sys.argv[1]
+def ft_acc(model):
+    out = subprocess.run(["fasttext", "test", model, f"{d}/sst.dev"], capture_output=True, text=True).stdout
+    return float([l for l in out.splitlines() if l.startswith("P@1")][0].split()[1])
+def ek_acc(model):
+    out = subprocess.run(["build/release/tools/embedkit/embedkit", "classify", "test", model, f"{d}/sst.dev", "--json"],
+                         capture_output=True, text=True).stdout
+    return json.loads(out)["accuracy"]
+for impl, full, small, acc in (("fasttext", "ft.bin", "ft.ftz", ft_acc), ("embedkit", "ek.ekc", "ek-q.ekc", ek_acc)):
+    before, after = acc(f"{d}/{full}"), acc(f"{d}/{small}")
+    print(json.dumps({"impl": impl, "task": "classify-quantize", "flags": "cutoff 100000, retrain, qnorm, dsub 2",
+                      "bytes_before": os.path.getsize(f"{d}/{full}"), "bytes_after": os.path.getsize(f"{d}/{small}"),
+                      "accuracy_before": before, "accuracy_after": after, "change": after - before,
+                      "quantize_seconds": float(open(f"{d}/{impl[:2]}.time").read().split()[-1])}))
+PY
+
+# Look-ups and search on compressed rows, 1 thread.
+build/release/bench/embedkit_bench_compress --vectors "$v300" --lookups 2000000 --queries 200 --threads 1 | tee -a "$out"
