@@ -1,6 +1,7 @@
 #include "embedkit/classify/text_classifier.h"
 
 #include <algorithm>
+#include <numeric>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -139,15 +140,37 @@ WordVectors TextClassifier::word_vectors() const {
 void TextClassifier::save(const std::string& path) const {
   const Impl& m = *impl_;
   std::vector<VocabularyEntry> entries;
-  entries.reserve(m.words.size() + m.bucket_of_row.size());
+  entries.reserve(m.words.size());
   for (std::size_t i = 0; i < m.words.size(); ++i) {
     entries.push_back({std::string(m.words.word(static_cast<TokenId>(i))), m.words.count(static_cast<TokenId>(i))});
   }
-  for (const std::uint32_t b : m.bucket_of_row) entries.push_back({bucket_entry_name(b), 0});
-  WordVectors file(Vocabulary::from_entries(entries, path), m.input.table().clone());
+  // The n-gram rows are listed by bucket (4 bytes a row, where a named vocabulary entry took ~40),
+  // in ascending order, so the rows go into the file in that order.
+  std::vector<std::size_t> order(m.bucket_of_row.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return m.bucket_of_row[a] < m.bucket_of_row[b]; });
+  const bool sorted = std::is_sorted(m.bucket_of_row.begin(), m.bucket_of_row.end());
+  EMBEDKIT_CHECK(sorted || !m.compressed_input, ArgumentError, "a quantized classifier keeps its n-gram rows in bucket order");
+  const EmbeddingTable& input = m.input.table();
+  EmbeddingTable table = sorted ? input.clone() : EmbeddingTable(input.rows(), input.dim());
+  if (!sorted) {
+    std::copy_n(input.data(), m.words.size() * input.stride(), table.data());
+    for (std::size_t r = 0; r < order.size(); ++r) {
+      std::copy_n(input.data() + (m.words.size() + order[r]) * input.stride(), input.stride(),
+                  table.data() + (m.words.size() + r) * input.stride());
+    }
+  }
+  std::vector<std::uint32_t> buckets(order.size());
+  for (std::size_t r = 0; r < order.size(); ++r) buckets[r] = m.bucket_of_row[order[r]];
+  const SubwordOptions sub{.minn = m.options.maxn > 0 ? m.options.minn : 0,
+                           .maxn = m.options.maxn,
+                           .bucket = m.options.bucket};
+  WordVectors file = buckets.empty()
+                         ? WordVectors(Vocabulary::from_entries(entries, path), std::move(table))
+                         : WordVectors(Vocabulary::from_entries(entries, path), std::move(table), sub, std::move(buckets));
   file.output = m.output.clone();
   const nlohmann::json settings = {
-      {"version", 1},
+      {"version", 2},
       {"labels", m.labels},
       {"label_counts", m.label_counts},
       {"words", m.words.size()},
@@ -194,7 +217,8 @@ TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view p
   auto impl = std::make_unique<Impl>();
   try {
     const auto s = nlohmann::json::parse(found->second);
-    EMBEDKIT_CHECK(s.at("version").get<int>() == 1, FormatError,
+    const int version = s.at("version").get<int>();
+    EMBEDKIT_CHECK(version == 1 || version == 2, FormatError,
                    fmt::format("{}: classifier version {} is newer than this embedkit", path, s.at("version").dump()));
     impl->labels = s.at("labels").get<std::vector<std::string>>();
     impl->label_counts = s.at("label_counts").get<std::vector<std::uint64_t>>();
@@ -237,6 +261,16 @@ TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view p
       entries.push_back({std::string(all.word(static_cast<TokenId>(i))), all.count(static_cast<TokenId>(i))});
     }
     impl->words = Vocabulary::from_entries(entries, path);
+    // Version 2: n-gram rows listed by bucket after the words. (Version 1 named each row
+    // "<bucket N>" in the vocabulary; those files still load.)
+    if (!file.stores_every_bucket()) {
+      EMBEDKIT_CHECK(words == all.size() && file.subwords()->bucket == o.bucket, FormatError,
+                     fmt::format("{}: the classifier's n-gram rows do not match its settings", path));
+      for (const std::uint32_t b : file.stored_buckets()) {
+        impl->row_of_bucket[b] = static_cast<std::uint32_t>(impl->bucket_of_row.size());
+        impl->bucket_of_row.push_back(b);
+      }
+    }
     for (std::size_t i = words; i < all.size(); ++i) {
       const std::string_view name = all.word(static_cast<TokenId>(i));
       std::uint32_t b = 0;

@@ -104,7 +104,8 @@ WordVectors parse_safetensors(std::string_view data, std::string_view source, st
                    FormatError,
                    fmt::format("{}: metadata {} = {:?} is not \"minn maxn bucket\"", source, kSubwordsKey, it->second));
     sub.bucket = bucket;
-    EMBEDKIT_CHECK(sub.enabled() && bucket < UINT32_MAX, FormatError,
+    // minn = maxn = 0: bucket rows without character n-grams (a classifier's word n-grams).
+    EMBEDKIT_CHECK((sub.enabled() || (sub.minn == 0 && sub.maxn == 0 && sub.bucket > 0)) && bucket < UINT32_MAX, FormatError,
                    fmt::format("{}: metadata {} = {:?}: subword settings minn {} maxn {} bucket {} are invalid", source,
                                kSubwordsKey, it->second, sub.minn, sub.maxn, bucket));
     subwords = sub;

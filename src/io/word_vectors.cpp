@@ -7,10 +7,17 @@
 #include "embedkit/core/error.h"
 
 namespace embedkit {
+namespace {
+
+// Settings under which rows after the words are hash buckets: fastText's character n-grams, or
+// (maxn 0) buckets with no character n-grams, such as a classifier's word n-grams.
+bool holds_bucket_rows(const SubwordOptions& s) { return s.bucket > 0 && (s.enabled() || (s.minn == 0 && s.maxn == 0)); }
+
+}  // namespace
 
 WordVectors::WordVectors(Vocabulary words, EmbeddingTable table, std::optional<SubwordOptions> subwords)
     : words_(std::move(words)), table_(std::move(table)), subwords_(subwords) {
-  if (subwords_ && !subwords_->enabled()) subwords_.reset();
+  if (subwords_ && !holds_bucket_rows(*subwords_)) subwords_.reset();
   const std::size_t expected = words_.size() + (subwords_ ? subwords_->bucket : 0);
   EMBEDKIT_CHECK(table_.rows() == expected, ArgumentError,
                  fmt::format("a table of {} rows does not fit {} words{}", table_.rows(), words_.size(),
@@ -24,7 +31,7 @@ WordVectors::WordVectors(Vocabulary words, EmbeddingTable table, SubwordOptions 
       subwords_(subwords),
       sparse_buckets_(true),
       stored_buckets_(std::move(stored_buckets)) {
-  EMBEDKIT_CHECK(subwords.enabled(), ArgumentError, "stored buckets need subword settings");
+  EMBEDKIT_CHECK(holds_bucket_rows(subwords), ArgumentError, "stored buckets need subword settings");
   for (std::size_t i = 0; i < stored_buckets_.size(); ++i) {
     EMBEDKIT_CHECK(stored_buckets_[i] < subwords.bucket && (i == 0 || stored_buckets_[i - 1] < stored_buckets_[i]),
                    ArgumentError,
@@ -44,7 +51,7 @@ std::optional<std::size_t> WordVectors::bucket_row(std::uint32_t b) const noexce
   return words_.size() + static_cast<std::size_t>(it - stored_buckets_.begin());
 }
 
-void WordVectors::compose(std::optional<TokenId> id, std::string_view word, std::span<float> out) const {
+std::size_t WordVectors::compose(std::optional<TokenId> id, std::string_view word, std::span<float> out) const {
   std::fill(out.begin(), out.end(), 0.0F);
   std::size_t parts = 0;
   auto add = [&](std::size_t row) {
@@ -69,6 +76,7 @@ void WordVectors::compose(std::optional<TokenId> id, std::string_view word, std:
     const float inverse = 1.0F / static_cast<float>(parts);
     for (float& x : out) x *= inverse;
   }
+  return parts;
 }
 
 WordVectors::Source WordVectors::vector(std::string_view word, std::span<float> out) const {
@@ -79,8 +87,9 @@ WordVectors::Source WordVectors::vector(std::string_view word, std::span<float> 
     std::fill(out.begin(), out.end(), 0.0F);
     return Source::unknown;
   }
-  compose(id, word, out);
-  return id ? Source::in_vocabulary : Source::from_subwords;
+  const std::size_t parts = compose(id, word, out);
+  if (id) return Source::in_vocabulary;
+  return parts > 0 ? Source::from_subwords : Source::unknown;  // no n-grams (maxn 0): nothing to compose
 }
 
 void WordVectors::vector(TokenId id, std::span<float> out) const {

@@ -110,7 +110,10 @@ void run(const InfoFlags& flags) {
              group_digits(wv.size()),
              wv.dim(), load_seconds * 1000);
   if (flags.verify) fmt::print("verified: {}\n", verified);
-  if (wv.subwords()) {
+  if (wv.subwords() && wv.subwords()->maxn == 0) {
+    fmt::print("subwords: none; {} hashed n-gram rows of {} buckets (a classifier's word n-grams)\n",
+               group_digits(wv.bucket_rows()), group_digits(wv.subwords()->bucket));
+  } else if (wv.subwords()) {
     fmt::print("subwords: character {}-{}-grams hashed into {} buckets{}: unseen words get vectors\n",
                wv.subwords()->minn, wv.subwords()->maxn, group_digits(wv.subwords()->bucket),
                wv.stores_every_bucket() ? std::string()

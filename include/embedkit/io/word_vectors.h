@@ -12,7 +12,9 @@
 // others never trained, and read as zero rows, so a model's size follows its data rather than
 // the hash space). vector() composes a word's vector exactly as fastText's getWordVector does:
 // the mean of the word's own row (when known) and the rows of its n-gram buckets; without
-// subwords it is the word's row.
+// subwords it is the word's row. Subword settings with minn = maxn = 0 mean bucket rows without
+// character n-grams (a classifier's word n-grams, a fastText supervised model's buckets): words
+// compose from their own row only, and an unseen word is unknown.
 #pragma once
 
 #include <cstdint>
@@ -83,7 +85,8 @@ class WordVectors {
   std::shared_ptr<const CompressedTable> compressed;
 
  private:
-  void compose(std::optional<TokenId> id, std::string_view word, std::span<float> out) const;
+  // Returns how many rows (zero rows of unstored buckets included) the mean is over.
+  std::size_t compose(std::optional<TokenId> id, std::string_view word, std::span<float> out) const;
 
   Vocabulary words_;
   EmbeddingTable table_;

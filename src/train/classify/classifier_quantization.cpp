@@ -56,7 +56,12 @@ TextClassifier TextClassifier::quantize(const ClassifierQuantization& q, const L
   out->output = m.output.clone();
 
   // 1. The cutoff: a model over the kept rows only.
-  const std::vector<std::size_t> kept = rows_to_keep(m, q.cutoff);
+  std::vector<std::size_t> kept = rows_to_keep(m, q.cutoff);
+  // Words first (as they were), then the n-gram rows by bucket: the order the file stores them in.
+  const auto first_bucket_row = std::partition_point(kept.begin(), kept.end(), [&](std::size_t r) { return r < m.words.size(); });
+  std::sort(first_bucket_row, kept.end(), [&](std::size_t a, std::size_t b) {
+    return m.bucket_of_row[a - m.words.size()] < m.bucket_of_row[b - m.words.size()];
+  });
   std::vector<VocabularyEntry> entries;
   EmbeddingTable input(kept.size(), dim);
   for (std::size_t i = 0; i < kept.size(); ++i) {

@@ -107,6 +107,49 @@ TEST(TextClassifier, SavedModelPredictsIdentically) {
   EXPECT_THROW((void)TextClassifier::load(vectors), FormatError);
 }
 
+TEST(TextClassifier, QuantizedModelsKeepTheirRowsCodesAndPredictionsThroughTheirFile) {
+  const LabeledData train = topic_data(40, 5), test = topic_data(20, 6);
+  const auto model = TextClassifier::train(train, {.dim = 16, .epochs = 20, .learning_rate = 0.5F, .word_ngrams = 2,
+                                                   .threads = 1});
+  const std::size_t rows = model.word_count() + model.bucket_rows();
+  const auto small = model.quantize({.cutoff = rows / 2, .dsub = 4, .separate_norms = true, .threads = 1}, &train);
+  EXPECT_EQ(small.word_count() + small.bucket_rows(), rows / 2);
+  ASSERT_NE(small.compressed_rows(), nullptr);
+  EXPECT_EQ(small.compressed_rows()->subvectors(), 4U);
+  EXPECT_GE(evaluate_classifier(small, test).accuracy, 0.95);
+  testing::ScratchDir dir;
+  const std::string full_path = (dir.path() / "full.ekv").string(), small_path = (dir.path() / "small.ekv").string();
+  model.save(full_path);
+  small.save(small_path);
+  // Codes (4 bytes) and a norm (4) per kept row, and 4 codebooks of 256 centroids of 4 floats.
+  EXPECT_EQ(small.compressed_rows()->bytes(), rows / 2 * 8 + 4 * 256 * 4 * 4);
+  const auto loaded = TextClassifier::load(small_path);
+  ASSERT_NE(loaded.compressed_rows(), nullptr);
+  for (const auto& ex : test.examples) {
+    const auto a = small.predict(ex.tokens, 3), b = loaded.predict(ex.tokens, 3);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].label, b[i].label);
+      EXPECT_EQ(a[i].probability, b[i].probability);
+    }
+  }
+  // Saved again, it stays quantized: the same bytes.
+  const std::string again = (dir.path() / "again.ekv").string();
+  loaded.save(again);
+  EXPECT_EQ(testing::read_file(again), testing::read_file(small_path));
+  // Without a cutoff every row stays; int8 codes lose almost nothing.
+  const auto int8 = model.quantize({.codec = Codec::int8});
+  EXPECT_EQ(int8.word_count() + int8.bucket_rows(), rows);
+  EXPECT_EQ(evaluate_classifier(int8, test).accuracy, evaluate_classifier(model, test).accuracy);
+  EXPECT_THROW((void)model.quantize({.dsub = 3}), ArgumentError);
+}
+
+TEST(TextClassifier, FilesOfTheFirstLayoutStillLoad) {
+  // Version 1 named each n-gram row "<bucket N>" in the vocabulary (a model file from round one).
+  const auto model = TextClassifier::load(std::string(EMBEDKIT_SOURCE_DIR) + "/fuzz/corpus/classifier/softmax-bigrams.ekv");
+  EXPECT_GT(model.bucket_rows(), 0U);
+  EXPECT_EQ(model.predict(std::vector<std::string>{"good", "film"}, 1).size(), 1U);
+}
+
 TEST(TextClassifier, OneThreadRunsAreReproducibleAndSeedsMatter) {
   const LabeledData train = topic_data(20, 5);
   const ClassifierOptions o{.dim = 8, .epochs = 2, .word_ngrams = 2, .dropout = 0.2F, .threads = 1, .seed = 9};
