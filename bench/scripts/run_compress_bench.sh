@@ -4,6 +4,7 @@
 # classifier against `fasttext quantize`, and look-up / search speed of compressed rows.
 #
 #   bench/scripts/run_compress_bench.sh            # OUT=bench/results/DATE-compress.jsonl
+#   STAGES="classifier lookups" bench/scripts/run_compress_bench.sh   # some of: vectors recall classifier lookups
 #
 # Word vectors: 300-d skip-gram (window 5, neg 5, sample 1e-4, min-count 5, 5 epochs, no subwords)
 # trained by embedkit on the text8-style enwiki (18.2M words; made as run_train_bench.sh makes it),
@@ -18,7 +19,9 @@ dir=build/bench-data
 out=${OUT:-bench/results/$(date +%F)-compress.jsonl}
 e=build/release/tools/embedkit/embedkit
 mkdir -p "$dir" "$dir/compress"
-: >"$out"
+stages=${STAGES:-vectors recall classifier lookups}
+has() { [[ " $stages " == *" $1 "* ]]; }
+[ "$stages" = "vectors recall classifier lookups" ] && : >"$out"
 corpus=$dir/enwiki-text8.txt
 [ -s "$corpus" ] || { echo "make the corpus first: bench/scripts/run_train_bench.sh 1000 1" >&2; exit 1; }
 v300=$dir/enwiki-sg300.ekv
@@ -39,6 +42,7 @@ print(f\"{d['name']:<22} {d['ratio']:6.1f}x  WS-353 {d['similarity'][0]['change'
   "$e" convert "$dir/compress/$name.ekv" "$dir/compress/$name.npy" -q
 }
 
+if has vectors; then
 compress 300-f16 "$v300" --codec f16
 compress 300-int8 "$v300" --codec int8
 compress 300-int4 "$v300" --codec int4
@@ -53,28 +57,38 @@ compress 300-pca28-int4 "$v300" --dim 28 --codec int4
 compress 100-int4 "$v100" --codec int4
 compress 100-pq25 "$v100" --codec pq --pq-m 25
 compress 100-pca42-int4 "$v100" --dim 42 --codec int4
+fi
 
 # Neighbour recall, embedkit's codes and FAISS's PQ at the same bytes per row, by one script.
+if has recall; then
 "$e" convert "$v300" "$dir/compress/300.npy" -q
 decoded=()
-for n in 300-pq75 300-pca140-int4 300-pq30 300-pca64-int4 300-pq15 300-pca28-int4; do decoded+=("$n=$dir/compress/$n.npy"); done
+for n in 300-pq75 300-pq75-norms 300-pca140-int4 300-pq30 300-pca64-int4 300-pq15 300-pca28-int4; do decoded+=("$n=$dir/compress/$n.npy"); done
 /usr/bin/python3 bench/scripts/compress_recall.py "$dir/compress/300.npy" "${decoded[@]}" --faiss-pq 75 30 15 |
   tee -a "$out"
+fi
 
 # A classifier: embedkit classify quantize against fasttext quantize, the same flags.
+if has classifier; then
 cls=$dir/compress/sst
 mkdir -p "$cls"
 for s in train dev; do sed -E 's/^([01]) /__label__\1 /' "$shared/sentiment/sst2/stsa.binary.$s" >"$cls/sst.$s"; done
-flags_ft=(-epoch 5 -lr 0.5 -wordNgrams 2 -thread 2 -verbose 0)
-fasttext supervised -input "$cls/sst.train" -output "$cls/ft" "${flags_ft[@]}"
-/usr/bin/time -f "%e" -o "$cls/ft.time" fasttext quantize -input "$cls/sst.train" -output "$cls/ft" "${flags_ft[@]}" \
-  -cutoff 100000 -retrain -qnorm
-"$e" classify train -i "$cls/sst.train" -o "$cls/ek.ekc" --epochs 5 --lr 0.5 --word-ngrams 2 --threads 2 -q
-/usr/bin/time -f "%e" -o "$cls/ek.time" "$e" classify quantize "$cls/ek.ekc" -o "$cls/ek-q.ekc" --cutoff 100000 \
-  --retrain -i "$cls/sst.train" --qnorm --threads 2 -q
-/usr/bin/python3 - "$cls" <<'PY' | tee -a "$out"
+threads=${CLASSIFY_THREADS:-1}  # 1: each seed's run is reproducible (Hogwild on 2 threads adds noise)
+# 100000: fastText's usual flag (embedkit's model has 85k rows, so it keeps them all and, as
+# fastText then does, does not retrain); 20000: both tools drop rows and retrain.
+for cutoff in ${CUTOFFS:-100000 20000}; do
+for seed in $(seq 1 "${SEEDS:-5}"); do
+  flags_ft=(-epoch 5 -lr 0.5 -wordNgrams 2 -thread "$threads" -verbose 0 -seed "$seed")
+  fasttext supervised -input "$cls/sst.train" -output "$cls/ft" "${flags_ft[@]}"
+  /usr/bin/time -f "%e" -o "$cls/ft.time" fasttext quantize -input "$cls/sst.train" -output "$cls/ft" \
+    "${flags_ft[@]}" -cutoff "$cutoff" -retrain -qnorm
+  "$e" classify train -i "$cls/sst.train" -o "$cls/ek.ekc" --epochs 5 --lr 0.5 --word-ngrams 2 --threads "$threads" \
+    --seed "$seed" -q
+  /usr/bin/time -f "%e" -o "$cls/ek.time" "$e" classify quantize "$cls/ek.ekc" -o "$cls/ek-q.ekc" --cutoff "$cutoff" \
+    --retrain -i "$cls/sst.train" --qnorm --threads "$threads" --seed "$seed" -q
+  /usr/bin/python3 - "$cls" "$seed" "$threads" "$cutoff" <<'PY' | tee -a "$out"
 import json, os, subprocess, sys
-d = sys.argv[1]
+d, seed, threads, cutoff = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 def ft_acc(model):
     out = subprocess.run(["fasttext", "test", model, f"{d}/sst.dev"], capture_output=True, text=True).stdout
     return float([l for l in out.splitlines() if l.startswith("P@1")][0].split()[1])
@@ -82,13 +96,20 @@ def ek_acc(model):
     out = subprocess.run(["build/release/tools/embedkit/embedkit", "classify", "test", model, f"{d}/sst.dev", "--json"],
                          capture_output=True, text=True).stdout
     return json.loads(out)["accuracy"]
-for impl, full, small, acc in (("fasttext", "ft.bin", "ft.ftz", ft_acc), ("embedkit", "ek.ekc", "ek-q.ekc", ek_acc)):
+for impl, full, small, acc, timing in (("fasttext", "ft.bin", "ft.ftz", ft_acc, "ft.time"),
+                                       ("embedkit", "ek.ekc", "ek-q.ekc", ek_acc, "ek.time")):
     before, after = acc(f"{d}/{full}"), acc(f"{d}/{small}")
-    print(json.dumps({"impl": impl, "task": "classify-quantize", "flags": "cutoff 100000, retrain, qnorm, dsub 2",
+    print(json.dumps({"impl": impl, "task": "classify-quantize", "seed": seed, "cutoff": cutoff,
+                      "flags": f"bigrams, lr 0.5, 5 epochs, {threads} thread(s); cutoff {cutoff}, retrain, qnorm, dsub 2",
                       "bytes_before": os.path.getsize(f"{d}/{full}"), "bytes_after": os.path.getsize(f"{d}/{small}"),
                       "accuracy_before": before, "accuracy_after": after, "change": after - before,
-                      "quantize_seconds": float(open(f"{d}/{impl[:2]}.time").read().split()[-1])}))
+                      "quantize_seconds": float(open(f"{d}/{timing}").read().split()[-1])}))
 PY
+done
+done
+fi
 
 # Look-ups and search on compressed rows, 1 thread.
-build/release/bench/embedkit_bench_compress --vectors "$v300" --lookups 2000000 --queries 200 --threads 1 | tee -a "$out"
+if has lookups; then
+  build/release/bench/embedkit_bench_compress --vectors "$v300" --lookups 2000000 --queries 200 --threads 1 | tee -a "$out"
+fi

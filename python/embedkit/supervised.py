@@ -95,6 +95,31 @@ class FastTextModel:
         r = self._core.test(str(path), k=_labels_wanted(k), threshold=threshold, label_prefix=self._prefix)
         return r["examples"], r["precision"], r["recall"]
 
+    def quantize(self, input: Optional[str] = None, qout: bool = False, cutoff: int = 0, retrain: bool = False,
+                 epoch: Optional[int] = None, lr: Optional[float] = None, thread: Optional[int] = None,
+                 verbose: Optional[int] = None, dsub: int = 2, qnorm: bool = False, *, codec: str = "pq",
+                 seed: int = 1) -> None:
+        """fastText's ``quantize``, in place: keeps the ``cutoff`` rows of largest norm (0: all),
+        retrains them on ``input`` when ``retrain`` and rows were dropped (as fastText; with
+        ``epoch`` / ``lr``, default the model's),
+        and stores the rows as product-quantization codes of ``dsub`` values a byte (``qnorm``:
+        norms kept apart). embedkit extras: ``codec`` ("pq", "int8", "int4", "f16") and ``seed``.
+        ``qout`` (quantizing the output layer) is not supported: the output layer stays float."""
+        if qout:
+            raise _embedkit.ArgumentError("qout=True is not supported: the output layer stays float")
+        if retrain and not input:
+            raise _embedkit.ArgumentError("retrain=True trains again on the training data: pass input=PATH")
+        if cutoff < 0 or dsub < 1:
+            raise _embedkit.ArgumentError(f"cutoff must be >= 0 and dsub >= 1, not {cutoff} and {dsub}")
+        self._core = self._core.quantize(input=str(input) if retrain else "", label_prefix=self._prefix,
+                                         cutoff=cutoff, codec=codec, dsub=dsub, qnorm=qnorm, epochs=epoch or 0,
+                                         lr=lr or 0.0, threads=thread or 0, seed=seed)
+        self._words = None  # the rows changed: the cached word vectors are the old ones
+
+    def is_quantized(self) -> bool:
+        """Whether the embedding rows are stored as codes (after ``quantize``), as fastText's."""
+        return self._core.quantized
+
     def save_model(self, path: str) -> None:
         """Writes the model in embedkit's native format (atomically)."""
         self._core.save(str(path))

@@ -1,5 +1,6 @@
 // The text classifier for Python: training (GIL released, progress, Ctrl-C), prediction and
 // testing; supervised.py gives it fastText's Python interface (train_supervised, predict, test).
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -132,6 +133,41 @@ void bind_classifier(py::module_& m) {
                             py::arg("macro_f1") = r.macro_f1);
           },
           py::arg("path"), py::arg("k") = 1, py::arg("threshold") = 0.0F, py::arg("label_prefix") = "__label__")
+      .def(
+          "quantize",
+          [](const TextClassifier& c, const std::string& input, const std::string& label_prefix, std::size_t cutoff,
+             const std::string& codec, std::size_t dsub, bool qnorm, std::size_t epochs, float learning_rate,
+             std::size_t threads, std::uint64_t seed) {
+            // As train: Ctrl-C during retraining stops it (KeyboardInterrupt, nothing changed).
+            InterruptWatch watch;
+            ClassifierCallbacks callbacks;
+            callbacks.should_stop = [&] { return watch.poll(); };
+            auto small = watch.run([&] {
+              std::optional<LabeledData> data;
+              if (!input.empty()) data = read_labeled_file(input, data_options(label_prefix));
+              return std::make_shared<TextClassifier>(c.quantize({.cutoff = cutoff,
+                                                                  .codec = parse_codec(codec),
+                                                                  .dsub = dsub,
+                                                                  .separate_norms = qnorm,
+                                                                  .retrain_epochs = epochs,
+                                                                  .retrain_learning_rate = learning_rate,
+                                                                  .threads = threads,
+                                                                  .seed = seed},
+                                                                 data ? &*data : nullptr, callbacks));
+            });
+            watch.rethrow_callback_error();
+            if (watch.interrupted()) {
+              PyErr_SetString(PyExc_KeyboardInterrupt, "quantize stopped while retraining: the model is unchanged");
+              throw py::error_already_set();
+            }
+            return small;
+          },
+          py::kw_only(), py::arg("input"), py::arg("label_prefix"), py::arg("cutoff"), py::arg("codec"),
+          py::arg("dsub"), py::arg("qnorm"), py::arg("epochs"), py::arg("lr"), py::arg("threads"), py::arg("seed"),
+          "A smaller copy (TextClassifier::quantize): rows cut to `cutoff`, retrained on `input` when given, "
+          "stored as codes.")
+      .def_property_readonly("quantized",
+                             [](const TextClassifier& c) { return c.compressed_rows() != nullptr; })
       .def("word_vectors", [](const TextClassifier& c) { return wrap_vectors(c.word_vectors()); });
 }
 

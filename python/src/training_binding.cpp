@@ -19,13 +19,7 @@ py::dict progress_info(const TrainingProgress& p) {
 }
 
 // An owned copy of vectors that view a live training table.
-WordVectors owned_copy(const WordVectors& v) {
-  if (v.subwords() && !v.stores_every_bucket()) {
-    return WordVectors(v.words(), v.table().clone(), *v.subwords(),
-                       std::vector<std::uint32_t>(v.stored_buckets().begin(), v.stored_buckets().end()));
-  }
-  return WordVectors(v.words(), v.table().clone(), v.subwords());
-}
+WordVectors owned_copy(const WordVectors& v) { return v.with_table(v.table().clone()); }
 
 py::dict corpus_info(const CorpusSummary& s) {
   return py::dict(py::arg("corpus_tokens") = s.tokens, py::arg("kept_tokens") = s.kept_tokens,

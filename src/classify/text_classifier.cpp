@@ -281,6 +281,9 @@ TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view p
       impl->bucket_of_row.push_back(b);
     }
     impl->build_tree();
+    EMBEDKIT_CHECK(file.table().rows() == impl->words.size() + impl->bucket_of_row.size(), FormatError,
+                   fmt::format("{}: the table has {} rows, the classifier {} words and {} n-gram rows", path,
+                               file.table().rows(), impl->words.size(), impl->bucket_of_row.size()));
     EMBEDKIT_CHECK(file.output->rows() == impl->output_rows(), FormatError,
                    fmt::format("{}: the output layer has {} rows, expected {}", path, file.output->rows(),
                                impl->output_rows()));
@@ -289,7 +292,12 @@ TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view p
   } catch (const ArgumentError& e) {  // a setting out of its domain (an unknown loss): the file's fault
     throw FormatError(fmt::format("{}: bad classifier metadata: {}", path, e.what()));
   }
-  impl->compressed_input = std::move(file.compressed);  // a quantized model stays quantized when saved again
+  // A quantized model stays quantized when saved again: its codes are in the order save() writes
+  // rows in (n-gram rows by bucket). Codes in another order (a hand-made file) are dropped; the
+  // decoded rows remain.
+  if (std::is_sorted(impl->bucket_of_row.begin(), impl->bucket_of_row.end())) {
+    impl->compressed_input = std::move(file.compressed);
+  }
   impl->output = std::move(*file.output);
   impl->input = EmbeddingBag(std::move(file.table()), {.mode = BagMode::mean});
   return TextClassifier(std::move(impl));

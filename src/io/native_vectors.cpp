@@ -206,8 +206,8 @@ Parts read_parts(std::string_view data, std::string_view source, const Header& h
                                             source, in_place ? std::move(keep_alive) : nullptr);
   if (h.minn != 0 || h.maxn != 0 || h.bucket != 0) {
     const SubwordOptions sub{h.minn, h.maxn, h.bucket};
-    // minn = maxn = 0: listed bucket rows without character n-grams (a classifier's word n-grams).
-    const bool bucket_rows_only = h.version == nf::kVersionStoredBuckets && h.minn == 0 && h.maxn == 0;
+    // minn = maxn = 0: bucket rows without character n-grams (a classifier's word n-grams).
+    const bool bucket_rows_only = h.minn == 0 && h.maxn == 0;
     EMBEDKIT_CHECK(sub.enabled() || bucket_rows_only, FormatError,
                    fmt::format("{}: byte 48: subword settings minn {} maxn {} bucket {} are invalid", source, h.minn,
                                h.maxn, h.bucket));

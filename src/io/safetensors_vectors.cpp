@@ -197,7 +197,9 @@ void write_safetensors(const WordVectors& vectors, AtomicFileWriter& out, std::s
   const std::size_t rows = words + bucket;
   const std::size_t dim = vectors.dim();
   nlohmann::json meta = nlohmann::json::object();
-  for (const auto& [key, value] : vectors.metadata) meta[key] = value;
+  for (const auto& [key, value] : vectors.metadata) {
+    if (key != "compression" && key != "compressed_bytes") meta[key] = value;  // they describe the file read
+  }
   std::string word_text, count_text;
   for (std::size_t i = 0; i < words; ++i) {
     if (i > 0) {

@@ -92,6 +92,13 @@ WordVectors::Source WordVectors::vector(std::string_view word, std::span<float> 
   return parts > 0 ? Source::from_subwords : Source::unknown;  // no n-grams (maxn 0): nothing to compose
 }
 
+WordVectors WordVectors::with_table(EmbeddingTable table) const {
+  WordVectors out = sparse_buckets_ ? WordVectors(words_, std::move(table), *subwords_, stored_buckets_)
+                                    : WordVectors(words_, std::move(table), subwords_);
+  out.metadata = metadata;
+  return out;
+}
+
 void WordVectors::vector(TokenId id, std::span<float> out) const {
   EMBEDKIT_CHECK(out.size() == dim(), ArgumentError,
                  fmt::format("output holds {} floats, the vectors have {}", out.size(), dim()));

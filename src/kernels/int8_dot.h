@@ -11,6 +11,7 @@
 #include "prefetch.h"
 
 namespace embedkit::kernels::simd {
+namespace {  // internal linkage: compiled with different instruction-set flags in each includer
 
 // out[r] = sum_d rows[r * stride + d] * query[d]; n is a multiple of 32, values in [-127, 127]
 // (so the pairwise int16 sums of maddubs cannot saturate: 2 * 127 * 127 < 32767).
@@ -38,4 +39,5 @@ inline void dot_i8_avx2(const std::int8_t* rows, std::size_t stride, std::size_t
   }
 }
 
+}  // namespace
 }  // namespace embedkit::kernels::simd

@@ -53,10 +53,11 @@ struct KernelTable {
   /// The SGD step of one logistic unit with weights w on input h, in one pass over w:
   ///   g += alpha * w;  w += alpha * h   (g takes w's value from before the step)
   void (*logistic_step)(float alpha, float* w, const float* h, float* g, std::size_t n);
-  /// Compressed rows (table/compressed_table.h): float16 (IEEE binary16 bits) to float, and its
-  /// dot with a float query; int8 times `scale` to float, and the int8 row's dot with a query.
-  void (*f16_to_f32)(const std::uint16_t* in, float* out, std::size_t n);
-  float (*dot_f16)(const std::uint16_t* row, const float* query, std::size_t n);
+  /// Compressed rows (table/compressed_table.h): n float16 values (IEEE binary16, 2 bytes each,
+  /// little-endian, any alignment) to float, and their dot with a float query; int8 times
+  /// `scale` to float, and the int8 row's dot with a query.
+  void (*f16_to_f32)(const std::uint8_t* in, float* out, std::size_t n);
+  float (*dot_f16)(const std::uint8_t* row, const float* query, std::size_t n);
   void (*i8_to_f32)(const std::int8_t* in, float scale, float* out, std::size_t n);
   float (*dot_i8_f32)(const std::int8_t* row, const float* query, std::size_t n);
 };

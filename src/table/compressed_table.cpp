@@ -27,6 +27,10 @@ namespace {
 constexpr char kMagic[4] = {'E', 'K', 'C', 'T'};
 constexpr std::uint32_t kVersion = 1;
 constexpr float kHalfMax = 65504.0F;
+// Values per pq sub-vector, at most: so that no row decodes to more than 2,048 times its code
+// bytes (4 bytes a value, 2 codes a byte at 4 bits), and a small hostile file cannot ask for a
+// huge decoded table.
+constexpr std::size_t kMaxSubvectorValues = 256;
 
 std::uint16_t to_half(float x) { return Eigen::half(x).x; }
 
@@ -158,6 +162,10 @@ CompressedTable CompressedTable::encode(TableView table, const CompressionOption
     out.separate_norms_ = options.separate_norms;
     EMBEDKIT_CHECK(out.subvectors_ <= dim && dim % out.subvectors_ == 0, ArgumentError,
                    fmt::format("pq: {} sub-vectors do not divide {} dimensions", out.subvectors_, dim));
+    EMBEDKIT_CHECK(dim / out.subvectors_ <= kMaxSubvectorValues, ArgumentError,
+                   fmt::format("pq: {} sub-vectors of {} dimensions hold {} values each; at most {} (use more "
+                               "sub-vectors)",
+                               out.subvectors_, dim, dim / out.subvectors_, kMaxSubvectorValues));
     EMBEDKIT_CHECK(out.bits_ == 4 || out.bits_ == 8, ArgumentError,
                    fmt::format("pq: codes of {} bits; use 4 or 8", out.bits_));
     EMBEDKIT_CHECK(table.rows > 0, ArgumentError, "pq: an empty table has nothing to learn codebooks from");
@@ -183,7 +191,9 @@ CompressedTable CompressedTable::encode(TableView table, const CompressionOption
       }
       float largest = 0;
       for (std::size_t d = 0; d < dim; ++d) largest = std::max(largest, std::abs(row[d]));
-      const float scale = largest / levels;
+      // A scale below float's normal range would have an infinite inverse (and 0 * inf codes):
+      // such a row is zero to within 1e-37 and is stored as zeros.
+      const float scale = largest / levels >= std::numeric_limits<float>::min() ? largest / levels : 0.0F;
       out.scales_[static_cast<std::size_t>(r)] = scale;
       const float inverse = scale > 0 ? 1.0F / scale : 0.0F;
       for (std::size_t d = 0; d < dim; ++d) {
@@ -292,7 +302,7 @@ void CompressedTable::decode_row(TokenId id, std::span<float> out) const {
   const std::uint8_t* code = codes_.data() + static_cast<std::size_t>(id) * row_bytes_;
   switch (codec_) {
     case Codec::f16:
-      kernels::kernels().f16_to_f32(reinterpret_cast<const std::uint16_t*>(code), out.data(), dim_);
+      kernels::kernels().f16_to_f32(code, out.data(), dim_);
       return;
     case Codec::int8:
       kernels::kernels().i8_to_f32(reinterpret_cast<const std::int8_t*>(code), scales_[id], out.data(), dim_);
@@ -344,7 +354,7 @@ void CompressedTable::dot_all(std::span<const float> query, std::span<float> out
       const std::uint8_t* code = codes_.data() + i * row_bytes_;
       float sum = 0;
       if (codec_ == Codec::f16) {
-        sum = k.dot_f16(reinterpret_cast<const std::uint16_t*>(code), query.data(), dim_);
+        sum = k.dot_f16(code, query.data(), dim_);
       } else if (codec_ == Codec::int8) {
         sum = scales_[i] * k.dot_i8_f32(reinterpret_cast<const std::int8_t*>(code), query.data(), dim_);
       } else {
@@ -427,8 +437,9 @@ CompressedTable CompressedTable::parse(std::string_view bytes, std::string_view 
   t.separate_norms_ = norms == 1;
   std::size_t codebook_floats = 0;
   if (t.codec_ == Codec::pq) {
-    EMBEDKIT_CHECK(subvectors >= 1 && subvectors <= dim && dim % subvectors == 0, FormatError,
-                   fmt::format("{}: {} sub-vectors for {} dimensions", source, subvectors, dim));
+    EMBEDKIT_CHECK(subvectors >= 1 && subvectors <= dim && dim % subvectors == 0 &&
+                       dim / subvectors <= kMaxSubvectorValues,
+                   FormatError, fmt::format("{}: {} sub-vectors for {} dimensions", source, subvectors, dim));
     EMBEDKIT_CHECK(t.bits_ == 4 || t.bits_ == 8, FormatError, fmt::format("{}: pq codes of {} bits", source, t.bits_));
     t.subvectors_ = static_cast<std::size_t>(subvectors);
     codebook_floats = t.subvectors_ * (std::size_t{1} << t.bits_) * (t.dim_ / t.subvectors_);

@@ -261,7 +261,8 @@ expect_in "$tmp/out" "compress report size" "table  60 B -> 30 B  (2.0x smaller)
 expect_in "$tmp/out" "compress report similarity" "Spearman 1.0000 -> 1.0000 (+0.0000)"
 run "compress pq subwords" 0 "$bin" compress "$tmp/m.bin" "$tmp/mpq.ekv" --codec pq --pq-m 4 --bits 4 --norms -q
 run "compress pq unseen word" 0 "$bin" vectors "$tmp/mpq.ekv" zzzqqqx
-[ "$(wc -w <"$tmp/out")" -eq 9 ] && pass || fail "compress pq: an unseen word's vector from subwords: $(cat "$tmp/out")"
+expect_in "$tmp/err" "compress pq unseen word from subwords" "unseen, built from subwords: zzzqqqx"
+[ "$(wc -w <"$tmp/out")" -eq 9 ] && pass || fail "compress pq: an unseen word's vector: $(cat "$tmp/out")"
 run "compress pca only" 0 "$bin" compress "$tmp/a.txt" "$tmp/a2.vec" --codec f32 --dim 2 -q
 [ "$(head -1 "$tmp/a2.vec")" = "5 2" ] && pass || fail "compress --dim 2: $(head -1 "$tmp/a2.vec")"
 run "compress codes need .ekv" 2 "$bin" compress "$tmp/a.txt" "$tmp/a8.vec" --codec int8
@@ -293,7 +294,7 @@ expect_in "$tmp/out" "classify quantize json" '"codec": "int8 (per-row scale)"'
 run "classify quantize retrain needs data" 2 "$bin" classify quantize "$tmp/cls.ekv" -o "$tmp/never.ekv" --retrain
 expect_in "$tmp/err" "classify quantize retrain needs data" "give it with --input FILE"
 run "classify quantize dsub" 2 "$bin" classify quantize "$tmp/cls.ekv" -o "$tmp/never.ekv" --dsub 3
-expect_in "$tmp/err" "classify quantize dsub" "--dsub 3 does not divide the model's 100 dimensions"
+expect_in "$tmp/err" "classify quantize dsub" "dsub 3 (values per code) does not divide the model's 100 dimensions"
 run "classify predict stdin" 0 bash -c "printf 'great fun\n\nboring mess\n' | '$bin' classify predict '$tmp/cls.ekv' --prob -k 2"
 expect_in "$tmp/out" "classify predict pos" "__label__pos 0."
 [ "$(sed -n 2p "$tmp/out")" = "" ] && [ "$(wc -l <"$tmp/out")" -eq 3 ] && pass ||

@@ -96,3 +96,26 @@ def test_all_labels_and_unlabelled_lines_as_fasttext(data, tmp_path):
         embedkit.train_supervised(input=str(messy), dim=0, verbose=0)
     with pytest.raises(ValueError, match="k needs to be 1 or higher"):
         model.predict("witty", k=0)
+
+
+def test_quantize_as_fasttext(data, tmp_path):
+    model = embedkit.train_supervised(input=str(data / "train.txt"), epoch=5, wordNgrams=2, dim=20, thread=1,
+                                      bucket=100000, verbose=0)
+    before = model.test(str(data / "test.txt"))[1]
+    model.save_model(str(tmp_path / "full.ekv"))
+    rows = len(model.get_words()) + 1
+    model.quantize(input=str(data / "train.txt"), cutoff=rows, retrain=True, qnorm=True, dsub=2, thread=1)
+    assert model.is_quantized()
+    assert model.test(str(data / "test.txt"))[1] >= before - 0.02
+    model.save_model(str(tmp_path / "small.ekv"))
+    assert (tmp_path / "small.ekv").stat().st_size < (tmp_path / "full.ekv").stat().st_size
+    loaded = embedkit.load_model(str(tmp_path / "small.ekv"))
+    assert loaded.is_quantized()
+    text = "a witty and moving film"
+    assert loaded.predict(text) == model.predict(text)
+    with pytest.raises(embedkit.ArgumentError):
+        model.quantize(qout=True)
+    with pytest.raises(embedkit.ArgumentError):
+        model.quantize(retrain=True)
+    with pytest.raises(embedkit.ArgumentError):
+        model.quantize(dsub=7)  # 20 dimensions: 7 does not divide them

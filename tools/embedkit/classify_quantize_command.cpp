@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,11 +31,6 @@ struct ClassifyQuantizeFlags {
   bool quiet = false, progress = false, json = false;
 };
 
-std::uint64_t file_size(const std::string& path) {
-  std::error_code error;
-  const std::uintmax_t size = std::filesystem::file_size(path, error);
-  return error ? 0 : static_cast<std::uint64_t>(size);
-}
 
 void run(ClassifyQuantizeFlags& flags) {
   EMBEDKIT_CHECK(!flags.retrain || !flags.input.empty(), ArgumentError,
@@ -58,6 +52,7 @@ void run(ClassifyQuantizeFlags& flags) {
       model.quantize(flags.q, train ? &*train : nullptr, progress_callbacks(bar, flags.json, flags.quiet, epochs));
   bar.finish();
   small.save(flags.output);
+  const bool retrained = flags.retrain && small.word_count() + small.bucket_rows() < model.word_count() + model.bucket_rows();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   nlohmann::json out{{"model", flags.model},
@@ -65,9 +60,9 @@ void run(ClassifyQuantizeFlags& flags) {
                      {"codec", small.compressed_rows()->description()},
                      {"rows_before", model.word_count() + model.bucket_rows()},
                      {"rows_after", small.word_count() + small.bucket_rows()},
-                     {"file_bytes_before", file_size(flags.model)},
-                     {"file_bytes_after", file_size(flags.output)},
-                     {"retrained", flags.retrain},
+                     {"file_bytes_before", file_bytes(flags.model)},
+                     {"file_bytes_after", file_bytes(flags.output)},
+                     {"retrained", retrained},
                      {"seconds", seconds}};
   if (test) {
     const double before = evaluate_classifier(model, *test).accuracy;
@@ -83,7 +78,11 @@ void run(ClassifyQuantizeFlags& flags) {
   const auto before = out["file_bytes_before"].get<std::uint64_t>(), after = out["file_bytes_after"].get<std::uint64_t>();
   fmt::print("wrote {}: {} rows of {} as {}{} ({:.1f} s)\n", printable(flags.output),
              group_digits(out["rows_after"].get<std::size_t>()), group_digits(out["rows_before"].get<std::size_t>()),
-             out["codec"].get<std::string>(), flags.retrain ? ", retrained" : "", seconds);
+             out["codec"].get<std::string>(),
+             retrained        ? ", retrained"
+             : flags.retrain ? " (not retrained: the cutoff kept every row, as fastText does then)"
+                             : "",
+             seconds);
   fmt::print("  file  {} -> {}  ({:.1f}x smaller)\n", human_bytes(static_cast<double>(before)),
              human_bytes(static_cast<double>(after)), static_cast<double>(before) / static_cast<double>(std::max<std::uint64_t>(after, 1)));
   if (test) {
@@ -130,11 +129,11 @@ void add_classify_quantize_command(CLI::App& classify) {
       "  embedkit classify quantize model.ekc -o model-small.ekc --codec int8 --test dev.txt\n"
       "\n"
       "As fastText's quantize: --cutoff keeps the rows of largest norm (and the end-of-sentence row);\n"
-      "--retrain then trains them and the output layer again (with the model's optimizer, its\n"
-      "epochs and learning rate unless --epochs / --lr say otherwise); the rows are stored as\n"
-      "product-quantization codes (--dsub values per byte) or another codec. The output layer stays\n"
-      "float. The smaller model predicts with exactly the rows its file holds; every classify\n"
-      "command reads it as any model.\n\n" +
+      "--retrain then trains them and the output layer again, when the cutoff dropped rows (with\n"
+      "the model's optimizer, epochs and learning rate unless --epochs / --lr say otherwise); the\n"
+      "rows are stored as product-quantization codes (--dsub values per byte) or another codec.\n"
+      "The output layer stays float. The smaller model predicts with exactly the rows its file\n"
+      "holds; every classify command reads it as any model.\n\n" +
       std::string(kDataHelp));
   cmd->callback([flags] { run(*flags); });
 }

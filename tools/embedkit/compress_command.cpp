@@ -53,19 +53,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The same words and subwords over another table (reduced rows).
-WordVectors with_table(const WordVectors& wv, EmbeddingTable table) {
-  if (wv.subwords() && !wv.stores_every_bucket()) {
-    const std::span<const std::uint32_t> stored = wv.stored_buckets();
-    WordVectors out(wv.words(), std::move(table), *wv.subwords(), std::vector<std::uint32_t>(stored.begin(), stored.end()));
-    out.metadata = wv.metadata;
-    return out;
-  }
-  WordVectors out(wv.words(), std::move(table), wv.subwords());
-  out.metadata = wv.metadata;
-  return out;
-}
-
 struct Figures {
   std::vector<WordSimilarityResult> similarity;
   std::vector<AnalogyResult> analogy;
@@ -79,11 +66,6 @@ Figures evaluate(const WordVectors& wv, const std::vector<std::vector<WordPair>>
   return f;
 }
 
-std::uint64_t file_size(const std::string& path) {
-  std::error_code error;
-  const std::uintmax_t size = std::filesystem::file_size(path, error);
-  return error ? 0 : static_cast<std::uint64_t>(size);
-}
 
 void run(const CompressFlags& flags) {
   const auto start = std::chrono::steady_clock::now();
@@ -119,7 +101,7 @@ void run(const CompressFlags& flags) {
                    fmt::format("--dim {}: the vectors have {} dimensions; choose as many or fewer", flags.dim,
                                original.dim()));
     pca = fit_pca_reduction(original.table().view(), original.size(), flags.dim);
-    reduced = with_table(original, pca->project(original.table().view()));
+    reduced = original.with_table(pca->project(original.table().view()));
     reduced->metadata["pca_from_dim"] = std::to_string(original.dim());
     source = &*reduced;
     double kept = 0;
@@ -148,7 +130,9 @@ void run(const CompressFlags& flags) {
 
   // The report: what the file holds, read back as any command will read it.
   const WordVectors after = load_vectors(flags.output);
-  const std::uint64_t bytes_before = static_cast<std::uint64_t>(rows) * original.dim() * 4;
+  // An input that is itself compressed is compared by what it held.
+  const std::uint64_t bytes_before = original.compressed ? original.compressed->bytes()
+                                                         : static_cast<std::uint64_t>(rows) * original.dim() * 4;
   const std::uint64_t bytes_after =
       compressed ? compressed->bytes() : static_cast<std::uint64_t>(rows) * after.dim() * 4;
   const double ratio = static_cast<double>(bytes_before) / static_cast<double>(std::max<std::uint64_t>(1, bytes_after));
@@ -168,8 +152,8 @@ void run(const CompressFlags& flags) {
                      {"table_bytes_before", bytes_before},
                      {"table_bytes_after", bytes_after},
                      {"ratio", ratio},
-                     {"file_bytes_before", file_size(flags.input)},
-                     {"file_bytes_after", file_size(flags.output)},
+                     {"file_bytes_before", file_bytes(flags.input)},
+                     {"file_bytes_after", file_bytes(flags.output)},
                      {"seconds", compress_seconds}};
   if (pca) {
     double kept = 0;
@@ -204,8 +188,8 @@ void run(const CompressFlags& flags) {
              out["description"].get<std::string>());
   fmt::print("  table  {} -> {}  ({:.1f}x smaller)\n", human_bytes(static_cast<double>(bytes_before)),
              human_bytes(static_cast<double>(bytes_after)), ratio);
-  fmt::print("  file   {} -> {}\n", human_bytes(static_cast<double>(file_size(flags.input))),
-             human_bytes(static_cast<double>(file_size(flags.output))));
+  fmt::print("  file   {} -> {}\n", human_bytes(static_cast<double>(file_bytes(flags.input))),
+             human_bytes(static_cast<double>(file_bytes(flags.output))));
   if (agreement) {
     fmt::print("  neighbours kept: {:.1f}% of each word's 10 nearest (recall@10, {} words among the {} most "
                "frequent)\n",

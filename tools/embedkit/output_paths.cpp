@@ -51,4 +51,10 @@ const std::string& file_output(const std::string& path, std::string_view flag, s
   return path;
 }
 
+std::uint64_t file_bytes(const std::string& path) {
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  return error ? 0 : static_cast<std::uint64_t>(size);
+}
+
 }  // namespace embedkit::cli

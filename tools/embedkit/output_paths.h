@@ -2,6 +2,7 @@
 // unwritable path or in the output replacing its own input.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,9 @@ void check_writable(const std::string& path, std::string_view flag);
 /// `path`, unless it is "-": ArgumentError (exit 2) saying that `flag` needs a file name because
 /// `what` (e.g. "the model") cannot be streamed to standard output.
 [[nodiscard]] const std::string& file_output(const std::string& path, std::string_view flag, std::string_view what);
+
+/// The size of a file in bytes, for reports (0 when it cannot be read).
+[[nodiscard]] std::uint64_t file_bytes(const std::string& path);
 
 /// How messages name `output`: "standard output" for "-", else the path (escaped).
 [[nodiscard]] std::string output_name(const std::string& output);

@@ -144,8 +144,8 @@ class TextClassifier {
   void save(const std::string& path) const;
 
   /// A smaller model (part of embedkit::train): the rows `q.cutoff` keeps, retrained on
-  /// `retrain` when given (the kept rows and the output layer, with the model's optimizer and
-  /// loss), then compressed with `q.codec`. The result predicts with the rows as its file holds
+  /// `retrain` when given and the cutoff dropped rows (as fastText: the kept rows and the output
+  /// layer, with the model's optimizer and loss), then compressed with `q.codec`. The result predicts with the rows as its file holds
   /// them (decoded), so its accuracy is what a user of the file gets. Throws ArgumentError for
   /// bad settings (dsub not dividing dim).
   [[nodiscard]] TextClassifier quantize(const ClassifierQuantization& q, const LabeledData* retrain = nullptr,

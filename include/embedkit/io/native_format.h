@@ -44,8 +44,8 @@
 //      184    8 u64 offset of the stored buckets: u32[count], ascending, each < bucket; placed
 //                   before the tensor (so the header checksum covers it, with bytes [184, 200))
 //      192    8 u64 count; rows = words + count, row words + i holds bucket list[i]
-//      (with a list, minn = maxn = 0 is allowed: bucket rows without character n-grams, as a
-//      classifier's word n-grams; words then compose from their own rows only)
+// In either version minn = maxn = 0 with bucket > 0 means bucket rows without character
+// n-grams (a classifier's word n-grams): words then compose from their own rows only.
 //      200  ... zero up to the first section
 // dtype 2 (either version) holds the table compressed (embedkit compress): the tensor section
 // is CompressedTable::serialize()'s bytes (64-byte aligned; "size of the tensor" is their

@@ -71,6 +71,11 @@ class WordVectors {
   /// The stored vector of word id `id` composed with its subwords (as vector(word(id))).
   void vector(TokenId id, std::span<float> out) const;
 
+  /// The same words, subword settings and stored buckets over another table of the same rows
+  /// (any dim): a reduced, decoded or owned copy. Metadata is copied; the output layer and the
+  /// codes are not (they belong to this table). Throws ArgumentError when the rows differ.
+  [[nodiscard]] WordVectors with_table(EmbeddingTable table) const;
+
   /// Free-form provenance and format details ("format", "source", "fasttext.model", ...),
   /// carried through conversions and saved in the native format.
   std::map<std::string, std::string> metadata;

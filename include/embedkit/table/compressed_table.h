@@ -45,7 +45,7 @@ enum class Codec : std::uint8_t { f16 = 1, int8 = 2, int4 = 3, pq = 4 };
 
 struct CompressionOptions {
   Codec codec = Codec::int8;
-  std::size_t pq_subvectors = 0;  ///< M (pq): 0 = dim / 4 (4 values per byte: 16x at 8 bits); must divide dim
+  std::size_t pq_subvectors = 0;  ///< M (pq): 0 = dim / 4 (4 values per byte: 16x at 8 bits); must divide dim, dim / M <= 256
   std::size_t bits = 8;           ///< bits per pq code: 4 or 8
   bool separate_norms = false;    ///< pq: quantize unit rows, keep each row's norm as a float
   std::size_t iterations = 25;    ///< k-means (Lloyd) iterations

@@ -45,9 +45,9 @@ TextClassifier TextClassifier::quantize(const ClassifierQuantization& q, const L
   const Impl& m = *impl_;
   const std::size_t dim = m.dim();
   EMBEDKIT_CHECK(q.codec != Codec::pq || (q.dsub >= 1 && dim % q.dsub == 0), ArgumentError,
-                 fmt::format("--dsub {} does not divide the model's {} dimensions", q.dsub, dim));
+                 fmt::format("dsub {} (values per code) does not divide the model's {} dimensions", q.dsub, dim));
   EMBEDKIT_CHECK(q.retrain_learning_rate >= 0 && std::isfinite(q.retrain_learning_rate), ArgumentError,
-                 fmt::format("--lr {} must be positive", q.retrain_learning_rate));
+                 fmt::format("the retraining learning rate {} must be 0 (the model's) or more", q.retrain_learning_rate));
   auto out = std::make_unique<Impl>();
   out->options = m.options;
   out->labels = m.labels;
@@ -78,14 +78,15 @@ TextClassifier TextClassifier::quantize(const ClassifierQuantization& q, const L
   out->words = Vocabulary::from_entries(entries, "the quantized model");
   out->input = EmbeddingBag(std::move(input), {.mode = BagMode::mean});
 
-  // 2. Retraining: the kept rows and the output layer learn to do without the others.
-  if (retrain != nullptr) {
+  // 2. Retraining: the kept rows and the output layer learn to do without the others. As in
+  // fastText, only when the cutoff dropped rows: more epochs of a model that lost nothing would
+  // only train it longer.
+  if (retrain != nullptr && kept.size() < m.input.table().rows()) {
     EMBEDKIT_CHECK(!retrain->examples.empty(), FormatError, fmt::format("{}: no examples", retrain->source));
     if (q.retrain_epochs > 0) out->options.epochs = q.retrain_epochs;
     if (q.retrain_learning_rate > 0) out->options.learning_rate = q.retrain_learning_rate;
     if (q.threads > 0) out->options.threads = q.threads;
     out->options.freeze = FreezeSchedule::fine_tune();
-    out->options.dropout = 0.0F;
     std::unordered_map<std::string_view, std::uint32_t> label_id;
     for (std::size_t i = 0; i < out->labels.size(); ++i) label_id[out->labels[i]] = static_cast<std::uint32_t>(i);
     detail::EncodedExamples enc;

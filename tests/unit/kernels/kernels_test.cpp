@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <Eigen/Core>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -172,23 +174,33 @@ TEST(Kernels, Int8DotMatchesScalarAtTheExtremes) {
 }
 
 TEST(Kernels, CompressedRowKernelsMatchScalarAndExactConversion) {
-  // Every float16 bit pattern that is finite converts exactly as Eigen (the encoder) defines it:
-  // checked against a few known values here, and each SIMD level against the scalar code.
-  const std::uint16_t known[] = {0x0000, 0x8000, 0x3C00, 0xC000, 0x7BFF, 0x0001, 0x03FF, 0x0400, 0x3555};
-  const float values[] = {0.0F, -0.0F, 1.0F, -2.0F, 65504.0F, 5.9604645e-8F, 6.0975552e-5F, 6.1035156e-5F,
-                          0.33325195F};
-  for (std::size_t i = 0; i < std::size(known); ++i) {
-    float out = -1;
-    scalar_kernels().f16_to_f32(&known[i], &out, 1);
-    EXPECT_EQ(out, values[i]) << std::hex << known[i];
+  // Every finite float16 bit pattern converts exactly as Eigen::half (the encoder's rounding)
+  // reads it back, at every level.
+  std::vector<std::uint8_t> every;
+  std::vector<float> want_every;
+  for (std::uint32_t h = 0; h < 65536; ++h) {
+    if ((h & 0x7C00U) == 0x7C00U) continue;  // infinities and NaN: never in codes
+    every.push_back(static_cast<std::uint8_t>(h & 0xFFU));
+    every.push_back(static_cast<std::uint8_t>(h >> 8));
+    want_every.push_back(static_cast<float>(Eigen::half(Eigen::half_impl::raw_uint16_to_half(static_cast<std::uint16_t>(h)))));
+  }
+  std::vector<float> got_every(want_every.size());
+  for (const SimdLevel level : {SimdLevel::scalar, SimdLevel::avx2, SimdLevel::avx512}) {
+    if (!supported(level)) continue;
+    kernels_for(level).f16_to_f32(every.data(), got_every.data(), got_every.size());
+    for (std::size_t i = 0; i < want_every.size(); ++i) {
+      ASSERT_EQ(std::memcmp(&got_every[i], &want_every[i], 4), 0) << name(level) << " pattern " << i;
+    }
   }
   for (const std::size_t n : kDims) {
-    std::vector<std::uint16_t> halves(n);
+    std::vector<std::uint8_t> halves(2 * n);
     std::vector<std::int8_t> bytes(n);
     SplitMix64 rng(n);
-    for (auto& h : halves) {
-      h = static_cast<std::uint16_t>(rng.next());
+    for (std::size_t i = 0; i < n; ++i) {
+      auto h = static_cast<std::uint16_t>(rng.next());
       if ((h & 0x7C00) == 0x7C00) h &= 0xBFFF;  // finite values only, as the codes hold
+      halves[2 * i] = static_cast<std::uint8_t>(h & 0xFF);
+      halves[2 * i + 1] = static_cast<std::uint8_t>(h >> 8);
     }
     for (auto& b : bytes) b = static_cast<std::int8_t>(static_cast<int>(rng.next() % 255) - 127);
     const std::vector<float> query = random_floats(n, 5);
