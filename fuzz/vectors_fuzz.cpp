@@ -36,7 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return embedkit::parse_vectors(bytes, "fuzz", options);
     }();
     // Consistency: every word finds itself, and vectors compose without reading out of bounds.
-    const std::size_t buckets = wv.subwords() ? wv.subwords()->bucket : 0;
+    // (bucket rows: every bucket, or the listed ones of a version-2 native file)
+    const std::size_t buckets =
+        !wv.subwords() ? 0 : wv.stores_every_bucket() ? wv.subwords()->bucket : wv.stored_buckets().size();
     if (wv.table().rows() != wv.size() + buckets) std::abort();
     std::vector<float> v(wv.dim());
     for (std::size_t i = 0; i < wv.size() && i < 64; ++i) {

@@ -7,14 +7,26 @@
 #include "embedkit/core/error.h"
 #include "kernels.h"
 
+#include <cpuid.h>
+
 namespace embedkit::kernels {
+namespace {
+
+// F16C (float16 conversion), CPUID leaf 1, ECX bit 29: Clang's __builtin_cpu_supports has no
+// name for it. Every AVX2 CPU made has it; checked anyway.
+bool has_f16c() noexcept {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & (1U << 29U)) != 0;
+}
+
+}  // namespace
 
 bool supported(SimdLevel level) noexcept {
   switch (level) {
     case SimdLevel::scalar:
       return true;
     case SimdLevel::avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
     case SimdLevel::avx512:
       return __builtin_cpu_supports("avx512f");
   }
