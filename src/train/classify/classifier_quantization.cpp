@@ -87,22 +87,10 @@ TextClassifier TextClassifier::quantize(const ClassifierQuantization& q, const L
     if (q.retrain_learning_rate > 0) out->options.learning_rate = q.retrain_learning_rate;
     if (q.threads > 0) out->options.threads = q.threads;
     out->options.freeze = FreezeSchedule::fine_tune();
-    std::unordered_map<std::string_view, std::uint32_t> label_id;
-    for (std::size_t i = 0; i < out->labels.size(); ++i) label_id[out->labels[i]] = static_cast<std::uint32_t>(i);
-    detail::EncodedExamples enc;
-    enc.offsets.push_back(0);
-    enc.target_offsets.push_back(0);
-    for (const auto& ex : retrain->examples) {
-      out->known_features(ex.tokens, enc.features);
-      enc.offsets.push_back(enc.features.size());
-      for (const auto& l : ex.labels) {
-        const auto found = label_id.find(l);
-        EMBEDKIT_CHECK(found != label_id.end(), FormatError,
-                       fmt::format("{}:{}: label {:?} is not one of the model's", retrain->source, ex.line, l));
-        enc.targets.push_back(found->second);
-      }
-      enc.target_offsets.push_back(enc.targets.size());
-    }
+    const detail::EncodedExamples enc =
+        detail::encode_examples(*out, *retrain, [&](std::span<const std::string> tokens, std::vector<TokenId>& features) {
+          out->known_features(tokens, features);
+        });
     detail::fit_classifier(*out, enc, callbacks);
   }
 

@@ -5,11 +5,16 @@
 
 #include <cstdint>
 #include <numeric>
+#include <string_view>
+#include <unordered_map>
+
+#include <fmt/format.h>
 #include <span>
 #include <vector>
 
 #include "classify/classifier_model.h"
 #include "embedkit/classify/text_classifier.h"
+#include "embedkit/core/error.h"
 #include "embedkit/core/random.h"
 #include "kernels/kernels.h"
 #include "train/hogwild.h"
@@ -34,6 +39,32 @@ struct EncodedExamples {
     return {targets.data() + target_offsets[e], target_offsets[e + 1] - target_offsets[e]};
   }
 };
+
+/// Every example of `data` encoded once: `features(tokens, out)` appends an example's feature
+/// rows (the model's features with the caller's bucket-to-row rule), labels become the model's
+/// ids. A label the model lacks is a FormatError naming its line.
+template <class Features>
+EncodedExamples encode_examples(const ClassifierModelImpl& model, const LabeledData& data, Features&& features) {
+  std::unordered_map<std::string_view, std::uint32_t> label_id;
+  for (std::size_t i = 0; i < model.labels.size(); ++i) label_id[model.labels[i]] = static_cast<std::uint32_t>(i);
+  EncodedExamples enc;
+  enc.offsets.reserve(data.examples.size() + 1);
+  enc.target_offsets.reserve(data.examples.size() + 1);
+  enc.offsets.push_back(0);
+  enc.target_offsets.push_back(0);
+  for (const auto& ex : data.examples) {
+    features(ex.tokens, enc.features);
+    enc.offsets.push_back(enc.features.size());
+    for (const auto& l : ex.labels) {
+      const auto found = label_id.find(l);
+      EMBEDKIT_CHECK(found != label_id.end(), FormatError,
+                     fmt::format("{}:{}: label {:?} is not one of the model's", data.source, ex.line, l));
+      enc.targets.push_back(found->second);
+    }
+    enc.target_offsets.push_back(enc.targets.size());
+  }
+  return enc;
+}
 
 /// The loss of one example whose bag gives `hidden`: updates the output layer (or, with
 /// `output_step`, accumulates its step there), accumulates the step for `hidden` into `grad`

@@ -131,24 +131,15 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   impl->build_tree();
 
   // Encode every example once; n-gram buckets get rows in order of first appearance.
-  detail::EncodedExamples enc;
-  enc.offsets.reserve(data.examples.size() + 1);
-  enc.target_offsets.reserve(data.examples.size() + 1);
-  enc.offsets.push_back(0);
-  enc.target_offsets.push_back(0);
-  std::unordered_map<std::string_view, std::uint32_t> label_id;
-  for (std::size_t i = 0; i < impl->labels.size(); ++i) label_id[impl->labels[i]] = static_cast<std::uint32_t>(i);
   const auto words_count = static_cast<std::uint32_t>(impl->words.size());
-  for (const auto& ex : data.examples) {
-    impl->features(ex.tokens, enc.features, [&](std::uint32_t b) {
-      auto [it, fresh] = impl->row_of_bucket.try_emplace(b, static_cast<std::uint32_t>(impl->bucket_of_row.size()));
-      if (fresh) impl->bucket_of_row.push_back(b);
-      return words_count + it->second;
-    });
-    enc.offsets.push_back(enc.features.size());
-    for (const auto& l : ex.labels) enc.targets.push_back(label_id.at(l));
-    enc.target_offsets.push_back(enc.targets.size());
-  }
+  const detail::EncodedExamples enc =
+      detail::encode_examples(*impl, data, [&](std::span<const std::string> tokens, std::vector<TokenId>& out) {
+        impl->features(tokens, out, [&](std::uint32_t b) {
+          auto [it, fresh] = impl->row_of_bucket.try_emplace(b, static_cast<std::uint32_t>(impl->bucket_of_row.size()));
+          if (fresh) impl->bucket_of_row.push_back(b);
+          return words_count + it->second;
+        });
+      });
 
   // The layer: fastText's initialisation (input U(-1/dim, 1/dim), output zeros), then the
   // pretrained rows over the word rows.
