@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <utility>
@@ -92,7 +93,8 @@ Header read_header(std::string_view data, std::string_view source) {
   };
   section(h.offsets_at, (h.words + 1) * 8, 8, "word offsets", 64);
   section(h.word_bytes_at, h.word_bytes_size, 1, "word bytes", 72);
-  section(h.counts_at, h.words * 8, 8, "word counts", 88);
+  // Counts and the word index may be left out (offset 0): all counts 0; the index built on opening.
+  if (h.counts_at != 0) section(h.counts_at, h.words * 8, 8, "word counts", 88);
   if (listed) section(h.stored_buckets_at, h.stored_bucket_count * 4, 4, "stored buckets", nf::kStoredBucketsAt);
   // Before the tensor: the header checksum covers everything from the word offsets up to it.
   for (const std::uint64_t at :
@@ -103,7 +105,9 @@ Header read_header(std::string_view data, std::string_view source) {
   }
   EMBEDKIT_CHECK(h.slots <= (std::uint64_t{1} << 40U), FormatError,
                  fmt::format("{}: byte 104: {} index slots is absurd", source, h.slots));
-  section(h.index_at, h.slots * 4, 4, "word index", 96);
+  EMBEDKIT_CHECK(h.index_at != 0 || h.slots == 0, FormatError,
+                 fmt::format("{}: byte 104: {} index slots with no index (offset 0)", source, h.slots));
+  if (h.index_at != 0) section(h.index_at, h.slots * 4, 4, "word index", 96);
   section(h.metadata_at, h.metadata_size, 1, "metadata", 112);
   // ...and they end before it: the tensor is mapped writable (copy-on-write), and a vocabulary
   // that overlapped it would change under writes to the table, after it was checked.
@@ -198,7 +202,9 @@ Parts read_parts(std::string_view data, std::string_view source, const Header& h
   std::vector<std::uint64_t> offsets_copy, counts_copy;
   std::vector<TokenId> slots_copy;
   const auto offsets = array_at<std::uint64_t>(data, h.offsets_at, h.words + 1, offsets_copy);
-  const auto counts = array_at<std::uint64_t>(data, h.counts_at, h.words, counts_copy);
+  if (h.counts_at == 0) counts_copy.assign(h.words, 0);
+  const auto counts = h.counts_at == 0 ? std::span<const std::uint64_t>(counts_copy)
+                                       : array_at<std::uint64_t>(data, h.counts_at, h.words, counts_copy);
   const auto slots = array_at<TokenId>(data, h.index_at, h.slots, slots_copy);
   Parts parts;
   const bool in_place = keep_alive && offsets_copy.empty() && counts_copy.empty() && slots_copy.empty();
@@ -273,7 +279,7 @@ WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& opt
   // (Nothing ever writes them: the vocabulary only views them.)
   file->release(data.substr(h.offsets_at, (h.words + 1) * sizeof(std::uint64_t)));
   file->release(data.substr(h.word_bytes_at, h.word_bytes_size));
-  file->release(data.substr(h.index_at, h.slots * sizeof(TokenId)));
+  if (h.index_at != 0) file->release(data.substr(h.index_at, h.slots * sizeof(TokenId)));
   char* base = file->writable_data();
   EMBEDKIT_CHECK(base != nullptr, ArgumentError, "native files must be mapped copy-on-write");
   file->advise_random();  // rows are looked up at random: no read-ahead of whole tensor regions
@@ -350,16 +356,26 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   h.offsets_at = align(listed ? nf::kFieldsEndV2 : nf::kHeaderBytes, 64);
   h.word_bytes_at = align(h.offsets_at + (words + 1) * 8, 64);
   h.word_bytes_size = vocab->arena().size();
-  h.counts_at = align(h.word_bytes_at + h.word_bytes_size, 64);
-  h.index_at = align(h.counts_at + words * 8, 64);
+  // Sections left out when they cost more than they give: counts that are all 0 (a quantized
+  // classifier drops them), and the word index of a compressed file (opening decodes every row
+  // anyway, so building the index then costs little, and the file is smaller by 8 bytes a word).
+  const std::span<const std::uint64_t> counts = vocab->counts();
+  const bool with_counts = std::any_of(counts.begin(), counts.end(), [](std::uint64_t c) { return c != 0; });
+  const bool with_index = compressed == nullptr;
+  h.counts_at = with_counts ? align(h.word_bytes_at + h.word_bytes_size, 64) : 0;
+  const std::uint64_t after_counts = with_counts ? h.counts_at + words * 8 : h.word_bytes_at + h.word_bytes_size;
+  h.index_at = with_index ? align(after_counts, 64) : 0;
   const std::vector<TokenId> empty_index(16, 0);  // a vocabulary with no words has no index yet
-  const std::span<const TokenId> index = vocab->index_slots().empty() ? std::span<const TokenId>(empty_index)
-                                                                       : vocab->index_slots();
+  const std::span<const TokenId> index = !with_index                     ? std::span<const TokenId>()
+                                         : vocab->index_slots().empty() ? std::span<const TokenId>(empty_index)
+                                                                        : vocab->index_slots();
   h.slots = index.size();
-  h.metadata_at = align(h.index_at + h.slots * 4, 64);
+  h.metadata_at = align(with_index ? h.index_at + h.slots * 4 : after_counts, 64);
   h.metadata_size = meta_text.size();
   const std::uint64_t stored_at = align(h.metadata_at + h.metadata_size, 64);
-  h.tensor_at = align(listed ? stored_at + stored.size() * 4 : h.metadata_at + h.metadata_size, 4096);
+  // Float rows start on a page (mapped, paged in as used); codes are read whole, so 64 bytes do.
+  const std::uint64_t tensor_alignment = compressed != nullptr ? 64 : 4096;
+  h.tensor_at = align(listed ? stored_at + stored.size() * 4 : h.metadata_at + h.metadata_size, tensor_alignment);
   std::string compressed_bytes;
   if (compressed != nullptr) {
     EMBEDKIT_CHECK(compressed->rows() == rows && compressed->dim() == vectors.dim(), ArgumentError,
@@ -369,7 +385,7 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   }
   h.tensor_bytes = compressed != nullptr ? compressed_bytes.size() : rows * stride * 4;
   const bool has_output = vectors.output.has_value() && words == vectors.size();
-  h.output_at = has_output ? align(h.tensor_at + h.tensor_bytes, 4096) : 0;
+  h.output_at = has_output ? align(h.tensor_at + h.tensor_bytes, tensor_alignment) : 0;
   h.output_rows = has_output ? vectors.output->rows() : 0;
 
   std::string buffer(nf::kHeaderBytes, '\0');
@@ -395,10 +411,14 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   append(words > 0 ? static_cast<const void*>(vocab->offsets().data()) : &no_words_offset, (words + 1) * 8);
   pad_to(h.word_bytes_at);
   append(vocab->arena().data(), h.word_bytes_size);
-  pad_to(h.counts_at);
-  append(vocab->counts().data(), words * 8);
-  pad_to(h.index_at);
-  append(index.data(), h.slots * 4);
+  if (with_counts) {
+    pad_to(h.counts_at);
+    append(counts.data(), words * 8);
+  }
+  if (with_index) {
+    pad_to(h.index_at);
+    append(index.data(), h.slots * 4);
+  }
   pad_to(h.metadata_at);
   append(meta_text.data(), meta_text.size());
   if (listed) {

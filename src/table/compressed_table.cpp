@@ -31,6 +31,9 @@ constexpr float kHalfMax = 65504.0F;
 // bytes (4 bytes a value, 2 codes a byte at 4 bits), and a small hostile file cannot ask for a
 // huge decoded table.
 constexpr std::size_t kMaxSubvectorValues = 256;
+constexpr std::size_t kNormLevels = 256;  // separate norms: a byte each
+// The header's norms flag: none, a float per row (files before norm codes), or a byte per row.
+constexpr std::uint8_t kNoNorms = 0, kFloatNorms = 1, kNormCodes = 2;
 
 std::uint16_t to_half(float x) { return Eigen::half(x).x; }
 
@@ -71,6 +74,24 @@ double row_norm(const float* row, std::size_t dim) {
   double sum = 0;
   for (std::size_t d = 0; d < dim; ++d) sum += static_cast<double>(row[d]) * row[d];
   return std::sqrt(sum);
+}
+
+// Norms as a byte each: 256 levels by k-means over the sampled rows' norms (one dimension, so
+// sorted levels and a binary search find each norm's nearest), as fastText's -qnorm.
+void encode_norms(std::span<const float> norms, std::span<const std::size_t> sample, const CompressionOptions& options,
+                  std::vector<float>& levels, std::vector<std::uint8_t>& codes) {
+  std::vector<float> points(sample.size());
+  for (std::size_t i = 0; i < sample.size(); ++i) points[i] = norms[sample[i]];
+  levels = detail::kmeans(points, points.size(), 1, kNormLevels, options.iterations,
+                          SplitMix64::stream(options.seed, 0x4E4F524DULL).next());
+  std::sort(levels.begin(), levels.end());
+  codes.resize(norms.size());
+  for (std::size_t r = 0; r < norms.size(); ++r) {
+    const auto above = std::lower_bound(levels.begin(), levels.end(), norms[r]);
+    auto nearest = above == levels.end() ? above - 1 : above;
+    if (above != levels.begin() && above != levels.end() && norms[r] - *(above - 1) <= *above - norms[r]) --nearest;
+    codes[r] = static_cast<std::uint8_t>(nearest - levels.begin());
+  }
 }
 
 int thread_count(std::size_t requested) {
@@ -223,16 +244,18 @@ CompressedTable CompressedTable::encode(TableView table, const CompressionOption
   }
   sample.resize(training);
   std::sort(sample.begin(), sample.end());
+  std::vector<float> norms;  // exact, for the directions; the table keeps their codes
   if (out.separate_norms_) {
-    out.norms_.resize(out.rows_);
+    norms.resize(out.rows_);
     for (std::size_t r = 0; r < out.rows_; ++r) {
-      out.norms_[r] = static_cast<float>(row_norm(table.row_unchecked(static_cast<TokenId>(r)), dim));
+      norms[r] = static_cast<float>(row_norm(table.row_unchecked(static_cast<TokenId>(r)), dim));
     }
+    encode_norms(norms, sample, options, out.norm_levels_, out.norm_codes_);
   }
   // Row r's values as quantized: unit length with separate norms.
   auto quantized_row = [&](std::size_t r, float* into) {
     const float* row = table.row_unchecked(static_cast<TokenId>(r));
-    const float scale = out.separate_norms_ && out.norms_[r] > 0 ? 1.0F / out.norms_[r] : 1.0F;
+    const float scale = out.separate_norms_ && norms[r] > 0 ? 1.0F / norms[r] : 1.0F;
     for (std::size_t d = 0; d < dim; ++d) into[d] = row[d] * scale;
   };
   std::vector<float> training_rows(training * dim);
@@ -277,7 +300,8 @@ CompressedTable CompressedTable::encode(TableView table, const CompressionOption
 }
 
 std::size_t CompressedTable::bytes() const noexcept {
-  return codes_.size() + (scales_.size() + norms_.size() + codebooks_.size()) * sizeof(float);
+  return codes_.size() + norm_codes_.size() +
+         (scales_.size() + norms_.size() + norm_levels_.size() + codebooks_.size()) * sizeof(float);
 }
 
 std::string CompressedTable::description() const {
@@ -320,7 +344,7 @@ void CompressedTable::decode_row(TokenId id, std::span<float> out) const {
     case Codec::pq: {
       const std::size_t dsub = dim_ / subvectors_;
       const std::size_t ksub = std::size_t{1} << bits_;
-      const float norm = separate_norms_ ? norms_[id] : 1.0F;
+      const float norm = separate_norms_ ? norm_of(id) : 1.0F;
       for (std::size_t m = 0; m < subvectors_; ++m) {
         const std::size_t c = bits_ == 8 ? code[m] : (m % 2 == 0 ? code[m / 2] & 0xF : code[m / 2] >> 4);
         const float* centroid = codebooks_.data() + (m * ksub + c) * dsub;
@@ -391,7 +415,7 @@ void CompressedTable::dot_all(std::span<const float> query, std::span<float> out
         sum += table[m * ksub + (m % 2 == 0 ? code[m / 2] & 0xF : code[m / 2] >> 4)];
       }
     }
-    out[static_cast<std::size_t>(r)] = separate_norms_ ? sum * norms_[static_cast<std::size_t>(r)] : sum;
+    out[static_cast<std::size_t>(r)] = separate_norms_ ? sum * norm_of(static_cast<std::size_t>(r)) : sum;
   }
 }
 
@@ -400,7 +424,7 @@ std::string CompressedTable::serialize() const {
   append(out, kVersion);
   append(out, static_cast<std::uint8_t>(codec_));
   append(out, static_cast<std::uint8_t>(bits_));
-  append(out, static_cast<std::uint8_t>(separate_norms_ ? 1 : 0));
+  append(out, !separate_norms_ ? kNoNorms : norm_codes_.empty() ? kFloatNorms : kNormCodes);
   append(out, std::uint8_t{0});
   append(out, static_cast<std::uint64_t>(rows_));
   append(out, static_cast<std::uint64_t>(dim_));
@@ -408,6 +432,8 @@ std::string CompressedTable::serialize() const {
   append_all(out, codes_);
   append_all(out, scales_);
   append_all(out, norms_);
+  append_all(out, norm_codes_);
+  append_all(out, norm_levels_);
   append_all(out, codebooks_);
   return out;
 }
@@ -432,9 +458,9 @@ CompressedTable CompressedTable::parse(std::string_view bytes, std::string_view 
   const auto dim = in.value<std::uint64_t>("header");
   const auto subvectors = in.value<std::uint64_t>("header");
   EMBEDKIT_CHECK(dim >= 1 && dim <= (1U << 20), FormatError, fmt::format("{}: {} dimensions", source, dim));
-  EMBEDKIT_CHECK(norms <= 1, FormatError, fmt::format("{}: a norms flag of {}", source, norms));
+  EMBEDKIT_CHECK(norms <= kNormCodes, FormatError, fmt::format("{}: a norms flag of {}", source, norms));
   t.dim_ = static_cast<std::size_t>(dim);
-  t.separate_norms_ = norms == 1;
+  t.separate_norms_ = norms != kNoNorms;
   std::size_t codebook_floats = 0;
   if (t.codec_ == Codec::pq) {
     EMBEDKIT_CHECK(subvectors >= 1 && subvectors <= dim && dim % subvectors == 0 &&
@@ -481,17 +507,22 @@ CompressedTable CompressedTable::parse(std::string_view bytes, std::string_view 
                      fmt::format("{}: row {}'s scale {} would decode beyond float's range", source, r, t.scales_[r]));
     }
   }
-  if (t.separate_norms_) {
+  if (norms == kFloatNorms) {
     in.values(t.norms_, t.rows_, "norms");
     check_finite(t.norms_, "norm", true);
+  } else if (norms == kNormCodes) {
+    in.values(t.norm_codes_, t.rows_, "norm codes");
+    in.values(t.norm_levels_, kNormLevels, "norm levels");
+    check_finite(t.norm_levels_, "norm level", true);
   }
   if (t.codec_ == Codec::pq) {
     in.values(t.codebooks_, codebook_floats, "codebooks");
     check_finite(t.codebooks_, "codebook value", false);
-    if (t.separate_norms_ && !t.norms_.empty() && !t.codebooks_.empty()) {
+    const std::vector<float>& norm_values = t.norm_codes_.empty() ? t.norms_ : t.norm_levels_;
+    if (t.separate_norms_ && t.rows_ > 0 && !norm_values.empty() && !t.codebooks_.empty()) {
       double centroid = 0;
       for (const float v : t.codebooks_) centroid = std::max(centroid, static_cast<double>(std::abs(v)));
-      const double norm = *std::max_element(t.norms_.begin(), t.norms_.end());
+      const double norm = *std::max_element(norm_values.begin(), norm_values.end());
       EMBEDKIT_CHECK(norm * centroid <= largest, FormatError,
                      fmt::format("{}: norms up to {} times centroid values up to {} would decode beyond float's "
                                  "range",

@@ -178,7 +178,7 @@ Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::u
                  fmt::format("{}: {} words do not fit 32-bit token ids", source, n));
   EMBEDKIT_CHECK(offsets.size() == n + 1 && offsets[0] == 0 && offsets[n] == arena.size(), FormatError,
                  fmt::format("{}: word offsets do not describe {} words in {} bytes", source, n, arena.size()));
-  EMBEDKIT_CHECK(slots.size() >= n + 1 && (slots.size() & (slots.size() - 1)) == 0, FormatError,
+  EMBEDKIT_CHECK(slots.empty() || (slots.size() >= n + 1 && (slots.size() & (slots.size() - 1)) == 0), FormatError,
                  fmt::format("{}: a word index of {} slots cannot hold {} words", source, slots.size(), n));
   // All checks in one parallel pass each (a mapped multi-million-word vocabulary should open in
   // milliseconds): offsets increase, slots hold ids <= n, n of them are filled, and every word
@@ -187,7 +187,7 @@ Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::u
   const std::uint64_t* off = offsets.data();
   const char* bytes = arena.data();
   const TokenId* slot = slots.data();
-  const std::size_t mask = slots.size() - 1;
+  const std::size_t mask = slots.empty() ? 0 : slots.size() - 1;
   const auto words = static_cast<std::int64_t>(n);
   const auto slot_count = static_cast<std::int64_t>(slots.size());
   std::int64_t first_empty = words, first_bad_slot = slot_count, first_unfound = words, first_bad_word = words;
@@ -215,6 +215,7 @@ Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::u
     throw FormatError(fmt::format("{}: word {}: {}", source, first_bad_word + 1, *find_word_problem(w)),
                       "a valid word");
   }
+  if (slots.empty()) return with_built_index(arena, offsets, counts, source);
   EMBEDKIT_CHECK(first_bad_slot == slot_count, FormatError,
                  fmt::format("{}: word index slot {} holds id {} of {} words", source, first_bad_slot,
                              first_bad_slot < slot_count ? slot[first_bad_slot] : 0, n));
@@ -267,6 +268,23 @@ Vocabulary Vocabulary::from_parts(std::string_view arena, std::span<const std::u
     vocab.own_counts_.assign(counts.begin(), counts.end());
     vocab.own_slots_.assign(slots.begin(), slots.end());
     vocab.view_owned();
+  }
+  vocab.total_count_ = saturating_sum(counts);
+  vocab.find_specials();
+  return vocab;
+}
+
+Vocabulary Vocabulary::with_built_index(std::string_view arena, std::span<const std::uint64_t> offsets,
+                                        std::span<const std::uint64_t> counts, std::string_view source) {
+  Vocabulary vocab;
+  vocab.own_arena_.assign(arena.begin(), arena.end());
+  vocab.own_offsets_.assign(offsets.begin(), offsets.end());
+  vocab.own_counts_.assign(counts.begin(), counts.end());
+  vocab.view_owned();
+  if (const auto duplicate = vocab.rebuild_index()) {
+    throw FormatError(fmt::format("{}: word {} ({:?}) is a duplicate of word {}", source, duplicate->second + 1,
+                                  vocab.word(duplicate->second), duplicate->first + 1),
+                      "unique words");
   }
   vocab.total_count_ = saturating_sum(counts);
   vocab.find_specials();

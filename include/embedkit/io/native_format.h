@@ -5,7 +5,8 @@
 // paid only for the rows used. The mapping is copy-on-write: a table opened this way can be
 // fine-tuned in memory, and the file never changes.
 //
-// Byte layout (all integers little-endian; every section 64-byte aligned, the tensor 4096):
+// Byte layout (all integers little-endian; every section 64-byte aligned, the tensor of float32
+// rows 4096):
 //   offset size field
 //        0    8 magic "EMBEDKIT"
 //        8    4 u32 format version (1)
@@ -21,10 +22,13 @@
 //       64    8 u64 offset of the word offsets: u64[words + 1], word i = word bytes [o[i], o[i+1])
 //       72    8 u64 offset of the word bytes (UTF-8, no separators)
 //       80    8 u64 size of the word bytes
-//       88    8 u64 offset of the counts: u64[words] (0 where unknown)
+//       88    8 u64 offset of the counts: u64[words] (0 where unknown); offset 0 = left out,
+//                   every count 0 (embedkit leaves them out when they are all 0)
 //       96    8 u64 offset of the word index: u32[slots], open addressing over
-//                   word_index_hash (64-bit FNV-1a), linear probing, value id + 1, 0 = empty
-//      104    8 u64 slots (a power of two > words)
+//                   word_index_hash (64-bit FNV-1a), linear probing, value id + 1, 0 = empty;
+//                   offset 0 with slots 0 = left out, readers build it on opening (embedkit
+//                   leaves it out of dtype 2 files, which are decoded whole on opening anyway)
+//      104    8 u64 slots (a power of two > words, or 0 when the index is left out)
 //      112    8 u64 offset of the metadata: a UTF-8 JSON object of string values
 //                   (format of origin, provenance, fastText arguments, ...)
 //      120    8 u64 size of the metadata
@@ -50,9 +54,10 @@
 // dtype 2 (either version) holds the table compressed (embedkit compress): the tensor section
 // is CompressedTable::serialize()'s bytes (64-byte aligned; "size of the tensor" is their
 // length), whose rows and dim equal the header's; the stride field keeps its float32 value; an
-// output layer, when there is one, is float32 rows as in dtype 1, 4096-aligned after it. Readers decode it to float32 rows on opening (a table of
-// rows x dim floats in memory) and check the codes' checksum then; the codec is in the compressed bytes' own header, and readers
-// that predate dtype 2 refuse the file by its dtype.
+// output layer, when there is one, is float32 rows as in dtype 1, 64-byte aligned after it.
+// Readers decode it to float32 rows on opening (a table of rows x dim floats in memory) and
+// check the codes' checksum then; the codec is in the compressed bytes' own header, and
+// readers that predate dtype 2 refuse the file by its dtype.
 // Readers reject unknown versions and dtypes, sections outside the file or misaligned, sizes
 // that disagree with rows, dim and words, and (checksums set) a header or vocabulary whose
 // checksum differs, so a flipped byte there is an error, not a wrong answer. A file flagged as

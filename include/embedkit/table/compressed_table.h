@@ -15,9 +15,10 @@
 //   pq    product quantization: the row cut into M sub-vectors of d / M values, each replaced
 //         by the nearest of 2^bits centroids learned by k-means for that sub-space (bits 4 or
 //         8): M bytes (M / 2 with 4 bits) + the codebooks once (M x 2^bits x d / M floats). With
-//         separate_norms, rows are unit-normalised before quantizing and their norms kept as
-//         floats (4 more bytes a row), as fastText's -qnorm: directions, which cosine search and
-//         analogies use, get all the codes.
+//         separate_norms, rows are unit-normalised before quantizing and their norms kept
+//         apart as one more byte a row (one of 256 levels learned by k-means over the norms:
+//         off by a fraction of a percent of the largest norm), as fastText's -qnorm: directions,
+//         which cosine search and analogies use, get all the codes.
 // k-means is seeded and threaded; with the same seed and data the codebooks are the same for
 // any thread count (each sub-space is trained by one thread, from its own generator).
 //
@@ -47,7 +48,7 @@ struct CompressionOptions {
   Codec codec = Codec::int8;
   std::size_t pq_subvectors = 0;  ///< M (pq): 0 = dim / 4 (4 values per byte: 16x at 8 bits); must divide dim, dim / M <= 256
   std::size_t bits = 8;           ///< bits per pq code: 4 or 8
-  bool separate_norms = false;    ///< pq: quantize unit rows, keep each row's norm as a float
+  bool separate_norms = false;    ///< pq: quantize unit rows, keep each row's norm apart (1 byte)
   std::size_t iterations = 25;    ///< k-means (Lloyd) iterations
   std::size_t training_rows = 65536;  ///< rows sampled (seeded) to train the codebooks; 0 = all
   std::uint64_t seed = 1;
@@ -64,7 +65,9 @@ class CompressedTable {
   /// inconsistent (sizes that do not add up, an unknown codec, non-finite scales or centroids).
   static CompressedTable parse(std::string_view bytes, std::string_view source);
   /// The table as bytes: a small header (codec, rows, dim, M, bits, norms flag), then the codes,
-  /// scales, norms and codebooks (little-endian). parse() reads it back exactly.
+  /// scales, norms (flag 2: a byte a row, then 256 float levels; flag 1, written by embedkit
+  /// before norms had codes and still read: a float a row) and codebooks (little-endian).
+  /// parse() reads it back exactly.
   [[nodiscard]] std::string serialize() const;
 
   [[nodiscard]] Codec codec() const noexcept { return codec_; }
@@ -99,7 +102,14 @@ class CompressedTable {
   std::size_t row_bytes_ = 0;        // code bytes per row
   std::vector<std::uint8_t> codes_;  // rows x row_bytes_
   std::vector<float> scales_;        // int8/int4: one per row
-  std::vector<float> norms_;         // pq with separate_norms: one per row
+  // pq with separate_norms: a byte per row indexing 256 levels; files written before norms had
+  // codes hold a float per row (norms_) instead.
+  std::vector<std::uint8_t> norm_codes_;
+  std::vector<float> norm_levels_;
+  std::vector<float> norms_;
+  [[nodiscard]] float norm_of(std::size_t row) const noexcept {
+    return norm_codes_.empty() ? norms_[row] : norm_levels_[norm_codes_[row]];
+  }
   std::vector<float> codebooks_;     // pq: M x 2^bits x (dim / M)
 };
 

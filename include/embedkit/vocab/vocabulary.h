@@ -85,7 +85,8 @@ class Vocabulary {
   /// size > words, value id + 1, 0 = empty, linear probing from word_index_hash(word)). Checks
   /// bounds and that every word finds itself (never trusts the file). With `keep_alive` (the
   /// owner of the bytes, e.g. a MappedFile) the vocabulary reads the parts in place instead of
-  /// copying them, so opening a large vocabulary costs no copy. Throws FormatError naming `source`.
+  /// copying them, so opening a large vocabulary costs no copy. Empty `slots`: the file left the
+  /// index out, and it is built here (the parts are then copied). Throws FormatError naming `source`.
   static Vocabulary from_parts(std::string_view arena, std::span<const std::uint64_t> offsets,
                                std::span<const std::uint64_t> counts, std::span<const TokenId> slots,
                                std::string_view source, std::shared_ptr<const void> keep_alive = nullptr);
@@ -143,6 +144,9 @@ class Vocabulary {
  private:
   void check_id(TokenId id) const;
   std::optional<std::pair<TokenId, TokenId>> rebuild_index();
+  // from_parts without a stored index: copies the (checked) parts and builds one.
+  static Vocabulary with_built_index(std::string_view arena, std::span<const std::uint64_t> offsets,
+                                     std::span<const std::uint64_t> counts, std::string_view source);
   void find_specials();
 
   void view_owned() noexcept;  // points the views at the own_ vectors

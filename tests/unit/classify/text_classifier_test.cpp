@@ -121,8 +121,9 @@ TEST(TextClassifier, QuantizedModelsKeepTheirRowsCodesAndPredictionsThroughTheir
   const std::string full_path = (dir.path() / "full.ekv").string(), small_path = (dir.path() / "small.ekv").string();
   model.save(full_path);
   small.save(small_path);
-  // Codes (4 bytes) and a norm (4) per kept row, and 4 codebooks of 256 centroids of 4 floats.
-  EXPECT_EQ(small.compressed_rows()->bytes(), rows / 2 * 8 + 4 * 256 * 4 * 4);
+  // Codes (4 bytes) and a norm code (1) per kept row, 256 norm levels, and 4 codebooks of 256
+  // centroids of 4 floats.
+  EXPECT_EQ(small.compressed_rows()->bytes(), rows / 2 * 5 + 256 * 4 + 4 * 256 * 4 * 4);
   const auto loaded = TextClassifier::load(small_path);
   ASSERT_NE(loaded.compressed_rows(), nullptr);
   for (const auto& ex : test.examples) {

@@ -486,6 +486,59 @@ TEST(VectorIo, CompressedNativeFilesDecodeToTheirCodesRows) {
   }
 }
 
+// Sections a reader can do without: counts that are all 0, and the word index of a compressed
+// file (decoded whole on opening, so the index is built then). Neither changes what loads.
+TEST(VectorIo, NativeFilesLeaveOutZeroCountsAndCompressedFilesTheirIndex) {
+  ScratchDir dir;
+  auto field = [](const std::string& bytes, std::size_t at) {
+    std::uint64_t value = 0;
+    std::memcpy(&value, bytes.data() + at, 8);
+    return value;
+  };
+  WordVectors counted = sample_vectors(false);
+  counted.table().row(0)[6] = 2.5F;  // int8 scales must stay finite
+  std::vector<VocabularyEntry> uncounted_entries;
+  for (TokenId i = 0; i < counted.size(); ++i) uncounted_entries.push_back({std::string(counted.words().word(i)), 0});
+  const WordVectors uncounted(Vocabulary::from_entries(uncounted_entries), counted.table().clone());
+  const CompressedTable codes = CompressedTable::encode(counted.table().view(), {.codec = Codec::int8});
+  for (const WordVectors* wv : {static_cast<const WordVectors*>(&counted), &uncounted}) {
+    for (const CompressedTable* compressed : {static_cast<const CompressedTable*>(nullptr), &codes}) {
+      const bool with_counts = wv == &counted;
+      SCOPED_TRACE(fmt::format("{} counts, {}", with_counts ? "with" : "without", compressed ? "compressed" : "float"));
+      const std::string path = (dir.path() / "v.ekv").string();
+      save_vectors(*wv, path, {.format = VectorFormat::native, .compressed = compressed});
+      const std::string bytes = testing::read_file(path);
+      EXPECT_EQ(field(bytes, 88) != 0, with_counts);
+      EXPECT_EQ(field(bytes, 96) != 0, compressed == nullptr);
+      EXPECT_EQ(field(bytes, 104) != 0, compressed == nullptr);
+      for (const bool mapped : {true, false}) {
+        const WordVectors back = mapped ? load_vectors(path) : parse_vectors(bytes, path, {});
+        ASSERT_EQ(back.size(), wv->size());
+        for (TokenId i = 0; i < wv->size(); ++i) {
+          EXPECT_EQ(back.words().find(wv->words().word(i)), i);
+          EXPECT_EQ(back.words().count(i), wv->words().count(i));
+        }
+        EXPECT_FALSE(back.words().find("dog").has_value());
+      }
+      EXPECT_TRUE(verify_vectors(path));
+    }
+  }
+  // Without a stored index, two equal words are still an error, as are slots with no index.
+  const std::string path = (dir.path() / "v.ekv").string();
+  save_vectors(counted, path, {.format = VectorFormat::native, .compressed = &codes});
+  std::string twice = testing::read_file(path);
+  std::fill(twice.begin() + 160, twice.begin() + 184, '\0');  // no checksums: the structure must catch it
+  const std::uint64_t word_bytes_at = field(twice, 72);
+  ASSERT_EQ(twice.substr(word_bytes_at, 6), "thecat");
+  twice.replace(word_bytes_at + 3, 3, "the");
+  EXPECT_NE(testing::error_of([&] { (void)parse_vectors(twice, "twice.ekv", {}); }).find("duplicate"), std::string::npos);
+  std::string slots = testing::read_file(path);
+  std::fill(slots.begin() + 160, slots.begin() + 184, '\0');
+  slots[104] = 16;
+  EXPECT_NE(testing::error_of([&] { (void)parse_vectors(slots, "slots.ekv", {}); }).find("16 index slots with no index"),
+            std::string::npos);
+}
+
 TEST(VectorIo, CompressedTablesMustFitTheFileTheyGoIn) {
   ScratchDir dir;
   const WordVectors original = sample_vectors(false);

@@ -166,6 +166,66 @@ TEST(CompressedTable, SerializedTablesReadBackExactly) {
   }
 }
 
+// Norms kept apart take a byte a row (256 levels, as fastText's -qnorm) and stay within a
+// fraction of a percent of the largest norm; files whose norms are floats (written before norms
+// had codes) still read, as the same rows.
+TEST(CompressedTable, SeparateNormsTakeAByteAndFilesWithFloatNormsStillRead) {
+  const std::size_t rows = 4000, dim = 16;
+  EmbeddingTable table = normal_table(rows, dim, 12);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float stretch = 0.05F + 3.0F * static_cast<float>(r % 101) / 101.0F;  // norms over two orders
+    for (float& v : table.row(static_cast<TokenId>(r))) v *= stretch;
+  }
+  const CompressedTable plain = CompressedTable::encode(table.view(), {.codec = Codec::pq, .pq_subvectors = 4});
+  const CompressedTable normed =
+      CompressedTable::encode(table.view(), {.codec = Codec::pq, .pq_subvectors = 4, .separate_norms = true});
+  EXPECT_EQ(normed.bytes(), plain.bytes() + rows + 256 * sizeof(float));
+  // Every norm level is one of 256: the decoded row's norm is its level times the quantized
+  // unit direction's length, so compare levels through rows whose directions decode exactly:
+  // a table of one direction repeated at many lengths.
+  EmbeddingTable lengths(rows, dim);
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t d = 0; d < dim; ++d) lengths.row(static_cast<TokenId>(r))[d] = d == 3 ? 0.01F * static_cast<float>(r + 1) : 0.0F;
+  }
+  const CompressedTable levels =
+      CompressedTable::encode(lengths.view(), {.codec = Codec::pq, .pq_subvectors = 4, .separate_norms = true});
+  std::vector<float> row(dim);
+  double worst = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    levels.decode_row(static_cast<TokenId>(r), row);
+    const double exact = 0.01 * static_cast<double>(r + 1);
+    worst = std::max(worst, std::abs(std::sqrt(dot(row, row)) - exact));
+  }
+  // 4,000 norms spread evenly from 0.01 to 40 on 256 levels: k-means spaces them about evenly
+  // too, ~0.16 apart, so no norm is off by much more than half of that (0.4% of the largest).
+  EXPECT_LT(worst, 0.15);
+
+  // The earlier layout: norms flag 1, a float per row where the byte codes and levels are now.
+  const std::string bytes = normed.serialize();
+  const std::size_t header = 36, codes = rows * 4;
+  ASSERT_EQ(bytes[10], 2);
+  std::vector<std::uint8_t> norm_codes(rows);
+  std::memcpy(norm_codes.data(), bytes.data() + header + codes, rows);
+  std::vector<float> norm_levels(256);
+  std::memcpy(norm_levels.data(), bytes.data() + header + codes + rows, 256 * sizeof(float));
+  std::string old = bytes.substr(0, header + codes);
+  old[10] = 1;
+  for (std::size_t r = 0; r < rows; ++r) old.append(reinterpret_cast<const char*>(&norm_levels[norm_codes[r]]), 4);
+  old += bytes.substr(header + codes + rows + 256 * sizeof(float));
+  const CompressedTable read = CompressedTable::parse(old, "old.ekct");
+  EXPECT_EQ(read.serialize(), old);
+  std::vector<float> a(dim), b(dim);
+  for (TokenId r = 0; r < rows; r += 37) {
+    normed.decode_row(r, a);
+    read.decode_row(r, b);
+    EXPECT_EQ(a, b) << r;
+  }
+  std::string negative = bytes;
+  const float minus = -1.0F;
+  std::memcpy(negative.data() + header + codes + rows, &minus, 4);
+  EXPECT_THROW((void)CompressedTable::parse(negative, "x"), FormatError);
+}
+
 TEST(CompressedTable, RefusesBadOptionsAndHostileBytes) {
   const EmbeddingTable table = normal_table(50, 10, 1);
   EXPECT_THROW((void)CompressedTable::encode(table.view(), {.codec = Codec::pq, .pq_subvectors = 3}), ArgumentError);
