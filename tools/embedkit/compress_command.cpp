@@ -230,7 +230,7 @@ void add_compress_command(CLI::App& app) {
   choices(cmd->add_option("--bits", flags->bits, "pq: bits per code, 8 (256 centroids) or 4 (16)"), {"4", "8"})
       ->capture_default_str();
   cmd->add_flag("--norms", flags->norms,
-                "pq: quantize directions and keep each row's length as a float (4 bytes a row; fastText's -qnorm)");
+                "pq: quantize directions and keep each row's length apart (1 byte a row, 256 levels; fastText's -qnorm)");
   cmd->add_option("--dim", flags->dim, "Reduce to K dimensions by PCA first (fitted on the words' rows)")
       ->check(whole_number(0, 1U << 20U));
   cmd->add_option("--iterations", flags->iterations, "pq: k-means iterations per codebook")
