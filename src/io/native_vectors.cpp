@@ -93,7 +93,9 @@ Header read_header(std::string_view data, std::string_view source) {
   };
   section(h.offsets_at, (h.words + 1) * 8, 8, "word offsets", 64);
   section(h.word_bytes_at, h.word_bytes_size, 1, "word bytes", 72);
-  // Counts and the word index may be left out (offset 0): all counts 0; the index built on opening.
+  // A compressed file may leave out its counts (offset 0: all 0) and word index (built on opening).
+  EMBEDKIT_CHECK(h.dtype == nf::kCompressed || (h.counts_at != 0 && h.index_at != 0), FormatError,
+                 fmt::format("{}: byte 88: a float32 file must hold its counts and word index", source));
   if (h.counts_at != 0) section(h.counts_at, h.words * 8, 8, "word counts", 88);
   if (listed) section(h.stored_buckets_at, h.stored_bucket_count * 4, 4, "stored buckets", nf::kStoredBucketsAt);
   // Before the tensor: the header checksum covers everything from the word offsets up to it.
@@ -105,8 +107,8 @@ Header read_header(std::string_view data, std::string_view source) {
   }
   EMBEDKIT_CHECK(h.slots <= (std::uint64_t{1} << 40U), FormatError,
                  fmt::format("{}: byte 104: {} index slots is absurd", source, h.slots));
-  EMBEDKIT_CHECK(h.index_at != 0 || h.slots == 0, FormatError,
-                 fmt::format("{}: byte 104: {} index slots with no index (offset 0)", source, h.slots));
+  EMBEDKIT_CHECK((h.index_at == 0) == (h.slots == 0), FormatError,
+                 fmt::format("{}: byte 104: {} index slots with the index at offset {}", source, h.slots, h.index_at));
   if (h.index_at != 0) section(h.index_at, h.slots * 4, 4, "word index", 96);
   section(h.metadata_at, h.metadata_size, 1, "metadata", 112);
   // ...and they end before it: the tensor is mapped writable (copy-on-write), and a vocabulary
@@ -356,11 +358,13 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
   h.offsets_at = align(listed ? nf::kFieldsEndV2 : nf::kHeaderBytes, 64);
   h.word_bytes_at = align(h.offsets_at + (words + 1) * 8, 64);
   h.word_bytes_size = vocab->arena().size();
-  // Sections left out when they cost more than they give: counts that are all 0 (a quantized
-  // classifier drops them), and the word index of a compressed file (opening decodes every row
-  // anyway, so building the index then costs little, and the file is smaller by 8 bytes a word).
+  // A compressed file (read whole and decoded on opening anyway, so its vocabulary is copied
+  // then) leaves out what costs more than it gives: counts that are all 0, and the word index,
+  // built on opening (4-8 bytes a word). A float file keeps both, so that it opens in place and
+  // stays readable by every reader of its version.
   const std::span<const std::uint64_t> counts = vocab->counts();
-  const bool with_counts = std::any_of(counts.begin(), counts.end(), [](std::uint64_t c) { return c != 0; });
+  const bool with_counts =
+      compressed == nullptr || std::any_of(counts.begin(), counts.end(), [](std::uint64_t c) { return c != 0; });
   const bool with_index = compressed == nullptr;
   h.counts_at = with_counts ? align(h.word_bytes_at + h.word_bytes_size, 64) : 0;
   const std::uint64_t after_counts = with_counts ? h.counts_at + words * 8 : h.word_bytes_at + h.word_bytes_size;

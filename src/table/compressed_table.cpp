@@ -80,11 +80,17 @@ double row_norm(const float* row, std::size_t dim) {
 // sorted levels and a binary search find each norm's nearest), as fastText's -qnorm.
 void encode_norms(std::span<const float> norms, std::span<const std::size_t> sample, const CompressionOptions& options,
                   std::vector<float>& levels, std::vector<std::uint8_t>& codes) {
+  // The sample's norms, and the extremes of all of them: no norm is beyond the levels' range.
   std::vector<float> points(sample.size());
   for (std::size_t i = 0; i < sample.size(); ++i) points[i] = norms[sample[i]];
+  const auto [smallest, largest] = std::minmax_element(norms.begin(), norms.end());
+  points.push_back(*smallest);
+  points.push_back(*largest);
   levels = detail::kmeans(points, points.size(), 1, kNormLevels, options.iterations,
                           SplitMix64::stream(options.seed, 0x4E4F524DULL).next());
   std::sort(levels.begin(), levels.end());
+  // A zero row (padding, a row never trained) decodes to exactly zero.
+  if (*smallest == 0.0F) levels.front() = 0.0F;
   codes.resize(norms.size());
   for (std::size_t r = 0; r < norms.size(); ++r) {
     const auto above = std::lower_bound(levels.begin(), levels.end(), norms[r]);
@@ -424,7 +430,7 @@ std::string CompressedTable::serialize() const {
   append(out, kVersion);
   append(out, static_cast<std::uint8_t>(codec_));
   append(out, static_cast<std::uint8_t>(bits_));
-  append(out, !separate_norms_ ? kNoNorms : norm_codes_.empty() ? kFloatNorms : kNormCodes);
+  append(out, !separate_norms_ ? kNoNorms : norm_levels_.empty() ? kFloatNorms : kNormCodes);
   append(out, std::uint8_t{0});
   append(out, static_cast<std::uint64_t>(rows_));
   append(out, static_cast<std::uint64_t>(dim_));
@@ -518,7 +524,7 @@ CompressedTable CompressedTable::parse(std::string_view bytes, std::string_view 
   if (t.codec_ == Codec::pq) {
     in.values(t.codebooks_, codebook_floats, "codebooks");
     check_finite(t.codebooks_, "codebook value", false);
-    const std::vector<float>& norm_values = t.norm_codes_.empty() ? t.norms_ : t.norm_levels_;
+    const std::vector<float>& norm_values = t.norm_levels_.empty() ? t.norms_ : t.norm_levels_;
     if (t.separate_norms_ && t.rows_ > 0 && !norm_values.empty() && !t.codebooks_.empty()) {
       double centroid = 0;
       for (const float v : t.codebooks_) centroid = std::max(centroid, static_cast<double>(std::abs(v)));

@@ -1,6 +1,7 @@
 // embedkit's native vector file (".ekv"), format versions 1 and 2: opened with mmap, not read.
 //
-// Opening costs a header check and a copy of the vocabulary; the table itself stays in the file
+// Opening costs a header check and a check of the vocabulary (read in place, not copied); the
+// table itself stays in the file
 // and is paged in as rows are touched, so a multi-GB table opens in milliseconds and memory is
 // paid only for the rows used. The mapping is copy-on-write: a table opened this way can be
 // fine-tuned in memory, and the file never changes.
@@ -22,12 +23,12 @@
 //       64    8 u64 offset of the word offsets: u64[words + 1], word i = word bytes [o[i], o[i+1])
 //       72    8 u64 offset of the word bytes (UTF-8, no separators)
 //       80    8 u64 size of the word bytes
-//       88    8 u64 offset of the counts: u64[words] (0 where unknown); offset 0 = left out,
-//                   every count 0 (embedkit leaves them out when they are all 0)
+//       88    8 u64 offset of the counts: u64[words] (0 where unknown); in dtype 2 files
+//                   offset 0 = left out, every count 0 (written so when they are all 0)
 //       96    8 u64 offset of the word index: u32[slots], open addressing over
 //                   word_index_hash (64-bit FNV-1a), linear probing, value id + 1, 0 = empty;
-//                   offset 0 with slots 0 = left out, readers build it on opening (embedkit
-//                   leaves it out of dtype 2 files, which are decoded whole on opening anyway)
+//                   in dtype 2 files offset 0 with slots 0 = left out, and readers build it
+//                   on opening (they decode every row then anyway); embedkit always does so
 //      104    8 u64 slots (a power of two > words, or 0 when the index is left out)
 //      112    8 u64 offset of the metadata: a UTF-8 JSON object of string values
 //                   (format of origin, provenance, fastText arguments, ...)
@@ -57,7 +58,8 @@
 // output layer, when there is one, is float32 rows as in dtype 1, 64-byte aligned after it.
 // Readers decode it to float32 rows on opening (a table of rows x dim floats in memory) and
 // check the codes' checksum then; the codec is in the compressed bytes' own header, and
-// readers that predate dtype 2 refuse the file by its dtype.
+// readers that predate dtype 2 refuse the file by its dtype (and dtype 2 readers from before
+// the index and counts could be left out, 2026-11-30, refuse such a file as misaligned).
 // Readers reject unknown versions and dtypes, sections outside the file or misaligned, sizes
 // that disagree with rows, dim and words, and (checksums set) a header or vocabulary whose
 // checksum differs, so a flipped byte there is an error, not a wrong answer. A file flagged as

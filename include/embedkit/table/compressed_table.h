@@ -16,9 +16,9 @@
 //         by the nearest of 2^bits centroids learned by k-means for that sub-space (bits 4 or
 //         8): M bytes (M / 2 with 4 bits) + the codebooks once (M x 2^bits x d / M floats). With
 //         separate_norms, rows are unit-normalised before quantizing and their norms kept
-//         apart as one more byte a row (one of 256 levels learned by k-means over the norms:
-//         off by a fraction of a percent of the largest norm), as fastText's -qnorm: directions,
-//         which cosine search and analogies use, get all the codes.
+//         apart as one more byte a row (one of 256 levels learned by k-means over the sampled
+//         rows' norms and the extremes of all; a zero row stays zero), as fastText's -qnorm:
+//         directions, which cosine search and analogies use, get all the codes.
 // k-means is seeded and threaded; with the same seed and data the codebooks are the same for
 // any thread count (each sub-space is trained by one thread, from its own generator).
 //
@@ -108,7 +108,7 @@ class CompressedTable {
   std::vector<float> norm_levels_;
   std::vector<float> norms_;
   [[nodiscard]] float norm_of(std::size_t row) const noexcept {
-    return norm_codes_.empty() ? norms_[row] : norm_levels_[norm_codes_[row]];
+    return norm_levels_.empty() ? norms_[row] : norm_levels_[norm_codes_[row]];
   }
   std::vector<float> codebooks_;     // pq: M x 2^bits x (dim / M)
 };

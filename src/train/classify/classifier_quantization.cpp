@@ -67,9 +67,7 @@ TextClassifier TextClassifier::quantize(const ClassifierQuantization& q, const L
   for (std::size_t i = 0; i < kept.size(); ++i) {
     const std::size_t r = kept[i];
     if (r < m.words.size()) {
-      // Count 0: prediction never reads counts, and a file whose counts are all 0 leaves them out
-      // (8 bytes a word).
-      entries.push_back({std::string(m.words.word(static_cast<TokenId>(r))), 0});
+      entries.push_back({std::string(m.words.word(static_cast<TokenId>(r))), m.words.count(static_cast<TokenId>(r))});
     } else {
       const std::uint32_t b = m.bucket_of_row[r - m.words.size()];
       out->row_of_bucket[b] = static_cast<std::uint32_t>(out->bucket_of_row.size());

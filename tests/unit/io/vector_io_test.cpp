@@ -508,7 +508,7 @@ TEST(VectorIo, NativeFilesLeaveOutZeroCountsAndCompressedFilesTheirIndex) {
       const std::string path = (dir.path() / "v.ekv").string();
       save_vectors(*wv, path, {.format = VectorFormat::native, .compressed = compressed});
       const std::string bytes = testing::read_file(path);
-      EXPECT_EQ(field(bytes, 88) != 0, with_counts);
+      EXPECT_EQ(field(bytes, 88) != 0, with_counts || compressed == nullptr);  // float files open in place
       EXPECT_EQ(field(bytes, 96) != 0, compressed == nullptr);
       EXPECT_EQ(field(bytes, 104) != 0, compressed == nullptr);
       for (const bool mapped : {true, false}) {
@@ -535,7 +535,14 @@ TEST(VectorIo, NativeFilesLeaveOutZeroCountsAndCompressedFilesTheirIndex) {
   std::string slots = testing::read_file(path);
   std::fill(slots.begin() + 160, slots.begin() + 184, '\0');
   slots[104] = 16;
-  EXPECT_NE(testing::error_of([&] { (void)parse_vectors(slots, "slots.ekv", {}); }).find("16 index slots with no index"),
+  EXPECT_NE(testing::error_of([&] { (void)parse_vectors(slots, "slots.ekv", {}); }).find("16 index slots with the index at offset 0"),
+            std::string::npos);
+  // A float32 file must hold both (readers of its version expect them; it opens in place).
+  save_vectors(uncounted, path, {.format = VectorFormat::native});
+  std::string no_index = testing::read_file(path);
+  std::fill(no_index.begin() + 160, no_index.begin() + 184, '\0');
+  std::fill(no_index.begin() + 96, no_index.begin() + 112, '\0');
+  EXPECT_NE(testing::error_of([&] { (void)parse_vectors(no_index, "f.ekv", {}); }).find("must hold its counts and word index"),
             std::string::npos);
 }
 

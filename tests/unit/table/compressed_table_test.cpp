@@ -220,10 +220,36 @@ TEST(CompressedTable, SeparateNormsTakeAByteAndFilesWithFloatNormsStillRead) {
     read.decode_row(r, b);
     EXPECT_EQ(a, b) << r;
   }
-  std::string negative = bytes;
-  const float minus = -1.0F;
-  std::memcpy(negative.data() + header + codes + rows, &minus, 4);
-  EXPECT_THROW((void)CompressedTable::parse(negative, "x"), FormatError);
+  // Hostile norm codes: a negative or NaN level, a cut anywhere, an unknown flag, a flag on a
+  // codec without norms.
+  for (const float bad : {-1.0F, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    std::string level = bytes;
+    std::memcpy(level.data() + header + codes + rows + 100 * sizeof(float), &bad, 4);
+    EXPECT_THROW((void)CompressedTable::parse(level, "x"), FormatError) << bad;
+  }
+  for (std::size_t size = header + codes; size < header + codes + rows + 256 * sizeof(float) + 8; size += 97) {
+    EXPECT_THROW((void)CompressedTable::parse(std::string_view(bytes).substr(0, size), "x"), FormatError) << size;
+  }
+  std::string flag = bytes;
+  flag[10] = 3;
+  EXPECT_THROW((void)CompressedTable::parse(flag, "x"), FormatError);
+  std::string scalar = CompressedTable::encode(table.view(), {.codec = Codec::int8}).serialize();
+  scalar[10] = 2;
+  EXPECT_THROW((void)CompressedTable::parse(scalar, "x"), FormatError);
+  // No rows at all: the levels alone, and the table writes back exactly.
+  std::string empty = bytes.substr(0, header);
+  const std::uint64_t no_rows = 0;
+  std::memcpy(empty.data() + 12, &no_rows, 8);
+  empty += bytes.substr(header + codes + rows);
+  EXPECT_EQ(CompressedTable::parse(empty, "empty").serialize(), empty);
+
+  // A zero row stays exactly zero.
+  EmbeddingTable with_zero = normal_table(300, dim, 4);
+  std::fill(with_zero.row(7).begin(), with_zero.row(7).end(), 0.0F);
+  const CompressedTable zero =
+      CompressedTable::encode(with_zero.view(), {.codec = Codec::pq, .pq_subvectors = 4, .separate_norms = true});
+  zero.decode_row(7, row);
+  for (const float v : row) EXPECT_EQ(v, 0.0F);
 }
 
 TEST(CompressedTable, RefusesBadOptionsAndHostileBytes) {
