@@ -17,7 +17,8 @@ cd "$(dirname "$0")/../.."
 shared=../shared/data
 dir=build/bench-data
 out=${OUT:-bench/results/$(date +%F)-compress.jsonl}
-e=build/release/tools/embedkit/embedkit
+e=${EMBEDKIT:-build/release/tools/embedkit/embedkit}  # EMBEDKIT: a copy, to rebuild while this runs
+export EMBEDKIT=$e
 mkdir -p "$dir" "$dir/compress"
 stages=${STAGES:-vectors recall classifier lookups}
 has() { [[ " $stages " == *" $1 "* ]]; }
@@ -99,7 +100,7 @@ def ft_acc(model):
     out = subprocess.run(["fasttext", "test", model, f"{d}/sst.dev"], capture_output=True, text=True).stdout
     return float([l for l in out.splitlines() if l.startswith("P@1")][0].split()[1])
 def ek_acc(model):
-    out = subprocess.run(["build/release/tools/embedkit/embedkit", "classify", "test", model, f"{d}/sst.dev", "--json"],
+    out = subprocess.run([os.environ["EMBEDKIT"], "classify", "test", model, f"{d}/sst.dev", "--json"],
                          capture_output=True, text=True).stdout
     return json.loads(out)["accuracy"]
 for impl, full, small, acc, timing in (("fasttext", "ft.bin", "ft.ftz", ft_acc, "ft.time"),
