@@ -14,7 +14,7 @@ packages=(
 )
 if [ "${1:-}" = test ]; then
   packages+=(python3-pytest python3-gensim python3-torch clang libclang-rt-dev libomp-dev
-             chromium chromium-driver python3-selenium)
+             chromium chromium-driver python3-selenium openmpi-bin libopenmpi-dev)
 fi
 
 missing=()

@@ -53,10 +53,34 @@ std::size_t cut_at_code_point(const char* data, std::size_t n) {
   return cut == 0 ? n : cut;  // invalid bytes everywhere: let the UTF-8 check report them
 }
 
+// The first word boundary at or after `at` in a file of `size` bytes: `at` itself when it is 0 or
+// the byte before it is whitespace, else just past the next whitespace byte (or the end).
+std::uint64_t word_boundary(int fd, std::uint64_t at, std::uint64_t size, const std::string& path) {
+  if (at == 0 || at >= size) return std::min(at, size);
+  std::vector<char> block(1U << 16U);
+  for (std::uint64_t pos = at - 1; pos < size;) {
+    const ssize_t n = ::pread(fd, block.data(), block.size(), static_cast<off_t>(pos));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw IoError(detail::with_errno(fmt::format("cannot read '{}' at byte {}", path, pos), errno));
+    for (ssize_t i = 0; i < n; ++i) {
+      if (is_ascii_space(block[static_cast<std::size_t>(i)])) return pos + static_cast<std::uint64_t>(i) + 1;
+    }
+    pos += static_cast<std::uint64_t>(n);
+  }
+  return size;
+}
+
 }  // namespace
 
-CorpusReader::CorpusReader(std::string path, Tokenizer tokenizer)
-    : path_(std::move(path)), tokenizer_(std::move(tokenizer)) {
+CorpusShare CorpusShare::of(std::uint64_t bytes, std::size_t index, std::size_t count) noexcept {
+  if (count <= 1) return {};
+  // floor(bytes * i / count), without overflow.
+  const auto cut = [&](std::uint64_t i) { return bytes / count * i + bytes % count * i / count; };
+  return {cut(index), index + 1 == count ? UINT64_MAX : cut(index + 1)};
+}
+
+CorpusReader::CorpusReader(std::string path, Tokenizer tokenizer, CorpusShare share)
+    : path_(std::move(path)), tokenizer_(std::move(tokenizer)), share_(share) {
   set_chunk_bytes(chunk_bytes_);
 }
 
@@ -71,14 +95,26 @@ void CorpusReader::read(CorpusVisitor& visitor) {
 
   CorpusProgress progress;
   struct stat info {};
-  if (::fstat(file.fd, &info) == 0 && S_ISREG(info.st_mode)) {
-    progress.bytes_total = static_cast<std::uint64_t>(info.st_size);
-  }
+  const bool regular = ::fstat(file.fd, &info) == 0 && S_ISREG(info.st_mode);
+  if (regular) progress.bytes_total = static_cast<std::uint64_t>(info.st_size);
   const std::string source_name = is_stdin ? std::string("<stdin>") : path_;
+  // A share: its word-bounded bytes only (`left` of them, from `first`).
+  std::uint64_t first = 0, left = UINT64_MAX;
+  if (!share_.whole()) {
+    EMBEDKIT_CHECK(regular, ArgumentError,
+                   fmt::format("'{}' is not a regular file: a share of it (bytes {}..{}) cannot be read", source_name,
+                               share_.begin, share_.end));
+    first = word_boundary(file.fd, share_.begin, progress.bytes_total, path_);
+    left = word_boundary(file.fd, share_.end, progress.bytes_total, path_) - std::min(first, progress.bytes_total);
+    if (first > 0 && ::lseek(file.fd, static_cast<off_t>(first), SEEK_SET) < 0) {
+      throw IoError(detail::with_errno(fmt::format("cannot seek in '{}' to byte {}", source_name, first), errno));
+    }
+    progress.bytes_total = left;
+  }
 
   std::vector<char> buffer(chunk_bytes_);
   std::size_t carried = 0;             // bytes at the front of buffer left from the last round
-  std::uint64_t buffer_offset = 0;     // absolute offset of buffer[0]
+  std::uint64_t buffer_offset = first;  // absolute offset of buffer[0]
   std::uint64_t line = 1;
   bool line_open = false;              // bytes seen on the current line
   std::string repaired;
@@ -113,14 +149,16 @@ void CorpusReader::read(CorpusVisitor& visitor) {
     // One read(2) per round, not a loop filling the buffer: on a terminal or pipe it returns
     // what is there, so interactive input is tokenized line by line as it arrives.
     ssize_t n = 0;
+    const std::size_t room = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size() - carried, left));
     do {
-      n = ::read(file.fd, buffer.data() + carried, buffer.size() - carried);
+      n = room == 0 ? 0 : ::read(file.fd, buffer.data() + carried, room);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
       throw IoError(detail::with_errno(
           fmt::format("cannot read '{}' at byte {}", source_name, buffer_offset + carried), errno));
     }
     const auto got = static_cast<std::size_t>(n);
+    if (left != UINT64_MAX) left -= got;
     const std::size_t filled = carried + got;
     if (buffer_offset == 0 && filled >= 4) detail::refuse_compressed_text({buffer.data(), filled}, source_name);
     const bool at_end = got == 0;
@@ -134,7 +172,7 @@ void CorpusReader::read(CorpusVisitor& visitor) {
     carried = filled - cut;
     if (carried > 0) std::memmove(buffer.data(), buffer.data() + cut, carried);
     buffer_offset += cut;
-    progress.bytes_read = buffer_offset;
+    progress.bytes_read = buffer_offset - first;
     visitor.on_progress(progress);
     if (at_end && carried == 0) break;
   }

@@ -51,19 +51,19 @@ class CountTable {
     }
   }
 
-  /// increment() with the hash already computed by hash().
-  void increment_hashed(std::string_view word, std::uint64_t h) {
+  /// increment() with the hash already computed by hash(); `by` occurrences at once.
+  void increment_hashed(std::string_view word, std::uint64_t h, std::uint64_t by = 1) {
     std::size_t slot = h & mask_;
     for (;;) {
       const Slot& s = slots_[slot];
       if (s.entry == kEmpty) break;
       if (s.tag == tag_of(h) && word_of(s.entry) == word) {
-        ++entries_[s.entry].count;
+        entries_[s.entry].count += by;
         return;
       }
       slot = (slot + 1) & mask_;
     }
-    insert_at(slot, h, word, 1);
+    insert_at(slot, h, word, by);
     if (entries_.size() * 2 > slots_.size()) rehash(slots_.size() * 2);
   }
 

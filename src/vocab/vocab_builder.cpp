@@ -30,6 +30,15 @@ void VocabBuilder::add(std::string_view token) {
   if (counts_->size() > max_entries_) prune();
 }
 
+void VocabBuilder::add(std::string_view token, std::uint64_t count) {
+  EMBEDKIT_CHECK(token.size() < (std::size_t{1} << 31U), ArgumentError,
+                 fmt::format("token of {} bytes is too long to count", token.size()));
+  if (count == 0) return;
+  tokens_ += count;
+  counts_->increment_hashed(token, detail::CountTable::hash(token), count);
+  if (counts_->size() > max_entries_) prune();
+}
+
 void VocabBuilder::add_batch(std::span<const std::string_view> tokens) {
   // Keep pruning exact: never let one batch overshoot max_entries by more than its size.
   constexpr std::size_t kStep = 256;
@@ -123,6 +132,12 @@ VocabBuildResult VocabBuilder::build(const VocabBuildOptions& options) const {
 VocabBuildResult build_vocabulary(const std::string& path, const Tokenizer& tokenizer,
                                   const VocabBuildOptions& options,
                                   const std::function<void(const VocabBuildProgress&)>& progress) {
+  return build_vocabulary(path, CorpusShare{}, tokenizer, options, progress);
+}
+
+VocabBuildResult build_vocabulary(const std::string& path, CorpusShare share, const Tokenizer& tokenizer,
+                                  const VocabBuildOptions& options,
+                                  const std::function<void(const VocabBuildProgress&)>& progress) {
   // Tokens are copied into a small batch so the count table can prefetch for all of them.
   struct Counter : CorpusVisitor {
     VocabBuilder builder;
@@ -163,9 +178,10 @@ VocabBuildResult build_vocabulary(const std::string& path, const Tokenizer& toke
     }
   } counter(options.max_entries, progress);
 
-  CorpusReader(path, tokenizer).read(counter);
+  CorpusReader(path, tokenizer, share).read(counter);
   counter.flush();
-  EMBEDKIT_CHECK(counter.builder.tokens() > 0, FormatError,
+  // (A share may hold nothing: a small file split many ways. The shares' merge checks the whole.)
+  EMBEDKIT_CHECK(counter.builder.tokens() > 0 || !share.whole(), FormatError,
                  fmt::format("{}: no tokens: the input is empty or only whitespace",
                              path == "-" ? "<stdin>" : path));
   VocabBuildResult result = counter.builder.build(options);

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -9,6 +11,7 @@
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/io/vector_io.h"
+#include "embedkit/train/communicator.h"
 #include "embedkit/train/word_vector_trainer.h"
 #include "human_format.h"
 #include "option_choices.h"
@@ -40,7 +43,44 @@ std::string rate(double words_per_second) {
                                   : fmt::format("{:.0f}k", words_per_second / 1e3);
 }
 
+void run_one(TrainFlags& flags, bool writes);
+
+// Processes of this job on this machine (mpirun's environment), for dividing its cores.
+std::size_t processes_here(std::size_t job_size) {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"}) {
+    if (const char* value = std::getenv(name); value != nullptr && std::atol(value) > 0) {
+      return static_cast<std::size_t>(std::atol(value));
+    }
+  }
+  return job_size;
+}
+
 void run(TrainFlags& flags) {
+  // Under mpirun: one process of a job that trains one model (each its share of the input).
+  const std::shared_ptr<Communicator> world = mpi_world();
+  const bool in_job = world != nullptr && world->size() > 1;
+  if (in_job) {
+    try {
+      flags.options.communicator = world.get();
+      // --threads 0 (all cores): this process's part of the machine's cores.
+      if (flags.options.threads == 0) {
+        flags.options.threads =
+            std::max<std::size_t>(1, static_cast<std::size_t>(num_threads()) / processes_here(world->size()));
+      }
+      if (world->rank() != 0) {  // process 0 speaks for the job
+        flags.quiet = true;
+        flags.json = flags.progress = false;
+      }
+      run_one(flags, world->rank() == 0);
+    } catch (const std::exception& e) {
+      world->abort(e.what());  // the others would wait for this process forever
+    }
+    return;
+  }
+  run_one(flags, true);
+}
+
+void run_one(TrainFlags& flags, bool writes) {
   flags.training.resolve();
   WordVectorOptions& o = flags.options;
   ProgressBar bar("training", !flags.quiet && !flags.json && (flags.progress || ProgressBar::stderr_is_terminal()),
@@ -112,12 +152,22 @@ void run(TrainFlags& flags) {
                             ? continue_training(load_vectors(flags.continue_from), flags.input, o, callbacks)
                             : train_word_vectors(flags.input, o, callbacks);
   bar.finish();
+  if (!writes) return;  // process 0 of a job writes the model every process holds
   save_vectors(vectors, flags.output, {.format = format});
   if (!flags.quiet && !flags.json) {
     fmt::print(stderr, "wrote {} ({}): {} words x {}{}, in {} s of training, final epoch loss {}\n", printable(flags.output),
                vector_format_name(format), group_digits(vectors.size()), vectors.dim(),
                written_buckets(vectors, format),
                vectors.metadata.at("training.seconds"), vectors.metadata.at("training.final_loss"));
+    if (const auto processes = vectors.metadata.find("training.processes"); processes != vectors.metadata.end()) {
+      fmt::print(stderr, "{} processes: {} exchanges of all rows ({} each) and {} of the hot rows ({} each), {} s on "
+                 "this process\n",
+                 processes->second, vectors.metadata.at("training.sync_rounds"),
+                 human_bytes(std::stod(vectors.metadata.at("training.sync_bytes_per_round"))),
+                 vectors.metadata.at("training.sync_hot_exchanges"),
+                 human_bytes(std::stod(vectors.metadata.at("training.sync_bytes_per_hot_exchange"))),
+                 vectors.metadata.at("training.sync_seconds"));
+    }
   }
 }
 
@@ -142,6 +192,17 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--resume", flags->resume, "Continue the interrupted run that wrote this checkpoint");
   cmd->add_option("--continue", flags->continue_from,
                   "Train this saved model further on --input (new words are added, counts accumulate)");
+  cmd->add_option("--sync-words", o.sync_words,
+                  "Under mpirun: words each process trains between exchanging updates with the others")
+      ->check(whole_number(1, UINT64_MAX))
+      ->capture_default_str();
+  cmd->add_option("--sync-hot-words", o.sync_hot_words,
+                  "Under mpirun: words between exchanges of the most frequent words' rows (--sync-hot-rows)")
+      ->check(whole_number(1, UINT64_MAX))
+      ->capture_default_str();
+  cmd->add_option("--sync-hot-rows", o.sync_hot_rows, "Under mpirun: how many of the most frequent words are hot (0 = none)")
+      ->check(whole_number(0, UINT32_MAX))
+      ->capture_default_str();
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress, no summary");
   cmd->add_flag("--progress", flags->progress, "Draw progress even when stderr is not a terminal");
   cmd->add_flag("--json", flags->json, "Progress and summary as JSON lines on stderr");
@@ -153,13 +214,19 @@ void add_train_command(CLI::App& app) {
                   "  embedkit train -i corpus.txt -o v.ekv --checkpoint-every 1     # then, after a crash:\n"
                   "  embedkit train -i corpus.txt -o v.ekv --resume v.ekv.checkpoint\n"
                   "  embedkit train -i more-text.txt -o v2.ekv --continue v.ekv --epochs 2\n"
+                  "  mpirun -np 4 embedkit train -i corpus.txt -o v.ekv --threads 8   # 4 processes, one model\n"
                   "\n"
                   "Defaults are fastText's for skip-gram: dim 100, window 5, 5 negatives, 5 epochs, min-count 5,\n"
                   "sample 1e-4, lr 0.05, character 3-6-grams in 2M buckets (so unseen words get vectors;\n"
                   "--maxn 0 turns them off, as word2vec). The progress line shows words/s overall and per thread,\n"
                   "the learning rate, the loss of the current epoch and the time left. With --threads 1 and the\n"
                   "same --seed, runs are bit-for-bit reproducible. Training stops with an error if the vectors\n"
-                  "diverge (lower --lr). --save-format fasttext writes a .bin that fastText itself can load.\n\n") +
+                  "diverge (lower --lr). --save-format fasttext writes a .bin that fastText itself can load.\n"
+                  "Under mpirun, each process reads its share of the input, the vocabulary is counted together,\n"
+                  "and the processes add up their updates: of every row each --sync-words words, of the most\n"
+                  "frequent words' rows each --sync-hot-words (as pWord2Vec); process 0 shows progress\n"
+                  "(words/s of all processes) and writes the output. --threads 0 divides the cores among the\n"
+                  "processes on each machine.\n\n") +
               kTextFlagsHelp);
   cmd->callback([flags] { run(*flags); });
 }

@@ -44,11 +44,25 @@ class CorpusVisitor {
   virtual void on_progress(const CorpusProgress& /*progress*/) {}
 };
 
+/// One process's share of a file when several read it together (distributed training): bytes
+/// [begin, end) of the file, each end moved forward to just after an ASCII whitespace byte (a
+/// word boundary), so that the shares of consecutive cuts 0 = c0 < c1 < ... < cN = size hold
+/// every token exactly once. A line that straddles a cut ends one share and starts the next.
+struct CorpusShare {
+  std::uint64_t begin = 0;
+  std::uint64_t end = UINT64_MAX;  ///< past the file's end: to the end
+  /// Share `index` of `count` about equal ones of a file of `bytes` bytes.
+  [[nodiscard]] static CorpusShare of(std::uint64_t bytes, std::size_t index, std::size_t count) noexcept;
+  [[nodiscard]] bool whole() const noexcept { return begin == 0 && end == UINT64_MAX; }
+};
+
 /// Reads one file front to back. Not thread-safe; cheap to construct.
 class CorpusReader {
  public:
   /// `path` "-" means standard input. The tokenizer is copied (it is small and immutable).
-  CorpusReader(std::string path, Tokenizer tokenizer);
+  /// With a `share` (not the whole file), only its tokens are read: the input must then be a
+  /// regular file, and line numbers in messages count from the share's first line.
+  CorpusReader(std::string path, Tokenizer tokenizer, CorpusShare share = {});
 
   /// Streams the whole input into `visitor`. Throws IoError when the file cannot be opened or
   /// read, FormatError on invalid UTF-8 (under InvalidUtf8::error); exceptions thrown by the
@@ -61,6 +75,7 @@ class CorpusReader {
  private:
   std::string path_;
   Tokenizer tokenizer_;
+  CorpusShare share_;
   std::size_t chunk_bytes_ = std::size_t{1} << 20U;
 };
 

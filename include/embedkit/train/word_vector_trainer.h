@@ -30,6 +30,7 @@
 
 #include "embedkit/io/word_vectors.h"
 #include "embedkit/text/tokenizer.h"
+#include "embedkit/train/communicator.h"
 #include "embedkit/vocab/subwords.h"
 
 namespace embedkit {
@@ -60,6 +61,19 @@ struct WordVectorOptions {
   /// in the native format; resume_word_vectors continues from it.
   std::string checkpoint;
   std::size_t checkpoint_every = 0;
+  /// Several processes training one model (communicator.h; null or one process: this one
+  /// alone). Each reads its own share of the input (byte ranges cut at word boundaries), the
+  /// vocabulary is counted together (the same on every process, and the same one process would
+  /// count), and each trains its replica with `threads` threads; every `sync_words` words of its
+  /// share, every replica becomes the last shared model plus the sum of all the processes'
+  /// updates since (all rows, one all-reduce per table), and every `sync_hot_words` the same for
+  /// the `sync_hot_rows` most frequent words' rows (train/distributed/replica_sync.h). Every
+  /// process returns the same model; only process 0 writes checkpoints. An error on any process
+  /// ends the whole job (Communicator::abort), since the others would wait for it forever.
+  Communicator* communicator = nullptr;
+  std::uint64_t sync_words = 1'000'000;
+  std::uint64_t sync_hot_words = 2'000;
+  std::size_t sync_hot_rows = 500;  ///< 0 = every exchange is of all rows
 };
 
 /// A snapshot of a running training, for progress displays.

@@ -83,6 +83,9 @@ class VocabBuilder {
 
   /// Counts one token. Amortised O(1); may prune (see file comment).
   void add(std::string_view token);
+  /// Counts `count` occurrences of `token` at once: merging counts made elsewhere (another
+  /// process's share of a corpus) gives the vocabulary one builder would have made of it all.
+  void add(std::string_view token, std::uint64_t count);
 
   /// Counts each token in order; same result as add() on each, faster on large vocabularies
   /// (the table's cache misses for the batch overlap).
@@ -121,6 +124,12 @@ class VocabBuilder {
 /// when the input holds no tokens at all.
 [[nodiscard]] VocabBuildResult build_vocabulary(
     const std::string& path, const Tokenizer& tokenizer, const VocabBuildOptions& options,
+    const std::function<void(const VocabBuildProgress&)>& progress = {});
+
+/// The same over one share of the file (corpus_reader.h): what one of several processes
+/// counts. FormatError only when the share holds no tokens and the file none either.
+[[nodiscard]] VocabBuildResult build_vocabulary(
+    const std::string& path, CorpusShare share, const Tokenizer& tokenizer, const VocabBuildOptions& options,
     const std::function<void(const VocabBuildProgress&)>& progress = {});
 
 }  // namespace embedkit

@@ -71,11 +71,12 @@ void stop_before_training(std::string_view pass) {
 }
 
 EncodedCorpus encode_corpus(const std::string& input, const Tokenizer& tokenizer, const Vocabulary& vocab,
-                            std::uint64_t expected_tokens, const std::function<bool()>& should_stop) {
+                            std::uint64_t expected_tokens, const std::function<bool()>& should_stop,
+                            CorpusShare share) {
   EncodedCorpus corpus;
   corpus.bytes.reserve(expected_tokens * 2);  // untouched capacity costs address space, not memory
   CorpusEncoder encoder(vocab, corpus, should_stop);
-  CorpusReader(input, tokenizer).read(encoder);
+  CorpusReader(input, tokenizer, share).read(encoder);
   encoder.finish();
   return corpus;
 }

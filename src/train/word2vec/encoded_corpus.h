@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/content_hash.h"
+#include "embedkit/text/corpus_reader.h"
 #include "embedkit/text/tokenizer.h"
 #include "embedkit/vocab/vocabulary.h"
 
@@ -33,11 +34,12 @@ struct EncodedCorpus {
   [[nodiscard]] std::vector<std::size_t> shards(std::size_t threads) const;
 };
 
-/// Reads `input` with `tokenizer`, keeping the tokens `vocab` has. `expected_tokens` (0 if
-/// unknown) sizes the buffer. `should_stop` (optional) is polled as the text is read; when it
-/// returns true, Error is thrown (stop_before_training).
+/// Reads `input` (its `share`, or all of it) with `tokenizer`, keeping the tokens `vocab` has.
+/// `expected_tokens` (0 if unknown) sizes the buffer. `should_stop` (optional) is polled as the
+/// text is read; when it returns true, Error is thrown (stop_before_training).
 EncodedCorpus encode_corpus(const std::string& input, const Tokenizer& tokenizer, const Vocabulary& vocab,
-                            std::uint64_t expected_tokens, const std::function<bool()>& should_stop = {});
+                            std::uint64_t expected_tokens, const std::function<bool()>& should_stop = {},
+                            CorpusShare share = {});
 
 /// Throws the Error of a training stopped (TrainingCallbacks::should_stop) in `pass` ("the
 /// vocabulary pass"), before it had vectors to return.

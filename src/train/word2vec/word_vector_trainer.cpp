@@ -15,6 +15,8 @@
 #include "embedkit/io/vector_io.h"
 #include "embedkit/table/embedding_bag.h"
 #include "embedkit/vocab/vocab_builder.h"
+#include "train/distributed/replica_sync.h"
+#include "train/distributed/shared_vocabulary.h"
 #include "train/hogwild.h"
 #include "train/objectives/losses.h"
 #include "train/objectives/negative_table.h"
@@ -45,6 +47,25 @@ void check_options(const WordVectorOptions& o) {
                  fmt::format("--threads {}: at most {} threads", o.threads, kMaxThreads));
   EMBEDKIT_CHECK(o.checkpoint_every == 0 || !o.checkpoint.empty(), ArgumentError,
                  "checkpoint_every needs a checkpoint path");
+  EMBEDKIT_CHECK(o.sync_words > 0, ArgumentError, "sync_words (words between the processes' exchanges) must be >= 1");
+}
+
+// The job this run is part of, or null when it runs alone.
+Communicator* job_of(const WordVectorOptions& o) {
+  return o.communicator != nullptr && o.communicator->size() > 1 ? o.communicator : nullptr;
+}
+
+// Runs `body` as one process of `job`: an error here ends every process (they would otherwise
+// wait for this one in their next collective forever), with this process's message.
+template <class Body>
+WordVectors as_part_of(Communicator* job, Body&& body) {
+  if (job == nullptr) return body();
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    job->abort(e.what());
+    throw;  // (abort does not return)
+  }
 }
 
 // A checkpoint may replace only an earlier checkpoint (or `resuming_from`, the one being resumed):
@@ -130,7 +151,7 @@ WordVectors view_vectors(const Vocabulary& vocab, const EmbeddingTable& input, c
 }
 
 WordVectors run_training(Setup setup, const std::string& input, const WordVectorOptions& options,
-                         const TrainingCallbacks& callbacks) {
+                         const TrainingCallbacks& callbacks, detail::ReplicaSync* replicas = nullptr) {
   const Vocabulary& vocab = setup.vocab;
   const detail::EncodedCorpus& corpus = setup.corpus;
   const std::size_t words = vocab.size();
@@ -174,11 +195,15 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
 
   const std::size_t threads = job_threads(options.threads, corpus.sentences());
   const std::vector<std::size_t> shards = corpus.shards(threads);
+  // Each process of a job draws its own random numbers (process 0 those of a run alone); the
+  // learning rate decays over its own share, so all decay together.
+  const std::size_t rank = replicas != nullptr ? replicas->communicator().rank() : 0;
+  const std::size_t processes = replicas != nullptr ? replicas->communicator().size() : 1;
   detail::Hogwild run({.threads = threads,
                        .epochs = options.epochs,
                        .work_per_epoch = corpus.kept,
                        .learning_rate = options.learning_rate,
-                       .seed = options.seed,
+                       .seed = options.seed ^ (rank * 0x9E3779B97F4A7C15ULL),
                        .work_unit = "words",
                        .report_every = std::chrono::milliseconds(500),
                        .should_stop = callbacks.should_stop},
@@ -207,8 +232,9 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     TrainingProgress p;
     p.progress = h.fraction;
     p.epoch = h.epoch;
-    p.words_done = h.work_done;
-    p.words_per_second = h.work_per_second;
+    // In a job: this process's counts times the processes (their shares are about equal).
+    p.words_done = h.work_done * processes;
+    p.words_per_second = h.work_per_second * static_cast<double>(processes);
     p.thread_words_per_second = h.thread_work_per_second;
     p.learning_rate = h.learning_rate;
     p.epoch_loss = h.epoch_loss;
@@ -218,19 +244,38 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     p.finished = h.finished;
     callbacks.on_progress(p);
   };
-  for (std::size_t epoch = setup.position.epochs_done; epoch < options.epochs; ++epoch) {
-    run.run_epoch(
-        epoch,
-        [&](detail::Hogwild::Thread& thread) {
-          detail::Word2VecWorker<detail::TableSigmoid>(model, thread).train(shards[thread.index()],
-                                                                            shards[thread.index() + 1]);
-        },
-        on_progress);
+  // Alone: one piece per epoch. In a job: pieces of about sync_hot_words words each, after each of
+  // which the replicas exchange their updates (and a stop on any process stops them all).
+  const std::size_t pieces = replicas != nullptr ? replicas->pieces_per_epoch() : 1;
+  if (replicas != nullptr) {
+    EmbeddingTable* const tables[] = {&input_bag.table(), &output_table};
+    replicas->start(tables);
+  }
+  bool stopped = false;
+  for (std::size_t epoch = setup.position.epochs_done; epoch < options.epochs && !stopped; ++epoch) {
+    for (std::size_t piece = 0; piece < pieces && !stopped; ++piece) {
+      run.run_epoch(
+          epoch,
+          [&](detail::Hogwild::Thread& thread) {
+            const std::size_t t = thread.index();
+            const auto [begin, end] = replicas != nullptr ? replicas->piece(shards[t], shards[t + 1], piece)
+                                                          : std::pair{shards[t], shards[t + 1]};
+            detail::Word2VecWorker<detail::TableSigmoid>(model, thread).train(begin, end);
+          },
+          on_progress);
+      stopped = run.stopped();
+      if (replicas != nullptr) {
+        replicas->exchange(piece);
+        stopped = replicas->any(stopped);
+      }
+    }
     if (callbacks.on_epoch && !run.stopped_mid_epoch()) {
       callbacks.on_epoch(epoch + 1, view_vectors(vocab, input_bag.table(), setup.buckets, options));
     }
-    if (run.stopped()) break;
-    if (options.checkpoint_every > 0 && (epoch + 1) % options.checkpoint_every == 0) write_checkpoint(epoch + 1);
+    if (stopped) break;
+    if (options.checkpoint_every > 0 && (epoch + 1) % options.checkpoint_every == 0 && rank == 0) {
+      write_checkpoint(epoch + 1);
+    }
   }
 
   const detail::HogwildProgress final_progress = run.progress(!run.stopped());
@@ -249,6 +294,24 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
                           100 * final_progress.fraction)
             : fmt::format("after epoch {} of {}", epochs_done, options.epochs);
   }
+  if (replicas != nullptr) {
+    // The record above describes this process's share; the job's corpus is all of them.
+    std::uint64_t whole[2] = {corpus.tokens, corpus.kept};
+    replicas->communicator().sum(whole);
+    result.metadata["training.corpus_tokens"] = std::to_string(whole[0]);
+    result.metadata["fasttext.ntokens"] = std::to_string(whole[0]);
+    result.metadata["training.corpus_hash"] = "shares";  // no one process read the whole text
+    result.metadata["training.processes"] = std::to_string(processes);
+    result.metadata["training.sync_words"] = std::to_string(options.sync_words);
+    const detail::SyncTotals& sync = replicas->totals();
+    result.metadata["training.sync_hot_words"] = std::to_string(options.sync_hot_words);
+    result.metadata["training.sync_hot_rows"] = std::to_string(options.sync_hot_rows);
+    result.metadata["training.sync_rounds"] = std::to_string(sync.rounds);
+    result.metadata["training.sync_bytes_per_round"] = std::to_string(sync.bytes_per_round);
+    result.metadata["training.sync_hot_exchanges"] = std::to_string(sync.hot_exchanges);
+    result.metadata["training.sync_bytes_per_hot_exchange"] = std::to_string(sync.bytes_per_hot_exchange);
+    result.metadata["training.sync_seconds"] = fmt::format("{:.3f}", sync.seconds);
+  }
   result.metadata["training.seconds"] = fmt::format("{:.3f}", final_progress.seconds);
   result.metadata["training.final_loss"] =
       fmt::format("{:.6g}", final_progress.epoch_loss.empty() ? 0.0 : final_progress.epoch_loss.back());
@@ -261,35 +324,58 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
 WordVectors train_word_vectors(const std::string& input, const WordVectorOptions& options,
                                const TrainingCallbacks& callbacks) {
   check_options(options);
-  check_checkpoint_target(options);
-  EMBEDKIT_CHECK(input != "-", ArgumentError,
-                 "training reads its input twice (vocabulary, then words), so it needs a file, not stdin");
-  const Tokenizer tokenizer(options.tokenizer);
-  VocabBuildResult built = build_vocabulary(
-      input, tokenizer, {.min_count = options.min_count, .add_pad = false, .add_unk = false},
-      [&](const VocabBuildProgress&) {
-        // (No model exists yet to return: a stop here ends the call.)
-        if (callbacks.should_stop && callbacks.should_stop()) detail::stop_before_training("the vocabulary pass");
-      });
-  EMBEDKIT_CHECK(built.vocabulary.size() >= 2, FormatError,
-                 fmt::format("{}: only {} distinct words occur at least {} times (--min-count); training needs 2 or "
-                             "more",
-                             input, built.vocabulary.size(), options.min_count));
-  detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, built.vocabulary, built.report.covered_tokens,
-                                                        callbacks.should_stop);
-  const std::size_t words = built.vocabulary.size();
-  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, words});
-  std::vector<std::uint32_t> buckets = buckets_of(built.vocabulary, options);
-  EmbeddingTable input_table = fresh_input_table(words, buckets.size(), options);
-  EmbeddingTable output_table(words, options.dim);  // zeros, as word2vec and fastText
-  return run_training({std::move(built.vocabulary), std::move(corpus), std::move(buckets), std::move(input_table),
-                       std::move(output_table)},
-                      input, options, callbacks);
+  Communicator* job = job_of(options);
+  return as_part_of(job, [&] {
+    check_checkpoint_target(options);
+    EMBEDKIT_CHECK(input != "-", ArgumentError,
+                   "training reads its input twice (vocabulary, then words), so it needs a file, not stdin");
+    const Tokenizer tokenizer(options.tokenizer);
+    // In a job, this process's share of the file (the last one to the end, wherever that is).
+    CorpusShare share;
+    if (job != nullptr) {
+      std::error_code error;
+      const std::uintmax_t bytes = std::filesystem::file_size(input, error);
+      if (error) throw IoError(fmt::format("cannot read the size of '{}': {}", input, error.message()));
+      share = CorpusShare::of(bytes, job->rank(), job->size());
+    }
+    const VocabBuildOptions vocab_options{.min_count = options.min_count, .add_pad = false, .add_unk = false};
+    auto on_counting = [&](const VocabBuildProgress&) {
+      // (No model exists yet to return: a stop here ends the call.)
+      if (callbacks.should_stop && callbacks.should_stop()) detail::stop_before_training("the vocabulary pass");
+    };
+    VocabBuildResult built = job == nullptr
+                                 ? build_vocabulary(input, tokenizer, vocab_options, on_counting)
+                                 : detail::build_shared_vocabulary(input, share, tokenizer, vocab_options, *job, on_counting);
+    EMBEDKIT_CHECK(built.vocabulary.size() >= 2, FormatError,
+                   fmt::format("{}: only {} distinct words occur at least {} times (--min-count); training needs 2 or "
+                               "more",
+                               input, built.vocabulary.size(), options.min_count));
+    detail::EncodedCorpus corpus = detail::encode_corpus(
+        input, tokenizer, built.vocabulary, job == nullptr ? built.report.covered_tokens : 0, callbacks.should_stop, share);
+    const std::size_t words = built.vocabulary.size();
+    if (callbacks.on_corpus) {
+      std::uint64_t whole[2] = {corpus.tokens, corpus.kept};
+      if (job != nullptr) job->sum(whole);
+      callbacks.on_corpus({whole[0], whole[1], words});
+    }
+    std::vector<std::uint32_t> buckets = buckets_of(built.vocabulary, options);
+    EmbeddingTable input_table = fresh_input_table(words, buckets.size(), options);
+    EmbeddingTable output_table(words, options.dim);  // zeros, as word2vec and fastText
+    std::optional<detail::ReplicaSync> replicas;
+    if (job != nullptr) {
+      replicas.emplace(*job, corpus.kept, options.sync_words, options.sync_hot_words, options.sync_hot_rows);
+    }
+    return run_training({std::move(built.vocabulary), std::move(corpus), std::move(buckets), std::move(input_table),
+                         std::move(output_table)},
+                        input, options, callbacks, replicas ? &*replicas : nullptr);
+  });
 }
 
 WordVectors resume_word_vectors(const std::string& input, const std::string& checkpoint,
                                 const WordVectorOptions& options, const TrainingCallbacks& callbacks) {
   check_options(options);
+  EMBEDKIT_CHECK(job_of(options) == nullptr, ArgumentError,
+                 "resuming runs in one process (a job of several processes starts fresh runs only)");
   check_checkpoint_target(options, checkpoint);
   const WordVectors saved = load_vectors(checkpoint);
   EMBEDKIT_CHECK(saved.output.has_value(), FormatError, fmt::format("{}: the checkpoint has no output layer", checkpoint));
@@ -308,6 +394,8 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
 
 WordVectors continue_training(const WordVectors& model, const std::string& input, const WordVectorOptions& options,
                               const TrainingCallbacks& callbacks) {
+  EMBEDKIT_CHECK(job_of(options) == nullptr, ArgumentError,
+                 "continued training runs in one process (a job of several processes starts fresh runs only)");
   WordVectorOptions o = options;
   o.dim = model.dim();
   o.subwords = model.subwords().has_value();

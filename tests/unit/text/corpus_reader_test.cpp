@@ -84,6 +84,45 @@ TEST(CorpusReader, ChunkBoundariesNeverChangeTheTokens) {
   }
 }
 
+// Shares of a file, read one by one, hold every token exactly once, in order, however many
+// there are and wherever the cuts fall (inside words, on spaces, inside multi-byte characters).
+TEST(CorpusReader, SharesHoldEveryTokenExactlyOnce) {
+  std::mt19937 rng(3);
+  const std::vector<std::string> pieces = {"a", "bb", "ccc", "é€", "😀x", "word", " ", "  ", "\n", "\r\n", "\t"};
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += pieces[rng() % pieces.size()];
+  ScratchDir dir;
+  const std::string path = dir.write("shares.txt", text);
+  const Tokenizer tok;
+  struct Tokens : CorpusVisitor {
+    std::vector<std::string> all;
+    std::uint64_t bytes = 0;
+    void on_token(std::string_view token) override { all.emplace_back(token); }
+    void on_progress(const CorpusProgress& p) override { bytes = p.bytes_read; }
+  };
+  Tokens whole;
+  CorpusReader(path, tok).read(whole);
+  for (const std::size_t count : {1, 2, 3, 7, 64, 5000}) {
+    std::vector<std::string> joined;
+    std::uint64_t bytes = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      Tokens part;
+      CorpusReader reader(path, tok, CorpusShare::of(text.size(), i, count));
+      reader.set_chunk_bytes(64);
+      reader.read(part);
+      joined.insert(joined.end(), part.all.begin(), part.all.end());
+      bytes += part.bytes;
+    }
+    EXPECT_EQ(joined, whole.all) << count << " shares";
+    EXPECT_EQ(bytes, text.size()) << count << " shares read every byte once";
+  }
+  EXPECT_EQ(CorpusShare::of(10, 0, 1).whole(), true);
+  EXPECT_EQ(CorpusShare::of(10, 1, 3).begin, 3U);
+  EXPECT_EQ(CorpusShare::of(10, 2, 3).end, UINT64_MAX);
+  // Shares need a file they can seek in.
+  EXPECT_THROW(CorpusReader("-", tok, CorpusShare::of(10, 1, 2)).read(whole), ArgumentError);
+}
+
 TEST(CorpusReader, OneHugeLineStreamsInSmallChunks) {
   std::string text;
   for (int i = 0; i < 20000; ++i) text += "word" + std::to_string(i % 97) + ' ';
