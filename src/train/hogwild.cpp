@@ -17,7 +17,8 @@ Hogwild::Hogwild(HogwildOptions options, std::uint64_t work_done, std::vector<st
       work_at_start_(work_done),
       rng_states_(std::move(rng_states)),
       counters_(options.threads),
-      start_(std::chrono::steady_clock::now()) {
+      start_(std::chrono::steady_clock::now()),
+      last_report_(start_) {
   EMBEDKIT_CHECK(options_.threads >= 1 && options_.epochs >= 1, ArgumentError, "Hogwild: no threads or no epochs");
   options_.work_per_epoch = std::max<std::uint64_t>(1, options_.work_per_epoch);
   if (rng_states_.empty()) {
@@ -54,7 +55,7 @@ void Hogwild::fail(std::string message) {
 }
 
 void Hogwild::run_epoch(std::size_t epoch, const std::function<void(Thread&)>& work,
-                        const std::function<void(const HogwildProgress&)>& on_progress) {
+                        const std::function<void(const HogwildProgress&)>& on_progress, bool ends_epoch) {
   EMBEDKIT_CHECK(epoch < options_.epochs, ArgumentError, "Hogwild: epoch past the last");
   if (stopped()) return;
   epoch_.store(epoch);
@@ -74,6 +75,7 @@ void Hogwild::run_epoch(std::size_t epoch, const std::function<void(Thread&)>& w
     });
     // The calling thread reports progress until the workers are done.
     while (!group.wait_for(options_.report_every)) {
+      last_report_ = std::chrono::steady_clock::now();
       if (on_progress) on_progress(progress(false));
       if (options_.should_stop && !stopped() && options_.should_stop()) {
         stopped_mid_epoch_.store(true);
@@ -84,8 +86,21 @@ void Hogwild::run_epoch(std::size_t epoch, const std::function<void(Thread&)>& w
     group.join();  // rethrows the first worker exception
   }
   if (!failure_.empty()) throw Error(failure_, "a finite loss");
+  if (!ends_epoch) {
+    // Between pieces: a stop cuts this epoch short; progress as often as between reports.
+    if (options_.should_stop && !stopped() && options_.should_stop()) {
+      stopped_mid_epoch_.store(true);
+      stopped_.store(true);
+    }
+    if (on_progress && std::chrono::steady_clock::now() - last_report_ >= options_.report_every) {
+      last_report_ = std::chrono::steady_clock::now();
+      on_progress(progress(false));
+    }
+    return;
+  }
   // (Polled again between epochs: epochs shorter than report_every would never see it.)
   if (options_.should_stop && !stopped() && epoch + 1 < options_.epochs && options_.should_stop()) stopped_.store(true);
+  last_report_ = std::chrono::steady_clock::now();
   if (on_progress) on_progress(progress(epoch + 1 == options_.epochs && !stopped()));
 }
 

@@ -72,8 +72,11 @@ class Hogwild {
   /// Runs work(thread) on every thread for epoch `epoch`; on_progress (optional) gets a snapshot
   /// every report_every and once at the end. Throws the first worker exception, or Error with the
   /// divergence message. Returns at once when the run was stopped.
+  /// `ends_epoch` false: this call is one piece of the epoch (a distributed run exchanges
+  /// updates between pieces): it reports progress only when report_every has passed, never as
+  /// finished, and a stop requested now counts as within the epoch.
   void run_epoch(std::size_t epoch, const std::function<void(Thread&)>& work,
-                 const std::function<void(const HogwildProgress&)>& on_progress = {});
+                 const std::function<void(const HogwildProgress&)>& on_progress = {}, bool ends_epoch = true);
 
   [[nodiscard]] HogwildProgress progress(bool finished) const;
   [[nodiscard]] std::size_t threads() const noexcept { return options_.threads; }
@@ -107,6 +110,7 @@ class Hogwild {
   std::mutex failure_mutex_;
   std::string failure_;
   std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_report_;
 };
 
 /// What a worker gets: its index, its generator, the current learning rate, and report().

@@ -57,6 +57,20 @@ for processes in (2, 4):
     check([kv.get_vecattr(w, "count") for w in words] == counts, f"{processes} processes: the same counts as one")
     meta = subprocess.run([cli, "info", path, "--json"], capture_output=True, text=True).stdout
     check(f'"training.processes": "{processes}"' in meta, f"{processes} processes: the model records them")
+    # Words only the last process's share holds: their input rows move only there, so they are
+    # trained in process 0's model (which it wrote) only if the exchanges carry updates across.
+    if processes == 2:
+        with open(corpus, "rb") as f:
+            data = f.read()
+        cut = len(data) // 2
+        first, second = set(data[:cut].split()), set(data[cut:].split())
+        only_last = [w for w in words if w.encode() in second and w.encode() not in first][:200]
+        def mean_norm(model):
+            return sum(float((model[w] ** 2).sum()) ** 0.5 for w in only_last) / len(only_last)
+        moved, reference_norm = mean_norm(kv), mean_norm(reference)
+        check(len(only_last) >= 50 and moved > 0.5 * reference_norm,
+              f"2 processes: {len(only_last)} words only in process 1's share are trained in process 0's model "
+              f"(mean norm {moved:.3f}; one process {reference_norm:.3f}; untrained about 0.08)")
     quality = spearman(path)
     message = f"{processes} processes: WS-353 Spearman {quality:.3f} within noise of one process's {quality_alone:.3f}"
     if processes == 2:
@@ -80,7 +94,9 @@ check(not os.path.exists(os.path.join(work, "bad.ekv")), "and nothing is written
 
 # A process killed mid-run ends the job; the checkpoint written before it is intact.
 checkpoint = os.path.join(work, "killed.ekv.checkpoint")
-script = (f'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then (sleep 4; kill -9 $$) & fi; exec {cli} train -i {corpus} '
+# Process 1 dies (SIGKILL) as soon as process 0 has written its first checkpoint.
+script = (f'rank=${{OMPI_COMM_WORLD_RANK:-${{PMI_RANK:-$PMIX_RANK}}}}; if [ "$rank" = 1 ]; then '
+          f'(while [ ! -s {checkpoint} ]; do sleep 0.1; done; kill -9 $$) & fi; exec {cli} train -i {corpus} '
           f'-o {work}/killed.ekv --threads 1 --dim 50 --epochs 200 --maxn 0 --sync-words 50000 -q --checkpoint-every 1')
 done = subprocess.run(["mpirun", "-np", "2", "bash", "-c", script], env=env, capture_output=True, text=True,
                       timeout=120)

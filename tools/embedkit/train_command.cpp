@@ -111,9 +111,10 @@ void run_one(TrainFlags& flags, bool writes) {
                      .dump());
       return;
     }
-    const double per_thread = p.thread_words_per_second.empty()
-                                  ? 0
-                                  : p.words_per_second / static_cast<double>(p.thread_words_per_second.size());
+    // (This process's threads: in a job, words_per_second is the whole job's.)
+    double per_thread = 0;
+    for (const double r : p.thread_words_per_second) per_thread += r;
+    if (!p.thread_words_per_second.empty()) per_thread /= static_cast<double>(p.thread_words_per_second.size());
     bar.update(static_cast<std::uint64_t>(p.progress * 1e6), 1000000,
                fmt::format("epoch {}/{}  {} words/s ({}/thread)  lr {:.5f}  loss {:.4f}", p.epoch + 1, o.epochs,
                            rate(p.words_per_second), rate(per_thread), p.learning_rate, p.loss));
@@ -194,11 +195,11 @@ void add_train_command(CLI::App& app) {
                   "Train this saved model further on --input (new words are added, counts accumulate)");
   cmd->add_option("--sync-words", o.sync_words,
                   "Under mpirun: words each process trains between exchanging updates with the others")
-      ->check(whole_number(1, UINT64_MAX))
+      ->check(whole_number(1, 1'000'000'000'000ULL))
       ->capture_default_str();
   cmd->add_option("--sync-hot-words", o.sync_hot_words,
                   "Under mpirun: words between exchanges of the most frequent words' rows (--sync-hot-rows)")
-      ->check(whole_number(1, UINT64_MAX))
+      ->check(whole_number(1, 1'000'000'000'000ULL))
       ->capture_default_str();
   cmd->add_option("--sync-hot-rows", o.sync_hot_rows, "Under mpirun: how many of the most frequent words are hot (0 = none)")
       ->check(whole_number(0, UINT32_MAX))

@@ -1,7 +1,7 @@
 // The processes of one training job, and what they say to each other (part of embedkit::train).
 //
 //   // under `mpirun -np 4 ./my_trainer`:
-//   auto world = embedkit::mpi_world();          // nullptr when not launched by mpirun
+//   auto world = embedkit::mpi_world();          // nullptr when not launched by mpirun; keep it
 //   embedkit::WordVectorOptions options;
 //   options.communicator = world.get();          // each process trains its share of the corpus
 //   auto wv = embedkit::train_word_vectors("corpus.txt", options);
@@ -49,9 +49,11 @@ class Communicator {
 /// Whether the process was started by mpirun / mpiexec (Open MPI, MPICH or PMIx environment).
 [[nodiscard]] bool launched_by_mpirun() noexcept;
 
-/// The job's processes, initialising MPI (threads: funnelled) on the first call and finalising
-/// it at exit; nullptr when the process was not launched by mpirun. ArgumentError when it was,
-/// with more than one process, and this build has no MPI.
+/// The job's processes, initialising MPI (threads: funnelled) on the first call unless the
+/// program did, and finalising it (when it initialised it) once the last pointer to it is
+/// released: keep one for the job's whole life, since MPI cannot start again in a process.
+/// nullptr when the process was not launched by mpirun. ArgumentError when it was, with more
+/// than one process (or an unknown number), and this build has no MPI.
 [[nodiscard]] std::shared_ptr<Communicator> mpi_world();
 
 }  // namespace embedkit

@@ -64,11 +64,13 @@ struct WordVectorOptions {
   /// Several processes training one model (communicator.h; null or one process: this one
   /// alone). Each reads its own share of the input (byte ranges cut at word boundaries), the
   /// vocabulary is counted together (the same on every process, and the same one process would
-  /// count), and each trains its replica with `threads` threads; every `sync_words` words of its
-  /// share, every replica becomes the last shared model plus the sum of all the processes'
-  /// updates since (all rows, one all-reduce per table), and every `sync_hot_words` the same for
-  /// the `sync_hot_rows` most frequent words' rows (train/distributed/replica_sync.h). Every
-  /// process returns the same model; only process 0 writes checkpoints. An error on any process
+  /// count, unless a share alone holds more than 20M distinct words and counting prunes), and
+  /// each trains its replica with `threads` threads. The replicas exchange their updates by
+  /// all-reduce: every `sync_hot_words` words of a share, the `sync_hot_rows` most frequent
+  /// words' rows take the shared value plus the sum of the processes' updates; every
+  /// `sync_words`, all rows do, a row several processes updated taking the mean of their updates
+  /// (train/distributed/replica_sync.h). Every process returns the same model; only process 0
+  /// writes checkpoints (which hold the model but cannot be resumed yet). An error on any process
   /// ends the whole job (Communicator::abort), since the others would wait for it forever.
   Communicator* communicator = nullptr;
   std::uint64_t sync_words = 1'000'000;

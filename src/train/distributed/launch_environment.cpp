@@ -29,10 +29,11 @@ bool mpi_built() noexcept { return false; }
 
 std::shared_ptr<Communicator> mpi_world() {
   if (!launched_by_mpirun()) return nullptr;
-  EMBEDKIT_CHECK(launched_size() <= 1, ArgumentError,
+  const long size = launched_size();
+  EMBEDKIT_CHECK(size == 1, ArgumentError,
                  fmt::format("started by mpirun as one of {} processes, but this embedkit was built without MPI "
                              "(install libopenmpi-dev and rebuild): each process would train alone",
-                             launched_size()));
+                             size > 0 ? std::to_string(size) : std::string("several")));
   return nullptr;
 }
 #endif

@@ -39,7 +39,9 @@ void all_reduce(std::span<T> values, MPI_Datatype type, MPI_Op op) {
 
 class MpiWorld final : public Communicator {
  public:
-  MpiWorld() {
+  // `owns`: this object initialised MPI, so it finalises it (a host program that initialised MPI
+  // itself finalises it itself).
+  explicit MpiWorld(bool owns) : owns_(owns) {
     int size = 0, rank = 0;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -49,7 +51,7 @@ class MpiWorld final : public Communicator {
   ~MpiWorld() override {
     int finalized = 0;
     MPI_Finalized(&finalized);
-    if (finalized == 0) MPI_Finalize();
+    if (owns_ && finalized == 0) MPI_Finalize();
   }
   MpiWorld(const MpiWorld&) = delete;
   MpiWorld& operator=(const MpiWorld&) = delete;
@@ -70,12 +72,14 @@ class MpiWorld final : public Communicator {
     std::vector<std::string> all(size_);
     for (std::size_t r = 0; r < size_; ++r) all[r].resize(sizes[r]);
     const std::uint64_t longest = *std::max_element(sizes.begin(), sizes.end());
+    // Each round's pieces together stay within an int (MPI's counts and displacements).
+    const std::uint64_t piece_bytes = std::max<std::uint64_t>(1, INT_MAX / size_);
     std::vector<int> counts(size_), displacements(size_);
     std::string round;
-    for (std::uint64_t at = 0; at < longest || at == 0; at += kMaxPiece) {
+    for (std::uint64_t at = 0; at < longest; at += piece_bytes) {
       std::size_t total = 0;
       for (std::size_t r = 0; r < size_; ++r) {
-        counts[r] = static_cast<int>(sizes[r] > at ? std::min<std::uint64_t>(kMaxPiece, sizes[r] - at) : 0);
+        counts[r] = static_cast<int>(sizes[r] > at ? std::min<std::uint64_t>(piece_bytes, sizes[r] - at) : 0);
         displacements[r] = static_cast<int>(total);
         total += static_cast<std::size_t>(counts[r]);
       }
@@ -85,9 +89,8 @@ class MpiWorld final : public Communicator {
                            MPI_BYTE, MPI_COMM_WORLD),
             "all-gather");
       for (std::size_t r = 0; r < size_; ++r) {
-        std::copy_n(round.data() + displacements[r], counts[r], all[r].data() + at);
+        if (counts[r] > 0) std::copy_n(round.data() + displacements[r], counts[r], all[r].data() + at);
       }
-      if (longest == 0) break;
     }
     return all;
   }
@@ -100,6 +103,7 @@ class MpiWorld final : public Communicator {
   }
 
  private:
+  bool owns_;
   std::size_t rank_ = 0, size_ = 1;
 };
 
@@ -113,13 +117,21 @@ std::shared_ptr<Communicator> mpi_world() {
   static std::weak_ptr<Communicator> existing;
   const std::lock_guard lock(mutex);
   if (auto world = existing.lock()) return world;
-  int initialized = 0;
+  int initialized = 0, finalized = 0;
   MPI_Initialized(&initialized);
-  EMBEDKIT_CHECK(initialized == 0, ArgumentError,
-                 "MPI was already initialised and finalised in this process: it cannot start again");
+  MPI_Finalized(&finalized);
+  EMBEDKIT_CHECK(finalized == 0, ArgumentError,
+                 "MPI was finalised in this process (the last mpi_world() released): it cannot start again");
   int provided = 0;
-  check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "initialisation");
-  auto world = std::make_shared<MpiWorld>();
+  if (initialized == 0) {
+    check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "initialisation");
+  } else {
+    MPI_Query_thread(&provided);  // a host program initialised it
+  }
+  EMBEDKIT_CHECK(provided >= MPI_THREAD_FUNNELED, ArgumentError,
+                 "MPI gives this process no thread support (MPI_THREAD_SINGLE); embedkit trains with threads and "
+                 "calls MPI from one of them (MPI_THREAD_FUNNELED)");
+  auto world = std::make_shared<MpiWorld>(initialized == 0);
   existing = world;
   return world;
 }

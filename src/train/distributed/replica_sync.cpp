@@ -15,9 +15,11 @@ std::span<float> values_of(EmbeddingTable& table) { return {table.data(), table.
 ReplicaSync::ReplicaSync(Communicator& communicator, std::uint64_t local_words, std::uint64_t sync_words,
                          std::uint64_t hot_words, std::size_t hot_rows)
     : communicator_(communicator), hot_rows_(hot_rows) {
+  // ceil(a / b) without overflow; a round never holds more pieces than the share has words for.
+  const auto ceil_div = [](std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0 ? 1 : 0); };
   const std::uint64_t step = std::max<std::uint64_t>(1, sync_words);
   const std::uint64_t hot_step = std::clamp<std::uint64_t>(hot_words, 1, step);
-  std::uint64_t counts[2] = {(local_words + step - 1) / step, (step + hot_step - 1) / hot_step};
+  std::uint64_t counts[2] = {ceil_div(local_words, step), ceil_div(std::min(step, std::max<std::uint64_t>(1, local_words)), hot_step)};
   communicator_.max(counts);
   rounds_ = static_cast<std::size_t>(std::max<std::uint64_t>(1, counts[0]));
   pieces_per_round_ = hot_rows_ > 0 ? static_cast<std::size_t>(std::max<std::uint64_t>(1, counts[1])) : 1;
@@ -40,9 +42,9 @@ std::pair<std::size_t, std::size_t> ReplicaSync::piece(std::size_t begin, std::s
   return {begin + n * p / pieces, begin + n * (p + 1) / pieces};
 }
 
-void ReplicaSync::exchange(std::size_t p) {
+void ReplicaSync::exchange(std::size_t p, bool all_rows) {
   const auto start = std::chrono::steady_clock::now();
-  const bool whole = (p + 1) % pieces_per_round_ == 0;
+  const bool whole = all_rows || (p + 1) % pieces_per_round_ == 0;
   exchange_rows(whole ? SIZE_MAX : hot_rows_);
   ++(whole ? totals_.rounds : totals_.hot_exchanges);
   totals_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -54,8 +54,8 @@ class ReplicaSync {
   [[nodiscard]] std::pair<std::size_t, std::size_t> piece(std::size_t begin, std::size_t end,
                                                           std::size_t p) const noexcept;
   /// Ends piece `p`: every copy becomes the shared model plus every process's update, of the hot
-  /// rows or (at the end of a round) of all rows. Collective.
-  void exchange(std::size_t p);
+  /// rows or (at the end of a round, or with `all_rows`: a stop) of all rows. Collective.
+  void exchange(std::size_t p, bool all_rows = false);
   /// Whether any process says yes (a stop requested on one of them). Collective.
   [[nodiscard]] bool any(bool mine);
   [[nodiscard]] const SyncTotals& totals() const noexcept { return totals_; }

@@ -1,5 +1,7 @@
 // Private to embedkit::train: the vocabulary of a corpus that several processes read in shares,
-// the same on every process and the same as one process counting the whole file would build.
+// the same on every process and the same as one process counting the whole file would build
+// (while no share holds more distinct words than max_entries: past that, counting prunes per
+// share, as one process would prune the whole, with the same error bounds but not the same set).
 #pragma once
 
 #include <functional>

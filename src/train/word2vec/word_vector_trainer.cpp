@@ -221,6 +221,8 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
       snapshot.output = EmbeddingTable::over_storage(output_table.data(), output_table.rows(), output_table.dim(), keep);
       record(snapshot, epochs_done);
       snapshot.metadata[detail::kCheckpointKey] = "1";
+      // A job's checkpoint holds the shared model but rank 0's share and generators only.
+      if (replicas != nullptr) snapshot.metadata["training.processes"] = std::to_string(processes);
       save_vectors(snapshot, options.checkpoint, {.format = VectorFormat::native});
     } catch (const std::exception& e) {
       throw Error(fmt::format("cannot write the checkpoint: {}", e.what()), "a written checkpoint");
@@ -251,9 +253,11 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     EmbeddingTable* const tables[] = {&input_bag.table(), &output_table};
     replicas->start(tables);
   }
-  bool stopped = false;
+  bool stopped = false, stopped_mid_epoch = false;
+  std::size_t epochs_done = setup.position.epochs_done;
   for (std::size_t epoch = setup.position.epochs_done; epoch < options.epochs && !stopped; ++epoch) {
     for (std::size_t piece = 0; piece < pieces && !stopped; ++piece) {
+      const bool last_piece = piece + 1 == pieces;
       run.run_epoch(
           epoch,
           [&](detail::Hogwild::Thread& thread) {
@@ -262,35 +266,35 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
                                                           : std::pair{shards[t], shards[t + 1]};
             detail::Word2VecWorker<detail::TableSigmoid>(model, thread).train(begin, end);
           },
-          on_progress);
+          on_progress, last_piece);
       stopped = run.stopped();
       if (replicas != nullptr) {
-        replicas->exchange(piece);
+        // A stop on any process stops all, after an exchange of every row: all hold one model.
         stopped = replicas->any(stopped);
+        replicas->exchange(piece, stopped);
       }
+      if (stopped) stopped_mid_epoch = !last_piece || run.stopped_mid_epoch();
     }
-    if (callbacks.on_epoch && !run.stopped_mid_epoch()) {
-      callbacks.on_epoch(epoch + 1, view_vectors(vocab, input_bag.table(), setup.buckets, options));
-    }
+    if (stopped_mid_epoch) break;
+    epochs_done = epoch + 1;
+    if (callbacks.on_epoch) callbacks.on_epoch(epochs_done, view_vectors(vocab, input_bag.table(), setup.buckets, options));
     if (stopped) break;
-    if (options.checkpoint_every > 0 && (epoch + 1) % options.checkpoint_every == 0 && rank == 0) {
-      write_checkpoint(epoch + 1);
+    if (options.checkpoint_every > 0 && epochs_done % options.checkpoint_every == 0 && rank == 0) {
+      write_checkpoint(epochs_done);
     }
   }
 
-  const detail::HogwildProgress final_progress = run.progress(!run.stopped());
+  const detail::HogwildProgress final_progress = run.progress(!stopped);
   WordVectors result = options.subwords ? WordVectors(std::move(setup.vocab), std::move(input_bag.table()),
                                                       options.subword, std::move(setup.buckets))
                                         : WordVectors(std::move(setup.vocab), std::move(input_bag.table()));
   result.output = std::move(output_table);
-  const std::size_t epochs_done =
-      !run.stopped() ? options.epochs : final_progress.epoch + (run.stopped_mid_epoch() ? 0 : 1);
   record(result, epochs_done);
-  if (run.stopped()) {
+  if (stopped) {
     result.metadata["training.stopped"] =
-        run.stopped_mid_epoch()
-            ? fmt::format("in epoch {} of {}, after {} of {} words ({:.1f}%)", final_progress.epoch + 1,
-                          options.epochs, final_progress.work_done, corpus.kept * options.epochs,
+        stopped_mid_epoch
+            ? fmt::format("in epoch {} of {}, after {} of {} words ({:.1f}%)", epochs_done + 1, options.epochs,
+                          final_progress.work_done * processes, corpus.kept * processes * options.epochs,
                           100 * final_progress.fraction)
             : fmt::format("after epoch {} of {}", epochs_done, options.epochs);
   }
@@ -353,11 +357,9 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
     detail::EncodedCorpus corpus = detail::encode_corpus(
         input, tokenizer, built.vocabulary, job == nullptr ? built.report.covered_tokens : 0, callbacks.should_stop, share);
     const std::size_t words = built.vocabulary.size();
-    if (callbacks.on_corpus) {
-      std::uint64_t whole[2] = {corpus.tokens, corpus.kept};
-      if (job != nullptr) job->sum(whole);
-      callbacks.on_corpus({whole[0], whole[1], words});
-    }
+    std::uint64_t whole[2] = {corpus.tokens, corpus.kept};
+    if (job != nullptr) job->sum(whole);  // (on every process, whatever its callbacks: a collective)
+    if (callbacks.on_corpus) callbacks.on_corpus({whole[0], whole[1], words});
     std::vector<std::uint32_t> buckets = buckets_of(built.vocabulary, options);
     EmbeddingTable input_table = fresh_input_table(words, buckets.size(), options);
     EmbeddingTable output_table(words, options.dim);  // zeros, as word2vec and fastText
@@ -378,6 +380,10 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
                  "resuming runs in one process (a job of several processes starts fresh runs only)");
   check_checkpoint_target(options, checkpoint);
   const WordVectors saved = load_vectors(checkpoint);
+  EMBEDKIT_CHECK(!saved.metadata.contains("training.processes"), ArgumentError,
+                 fmt::format("{} was written by a job of {} processes: resuming a job is not supported yet (its "
+                             "vectors load as any model)",
+                             checkpoint, saved.metadata.count("training.processes") ? saved.metadata.at("training.processes") : ""));
   EMBEDKIT_CHECK(saved.output.has_value(), FormatError, fmt::format("{}: the checkpoint has no output layer", checkpoint));
   const Tokenizer tokenizer(options.tokenizer);
   detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, saved.words(), 0, callbacks.should_stop);
