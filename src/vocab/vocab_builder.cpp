@@ -22,13 +22,7 @@ VocabBuilder& VocabBuilder::operator=(VocabBuilder&&) noexcept = default;
 
 std::size_t VocabBuilder::distinct() const noexcept { return counts_->size(); }
 
-void VocabBuilder::add(std::string_view token) {
-  EMBEDKIT_CHECK(token.size() < (std::size_t{1} << 31U), ArgumentError,
-                 fmt::format("token of {} bytes is too long to count", token.size()));
-  ++tokens_;
-  counts_->increment(token);
-  if (counts_->size() > max_entries_) prune();
-}
+void VocabBuilder::add(std::string_view token) { add(token, 1); }
 
 void VocabBuilder::add(std::string_view token, std::uint64_t count) {
   EMBEDKIT_CHECK(token.size() < (std::size_t{1} << 31U), ArgumentError,

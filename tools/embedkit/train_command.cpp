@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -45,16 +44,6 @@ std::string rate(double words_per_second) {
 
 void run_one(TrainFlags& flags, bool writes);
 
-// Processes of this job on this machine (mpirun's environment), for dividing its cores.
-std::size_t processes_here(std::size_t job_size) {
-  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"}) {
-    if (const char* value = std::getenv(name); value != nullptr && std::atol(value) > 0) {
-      return static_cast<std::size_t>(std::atol(value));
-    }
-  }
-  return job_size;
-}
-
 void run(TrainFlags& flags) {
   // Under mpirun: one process of a job that trains one model (each its share of the input).
   const std::shared_ptr<Communicator> world = mpi_world();
@@ -64,8 +53,7 @@ void run(TrainFlags& flags) {
       flags.options.communicator = world.get();
       // --threads 0 (all cores): this process's part of the machine's cores.
       if (flags.options.threads == 0) {
-        flags.options.threads =
-            std::max<std::size_t>(1, static_cast<std::size_t>(num_threads()) / processes_here(world->size()));
+        flags.options.threads = std::max<std::size_t>(1, static_cast<std::size_t>(num_threads()) / world->size_here());
       }
       if (world->rank() != 0) {  // process 0 speaks for the job
         flags.quiet = true;

@@ -29,6 +29,8 @@ class Communicator {
   virtual ~Communicator() = default;
   [[nodiscard]] virtual std::size_t rank() const noexcept = 0;  ///< this process, 0..size()-1
   [[nodiscard]] virtual std::size_t size() const noexcept = 0;  ///< processes in the job
+  /// Processes of the job on this machine (this one included): they share its cores.
+  [[nodiscard]] virtual std::size_t size_here() const noexcept = 0;
   /// In place: every process ends with the element-wise sum over all processes.
   virtual void sum(std::span<float> values) = 0;
   virtual void sum(std::span<double> values) = 0;

@@ -47,6 +47,13 @@ class MpiWorld final : public Communicator {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     size_ = static_cast<std::size_t>(size);
     rank_ = static_cast<std::size_t>(rank);
+    MPI_Comm here = MPI_COMM_NULL;  // the processes that share this machine's memory
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &here) == MPI_SUCCESS) {
+      int local = 0;
+      MPI_Comm_size(here, &local);
+      size_here_ = static_cast<std::size_t>(std::max(1, local));
+      MPI_Comm_free(&here);
+    }
   }
   ~MpiWorld() override {
     int finalized = 0;
@@ -58,6 +65,7 @@ class MpiWorld final : public Communicator {
 
   [[nodiscard]] std::size_t rank() const noexcept override { return rank_; }
   [[nodiscard]] std::size_t size() const noexcept override { return size_; }
+  [[nodiscard]] std::size_t size_here() const noexcept override { return size_here_; }
   void sum(std::span<float> values) override { all_reduce(values, MPI_FLOAT, MPI_SUM); }
   void sum(std::span<double> values) override { all_reduce(values, MPI_DOUBLE, MPI_SUM); }
   void sum(std::span<std::uint64_t> values) override { all_reduce(values, MPI_UINT64_T, MPI_SUM); }
@@ -104,7 +112,7 @@ class MpiWorld final : public Communicator {
 
  private:
   bool owns_;
-  std::size_t rank_ = 0, size_ = 1;
+  std::size_t rank_ = 0, size_ = 1, size_here_ = 1;
 };
 
 }  // namespace

@@ -58,8 +58,10 @@ void ReplicaSync::exchange_rows(std::size_t rows) {
     float* mine = table.data();
     float* shared = shared_[t].data();
     const auto n = static_cast<std::int64_t>(n_rows);
-    // This process's update of each row, and (for the rows past the hot ones) whether it made one.
-    updaters_.assign(n_rows, 0.0F);
+    // This process's update of each row, and, in an exchange of all rows (where the cold rows'
+    // updates are old), whether it made one.
+    const bool stale = n_rows > hot_rows_;
+    updaters_.assign(stale ? n_rows : 0, 0.0F);
 #pragma omp parallel for schedule(static) if (n > 4096)
     for (std::int64_t r = 0; r < n; ++r) {
       float* row = mine + static_cast<std::size_t>(r) * stride;
@@ -69,10 +71,9 @@ void ReplicaSync::exchange_rows(std::size_t rows) {
         row[d] -= before[d];
         moved |= row[d] != 0.0F;
       }
-      updaters_[static_cast<std::size_t>(r)] = moved ? 1.0F : 0.0F;
+      if (stale) updaters_[static_cast<std::size_t>(r)] = moved ? 1.0F : 0.0F;
     }
     communicator_.sum(std::span<float>(mine, n_rows * stride));
-    const bool stale = n_rows > hot_rows_;  // an exchange of all rows: the cold ones' updates are old
     if (stale) communicator_.sum(std::span<float>(updaters_));
 #pragma omp parallel for schedule(static) if (n > 4096)
     for (std::int64_t r = 0; r < n; ++r) {
