@@ -149,12 +149,15 @@ void run_one(TrainFlags& flags, bool writes) {
                written_buckets(vectors, format),
                vectors.metadata.at("training.seconds"), vectors.metadata.at("training.final_loss"));
     if (const auto processes = vectors.metadata.find("training.processes"); processes != vectors.metadata.end()) {
-      fmt::print(stderr, "{} processes: {} exchanges of all rows ({} each) and {} of the hot rows ({} each), {} s on "
-                 "this process\n",
-                 processes->second, vectors.metadata.at("training.sync_rounds"),
-                 human_bytes(std::stod(vectors.metadata.at("training.sync_bytes_per_round"))),
-                 vectors.metadata.at("training.sync_hot_exchanges"),
-                 human_bytes(std::stod(vectors.metadata.at("training.sync_bytes_per_hot_exchange"))),
+      const auto& m = vectors.metadata;
+      const double exchanges = std::stod(m.at("training.sync_exchanges"));
+      fmt::print(stderr,
+                 "{} processes: {} exchanges ({} of all rows, {} each; rows per tier {}), {} sent in all ({} an "
+                 "exchange on average), {} s in them on this process\n",
+                 processes->second, m.at("training.sync_exchanges"), m.at("training.sync_rounds"),
+                 human_bytes(std::stod(m.at("training.sync_bytes_per_round"))), m.at("training.sync_tier_rows"),
+                 human_bytes(std::stod(m.at("training.sync_bytes"))),
+                 human_bytes(exchanges > 0 ? std::stod(m.at("training.sync_bytes")) / exchanges : 0.0),
                  vectors.metadata.at("training.sync_seconds"));
     }
   }
@@ -186,11 +189,13 @@ void add_train_command(CLI::App& app) {
       ->check(whole_number(1, 1'000'000'000'000ULL))
       ->capture_default_str();
   cmd->add_option("--sync-hot-words", o.sync_hot_words,
-                  "Under mpirun: words between exchanges of the most frequent words' rows (--sync-hot-rows)")
+                  "Under mpirun: words between exchanges of the busiest rows (the shortest interval)")
       ->check(whole_number(1, 1'000'000'000'000ULL))
       ->capture_default_str();
-  cmd->add_option("--sync-hot-rows", o.sync_hot_rows, "Under mpirun: how many of the most frequent words are hot (0 = none)")
-      ->check(whole_number(0, UINT32_MAX))
+  cmd->add_option("--sync-staleness", o.sync_staleness,
+                  "Under mpirun: how many updates (by all processes) a row may miss before it is exchanged; rows "
+                  "are exchanged as often as that needs, between --sync-hot-words and --sync-words")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress, no summary");
   cmd->add_flag("--progress", flags->progress, "Draw progress even when stderr is not a terminal");

@@ -1,38 +1,61 @@
 #include "train/distributed/replica_sync.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
+#include <numeric>
+
+#include "embedkit/core/error.h"
 
 namespace embedkit::detail {
 
-namespace {
-
-// A table's floats with their padding (zeros everywhere, so they stay zeros): one contiguous span.
-std::span<float> values_of(EmbeddingTable& table) { return {table.data(), table.rows() * table.stride()}; }
-
-}  // namespace
-
 ReplicaSync::ReplicaSync(Communicator& communicator, std::uint64_t local_words, std::uint64_t sync_words,
-                         std::uint64_t hot_words, std::size_t hot_rows)
-    : communicator_(communicator), hot_rows_(hot_rows) {
+                         std::uint64_t hot_words)
+    : communicator_(communicator) {
   // ceil(a / b) without overflow; a round never holds more pieces than the share has words for.
   const auto ceil_div = [](std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0 ? 1 : 0); };
   const std::uint64_t step = std::max<std::uint64_t>(1, sync_words);
   const std::uint64_t hot_step = std::clamp<std::uint64_t>(hot_words, 1, step);
-  std::uint64_t counts[2] = {ceil_div(local_words, step), ceil_div(std::min(step, std::max<std::uint64_t>(1, local_words)), hot_step)};
+  std::uint64_t counts[2] = {ceil_div(local_words, step),
+                             ceil_div(std::min(step, std::max<std::uint64_t>(1, local_words)), hot_step)};
   communicator_.max(counts);
+  std::uint64_t most_words[1] = {local_words};
+  communicator_.max(most_words);
   rounds_ = static_cast<std::size_t>(std::max<std::uint64_t>(1, counts[0]));
-  pieces_per_round_ = hot_rows_ > 0 ? static_cast<std::size_t>(std::max<std::uint64_t>(1, counts[1])) : 1;
+  pieces_per_round_ = static_cast<std::size_t>(std::max<std::uint64_t>(1, counts[1]));
+  piece_words_ = std::max(1.0, static_cast<double>(most_words[0]) / static_cast<double>(pieces_per_epoch()));
 }
 
-void ReplicaSync::start(std::span<EmbeddingTable* const> tables) {
-  tables_.assign(tables.begin(), tables.end());
-  shared_.clear();
-  totals_.bytes_per_round = totals_.bytes_per_hot_exchange = 0;
-  for (EmbeddingTable* table : tables_) {
-    shared_.push_back(table->clone());
-    totals_.bytes_per_round += values_of(*table).size() * sizeof(float);
-    totals_.bytes_per_hot_exchange += std::min(hot_rows_, table->rows()) * table->stride() * sizeof(float);
+void ReplicaSync::start(std::span<EmbeddingTable* const> tables, std::span<const std::vector<double>> rates,
+                        double staleness) {
+  EMBEDKIT_CHECK(rates.size() == tables.size(), ArgumentError, "one list of row rates per table");
+  EMBEDKIT_CHECK(staleness > 0, ArgumentError, "the staleness of a row must be > 0");
+  // Tiers below the round: tier k is due after piece p when 2^k divides (p mod round) + 1.
+  const auto tiers = static_cast<std::size_t>(std::bit_width(pieces_per_round_ - 1));
+  const double processes = static_cast<double>(communicator_.size());
+  // The updates a row of rate r gets between exchanges `pieces` apart.
+  const auto updates = [&](double rate, double pieces) { return rate * pieces * piece_words_ * processes; };
+  replicas_.clear();
+  tier_rows_.assign(tiers + 1, 0);
+  totals_ = {};
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    EmbeddingTable& table = *tables[t];
+    const std::vector<double>& rate = rates[t];
+    EMBEDKIT_CHECK(rate.size() == table.rows(), ArgumentError, "one rate per row");
+    Replica replica{&table, table.clone(), std::vector<std::uint32_t>(table.rows()), {}};
+    std::iota(replica.order.begin(), replica.order.end(), 0U);
+    std::stable_sort(replica.order.begin(), replica.order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return rate[a] > rate[b]; });
+    for (std::size_t k = 0; k < tiers; ++k) {
+      const double pieces = static_cast<double>(std::uint64_t{1} << std::min<std::size_t>(k, 62));
+      const auto end = std::partition_point(replica.order.begin(), replica.order.end(),
+                                            [&](std::uint32_t r) { return updates(rate[r], pieces) >= staleness; });
+      replica.tier_end.push_back(static_cast<std::size_t>(end - replica.order.begin()));
+    }
+    replica.tier_end.push_back(table.rows());
+    for (std::size_t k = 0; k <= tiers; ++k) tier_rows_[k] += replica.tier_end[k];
+    totals_.bytes_per_round += table.rows() * table.dim() * sizeof(float);
+    replicas_.push_back(std::move(replica));
   }
 }
 
@@ -44,48 +67,54 @@ std::pair<std::size_t, std::size_t> ReplicaSync::piece(std::size_t begin, std::s
 
 void ReplicaSync::exchange(std::size_t p, bool all_rows) {
   const auto start = std::chrono::steady_clock::now();
-  const bool whole = all_rows || (p + 1) % pieces_per_round_ == 0;
-  exchange_rows(whole ? SIZE_MAX : hot_rows_);
-  ++(whole ? totals_.rounds : totals_.hot_exchanges);
+  const std::size_t in_round = p % pieces_per_round_ + 1;
+  const std::size_t last = tier_rows_.size() - 1;
+  const std::size_t tier = all_rows || in_round == pieces_per_round_
+                               ? last
+                               : std::min<std::size_t>(static_cast<std::size_t>(std::countr_zero(in_round)), last);
+  exchange_tier(tier);
+  ++totals_.exchanges;
+  if (tier == last) ++totals_.rounds;
   totals_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void ReplicaSync::exchange_rows(std::size_t rows) {
-  for (std::size_t t = 0; t < tables_.size(); ++t) {
-    EmbeddingTable& table = *tables_[t];
-    const std::size_t stride = table.stride();
-    const std::size_t n_rows = std::min(rows, table.rows());
-    float* mine = table.data();
-    float* shared = shared_[t].data();
-    const auto n = static_cast<std::int64_t>(n_rows);
-    // This process's update of each row, and, in an exchange of all rows (where the cold rows'
-    // updates are old), whether it made one.
-    const bool stale = n_rows > hot_rows_;
-    updaters_.assign(stale ? n_rows : 0, 0.0F);
+void ReplicaSync::exchange_tier(std::size_t tier) {
+  std::size_t floats = 0;
+  for (const Replica& replica : replicas_) floats += replica.tier_end[tier] * replica.table->dim();
+  if (floats == 0) return;
+  buffer_.resize(floats);
+  // Pack this process's update of each row due, sum them all, unpack: row = shared + sum.
+  std::size_t offset = 0;
+  for (Replica& replica : replicas_) {
+    const std::size_t dim = replica.table->dim(), stride = replica.table->stride();
+    const auto n = static_cast<std::int64_t>(replica.tier_end[tier]);
+    float* packed = buffer_.data() + offset;
 #pragma omp parallel for schedule(static) if (n > 4096)
-    for (std::int64_t r = 0; r < n; ++r) {
-      float* row = mine + static_cast<std::size_t>(r) * stride;
-      const float* before = shared + static_cast<std::size_t>(r) * stride;
-      bool moved = false;
-      for (std::size_t d = 0; d < stride; ++d) {
-        row[d] -= before[d];
-        moved |= row[d] != 0.0F;
-      }
-      if (stale) updaters_[static_cast<std::size_t>(r)] = moved ? 1.0F : 0.0F;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::uint32_t r = replica.order[static_cast<std::size_t>(i)];
+      const float* mine = replica.table->data() + r * stride;
+      const float* before = replica.shared.data() + r * stride;
+      float* out = packed + static_cast<std::size_t>(i) * dim;
+      for (std::size_t d = 0; d < dim; ++d) out[d] = mine[d] - before[d];
     }
-    communicator_.sum(std::span<float>(mine, n_rows * stride));
-    if (stale) communicator_.sum(std::span<float>(updaters_));
+    offset += static_cast<std::size_t>(n) * dim;
+  }
+  communicator_.sum(std::span<float>(buffer_));
+  totals_.bytes += floats * sizeof(float);
+  offset = 0;
+  for (Replica& replica : replicas_) {
+    const std::size_t dim = replica.table->dim(), stride = replica.table->stride();
+    const auto n = static_cast<std::int64_t>(replica.tier_end[tier]);
+    const float* summed = buffer_.data() + offset;
 #pragma omp parallel for schedule(static) if (n > 4096)
-    for (std::int64_t r = 0; r < n; ++r) {
-      const auto i = static_cast<std::size_t>(r);
-      float* row = mine + i * stride;
-      float* before = shared + i * stride;
-      const float scale = stale && i >= hot_rows_ ? 1.0F / std::max(1.0F, updaters_[i]) : 1.0F;
-      for (std::size_t d = 0; d < stride; ++d) {
-        row[d] = before[d] + row[d] * scale;
-        before[d] = row[d];
-      }
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::uint32_t r = replica.order[static_cast<std::size_t>(i)];
+      float* mine = replica.table->data() + r * stride;
+      float* before = replica.shared.data() + r * stride;
+      const float* update = summed + static_cast<std::size_t>(i) * dim;
+      for (std::size_t d = 0; d < dim; ++d) mine[d] = before[d] = before[d] + update[d];
     }
+    offset += static_cast<std::size_t>(n) * dim;
   }
 }
 

@@ -38,6 +38,14 @@ std::vector<Setting> run_settings(const WordVectorOptions& o) {
   };
 }
 
+// What differs between the processes of a job (their shares and their own progress through them).
+constexpr const char* kProcessKeys[] = {"training.corpus_tokens", "training.corpus_hash", "training.threads",
+                                        "training.words_done", "training.rng_states"};
+
+std::string process_key(std::size_t rank, std::string_view key) {
+  return fmt::format("training.process.{}.{}", rank, key.substr(std::string_view("training.").size()));
+}
+
 std::string corpus_hash(const EncodedCorpus& corpus) { return fmt::format("{:016x}", corpus.hash.digest()); }
 
 template <class T>
@@ -123,6 +131,32 @@ TrainingPosition read_checkpoint_record(const std::map<std::string, std::string>
                  fmt::format("{}: the checkpoint records {} epochs done of {} and {} thread states",
                              checkpoint, position.epochs_done, options.epochs, position.rng_states.size()));
   return position;
+}
+
+std::string process_record(const std::map<std::string, std::string>& metadata) {
+  std::string record;
+  for (const char* key : kProcessKeys) record += metadata.at(key) + '\n';  // (no value holds a newline)
+  return record;
+}
+
+void write_process_records(const std::vector<std::string>& records, std::map<std::string, std::string>& metadata) {
+  for (std::size_t rank = 0; rank < records.size(); ++rank) {
+    std::istringstream lines(records[rank]);
+    for (const char* key : kProcessKeys) std::getline(lines, metadata[process_key(rank, key)]);
+  }
+}
+
+std::map<std::string, std::string> process_view(const std::map<std::string, std::string>& metadata, std::size_t rank,
+                                                const std::string& checkpoint) {
+  std::map<std::string, std::string> view = metadata;
+  for (const char* key : kProcessKeys) {
+    const auto it = metadata.find(process_key(rank, key));
+    EMBEDKIT_CHECK(it != metadata.end(), FormatError,
+                   fmt::format("{}: no record of process {} (no {:?} in its metadata)", checkpoint, rank,
+                               process_key(rank, key)));
+    view[key] = it->second;
+  }
+  return view;
 }
 
 }  // namespace embedkit::detail

@@ -37,4 +37,15 @@ TrainingPosition read_checkpoint_record(const std::map<std::string, std::string>
                                         const std::string& checkpoint, const WordVectorOptions& options,
                                         const std::string& input, const EncodedCorpus& corpus);
 
+/// In a job of several processes each has its own share, position and generators: the keys
+/// above that describe them (corpus tokens and hash, threads, words done, generator states), of
+/// one process, as one string for Communicator::gather_all.
+std::string process_record(const std::map<std::string, std::string>& metadata);
+/// Stores every process's record (in rank order) under "training.process.R.<key>".
+void write_process_records(const std::vector<std::string>& records, std::map<std::string, std::string>& metadata);
+/// The metadata of a job's checkpoint as process `rank` wrote its own: its keys in place of the
+/// job's. FormatError when the checkpoint has no record of that process.
+std::map<std::string, std::string> process_view(const std::map<std::string, std::string>& metadata, std::size_t rank,
+                                                const std::string& checkpoint);
+
 }  // namespace embedkit::detail

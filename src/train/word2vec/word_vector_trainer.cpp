@@ -48,6 +48,9 @@ void check_options(const WordVectorOptions& o) {
   EMBEDKIT_CHECK(o.checkpoint_every == 0 || !o.checkpoint.empty(), ArgumentError,
                  "checkpoint_every needs a checkpoint path");
   EMBEDKIT_CHECK(o.sync_words > 0, ArgumentError, "sync_words (words between the processes' exchanges) must be >= 1");
+  EMBEDKIT_CHECK(o.sync_hot_words > 0, ArgumentError, "sync_hot_words (words between exchanges) must be >= 1");
+  EMBEDKIT_CHECK(o.sync_staleness > 0 && std::isfinite(o.sync_staleness), ArgumentError,
+                 "sync_staleness (updates a row may miss between exchanges) must be a number > 0");
 }
 
 // The job this run is part of, or null when it runs alone.
@@ -66,6 +69,15 @@ WordVectors as_part_of(Communicator* job, Body&& body) {
     job->abort(e.what());
     throw;  // (abort does not return)
   }
+}
+
+// In a job, this process's share of the file (the last one to the end, wherever that is); alone, all of it.
+CorpusShare share_of(const std::string& input, Communicator* job) {
+  if (job == nullptr) return {};
+  std::error_code error;
+  const std::uintmax_t bytes = std::filesystem::file_size(input, error);
+  if (error) throw IoError(fmt::format("cannot read the size of '{}': {}", input, error.message()));
+  return CorpusShare::of(bytes, job->rank(), job->size());
 }
 
 // A checkpoint may replace only an earlier checkpoint (or `resuming_from`, the one being resumed):
@@ -150,6 +162,47 @@ WordVectors view_vectors(const Vocabulary& vocab, const EmbeddingTable& input, c
   return WordVectors(vocab, std::move(view), options.subword, buckets);
 }
 
+// How often training updates each row, in updates per word of the corpus. A kept word makes
+// about window + 1 pairs with its neighbours (a window drawn in 1..window on each side): in
+// skip-gram, each pair updates the word's input rows (its own and its n-grams'), the neighbour's
+// output row, and `negatives` output rows drawn at random (or, in a hierarchical softmax, the
+// nodes on the neighbour's path); in CBOW, each neighbour's input rows change once per word
+// whose window holds it, and the word's output row (with the negatives or its path) once.
+struct RowRates {
+  std::vector<double> tables[2];  // input, output
+};
+
+RowRates row_rates(std::span<const std::uint64_t> counts, const std::vector<float>& keep_probability,
+                   const detail::InputRows& input_rows, std::size_t input_rows_count, std::size_t output_rows,
+                   const detail::NegativeTable* negatives, const detail::HuffmanTree* tree,
+                   const WordVectorOptions& options) {
+  double total = 0;
+  for (const std::uint64_t c : counts) total += static_cast<double>(c);
+  std::vector<double> kept(counts.size());  // kept occurrences per word of the corpus
+  double kept_total = 0;
+  for (std::size_t w = 0; w < counts.size(); ++w) {
+    kept[w] = static_cast<double>(counts[w]) * std::min(1.0, static_cast<double>(keep_probability[w])) / total;
+    kept_total += kept[w];
+  }
+  const double pairs = static_cast<double>(options.window) + 1;  // per kept word
+  const double predictions = options.model == WordModel::skipgram ? pairs : 1;
+  RowRates rates;
+  std::vector<double>& in = rates.tables[0];
+  std::vector<double>& out = rates.tables[1];
+  in.assign(input_rows_count, 0.0);
+  out.assign(output_rows, 0.0);
+  for (std::size_t w = 0; w < counts.size(); ++w) {
+    for (const TokenId row : input_rows.of(static_cast<TokenId>(w))) in[row] += pairs * kept[w];
+    if (negatives != nullptr) {
+      out[w] += predictions * (kept[w] + static_cast<double>(options.negatives) *
+                                             negatives->probability(static_cast<TokenId>(w)) * kept_total);
+    } else {
+      for (const std::uint32_t node : tree->path(w)) out[node] += predictions * kept[w];
+    }
+  }
+  return rates;
+}
+
 WordVectors run_training(Setup setup, const std::string& input, const WordVectorOptions& options,
                          const TrainingCallbacks& callbacks, detail::ReplicaSync* replicas = nullptr) {
   const Vocabulary& vocab = setup.vocab;
@@ -214,15 +267,27 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     detail::write_training_record(options, input, corpus, {epochs_done, run.work_done(), run.rng_states()},
                                   result.metadata);
   };
-  auto write_checkpoint = [&](std::size_t epochs_done) {
+  // A job's corpus is every process's share.
+  std::uint64_t job_tokens[2] = {corpus.tokens, corpus.kept};
+  if (replicas != nullptr) replicas->communicator().sum(job_tokens);
+  auto mark_as_job = [&](std::map<std::string, std::string>& metadata) {
+    metadata["training.corpus_tokens"] = std::to_string(job_tokens[0]);
+    metadata["fasttext.ntokens"] = std::to_string(job_tokens[0]);
+    metadata["training.corpus_hash"] = "shares";  // no one process read the whole text
+    metadata["training.processes"] = std::to_string(processes);
+  };
+  // `process_records`: in a job, every process's own share and position (so that each can resume its own).
+  auto write_checkpoint = [&](std::size_t epochs_done, const std::vector<std::string>& process_records) {
     auto keep = std::make_shared<int>(0);  // the view below does not own the live output layer
     try {
       WordVectors snapshot = view_vectors(vocab, input_bag.table(), setup.buckets, options);
       snapshot.output = EmbeddingTable::over_storage(output_table.data(), output_table.rows(), output_table.dim(), keep);
       record(snapshot, epochs_done);
       snapshot.metadata[detail::kCheckpointKey] = "1";
-      // A job's checkpoint holds the shared model but rank 0's share and generators only.
-      if (replicas != nullptr) snapshot.metadata["training.processes"] = std::to_string(processes);
+      if (replicas != nullptr) {
+        detail::write_process_records(process_records, snapshot.metadata);
+        mark_as_job(snapshot.metadata);
+      }
       save_vectors(snapshot, options.checkpoint, {.format = VectorFormat::native});
     } catch (const std::exception& e) {
       throw Error(fmt::format("cannot write the checkpoint: {}", e.what()), "a written checkpoint");
@@ -251,7 +316,9 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
   const std::size_t pieces = replicas != nullptr ? replicas->pieces_per_epoch() : 1;
   if (replicas != nullptr) {
     EmbeddingTable* const tables[] = {&input_bag.table(), &output_table};
-    replicas->start(tables);
+    const RowRates rates = row_rates(counts, keep_probability, input_rows, input_bag.table().rows(), output_table.rows(),
+                                     negatives ? &*negatives : nullptr, tree ? &*tree : nullptr, options);
+    replicas->start(tables, rates.tables, options.sync_staleness);
   }
   bool stopped = false, stopped_mid_epoch = false;
   std::size_t epochs_done = setup.position.epochs_done;
@@ -279,8 +346,14 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     epochs_done = epoch + 1;
     if (callbacks.on_epoch) callbacks.on_epoch(epochs_done, view_vectors(vocab, input_bag.table(), setup.buckets, options));
     if (stopped) break;
-    if (options.checkpoint_every > 0 && epochs_done % options.checkpoint_every == 0 && rank == 0) {
-      write_checkpoint(epochs_done);
+    if (options.checkpoint_every > 0 && epochs_done % options.checkpoint_every == 0) {
+      std::vector<std::string> process_records;
+      if (replicas != nullptr) {  // (collective: every process sends its part to the one that writes)
+        std::map<std::string, std::string> mine;
+        detail::write_training_record(options, input, corpus, {epochs_done, run.work_done(), run.rng_states()}, mine);
+        process_records = replicas->communicator().gather_all(detail::process_record(mine));
+      }
+      if (rank == 0) write_checkpoint(epochs_done, process_records);
     }
   }
 
@@ -294,26 +367,24 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     result.metadata["training.stopped"] =
         stopped_mid_epoch
             ? fmt::format("in epoch {} of {}, after {} of {} words ({:.1f}%)", epochs_done + 1, options.epochs,
-                          final_progress.work_done * processes, corpus.kept * processes * options.epochs,
+                          final_progress.work_done * processes, job_tokens[1] * options.epochs,
                           100 * final_progress.fraction)
             : fmt::format("after epoch {} of {}", epochs_done, options.epochs);
   }
   if (replicas != nullptr) {
     // The record above describes this process's share; the job's corpus is all of them.
-    std::uint64_t whole[2] = {corpus.tokens, corpus.kept};
-    replicas->communicator().sum(whole);
-    result.metadata["training.corpus_tokens"] = std::to_string(whole[0]);
-    result.metadata["fasttext.ntokens"] = std::to_string(whole[0]);
-    result.metadata["training.corpus_hash"] = "shares";  // no one process read the whole text
-    result.metadata["training.processes"] = std::to_string(processes);
+    mark_as_job(result.metadata);
     result.metadata["training.sync_words"] = std::to_string(options.sync_words);
     const detail::SyncTotals& sync = replicas->totals();
     result.metadata["training.sync_hot_words"] = std::to_string(options.sync_hot_words);
-    result.metadata["training.sync_hot_rows"] = std::to_string(options.sync_hot_rows);
+    result.metadata["training.sync_staleness"] = fmt::format("{}", options.sync_staleness);
     result.metadata["training.sync_rounds"] = std::to_string(sync.rounds);
+    result.metadata["training.sync_exchanges"] = std::to_string(sync.exchanges);
     result.metadata["training.sync_bytes_per_round"] = std::to_string(sync.bytes_per_round);
-    result.metadata["training.sync_hot_exchanges"] = std::to_string(sync.hot_exchanges);
-    result.metadata["training.sync_bytes_per_hot_exchange"] = std::to_string(sync.bytes_per_hot_exchange);
+    result.metadata["training.sync_bytes"] = std::to_string(sync.bytes);
+    std::string tiers;
+    for (const std::size_t rows : replicas->tier_rows()) tiers += (tiers.empty() ? "" : ",") + std::to_string(rows);
+    result.metadata["training.sync_tier_rows"] = tiers;
     result.metadata["training.sync_seconds"] = fmt::format("{:.3f}", sync.seconds);
   }
   result.metadata["training.seconds"] = fmt::format("{:.3f}", final_progress.seconds);
@@ -334,14 +405,7 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
     EMBEDKIT_CHECK(input != "-", ArgumentError,
                    "training reads its input twice (vocabulary, then words), so it needs a file, not stdin");
     const Tokenizer tokenizer(options.tokenizer);
-    // In a job, this process's share of the file (the last one to the end, wherever that is).
-    CorpusShare share;
-    if (job != nullptr) {
-      std::error_code error;
-      const std::uintmax_t bytes = std::filesystem::file_size(input, error);
-      if (error) throw IoError(fmt::format("cannot read the size of '{}': {}", input, error.message()));
-      share = CorpusShare::of(bytes, job->rank(), job->size());
-    }
+    const CorpusShare share = share_of(input, job);
     const VocabBuildOptions vocab_options{.min_count = options.min_count, .add_pad = false, .add_unk = false};
     auto on_counting = [&](const VocabBuildProgress&) {
       // (No model exists yet to return: a stop here ends the call.)
@@ -365,7 +429,7 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
     EmbeddingTable output_table(words, options.dim);  // zeros, as word2vec and fastText
     std::optional<detail::ReplicaSync> replicas;
     if (job != nullptr) {
-      replicas.emplace(*job, corpus.kept, options.sync_words, options.sync_hot_words, options.sync_hot_rows);
+      replicas.emplace(*job, corpus.kept, options.sync_words, options.sync_hot_words);
     }
     return run_training({std::move(built.vocabulary), std::move(corpus), std::move(buckets), std::move(input_table),
                          std::move(output_table)},
@@ -376,26 +440,40 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
 WordVectors resume_word_vectors(const std::string& input, const std::string& checkpoint,
                                 const WordVectorOptions& options, const TrainingCallbacks& callbacks) {
   check_options(options);
-  EMBEDKIT_CHECK(job_of(options) == nullptr, ArgumentError,
-                 "resuming runs in one process (a job of several processes starts fresh runs only)");
-  check_checkpoint_target(options, checkpoint);
-  const WordVectors saved = load_vectors(checkpoint);
-  EMBEDKIT_CHECK(!saved.metadata.contains("training.processes"), ArgumentError,
-                 fmt::format("{} was written by a job of {} processes: resuming a job is not supported yet (its "
-                             "vectors load as any model)",
-                             checkpoint, saved.metadata.count("training.processes") ? saved.metadata.at("training.processes") : ""));
-  EMBEDKIT_CHECK(saved.output.has_value(), FormatError, fmt::format("{}: the checkpoint has no output layer", checkpoint));
-  const Tokenizer tokenizer(options.tokenizer);
-  detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, saved.words(), 0, callbacks.should_stop);
-  detail::TrainingPosition position = detail::read_checkpoint_record(saved.metadata, checkpoint, options, input, corpus);
-  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, saved.size()});
-  WordVectorOptions resumed = options;
-  if (resumed.threads == 0) resumed.threads = position.rng_states.size();
-  std::vector<std::uint32_t> buckets = buckets_of(saved.words(), options);
-  EmbeddingTable input_table = input_for_training(saved, saved.words(), buckets, options);
-  Setup setup{saved.words(), std::move(corpus), std::move(buckets), std::move(input_table), saved.output->clone(),
-              std::move(position)};
-  return run_training(std::move(setup), input, resumed, callbacks);
+  Communicator* job = job_of(options);
+  return as_part_of(job, [&] {
+    check_checkpoint_target(options, checkpoint);
+    const WordVectors saved = load_vectors(checkpoint);
+    // A job resumes as the job that wrote the checkpoint: each process its own share and generators.
+    const auto written_by = saved.metadata.find("training.processes");
+    const std::string processes = job != nullptr ? std::to_string(job->size()) : "1";
+    const std::string wrote = written_by != saved.metadata.end() ? written_by->second : "1";
+    EMBEDKIT_CHECK(wrote == processes, ArgumentError,
+                   wrote == "1" ? fmt::format("{} was written by one process; resume it in one process, not a job of {}",
+                                              checkpoint, processes)
+                                : fmt::format("{} was written by a job of {} processes; resume it with as many (mpirun -np "
+                                              "{} embedkit train ... --resume), not {}",
+                                              checkpoint, wrote, wrote, processes == "1" ? "one process" : processes));
+    EMBEDKIT_CHECK(saved.output.has_value(), FormatError, fmt::format("{}: the checkpoint has no output layer", checkpoint));
+    const Tokenizer tokenizer(options.tokenizer);
+    detail::EncodedCorpus corpus =
+        detail::encode_corpus(input, tokenizer, saved.words(), 0, callbacks.should_stop, share_of(input, job));
+    detail::TrainingPosition position = detail::read_checkpoint_record(
+        job != nullptr ? detail::process_view(saved.metadata, job->rank(), checkpoint) : saved.metadata, checkpoint,
+        options, input, corpus);
+    std::uint64_t whole[2] = {corpus.tokens, corpus.kept};
+    if (job != nullptr) job->sum(whole);
+    if (callbacks.on_corpus) callbacks.on_corpus({whole[0], whole[1], saved.size()});
+    WordVectorOptions resumed = options;
+    if (resumed.threads == 0) resumed.threads = position.rng_states.size();
+    std::vector<std::uint32_t> buckets = buckets_of(saved.words(), options);
+    EmbeddingTable input_table = input_for_training(saved, saved.words(), buckets, options);
+    std::optional<detail::ReplicaSync> replicas;
+    if (job != nullptr) replicas.emplace(*job, corpus.kept, options.sync_words, options.sync_hot_words);
+    Setup setup{saved.words(), std::move(corpus), std::move(buckets), std::move(input_table), saved.output->clone(),
+                std::move(position)};
+    return run_training(std::move(setup), input, resumed, callbacks, replicas ? &*replicas : nullptr);
+  });
 }
 
 WordVectors continue_training(const WordVectors& model, const std::string& input, const WordVectorOptions& options,
