@@ -3,7 +3,8 @@
 # mpirun, skip-gram with and without subwords, and what the exchanges cost (bytes sent per
 # exchange and in all, seconds spent in them), on the shared enwiki corpus (18.2M words; made as
 # run_train_bench.sh makes it). One JSON line per run in OUT; the scaling model
-# (bench/scripts/mpi_scaling_model.py) reads them.
+# (bench/scripts/mpi_scaling_model.py) reads them, with the all-reduce times that
+# build/release/bench/embedkit_bench_allreduce measures (appended by this script).
 #
 #   bench/scripts/run_mpi_bench.sh                    # OUT=bench/results/DATE-mpi.jsonl
 #   RUNS="1x1 2x1" MODELS=words bench/scripts/run_mpi_bench.sh
@@ -35,17 +36,17 @@ for model in $models; do
     processes=${run%x*} threads=${run#*x}
     launcher=()
     [ "$processes" -gt 1 ] && launcher=(mpirun -np "$processes")
-    start=$(date +%s.%N)
+    start=$(date +%s%N)
     "${launcher[@]}" "$e" train -i "$corpus" -o "$work/v.ekv" --dim 100 --window 5 --neg 5 --sample 1e-4 \
       --min-count 5 --epochs 3 --threads "$threads" "${grams[@]}" ${EXTRA:-} -q
-    wall=$(echo "$(date +%s.%N) - $start" | bc)
+    wall=$(( ($(date +%s%N) - start) / 1000000 ))  # ms
     "$e" info "$work/v.ekv" --json >"$work/info.json"
     "$e" eval "$work/v.ekv" --similarity "$shared/similarity/gensim/wordsim353.tsv" \
       --analogy "$shared/analogy/questions-words.txt" --restrict 30000 --json >"$work/eval.json"
     /usr/bin/python3 - "$work/info.json" "$work/eval.json" "$model" "$processes" "$threads" "$wall" "${EXTRA:-}" <<'PY' | tee -a "$out"
 import json, sys
 info, evaluation = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-model, processes, threads, wall, extra = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+model, processes, threads, wall, extra = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]) / 1e3, sys.argv[7]
 m = info["metadata"]
 seconds = float(m["training.seconds"])
 words = int(m["training.corpus_tokens"]) * int(m["training.epochs"])
@@ -62,6 +63,7 @@ if processes > 1:
                 "bytes_per_exchange": round(int(m["training.sync_bytes"]) / exchanges),
                 "bytes_per_word": round(int(m["training.sync_bytes"]) / (words / processes), 1),
                 "sync_seconds": float(m["training.sync_seconds"]),
+                "reduce_seconds": float(m["training.sync_reduce_seconds"]),
                 "tier_rows": [int(x) for x in m["training.sync_tier_rows"].split(",")],
                 "staleness": float(m["training.sync_staleness"]),
                 "hot_words": int(m["training.sync_hot_words"]), "sync_words": int(m["training.sync_words"])})
@@ -69,3 +71,8 @@ print(json.dumps(row))
 PY
   done
 done
+
+# The time of one all-reduce here, by size (2 processes, one per core).
+allreduce=$(dirname "$e")/../../bench/embedkit_bench_allreduce
+[ -x "$allreduce" ] || allreduce=build/release/bench/embedkit_bench_allreduce
+if [ -z "${EXTRA:-}" ] && [ -x "$allreduce" ]; then mpirun -np 2 "$allreduce" | tee -a "$out"; fi

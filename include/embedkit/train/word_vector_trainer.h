@@ -37,6 +37,7 @@ namespace embedkit {
 
 enum class WordModel { skipgram, cbow };
 enum class WordLoss { negative_sampling, hierarchical_softmax };
+enum class SyncCombine { sum, mean };
 
 struct WordVectorOptions {
   WordModel model = WordModel::skipgram;
@@ -67,17 +68,22 @@ struct WordVectorOptions {
   /// count, unless a share alone holds more than 20M distinct words and counting prunes), and
   /// each trains its replica with `threads` threads. The replicas exchange their updates by
   /// all-reduce, each row taking the shared value plus the sum of the processes' updates, as
-  /// often as it changes: a row is exchanged before the job makes about `sync_staleness`
-  /// updates to it, but at most every `sync_hot_words` and at least every `sync_words` words of
-  /// a share (4 processes: 50 matched one process's quality, 200 ruined the model)
+  /// often as it changes: a row is exchanged once the job has made `sync_staleness` to twice
+  /// that many updates to it, but at most every `sync_hot_words` and at least every `sync_words`
+  /// words of a share (4 processes on enwiki: 50 matched one process's quality, 200 ruined the
+  /// model)
   /// (train/distributed/replica_sync.h). Every process returns the same model; only process 0
   /// writes checkpoints (with every process's share and generators: a job of as many processes
   /// resumes them, each its own part). An error on any process
   /// ends the whole job (Communicator::abort), since the others would wait for it forever.
   Communicator* communicator = nullptr;
-  std::uint64_t sync_words = 1'000'000;
+  std::uint64_t sync_words = 100'000'000;  ///< (an epoch's end exchanges every row too)
   std::uint64_t sync_hot_words = 2'000;
   double sync_staleness = 50;
+  /// How an exchanged row combines the processes' updates: their sum (as above), or their mean
+  /// (pWord2Vec's model averaging: stable at any staleness, so rows can be exchanged far less
+  /// often, but every step is divided by the processes).
+  SyncCombine sync_combine = SyncCombine::sum;
 };
 
 /// A snapshot of a running training, for progress displays.

@@ -10,8 +10,8 @@
 namespace embedkit::detail {
 
 ReplicaSync::ReplicaSync(Communicator& communicator, std::uint64_t local_words, std::uint64_t sync_words,
-                         std::uint64_t hot_words)
-    : communicator_(communicator) {
+                         std::uint64_t hot_words, std::size_t batch_floats)
+    : communicator_(communicator), batch_floats_(std::max<std::size_t>(1, batch_floats)) {
   // ceil(a / b) without overflow; a round never holds more pieces than the share has words for.
   const auto ceil_div = [](std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0 ? 1 : 0); };
   const std::uint64_t step = std::max<std::uint64_t>(1, sync_words);
@@ -27,12 +27,13 @@ ReplicaSync::ReplicaSync(Communicator& communicator, std::uint64_t local_words, 
 }
 
 void ReplicaSync::start(std::span<EmbeddingTable* const> tables, std::span<const std::vector<double>> rates,
-                        double staleness) {
+                        double staleness, bool mean) {
   EMBEDKIT_CHECK(rates.size() == tables.size(), ArgumentError, "one list of row rates per table");
   EMBEDKIT_CHECK(staleness > 0, ArgumentError, "the staleness of a row must be > 0");
   // Tiers below the round: tier k is due after piece p when 2^k divides (p mod round) + 1.
   const auto tiers = static_cast<std::size_t>(std::bit_width(pieces_per_round_ - 1));
   const double processes = static_cast<double>(communicator_.size());
+  scale_ = mean ? static_cast<float>(1.0 / processes) : 1.0F;
   // The updates a row of rate r gets between exchanges `pieces` apart.
   const auto updates = [&](double rate, double pieces) { return rate * pieces * piece_words_ * processes; };
   replicas_.clear();
@@ -57,6 +58,19 @@ void ReplicaSync::start(std::span<EmbeddingTable* const> tables, std::span<const
     totals_.bytes_per_round += table.rows() * table.dim() * sizeof(float);
     replicas_.push_back(std::move(replica));
   }
+  // Every process must pack the same rows in the same order (the rates come from the shared
+  // vocabulary, but a build or CPU that rounds differently could order two rows otherwise):
+  // the maxima of a hash and of its complement equal this process's own only if all agree.
+  std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a over the order and the tiers
+  const auto mix = [&](std::uint64_t v) { hash = (hash ^ v) * 1099511628211ULL; };
+  for (const Replica& replica : replicas_) {
+    for (const std::uint32_t r : replica.order) mix(r);
+    for (const std::size_t end : replica.tier_end) mix(end);
+  }
+  std::uint64_t agreed[2] = {hash, ~hash};
+  communicator_.max(agreed);
+  EMBEDKIT_CHECK(agreed[0] == hash && agreed[1] == ~hash, Error,
+                 "the processes ordered the rows to exchange differently (their word counts or arithmetic differ)");
 }
 
 std::pair<std::size_t, std::size_t> ReplicaSync::piece(std::size_t begin, std::size_t end,
@@ -79,42 +93,68 @@ void ReplicaSync::exchange(std::size_t p, bool all_rows) {
 }
 
 void ReplicaSync::exchange_tier(std::size_t tier) {
-  std::size_t floats = 0;
-  for (const Replica& replica : replicas_) floats += replica.tier_end[tier] * replica.table->dim();
-  if (floats == 0) return;
-  buffer_.resize(floats);
-  // Pack this process's update of each row due, sum them all, unpack: row = shared + sum.
-  std::size_t offset = 0;
-  for (Replica& replica : replicas_) {
-    const std::size_t dim = replica.table->dim(), stride = replica.table->stride();
-    const auto n = static_cast<std::int64_t>(replica.tier_end[tier]);
-    float* packed = buffer_.data() + offset;
-#pragma omp parallel for schedule(static) if (n > 4096)
-    for (std::int64_t i = 0; i < n; ++i) {
-      const std::uint32_t r = replica.order[static_cast<std::size_t>(i)];
-      const float* mine = replica.table->data() + r * stride;
-      const float* before = replica.shared.data() + r * stride;
-      float* out = packed + static_cast<std::size_t>(i) * dim;
-      for (std::size_t d = 0; d < dim; ++d) out[d] = mine[d] - before[d];
+  // Pack this process's update of each row due (both tables' rows in one message), sum them all,
+  // unpack: row = shared + sum. In batches of at most batch_floats_, since a round would otherwise
+  // need a third copy of the model; every process cuts the same batches (the tiers agree).
+  struct Segment {
+    Replica* replica;
+    std::size_t first, rows, offset;  // rows [first, first + rows) of its order, at buffer_[offset]
+  };
+  std::vector<Segment> batch;
+  std::size_t t = 0, next = 0;  // the next row to pack: replicas_[t].order[next]
+  while (true) {
+    batch.clear();
+    std::size_t floats = 0;
+    for (; t < replicas_.size(); ++t, next = 0) {
+      Replica& replica = replicas_[t];
+      const std::size_t dim = replica.table->dim();
+      // (At least one row in a batch, however long.)
+      const std::size_t room = floats == 0 ? std::max<std::size_t>(1, batch_floats_ / std::max<std::size_t>(1, dim))
+                                           : (batch_floats_ - std::min(floats, batch_floats_)) / std::max<std::size_t>(1, dim);
+      const std::size_t rows = std::min(replica.tier_end[tier] - next, room);
+      if (rows > 0) {
+        batch.push_back({&replica, next, rows, floats});
+        floats += rows * dim;
+        next += rows;
+      }
+      if (next < replica.tier_end[tier]) break;  // the batch is full
     }
-    offset += static_cast<std::size_t>(n) * dim;
-  }
-  communicator_.sum(std::span<float>(buffer_));
-  totals_.bytes += floats * sizeof(float);
-  offset = 0;
-  for (Replica& replica : replicas_) {
-    const std::size_t dim = replica.table->dim(), stride = replica.table->stride();
-    const auto n = static_cast<std::int64_t>(replica.tier_end[tier]);
-    const float* summed = buffer_.data() + offset;
+    if (floats == 0) return;
+    buffer_.resize(floats);
+    for (const Segment& segment : batch) {
+      const Replica& replica = *segment.replica;
+      const std::size_t dim = replica.table->dim(), stride = replica.table->stride();
+      const std::uint32_t* order = replica.order.data() + segment.first;
+      float* packed = buffer_.data() + segment.offset;
+      const auto n = static_cast<std::int64_t>(segment.rows);
 #pragma omp parallel for schedule(static) if (n > 4096)
-    for (std::int64_t i = 0; i < n; ++i) {
-      const std::uint32_t r = replica.order[static_cast<std::size_t>(i)];
-      float* mine = replica.table->data() + r * stride;
-      float* before = replica.shared.data() + r * stride;
-      const float* update = summed + static_cast<std::size_t>(i) * dim;
-      for (std::size_t d = 0; d < dim; ++d) mine[d] = before[d] = before[d] + update[d];
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::size_t r = order[i];
+        const float* mine = replica.table->data() + r * stride;
+        const float* before = replica.shared.data() + r * stride;
+        float* out = packed + static_cast<std::size_t>(i) * dim;
+        for (std::size_t d = 0; d < dim; ++d) out[d] = mine[d] - before[d];
+      }
     }
-    offset += static_cast<std::size_t>(n) * dim;
+    const auto reduce_start = std::chrono::steady_clock::now();
+    communicator_.sum(std::span<float>(buffer_));
+    totals_.reduce_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - reduce_start).count();
+    totals_.bytes += floats * sizeof(float);
+    for (const Segment& segment : batch) {
+      Replica& replica = *segment.replica;
+      const std::size_t dim = replica.table->dim(), stride = replica.table->stride();
+      const std::uint32_t* order = replica.order.data() + segment.first;
+      const float* summed = buffer_.data() + segment.offset;
+      const auto n = static_cast<std::int64_t>(segment.rows);
+#pragma omp parallel for schedule(static) if (n > 4096)
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::size_t r = order[i];
+        float* mine = replica.table->data() + r * stride;
+        float* before = replica.shared.data() + r * stride;
+        const float* update = summed + static_cast<std::size_t>(i) * dim;
+        for (std::size_t d = 0; d < dim; ++d) mine[d] = before[d] = before[d] + scale_ * update[d];
+      }
+    }
   }
 }
 

@@ -14,7 +14,8 @@
 // (updates per word of a share, from the word counts), and `staleness` how many updates, by all
 // processes together, a row may get between two of its exchanges. Tier k, the rows that reach
 // that many in 2^k pieces (`hot_words` words each, per process) but not in 2^(k-1), is
-// exchanged after every 2^k-th piece; every row at the end of each round (`sync_words`). Under
+// exchanged after every 2^k-th piece; every row at the end of each round (`sync_words`). So a
+// row gets `staleness` to twice that many updates between two of its exchanges. Under
 // Zipf's law each tier holds about twice the rows of the one before and goes half as often, so
 // the bytes per word grow with the logarithm of the vocabulary, not its size. (pWord2Vec also
 // exchanges the 1,024 most frequent words' rows every time, the 2,048 most frequent every
@@ -45,20 +46,25 @@ struct SyncTotals {
   std::uint64_t bytes_per_round = 0;  ///< what each process puts into an exchange of all rows
   std::uint64_t bytes = 0;            ///< what this process put into all its exchanges
   double seconds = 0;                 ///< in exchanges (all-reduces and the arithmetic around them), this process
+  double reduce_seconds = 0;          ///< of which in the all-reduces themselves (waiting for the others included)
 };
 
 class ReplicaSync {
  public:
   /// `local_words`: words of this process's share per epoch; pieces of `hot_words` words, rounds
   /// of `sync_words`. Collective (agrees on the counts).
-  ReplicaSync(Communicator& communicator, std::uint64_t local_words, std::uint64_t sync_words, std::uint64_t hot_words);
+  /// `batch_floats`: the most floats one all-reduce carries (tests make it small).
+  ReplicaSync(Communicator& communicator, std::uint64_t local_words, std::uint64_t sync_words, std::uint64_t hot_words,
+              std::size_t batch_floats = std::size_t{1} << 22);
 
   /// Before the first round: `tables` are this process's copy, identical on every process now
   /// (the same initialisation); the same tables (live, not copies) go to each exchange().
   /// `rates[t][r]`: how often training updates row r of table t, in updates per word of a share;
   /// `staleness`: the updates a row may get (by all processes) between two of its exchanges. The
   /// same on every process.
-  void start(std::span<EmbeddingTable* const> tables, std::span<const std::vector<double>> rates, double staleness);
+  /// `mean`: each exchanged row takes the mean of the processes' updates instead of their sum.
+  void start(std::span<EmbeddingTable* const> tables, std::span<const std::vector<double>> rates, double staleness,
+             bool mean = false);
 
   /// Pieces of an epoch: an exchange follows each.
   [[nodiscard]] std::size_t pieces_per_epoch() const noexcept { return rounds_ * pieces_per_round_; }
@@ -88,7 +94,9 @@ class ReplicaSync {
   std::size_t rounds_ = 1;
   std::size_t pieces_per_round_ = 1;
   double piece_words_ = 1;  // words of a share per piece
+  float scale_ = 1;         // of the summed updates: 1, or 1 / processes for their mean
   std::vector<std::size_t> tier_rows_;
+  std::size_t batch_floats_;
   std::vector<float> buffer_;  // the updates being exchanged, packed
   SyncTotals totals_;
   void exchange_tier(std::size_t tier);

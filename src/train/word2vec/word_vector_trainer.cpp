@@ -47,10 +47,10 @@ void check_options(const WordVectorOptions& o) {
                  fmt::format("--threads {}: at most {} threads", o.threads, kMaxThreads));
   EMBEDKIT_CHECK(o.checkpoint_every == 0 || !o.checkpoint.empty(), ArgumentError,
                  "checkpoint_every needs a checkpoint path");
-  EMBEDKIT_CHECK(o.sync_words > 0, ArgumentError, "sync_words (words between the processes' exchanges) must be >= 1");
+  EMBEDKIT_CHECK(o.sync_words > 0, ArgumentError, "sync_words (words between exchanges of every row) must be >= 1");
   EMBEDKIT_CHECK(o.sync_hot_words > 0, ArgumentError, "sync_hot_words (words between exchanges) must be >= 1");
   EMBEDKIT_CHECK(o.sync_staleness > 0 && std::isfinite(o.sync_staleness), ArgumentError,
-                 "sync_staleness (updates a row may miss between exchanges) must be a number > 0");
+                 "sync_staleness (updates a row gets between its exchanges) must be a number > 0");
 }
 
 // The job this run is part of, or null when it runs alone.
@@ -318,7 +318,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     EmbeddingTable* const tables[] = {&input_bag.table(), &output_table};
     const RowRates rates = row_rates(counts, keep_probability, input_rows, input_bag.table().rows(), output_table.rows(),
                                      negatives ? &*negatives : nullptr, tree ? &*tree : nullptr, options);
-    replicas->start(tables, rates.tables, options.sync_staleness);
+    replicas->start(tables, rates.tables, options.sync_staleness, options.sync_combine == SyncCombine::mean);
   }
   bool stopped = false, stopped_mid_epoch = false;
   std::size_t epochs_done = setup.position.epochs_done;
@@ -378,6 +378,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     const detail::SyncTotals& sync = replicas->totals();
     result.metadata["training.sync_hot_words"] = std::to_string(options.sync_hot_words);
     result.metadata["training.sync_staleness"] = fmt::format("{}", options.sync_staleness);
+    result.metadata["training.sync_combine"] = options.sync_combine == SyncCombine::mean ? "mean" : "sum";
     result.metadata["training.sync_rounds"] = std::to_string(sync.rounds);
     result.metadata["training.sync_exchanges"] = std::to_string(sync.exchanges);
     result.metadata["training.sync_bytes_per_round"] = std::to_string(sync.bytes_per_round);
@@ -386,6 +387,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     for (const std::size_t rows : replicas->tier_rows()) tiers += (tiers.empty() ? "" : ",") + std::to_string(rows);
     result.metadata["training.sync_tier_rows"] = tiers;
     result.metadata["training.sync_seconds"] = fmt::format("{:.3f}", sync.seconds);
+    result.metadata["training.sync_reduce_seconds"] = fmt::format("{:.3f}", sync.reduce_seconds);
   }
   result.metadata["training.seconds"] = fmt::format("{:.3f}", final_progress.seconds);
   result.metadata["training.final_loss"] =

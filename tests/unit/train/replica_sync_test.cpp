@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <barrier>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,7 +19,8 @@ namespace {
 // The processes of a job as threads of this one: each collective waits for all of them.
 class ThreadJob {
  public:
-  explicit ThreadJob(std::size_t size) : size_(size), barrier_(static_cast<std::ptrdiff_t>(size)), slots_(size) {}
+  explicit ThreadJob(std::size_t size)
+      : size_(size), barrier_(static_cast<std::ptrdiff_t>(size)), slots_(size), strings_(size) {}
 
   class Member final : public Communicator {
    public:
@@ -26,27 +28,31 @@ class ThreadJob {
     [[nodiscard]] std::size_t rank() const noexcept override { return rank_; }
     [[nodiscard]] std::size_t size() const noexcept override { return job_.size_; }
     [[nodiscard]] std::size_t size_here() const noexcept override { return job_.size_; }
-    void sum(std::span<float> v) override { reduce(v, [](double a, double b) { return a + b; }); }
-    void sum(std::span<double> v) override { reduce(v, [](double a, double b) { return a + b; }); }
-    void sum(std::span<std::uint64_t> v) override { reduce(v, [](double a, double b) { return a + b; }); }
-    void max(std::span<std::uint64_t> v) override { reduce(v, [](double a, double b) { return std::max(a, b); }); }
+    void sum(std::span<float> v) override { reduce(v, [](long double a, long double b) { return a + b; }); }
+    void sum(std::span<double> v) override { reduce(v, [](long double a, long double b) { return a + b; }); }
+    void sum(std::span<std::uint64_t> v) override { reduce(v, [](long double a, long double b) { return a + b; }); }
+    void max(std::span<std::uint64_t> v) override { reduce(v, [](long double a, long double b) { return std::max(a, b); }); }
     std::vector<std::string> gather_all(std::string_view mine) override {
-      job_.strings_.resize(job_.size_);
       job_.strings_[rank_] = std::string(mine);
       job_.barrier_.arrive_and_wait();
       std::vector<std::string> all = job_.strings_;
       job_.barrier_.arrive_and_wait();
       return all;
     }
-    [[noreturn]] void abort(std::string_view message) override { throw std::runtime_error(std::string(message)); }
+    // (As MPI's: the whole job ends; the others would wait at the barrier forever.)
+    [[noreturn]] void abort(std::string_view message) override {
+      std::fprintf(stderr, "abort: %.*s\n", static_cast<int>(message.size()), message.data());
+      std::abort();
+    }
 
    private:
+    // (Through long double: exact for 64-bit integers on x86, where these tests run.)
     template <class T, class Op>
     void reduce(std::span<T> values, Op op) {
       job_.slots_[rank_].assign(values.begin(), values.end());
       job_.barrier_.arrive_and_wait();
       for (std::size_t i = 0; i < values.size(); ++i) {
-        double total = static_cast<double>(job_.slots_[0][i]);
+        long double total = job_.slots_[0][i];
         for (std::size_t r = 1; r < job_.size_; ++r) total = op(total, job_.slots_[r][i]);
         values[i] = static_cast<T>(total);
       }
@@ -71,7 +77,7 @@ class ThreadJob {
  private:
   std::size_t size_;
   std::barrier<> barrier_;
-  std::vector<std::vector<double>> slots_;
+  std::vector<std::vector<long double>> slots_;
   std::vector<std::string> strings_;
 };
 
@@ -145,6 +151,39 @@ TEST(ReplicaSync, AStopExchangesEveryRow) {
     sync.exchange(0, /*all_rows=*/true);
     EXPECT_FLOAT_EQ(table.row(3)[1], 1.0F + 0 + 1 + 2);
     EXPECT_EQ(sync.totals().rounds, 1U);
+  });
+}
+
+TEST(ReplicaSync, MeansOfSeveralTablesInBatchesAndRoundsOfAnyLength) {
+  // 3 processes; rounds of 5 pieces (tiers 0, 1 and 2 below the round); every row busy enough
+  // for tier 0. Two tables of 2 and 3 columns, batches of at most 5 floats: one exchange takes
+  // three all-reduces (rows 0-1 of the first table; its row 2 with the second's row 0; its row 1).
+  ThreadJob job(3);
+  job.run([&](Communicator& communicator) {
+    detail::ReplicaSync sync(communicator, 500, 500, 100, /*batch_floats=*/5);
+    EXPECT_EQ(sync.pieces_per_epoch(), 5U);
+    EmbeddingTable first(3, 2), second(2, 3);
+    EmbeddingTable* tables[] = {&first, &second};
+    const std::vector<double> rates[] = {{1.0, 1.0, 1.0}, {1.0, 1.0}};
+    sync.start(tables, rates, 1.0, /*mean=*/true);
+    EXPECT_EQ(sync.tier_rows(), (std::vector<std::size_t>{5, 5, 5, 5}));
+    for (std::size_t piece = 0; piece < 5; ++piece) {
+      for (EmbeddingTable* table : tables) {
+        for (std::size_t r = 0; r < table->rows(); ++r) {
+          for (float& v : table->row(static_cast<TokenId>(r))) v += static_cast<float>(communicator.rank() + 1);
+        }
+      }
+      sync.exchange(piece);
+      // The mean of the three processes' updates (1, 2 and 3) each piece: 2.
+      for (EmbeddingTable* table : tables) {
+        for (std::size_t r = 0; r < table->rows(); ++r) {
+          for (const float v : table->row(static_cast<TokenId>(r))) EXPECT_FLOAT_EQ(v, 2.0F * static_cast<float>(piece + 1));
+        }
+      }
+    }
+    EXPECT_EQ(sync.totals().exchanges, 5U);
+    EXPECT_EQ(sync.totals().rounds, 1U);
+    EXPECT_EQ(sync.totals().bytes, 5U * (3 * 2 + 2 * 3) * sizeof(float));
   });
 }
 
