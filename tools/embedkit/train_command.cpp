@@ -197,7 +197,7 @@ void add_train_command(CLI::App& app) {
                   "Under mpirun: a row is exchanged once all processes together have made this many to twice as "
                   "many updates to it (at most every --sync-hot-words, at least every --sync-words); with 4 "
                   "processes on enwiki, 50 matched one process's quality and 200 ruined the model")
-      ->check(CLI::PositiveNumber)
+      ->check(real_number(0, 1e9, Ends::open_low))
       ->capture_default_str();
   choices<SyncCombine>(cmd->add_option("--sync-combine", o.sync_combine,
                                        "Under mpirun: sum (each process's update counts in full) or mean (pWord2Vec's "
