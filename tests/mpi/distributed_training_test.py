@@ -107,6 +107,9 @@ if os.path.exists(checkpoint):
     _, done = train(0, "alone-resumed.ekv", 1, extra=["--resume", checkpoint], timeout=60)
     check(done.returncode != 0 and "mpirun -np 2" in done.stderr,
           f"one process refuses to resume a job of 2 ({done.stderr.strip()[-200:]})")
+    _, done = train(2, "other-sync.ekv", 1, extra=["--resume", checkpoint, "--sync-staleness", "60"], timeout=60)
+    check(done.returncode != 0 and "--sync-staleness 50, not 60" in done.stderr,
+          f"a job refuses to resume with other exchanges ({done.stderr.strip()[-200:]})")
     resumed, done = train(2, "resumed.ekv", 1, extra=["--resume", checkpoint])
     check(done.returncode == 0, f"2 processes resume the job ({done.stderr.strip()[-300:]})")
     if done.returncode == 0 and os.path.exists(os.path.join(work, "job2.ekv")):

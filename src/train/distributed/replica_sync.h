@@ -4,9 +4,10 @@
 // learned: each process's update of a row since the row's last exchange (its copy minus the
 // model all shared then) is summed over the processes by one all-reduce, and every copy becomes
 // the shared model plus the sum. Summing, not averaging, keeps every step at full size: the
-// processes act as Hogwild threads whose writes arrive an exchange late (averaging whole copies,
-// pWord2Vec's rule, divides every step by the processes: 29.8% analogies against 34.4% alone on
-// the shared enwiki with 2 processes).
+// processes act as Hogwild threads whose writes arrive an exchange late. Averaging (`mean`,
+// pWord2Vec's rule) divides every step by the processes: with exchanges as rare as pWord2Vec's,
+// 30.2% analogies with 2 processes and 20.7% with 4, against 34.9% alone, on the shared enwiki
+// (bench/scripts/run_mpi_bench.sh).
 //
 // Late writes are what can go wrong: a row that gets many updates between two of its exchanges
 // gets them from every process, computed on the same old row, and their sum overshoots. So a
@@ -22,7 +23,7 @@
 // second time, and so on; by rank and by the clock, not by rate.)
 //
 // Measured on the shared enwiki with 4 processes (3 epochs; one process: 34.1% and 35.4%
-// analogies with two seeds): staleness 50, 34.2%; 200, 0.7% (the overshoot: a model that
+// analogies with two seeds): staleness 50, 34.2% (34.6% in the bench); 200, 0.7% (the overshoot: a model that
 // no longer means anything); two tiers (the 500 most frequent words summed every 2,000 words,
 // the rest averaged every 1M), 25.0%. Rows busier than tier 0 allows (the most frequent words',
 // which would need exchanges more often than every piece) are summed as well: scaling their

@@ -71,6 +71,15 @@ WordVectors as_part_of(Communicator* job, Body&& body) {
   }
 }
 
+// How a job's replicas exchange their updates: recorded in its model and checkpoints, and the
+// same on resume (a resumed job repeats the run it continues, exchange for exchange).
+std::map<std::string, std::string> sync_settings(const WordVectorOptions& o) {
+  return {{"training.sync_words", std::to_string(o.sync_words)},
+          {"training.sync_hot_words", std::to_string(o.sync_hot_words)},
+          {"training.sync_staleness", fmt::format("{}", o.sync_staleness)},
+          {"training.sync_combine", o.sync_combine == SyncCombine::mean ? "mean" : "sum"}};
+}
+
 // In a job, this process's share of the file (the last one to the end, wherever that is); alone, all of it.
 CorpusShare share_of(const std::string& input, Communicator* job) {
   if (job == nullptr) return {};
@@ -275,6 +284,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     metadata["fasttext.ntokens"] = std::to_string(job_tokens[0]);
     metadata["training.corpus_hash"] = "shares";  // no one process read the whole text
     metadata["training.processes"] = std::to_string(processes);
+    for (const auto& [key, value] : sync_settings(options)) metadata[key] = value;
   };
   // `process_records`: in a job, every process's own share and position (so that each can resume its own).
   auto write_checkpoint = [&](std::size_t epochs_done, const std::vector<std::string>& process_records) {
@@ -374,11 +384,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
   if (replicas != nullptr) {
     // The record above describes this process's share; the job's corpus is all of them.
     mark_as_job(result.metadata);
-    result.metadata["training.sync_words"] = std::to_string(options.sync_words);
     const detail::SyncTotals& sync = replicas->totals();
-    result.metadata["training.sync_hot_words"] = std::to_string(options.sync_hot_words);
-    result.metadata["training.sync_staleness"] = fmt::format("{}", options.sync_staleness);
-    result.metadata["training.sync_combine"] = options.sync_combine == SyncCombine::mean ? "mean" : "sum";
     result.metadata["training.sync_rounds"] = std::to_string(sync.rounds);
     result.metadata["training.sync_exchanges"] = std::to_string(sync.exchanges);
     result.metadata["training.sync_bytes_per_round"] = std::to_string(sync.bytes_per_round);
@@ -457,6 +463,16 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
                                               "{} embedkit train ... --resume), not {}",
                                               checkpoint, wrote, wrote, processes == "1" ? "one process" : processes));
     EMBEDKIT_CHECK(saved.output.has_value(), FormatError, fmt::format("{}: the checkpoint has no output layer", checkpoint));
+    if (job != nullptr) {
+      for (const auto& [key, value] : sync_settings(options)) {
+        const auto it = saved.metadata.find(key);
+        std::string flag = key.substr(std::string_view("training.").size());  // sync_words -> --sync-words
+        std::replace(flag.begin(), flag.end(), '_', '-');
+        EMBEDKIT_CHECK(it != saved.metadata.end() && it->second == value, ArgumentError,
+                       fmt::format("{}: the job was run with --{} {}, not {}: resume with the same setting", checkpoint,
+                                   flag, it != saved.metadata.end() ? it->second : "(none)", value));
+      }
+    }
     const Tokenizer tokenizer(options.tokenizer);
     detail::EncodedCorpus corpus =
         detail::encode_corpus(input, tokenizer, saved.words(), 0, callbacks.should_stop, share_of(input, job));
