@@ -44,12 +44,16 @@ parser.add_argument("--thread-scaling", type=float, default=1.0,
 parser.add_argument("--extra", default="",
                     help="the runs made with these extra flags (EXTRA in run_mpi_bench.sh), e.g. pWord2Vec's averaging: "
                          "\"--sync-combine mean --sync-hot-words 35000 --sync-staleness 350\"")
+parser.add_argument("--staleness-grows", action="store_true",
+                    help="assume --sync-staleness raised in proportion to the machines (bytes per word flat; the "
+                         "quality that costs is not measured)")
 parser.add_argument("--json", action="store_true")
 args = parser.parse_args()
 
 rows = [json.loads(line) for line in open(args.results) if line.strip()]
 runs = [r for r in rows if r.get("bench") == "mpi" and r["model"] == args.model]
-by = {(r["processes"], r["threads"]): r for r in runs if not r.get("extra")}
+plain = {(r["processes"], r["threads"]): r for r in runs if not r.get("extra")}
+by = dict(plain)
 by.update({(r["processes"], r["threads"]): r for r in runs if args.extra and r.get("extra") == args.extra})
 mean = "--sync-combine mean" in args.extra
 missing = [k for k in [(1, 1), (1, 2), (2, 1), (4, 1)] if k not in by]
@@ -78,7 +82,8 @@ alpha = args.alpha_us * 1e-6
 # Packing and unpacking the rows (gathering them from the tables and back), measured: seconds per
 # byte exchanged, outside the all-reduces, by one thread (2 processes here); a machine's threads
 # share it (as they share the training: linearly, at thread_scaling).
-pack = (run2["sync_seconds"] - run2.get("reduce_seconds", run2["sync_seconds"])) / run2["bytes_sent"]
+packed = plain[2, 1]  # (the runs with reduce_seconds: the plain ones)
+pack = (packed["sync_seconds"] - packed["reduce_seconds"]) / packed["bytes_sent"]
 pack /= args.cores * args.thread_scaling
 
 # The check on this machine: an all-reduce's time here (embedkit_bench_allreduce with 2
@@ -103,9 +108,10 @@ if len(calls) >= 2:
              "measured_sync_seconds": run2["sync_seconds"], "train_seconds": run2["train_seconds"]}
 
 def model(n):
-    # Summing: a row must go before the job makes `staleness` updates, N machines make them N
-    # times as fast. Averaging (no such bound: it holds its intervals, so its bytes per word).
-    tiers = tiers4 * (1 if mean else n / 4)
+    # A row must go before the job makes `staleness` updates, and N machines make them N times as
+    # fast (summing or averaging alike); unless the staleness grows with the machines
+    # (--staleness-grows: pWord2Vec's way, with bytes per word flat and quality unmeasured).
+    tiers = tiers4 * (1 if args.staleness_grows else n / 4)
     words_per_machine = args.corpus_words / n
     # Tiers: as many as halvings fit in a round (pieces of hot_words words up to sync_words or
     # the share); measured with tiers_measured, each costing about the same bytes.
@@ -126,7 +132,8 @@ def model(n):
 table = [model(n) for n in (1, 2, 4, 8, 16, 32, 64, 128)]
 # Where it stops scaling: the first machine count at which the machines spend more time exchanging than training.
 stops = next((row["machines"] for row in table if row["efficiency"] < 0.5), None)
-summary = {"model": args.model, "combine": "mean" if mean else "sum", "extra": args.extra, "core_words_per_second": core_rate, "thread_scaling": thread_scaling,
+summary = {"model": args.model, "combine": "mean" if mean else "sum", "extra": args.extra,
+           "staleness_grows": args.staleness_grows, "core_words_per_second": core_rate, "thread_scaling": thread_scaling,
            "thread_scaling_measured_here": round(measured_thread_scaling, 3),
            "machine_words_per_second": round(machine_rate), "cores": args.cores, "gbits": args.gbits,
            "alpha_us": args.alpha_us, "hot_words": hot_words, "staleness": run4["staleness"],
@@ -144,7 +151,8 @@ else:
           f"exchanges every {hot_words} words; quality with 4 processes: analogies {100 * run4['analogy']:.1f}% "
           f"(one process {100 * by[1, 1]['analogy']:.1f}%), WS-353 {run4['ws353']:.3f} ({by[1, 1]['ws353']:.3f})")
     print(f"network {args.gbits:g} Gb/s, ring all-reduce, {args.alpha_us:g} us a step; "
-          f"{args.corpus_words:.0e} words, {args.vocabulary:.0e} rows a table")
+          f"{args.corpus_words:.0e} words, {args.vocabulary:.0e} rows a table; bytes per word "
+          f"{'flat (staleness grows with the machines)' if args.staleness_grows else 'x N/4'}")
     print(f"{'machines':>8} {'bytes/word':>11} {'efficiency':>10} {'words/s':>12}")
     for row in table:
         print(f"{row['machines']:>8} {row['bytes_per_word']:>11.0f} {row['efficiency']:>10.1%} "

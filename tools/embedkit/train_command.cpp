@@ -51,8 +51,9 @@ void run(TrainFlags& flags) {
   if (in_job) {
     try {
       flags.options.communicator = world.get();
-      // --threads 0 (all cores): this process's part of the machine's cores.
-      if (flags.options.threads == 0) {
+      // --threads 0 (all cores): this process's part of the machine's cores (resuming: the
+      // checkpoint's threads, which the library takes from it).
+      if (flags.options.threads == 0 && flags.resume.empty()) {
         flags.options.threads = std::max<std::size_t>(1, static_cast<std::size_t>(num_threads()) / world->size_here());
       }
       if (world->rank() != 0) {  // process 0 speaks for the job
@@ -201,7 +202,8 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   choices<SyncCombine>(cmd->add_option("--sync-combine", o.sync_combine,
                                        "Under mpirun: sum (each process's update counts in full) or mean (pWord2Vec's "
-                                       "averaging: safe with rare exchanges, but every step is divided by the processes)"),
+                                       "averaging: every step is divided by the processes; it saves bytes only with a "
+                                       "larger --sync-hot-words and --sync-staleness, which it tolerates)"),
                       {{"sum", SyncCombine::sum}, {"mean", SyncCombine::mean}})
       ->default_str("sum");
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress, no summary");
@@ -224,10 +226,15 @@ void add_train_command(CLI::App& app) {
                   "same --seed, runs are bit-for-bit reproducible. Training stops with an error if the vectors\n"
                   "diverge (lower --lr). --save-format fasttext writes a .bin that fastText itself can load.\n"
                   "Under mpirun, each process reads its share of the input, the vocabulary is counted together,\n"
-                  "and the processes add up their updates: of every row each --sync-words words, of the most\n"
-                  "frequent words' rows each --sync-hot-words (as pWord2Vec); process 0 shows progress\n"
-                  "(words/s of all processes) and writes the output. --threads 0 divides the cores among the\n"
-                  "processes on each machine.\n\n") +
+                  "and the processes add up their updates of each row as often as the row changes: once the job\n"
+                  "has made --sync-staleness to twice that many updates to it (the busiest rows every\n"
+                  "--sync-hot-words words of a process), and every row at each epoch's end. Process 0 shows\n"
+                  "progress (words/s of all processes) and writes the output and checkpoints; resume a job with\n"
+                  "as many processes and the same --sync-* options (every process must read the checkpoint):\n"
+                  "  mpirun -np 4 embedkit train -i corpus.txt -o v.ekv --threads 1 --resume v.ekv.checkpoint\n"
+                  "--sync-combine mean averages the updates (pWord2Vec's rule); it saves bytes only with a larger\n"
+                  "--sync-hot-words and --sync-staleness, and costs quality (bench/README.md). --threads 0\n"
+                  "divides the cores among the processes on each machine (resuming: the checkpoint's threads).\n\n") +
               kTextFlagsHelp);
   cmd->callback([flags] { run(*flags); });
 }

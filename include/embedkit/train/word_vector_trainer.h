@@ -132,6 +132,10 @@ struct TrainingCallbacks {
 
 /// Continues the run that wrote `checkpoint` (same input, same options; ArgumentError names
 /// the first difference). With one thread the result is bit-identical to an uninterrupted run.
+/// A job's checkpoint resumes in a job (options.communicator) of as many processes with the same
+/// sync_* options, every process reading the checkpoint (a shared file system) and continuing
+/// its own share with its own generators (one thread each: bit-identical too); the resumed
+/// model's training.sync_* figures count the exchanges since the resume.
 [[nodiscard]] WordVectors resume_word_vectors(const std::string& input, const std::string& checkpoint,
                                               const WordVectorOptions& options, const TrainingCallbacks& callbacks = {});
 

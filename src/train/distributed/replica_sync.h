@@ -24,8 +24,9 @@
 //
 // Measured on the shared enwiki with 4 processes (3 epochs; one process: 34.1% and 35.4%
 // analogies with two seeds): staleness 50, 34.2% (34.6% in the bench); 200, 0.7% (the overshoot: a model that
-// no longer means anything); two tiers (the 500 most frequent words summed every 2,000 words,
-// the rest averaged every 1M), 25.0%. Rows busier than tier 0 allows (the most frequent words',
+// no longer means anything); the previous design, two tiers (the 500 most frequent words summed
+// every 2,000 words, the rest every 1M words with the mean of the processes that changed
+// them), 25.0%. Rows busier than tier 0 allows (the most frequent words',
 // which would need exchanges more often than every piece) are summed as well: scaling their
 // sum down (towards the mean) cost 0.7 points at staleness 50 and 1.6 at 25. Exchanges are
 // collective: every process runs the same number per epoch (the most any share needs).

@@ -350,7 +350,11 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
         stopped = replicas->any(stopped);
         replicas->exchange(piece, stopped);
       }
-      if (stopped) stopped_mid_epoch = !last_piece || run.stopped_mid_epoch();
+      if (stopped) {
+        stopped_mid_epoch = !last_piece || run.stopped_mid_epoch();
+        // (All processes agree, so that they all record the same epochs.)
+        if (replicas != nullptr) stopped_mid_epoch = replicas->any(stopped_mid_epoch);
+      }
     }
     if (stopped_mid_epoch) break;
     epochs_done = epoch + 1;
@@ -464,6 +468,10 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
                                               checkpoint, wrote, wrote, processes == "1" ? "one process" : processes));
     EMBEDKIT_CHECK(saved.output.has_value(), FormatError, fmt::format("{}: the checkpoint has no output layer", checkpoint));
     if (job != nullptr) {
+      EMBEDKIT_CHECK(saved.metadata.contains("training.process.0.words_done"), ArgumentError,
+                     fmt::format("{} was written before jobs could resume (it has no record of each process); its "
+                                 "vectors load as any model",
+                                 checkpoint));
       for (const auto& [key, value] : sync_settings(options)) {
         const auto it = saved.metadata.find(key);
         std::string flag = key.substr(std::string_view("training.").size());  // sync_words -> --sync-words
@@ -497,7 +505,7 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
 WordVectors continue_training(const WordVectors& model, const std::string& input, const WordVectorOptions& options,
                               const TrainingCallbacks& callbacks) {
   EMBEDKIT_CHECK(job_of(options) == nullptr, ArgumentError,
-                 "continued training runs in one process (a job of several processes starts fresh runs only)");
+                 "continued training runs in one process (a job of several processes starts or resumes runs only)");
   WordVectorOptions o = options;
   o.dim = model.dim();
   o.subwords = model.subwords().has_value();

@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "embedkit/table/embedding_table.h"
@@ -28,7 +30,15 @@ class ThreadJob {
     [[nodiscard]] std::size_t rank() const noexcept override { return rank_; }
     [[nodiscard]] std::size_t size() const noexcept override { return job_.size_; }
     [[nodiscard]] std::size_t size_here() const noexcept override { return job_.size_; }
-    void sum(std::span<float> v) override { reduce(v, [](long double a, long double b) { return a + b; }); }
+    void sum(std::span<float> v) override {
+      ++float_sums_;
+      {
+        const std::lock_guard lock(job_.mutex_);
+        job_.largest_float_sum_ = std::max(job_.largest_float_sum_, v.size());
+      }
+      reduce(v, [](long double a, long double b) { return a + b; });
+    }
+    [[nodiscard]] std::size_t float_sums() const noexcept { return float_sums_; }
     void sum(std::span<double> v) override { reduce(v, [](long double a, long double b) { return a + b; }); }
     void sum(std::span<std::uint64_t> v) override { reduce(v, [](long double a, long double b) { return a + b; }); }
     void max(std::span<std::uint64_t> v) override { reduce(v, [](long double a, long double b) { return std::max(a, b); }); }
@@ -60,7 +70,10 @@ class ThreadJob {
     }
     ThreadJob& job_;
     std::size_t rank_;
+    std::size_t float_sums_ = 0;
   };
+
+  [[nodiscard]] std::size_t largest_float_sum() const noexcept { return largest_float_sum_; }
 
   // Runs body(communicator) on `size` threads, one per process.
   void run(const std::function<void(Communicator&)>& body) {
@@ -79,6 +92,8 @@ class ThreadJob {
   std::barrier<> barrier_;
   std::vector<std::vector<long double>> slots_;
   std::vector<std::string> strings_;
+  std::mutex mutex_;
+  std::size_t largest_float_sum_ = 0;
 };
 
 // One table of `rows` x 2, every value `value`.
@@ -157,8 +172,10 @@ TEST(ReplicaSync, AStopExchangesEveryRow) {
 TEST(ReplicaSync, MeansOfSeveralTablesInBatchesAndRoundsOfAnyLength) {
   // 3 processes; rounds of 5 pieces (tiers 0, 1 and 2 below the round); every row busy enough
   // for tier 0. Two tables of 2 and 3 columns, batches of at most 5 floats: one exchange takes
-  // three all-reduces (rows 0-1 of the first table; its row 2 with the second's row 0; its row 1).
+  // three all-reduces (rows 0-1 of the first table; its row 2 with the second's row 0; its row
+  // 1). Each value gets its own update, so a row or column packed in the wrong place shows.
   ThreadJob job(3);
+  std::vector<std::size_t> sums(3);
   job.run([&](Communicator& communicator) {
     detail::ReplicaSync sync(communicator, 500, 500, 100, /*batch_floats=*/5);
     EXPECT_EQ(sync.pieces_per_epoch(), 5U);
@@ -167,24 +184,37 @@ TEST(ReplicaSync, MeansOfSeveralTablesInBatchesAndRoundsOfAnyLength) {
     const std::vector<double> rates[] = {{1.0, 1.0, 1.0}, {1.0, 1.0}};
     sync.start(tables, rates, 1.0, /*mean=*/true);
     EXPECT_EQ(sync.tier_rows(), (std::vector<std::size_t>{5, 5, 5, 5}));
+    // Process p adds (p + 1) x (1 + 10 t + 100 r + 1000 d) to value d of row r of table t each
+    // piece; the mean over the processes is 2 x (1 + 10 t + 100 r + 1000 d).
+    auto update = [](std::size_t t, std::size_t r, std::size_t d) {
+      return static_cast<float>(1 + 10 * t + 100 * r + 1000 * d);
+    };
     for (std::size_t piece = 0; piece < 5; ++piece) {
-      for (EmbeddingTable* table : tables) {
-        for (std::size_t r = 0; r < table->rows(); ++r) {
-          for (float& v : table->row(static_cast<TokenId>(r))) v += static_cast<float>(communicator.rank() + 1);
+      for (std::size_t t = 0; t < 2; ++t) {
+        for (std::size_t r = 0; r < tables[t]->rows(); ++r) {
+          std::span<float> row = tables[t]->row(static_cast<TokenId>(r));
+          for (std::size_t d = 0; d < row.size(); ++d) row[d] += static_cast<float>(communicator.rank() + 1) * update(t, r, d);
         }
       }
       sync.exchange(piece);
-      // The mean of the three processes' updates (1, 2 and 3) each piece: 2.
-      for (EmbeddingTable* table : tables) {
-        for (std::size_t r = 0; r < table->rows(); ++r) {
-          for (const float v : table->row(static_cast<TokenId>(r))) EXPECT_FLOAT_EQ(v, 2.0F * static_cast<float>(piece + 1));
+      for (std::size_t t = 0; t < 2; ++t) {
+        for (std::size_t r = 0; r < tables[t]->rows(); ++r) {
+          const std::span<const float> row = std::as_const(*tables[t]).row(static_cast<TokenId>(r));
+          for (std::size_t d = 0; d < row.size(); ++d) {
+            EXPECT_FLOAT_EQ(row[d], 2.0F * update(t, r, d) * static_cast<float>(piece + 1))
+                << "table " << t << ", row " << r << ", column " << d << ", piece " << piece;
+          }
         }
       }
     }
     EXPECT_EQ(sync.totals().exchanges, 5U);
     EXPECT_EQ(sync.totals().rounds, 1U);
     EXPECT_EQ(sync.totals().bytes, 5U * (3 * 2 + 2 * 3) * sizeof(float));
+    sums[communicator.rank()] = static_cast<ThreadJob::Member&>(communicator).float_sums();
   });
+  // Per exchange: the three batches of at most 5 floats (4, 5 and 3).
+  EXPECT_EQ(sums, (std::vector<std::size_t>{15, 15, 15}));
+  EXPECT_EQ(job.largest_float_sum(), 5U);
 }
 
 }  // namespace
