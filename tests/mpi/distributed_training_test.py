@@ -88,6 +88,16 @@ check(done.returncode != 0 and "rank 1:" in done.stderr and "bad.txt" in done.st
       f"a process that cannot read its share ends the job, naming it ({done.stderr.strip()[-300:]})")
 check(not os.path.exists(os.path.join(work, "bad.ekv")), "and nothing is written")
 
+# Processes that see different files (here: process 1 a shorter copy) are told so, and stop.
+short = os.path.join(work, "short.txt")
+with open(short, "wb") as f:
+    f.write(text[:200000])
+script = (f'rank=${{OMPI_COMM_WORLD_RANK:-${{PMI_RANK:-$PMIX_RANK}}}}; input={bad}; '
+          f'if [ "$rank" = 1 ]; then input={short}; fi; exec {cli} train -i "$input" -o {work}/mixed.ekv -q')
+done = subprocess.run(["mpirun", "-np", "2", "bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+check(done.returncode != 0 and "every process must read the same file" in done.stderr,
+      f"processes that see different files stop, saying so ({done.stderr.strip()[-200:]})")
+
 # A process killed mid-run ends the job; the checkpoint written before it is intact, and the job
 # resumes from it, each process with its own share and generators, to the model of a run never
 # stopped (bit for bit: one thread per process, and the exchanges run as they would have).

@@ -86,6 +86,14 @@ CorpusShare share_of(const std::string& input, Communicator* job) {
   std::error_code error;
   const std::uintmax_t bytes = std::filesystem::file_size(input, error);
   if (error) throw IoError(fmt::format("cannot read the size of '{}': {}", input, error.message()));
+  // The shares cut one file: every process must see the same one (the maxima of the size and of
+  // its complement are this process's own only if all agree). Collective.
+  std::uint64_t sizes[2] = {bytes, ~std::uint64_t{bytes}};
+  job->max(sizes);
+  EMBEDKIT_CHECK(sizes[0] == bytes && sizes[1] == ~std::uint64_t{bytes}, ArgumentError,
+                 fmt::format("'{}' is {} bytes here but {} bytes on another process: every process must read the "
+                             "same file",
+                             input, bytes, sizes[0] != bytes ? sizes[0] : ~sizes[1]));
   return CorpusShare::of(bytes, job->rank(), job->size());
 }
 
