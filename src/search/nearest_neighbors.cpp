@@ -1,23 +1,17 @@
 #include "embedkit/search/nearest_neighbors.h"
 
-#include <cblas.h>
 #include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 
 #include "embedkit/core/error.h"
+#include "kernels/gemm.h"
 #include "kernels/kernels.h"
 #include "top_k.h"
 
 namespace embedkit {
-
-// Which OpenBLAS build is loaded (Debian switches them with update-alternatives): 0 serial,
-// 1 pthreads, 2 OpenMP. Weak, so that another BLAS links too.
-extern "C" int openblas_get_parallel() __attribute__((weak));
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace {
 
@@ -32,40 +26,6 @@ constexpr std::size_t kQueryChunk = 256;
 // threads (bench/src/search_bench.cpp, batch_of_N): a pass for 2 queries took 9.5 ms with sgemm
 // and 2.7 ms with dot products; for 8, 12.2 and 8.6 ms; for 16, sgemm wins.
 constexpr std::size_t kDotQueries = 8;
-
-// Runs cblas_sgemm from several threads at once, safely with any OpenBLAS build.
-// - The serial build has no locks around its work buffers (unless built with USE_LOCKING; Debian's
-//   0.3.21 is not): two threads calling it at once sometimes get wrong products, silently
-//   (OpenBLAS issue #2126; seen here as analogy scores that changed from run to run). Its calls
-//   are serialised.
-// - The pthreads build would start its own threads inside ours: it is set to one.
-// - The OpenMP build runs one thread inside an OpenMP region by itself; its
-//   openblas_set_num_threads would call omp_set_num_threads(1) and so make all of embedkit
-//   single-threaded, so it is left alone.
-class ConcurrentGemm {
- public:
-  ConcurrentGemm() {
-    const int build = openblas_get_parallel != nullptr ? openblas_get_parallel() : -1;
-    serialise_ = build == 0;
-    if (build == 1 && openblas_set_num_threads != nullptr) openblas_set_num_threads(1);
-  }
-
-  // c (m x n) = a (m x k) * b^T (b: n x k), row-major.
-  void operator()(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
-    std::unique_lock lock(mutex_, std::defer_lock);
-    if (serialise_) lock.lock();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0F, a, lda, b, ldb, 0.0F, c, ldc);
-  }
-
- private:
-  bool serialise_ = false;
-  std::mutex mutex_;
-};
-
-ConcurrentGemm& concurrent_gemm() {
-  static ConcurrentGemm gemm;
-  return gemm;
-}
 
 }  // namespace
 
@@ -91,7 +51,6 @@ void NearestNeighbors::score_blocks(std::span<const float> queries, std::size_t 
   const std::size_t count = queries.size() / dim;
   limit = std::min(limit, rows_);
   if (count == 0 || limit == 0) return;
-  ConcurrentGemm& gemm = concurrent_gemm();
 
   // Cosine scores unit queries against rows scaled by their inverse norms; L2 expands
   // |q - r|^2 = |q|^2 - 2 q.r + |r|^2.
@@ -118,9 +77,8 @@ void NearestNeighbors::score_blocks(std::span<const float> queries, std::size_t 
           for (std::size_t q = 0; q < count; ++q) scores[q * n + j] = kt.dot(unit.data() + q * dim, row, dim);
         }
       } else {
-        gemm(static_cast<int>(count), static_cast<int>(n), static_cast<int>(dim), unit.data(), static_cast<int>(dim),
-             table_.row_unchecked(static_cast<TokenId>(first)), static_cast<int>(table_.stride), scores.data(),
-             static_cast<int>(n));
+        kernels::gemm(kernels::Transpose::no, kernels::Transpose::yes, count, n, dim, 1.0F, unit.data(), dim,
+                      table_.row_unchecked(static_cast<TokenId>(first)), table_.stride, 0.0F, scores.data(), n);
       }
       if (similarity_ != Similarity::dot) {
         const float* norms = inverse_norms_.data() + first;
