@@ -51,9 +51,8 @@ TEST(SinusoidalPositions, AddToEachRowItsOwnPositionAndPassTheGradientThrough) {
   }
   // The loss sum(c * (x + PE)) changes by c per unit of x: the gradient passes through.
   const std::vector<float> c = random_values(x.size(), 2);
-  std::vector<float> probe = before;
-  probe[5] += 0.5F;
-  std::vector<float> shifted = probe;
+  std::vector<float> shifted(before.size());
+  for (std::size_t i = 0; i < before.size(); ++i) shifted[i] = before[i] + (i == 5 ? 0.5F : 0.0F);
   positions.add(shifted, at);
   EXPECT_NEAR((dot(c, shifted) - dot(c, x)) / 0.5, c[5], 1e-4);
   EXPECT_THROW(positions.add(std::span<float>(x).first(5), at), ArgumentError);
