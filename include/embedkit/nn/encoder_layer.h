@@ -1,0 +1,65 @@
+// One Transformer encoder layer, pre-LayerNorm with GELU, as PyTorch's
+// nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, activation="gelu",
+// norm_first=True) in eval mode (part of embedkit::nn):
+//
+//   h = x + out_proj(attention(in_proj(norm1(x))))      in_proj: q, k and v in one product
+//   y = h + linear2(gelu(linear1(norm2(h))))
+//
+// over one sequence of `rows` rows whose last rows past `length` are padding (PyTorch's
+// src_key_padding_mask). Forward and backward written out from the components (LayerNorm,
+// Linear, SelfAttention, gelu); the parameters' names and layouts are PyTorch's, so a state dict
+// copies across. Dropout is not part of it yet (PyTorch's eval mode).
+//
+//   embedkit::nn::EncoderLayer layer(64, 4, 256);
+//   embedkit::nn::EncoderLayer::Cache cache;
+//   layer.forward(x, 10, 7, y, cache);                 // x, y: 10 x 64; rows 7..9 padding
+//   embedkit::nn::EncoderLayer::Gradients g = layer.zero_gradients();
+//   layer.backward(x, dy, cache, dx, g);               // g accumulates
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "embedkit/nn/layer_norm.h"
+#include "embedkit/nn/linear.h"
+#include "embedkit/nn/self_attention.h"
+
+namespace embedkit::nn {
+
+class EncoderLayer {
+ public:
+  EncoderLayer(std::size_t dim, std::size_t heads, std::size_t feedforward, std::uint64_t seed = 1);
+
+  /// Everything the backward pass needs from the forward one.
+  struct Cache {
+    std::size_t rows = 0, length = 0;
+    LayerNorm::Cache norm1, norm2;
+    SelfAttention::Cache attention;
+    std::vector<float> h1, q, k, v, attended, h, h2, f1, g;
+  };
+  /// The gradients of the parameters, in the parameters' shapes.
+  struct Gradients {
+    std::vector<float> norm1_gamma, norm1_beta, in_weight, in_bias, out_weight, out_bias, norm2_gamma, norm2_beta,
+        linear1_weight, linear1_bias, linear2_weight, linear2_bias;
+  };
+
+  /// y = the layer of x (`rows` x dim() each; rows from `length` on are padding).
+  void forward(std::span<const float> x, std::size_t rows, std::size_t length, std::span<float> y, Cache& cache) const;
+  /// dx (overwritten) and the parameters' gradients (accumulated) from dy.
+  void backward(std::span<const float> x, std::span<const float> dy, const Cache& cache, std::span<float> dx,
+                Gradients& gradients) const;
+  [[nodiscard]] Gradients zero_gradients() const;
+
+  [[nodiscard]] std::size_t dim() const noexcept { return norm1.dim(); }
+
+  LayerNorm norm1, norm2;
+  Linear in_proj;   ///< dim -> 3 dim: q, k, v (PyTorch's self_attn.in_proj_weight / in_proj_bias)
+  Linear out_proj;  ///< dim -> dim (self_attn.out_proj)
+  Linear linear1;   ///< dim -> feedforward
+  Linear linear2;   ///< feedforward -> dim
+  SelfAttention attention;
+};
+
+}  // namespace embedkit::nn

@@ -1,0 +1,98 @@
+#include "embedkit/nn/encoder_layer.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "nn/gradient_check.h"
+
+namespace embedkit::nn {
+namespace {
+
+using gradient_check::dot;
+using gradient_check::numeric_gradient;
+using gradient_check::random_values;
+
+// PyTorch's layer, its input and its answers: tests/unit/nn/data/make_encoder_layer_reference.py.
+nlohmann::json reference() {
+  std::ifstream in(std::string(EMBEDKIT_SOURCE_DIR) + "/tests/unit/nn/data/encoder_layer_reference.json");
+  return nlohmann::json::parse(in);
+}
+
+std::vector<float> values(const nlohmann::json& j) { return j.get<std::vector<float>>(); }
+
+void expect_near(const std::vector<float>& have, const std::vector<float>& want, const char* what) {
+  ASSERT_EQ(have.size(), want.size()) << what;
+  for (std::size_t i = 0; i < have.size(); ++i) EXPECT_NEAR(have[i], want[i], 1e-4) << what << " " << i;
+}
+
+TEST(EncoderLayer, EqualsPyTorchsPreNormGeluLayerForwardAndBackward) {
+  const nlohmann::json ref = reference();
+  const std::size_t dim = ref["dim"], rows = ref["rows"], length = ref["length"];
+  EncoderLayer layer(dim, ref["heads"], ref["feedforward"]);
+  const nlohmann::json& p = ref["parameters"];
+  layer.in_proj.weight() = values(p["self_attn.in_proj_weight"]);
+  layer.in_proj.bias() = values(p["self_attn.in_proj_bias"]);
+  layer.out_proj.weight() = values(p["self_attn.out_proj.weight"]);
+  layer.out_proj.bias() = values(p["self_attn.out_proj.bias"]);
+  layer.linear1.weight() = values(p["linear1.weight"]);
+  layer.linear1.bias() = values(p["linear1.bias"]);
+  layer.linear2.weight() = values(p["linear2.weight"]);
+  layer.linear2.bias() = values(p["linear2.bias"]);
+  layer.norm1.gamma() = values(p["norm1.weight"]);
+  layer.norm1.beta() = values(p["norm1.bias"]);
+  layer.norm2.gamma() = values(p["norm2.weight"]);
+  layer.norm2.beta() = values(p["norm2.bias"]);
+  const std::vector<float> x = values(ref["x"]), c = values(ref["c"]);
+  std::vector<float> y(rows * dim), dx(rows * dim);
+  EncoderLayer::Cache cache;
+  layer.forward(x, rows, length, y, cache);
+  expect_near(y, values(ref["y"]), "y");
+  EncoderLayer::Gradients g = layer.zero_gradients();
+  layer.backward(x, c, cache, dx, g);
+  expect_near(dx, values(ref["dx"]), "dx");
+  const nlohmann::json& want = ref["gradients"];
+  expect_near(g.in_weight, values(want["self_attn.in_proj_weight"]), "in_proj_weight");
+  expect_near(g.in_bias, values(want["self_attn.in_proj_bias"]), "in_proj_bias");
+  expect_near(g.out_weight, values(want["self_attn.out_proj.weight"]), "out_proj.weight");
+  expect_near(g.out_bias, values(want["self_attn.out_proj.bias"]), "out_proj.bias");
+  expect_near(g.linear1_weight, values(want["linear1.weight"]), "linear1.weight");
+  expect_near(g.linear1_bias, values(want["linear1.bias"]), "linear1.bias");
+  expect_near(g.linear2_weight, values(want["linear2.weight"]), "linear2.weight");
+  expect_near(g.linear2_bias, values(want["linear2.bias"]), "linear2.bias");
+  expect_near(g.norm1_gamma, values(want["norm1.weight"]), "norm1.weight");
+  expect_near(g.norm1_beta, values(want["norm1.bias"]), "norm1.bias");
+  expect_near(g.norm2_gamma, values(want["norm2.weight"]), "norm2.weight");
+  expect_near(g.norm2_beta, values(want["norm2.bias"]), "norm2.bias");
+}
+
+TEST(EncoderLayer, APaddedSequenceGetsItsOwnOutputsAndTheGradientMatchesFiniteDifferences) {
+  const EncoderLayer layer(6, 2, 12, 4);
+  const std::size_t length = 3, rows = 5;
+  std::vector<float> x = random_values(rows * 6, 1);
+  std::vector<float> alone(length * 6), batched(rows * 6);
+  EncoderLayer::Cache cache;
+  layer.forward(std::span<const float>(x).first(length * 6), length, length, alone, cache);
+  layer.forward(x, rows, length, batched, cache);
+  for (std::size_t i = 0; i < alone.size(); ++i) EXPECT_NEAR(batched[i], alone[i], 1e-5) << i;
+  // The whole layer against finite differences (loss = sum(c * y) over the valid rows).
+  std::vector<float> c = random_values(rows * 6, 2);
+  for (std::size_t i = length * 6; i < c.size(); ++i) c[i] = 0.0F;
+  auto loss = [&] {
+    std::vector<float> y(rows * 6);
+    EncoderLayer::Cache fresh;
+    layer.forward(x, rows, length, y, fresh);
+    return dot(c, y);
+  };
+  std::vector<float> dx(rows * 6);
+  EncoderLayer::Gradients g = layer.zero_gradients();
+  layer.forward(x, rows, length, batched, cache);
+  layer.backward(x, c, cache, dx, g);
+  for (std::size_t i = 0; i < length * 6; ++i) EXPECT_NEAR(dx[i], numeric_gradient(x[i], loss), 3e-3) << "x " << i;
+}
+
+}  // namespace
+}  // namespace embedkit::nn
