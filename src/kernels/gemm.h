@@ -8,6 +8,7 @@
 // - The OpenMP build runs one thread inside an OpenMP region by itself; its
 //   openblas_set_num_threads would call omp_set_num_threads(1) and so make all of embedkit
 //   single-threaded, so it is left alone.
+// (The pthreads build's setting is process-wide: a Python host's numpy gets one thread too.)
 #pragma once
 
 #include <cstddef>

@@ -25,7 +25,7 @@ void Dropout::forward(std::span<float> x, SplitMix64& rng, std::vector<float>& m
 }
 
 void Dropout::backward(std::span<float> dy, const std::vector<float>& mask) const {
-  if (mask.empty()) return;
+  if (p_ == 0.0F) return;
   EMBEDKIT_CHECK(mask.size() == dy.size(), ArgumentError,
                  fmt::format("dropout's backward: a mask of {} values for {}", mask.size(), dy.size()));
   for (std::size_t i = 0; i < dy.size(); ++i) dy[i] *= mask[i];

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "embedkit/core/error.h"
+#include "embedkit/core/random.h"
 #include "embedkit/nn/gelu.h"
 
 namespace embedkit::nn {
@@ -39,10 +40,10 @@ void put_columns(std::span<const float> from, std::size_t width, std::span<float
 EncoderLayer::EncoderLayer(std::size_t dim, std::size_t heads, std::size_t feedforward, std::uint64_t seed)
     : norm1(dim),
       norm2(dim),
-      in_proj(dim, 3 * dim, seed),
-      out_proj(dim, dim, seed + 1),
-      linear1(dim, feedforward, seed + 2),
-      linear2(feedforward, dim, seed + 3),
+      in_proj(dim, 3 * dim, SplitMix64::stream(seed, 0).next()),
+      out_proj(dim, dim, SplitMix64::stream(seed, 1).next()),
+      linear1(dim, feedforward, SplitMix64::stream(seed, 2).next()),
+      linear2(feedforward, dim, SplitMix64::stream(seed, 3).next()),
       attention(heads, head_dim_of(dim, heads)) {}
 
 void EncoderLayer::forward(std::span<const float> x, std::size_t rows, std::size_t length, std::span<float> y,

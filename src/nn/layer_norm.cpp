@@ -41,8 +41,8 @@ void LayerNorm::forward(std::span<const float> x, std::span<float> y, Cache& cac
     double squares = 0;
     for (std::size_t j = 0; j < d; ++j) squares += (in[j] - mean) * (in[j] - mean);
     const double inverse = 1.0 / std::sqrt(squares / static_cast<double>(d) + eps_);
-    cache.mean[r] = static_cast<float>(mean);
-    cache.inverse_deviation[r] = static_cast<float>(inverse);
+    cache.mean[r] = mean;
+    cache.inverse_deviation[r] = inverse;
     float* out = y.data() + r * d;
     for (std::size_t j = 0; j < d; ++j) {
       out[j] = static_cast<float>((in[j] - mean) * inverse) * gamma_[j] + beta_[j];
@@ -62,12 +62,12 @@ void LayerNorm::backward(std::span<const float> x, std::span<const float> dy, co
     const float* in = x.data() + r * d;
     const float* g = dy.data() + r * d;
     float* out = dx.data() + r * d;
-    const float mean = cache.mean[r], inverse = cache.inverse_deviation[r];
+    const double mean = cache.mean[r], inverse = cache.inverse_deviation[r];
     // With n = (x - mean) * inverse and dn = dy * gamma:
     // dx = inverse * (dn - mean(dn) - n * mean(dn * n)).
     double dn_sum = 0, dn_n_sum = 0;
     for (std::size_t j = 0; j < d; ++j) {
-      const float n = (in[j] - mean) * inverse;
+      const auto n = static_cast<float>((in[j] - mean) * inverse);
       const float dn = g[j] * gamma_[j];
       dn_sum += dn;
       dn_n_sum += static_cast<double>(dn) * n;
@@ -77,8 +77,8 @@ void LayerNorm::backward(std::span<const float> x, std::span<const float> dy, co
     const auto dn_mean = static_cast<float>(dn_sum / static_cast<double>(d));
     const auto dn_n_mean = static_cast<float>(dn_n_sum / static_cast<double>(d));
     for (std::size_t j = 0; j < d; ++j) {
-      const float n = (in[j] - mean) * inverse;
-      out[j] = inverse * (g[j] * gamma_[j] - dn_mean - n * dn_n_mean);
+      const auto n = static_cast<float>((in[j] - mean) * inverse);
+      out[j] = static_cast<float>(inverse) * (g[j] * gamma_[j] - dn_mean - n * dn_n_mean);
     }
   }
 }

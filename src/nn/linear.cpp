@@ -16,7 +16,8 @@ using kernels::Transpose;
 Linear::Linear(std::size_t in, std::size_t out, std::uint64_t seed)
     : in_(in), out_(out), weight_(in * out), bias_(out) {
   EMBEDKIT_CHECK(in > 0 && out > 0, ArgumentError, fmt::format("a linear layer of {} x {} has no weights", out, in));
-  SplitMix64 rng(seed);
+  // (Mixed: the seeds 1, 2, 3 of neighbouring layers must not give shifted copies of one stream.)
+  SplitMix64 rng = SplitMix64::stream(seed, 0x4C696E656172ULL);
   const float bound = 1.0F / std::sqrt(static_cast<float>(in));
   for (float& w : weight_) w = (2.0F * rng.uniform() - 1.0F) * bound;
   for (float& b : bias_) b = (2.0F * rng.uniform() - 1.0F) * bound;

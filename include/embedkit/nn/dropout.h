@@ -24,7 +24,7 @@ class Dropout {
   /// In place: x[i] *= mask[i], mask[i] 0 (with probability p) or 1 / (1 - p); `mask` is resized
   /// to x (left empty when p is 0).
   void forward(std::span<float> x, SplitMix64& rng, std::vector<float>& mask) const;
-  /// In place: dy[i] *= mask[i] (nothing when the mask is empty).
+  /// In place: dy[i] *= mask[i], the mask of the forward pass (nothing when p is 0).
   void backward(std::span<float> dy, const std::vector<float>& mask) const;
   [[nodiscard]] float p() const noexcept { return p_; }
 

@@ -8,7 +8,9 @@
 // over one sequence of `rows` rows whose last rows past `length` are padding (PyTorch's
 // src_key_padding_mask). Forward and backward written out from the components (LayerNorm,
 // Linear, SelfAttention, gelu); the parameters' names and layouts are PyTorch's, so a state dict
-// copies across. Dropout is not part of it yet (PyTorch's eval mode).
+// copies across. Not part of it yet: dropout (so it is PyTorch's layer in eval mode) and rotary
+// positions on q and k; sinusoidal or learned positions are added to x before the first layer.
+// `y` may be `x`; the backward pass needs the forward's `x` and cache.
 //
 //   embedkit::nn::EncoderLayer layer(64, 4, 256);
 //   embedkit::nn::EncoderLayer::Cache cache;
@@ -30,6 +32,7 @@ namespace embedkit::nn {
 
 class EncoderLayer {
  public:
+  /// Weights drawn as PyTorch's defaults, from `seed` (give each layer of a stack its own).
   EncoderLayer(std::size_t dim, std::size_t heads, std::size_t feedforward, std::uint64_t seed = 1);
 
   /// Everything the backward pass needs from the forward one.

@@ -22,7 +22,7 @@ class LayerNorm {
 
   /// What the backward pass needs from the forward one: each row's mean and 1 / sqrt(var + eps).
   struct Cache {
-    std::vector<float> mean, inverse_deviation;
+    std::vector<double> mean, inverse_deviation;  // (double: the backward recomputes the normalised rows)
   };
 
   /// y = the normalised rows of x (both rows x dim()).
@@ -34,10 +34,11 @@ class LayerNorm {
 
   [[nodiscard]] std::size_t dim() const noexcept { return gamma_.size(); }
   [[nodiscard]] float eps() const noexcept { return eps_; }
-  [[nodiscard]] std::vector<float>& gamma() noexcept { return gamma_; }
-  [[nodiscard]] std::vector<float>& beta() noexcept { return beta_; }
-  [[nodiscard]] const std::vector<float>& gamma() const noexcept { return gamma_; }
-  [[nodiscard]] const std::vector<float>& beta() const noexcept { return beta_; }
+  /// The parameters, in place (dim() values each).
+  [[nodiscard]] std::span<float> gamma() noexcept { return gamma_; }
+  [[nodiscard]] std::span<float> beta() noexcept { return beta_; }
+  [[nodiscard]] std::span<const float> gamma() const noexcept { return gamma_; }
+  [[nodiscard]] std::span<const float> beta() const noexcept { return beta_; }
 
  private:
   std::vector<float> gamma_, beta_;

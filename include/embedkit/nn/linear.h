@@ -23,16 +23,18 @@ class Linear {
   /// y = x W^T + b: `x` is rows x in(), `y` rows x out().
   void forward(std::span<const float> x, std::span<float> y) const;
   /// From dy (rows x out()), the gradient with respect to y: dx = dy W (overwritten; pass an
-  /// empty span when x needs none), dweight += dy^T x (out() x in()), dbias += the sum of dy's rows.
+  /// empty span when x needs none; it must not overlap dy), dweight += dy^T x (out() x in()),
+  /// dbias += the sum of dy's rows.
   void backward(std::span<const float> x, std::span<const float> dy, std::span<float> dx, std::span<float> dweight,
                 std::span<float> dbias) const;
 
   [[nodiscard]] std::size_t in() const noexcept { return in_; }
   [[nodiscard]] std::size_t out() const noexcept { return out_; }
-  [[nodiscard]] std::vector<float>& weight() noexcept { return weight_; }
-  [[nodiscard]] std::vector<float>& bias() noexcept { return bias_; }
-  [[nodiscard]] const std::vector<float>& weight() const noexcept { return weight_; }
-  [[nodiscard]] const std::vector<float>& bias() const noexcept { return bias_; }
+  /// The parameters, in place (their sizes are fixed: out() x in() and out()).
+  [[nodiscard]] std::span<float> weight() noexcept { return weight_; }
+  [[nodiscard]] std::span<float> bias() noexcept { return bias_; }
+  [[nodiscard]] std::span<const float> weight() const noexcept { return weight_; }
+  [[nodiscard]] std::span<const float> bias() const noexcept { return bias_; }
 
  private:
   std::size_t in_, out_;

@@ -11,8 +11,10 @@
 //
 // Head h is columns [h head_dim, (h+1) head_dim) of every row (PyTorch's split in
 // nn.MultiheadAttention); scores are q.k / sqrt(head_dim), softmax over the valid keys. Padding
-// rows (queries past `length`) are computed like the others; their outputs mean nothing and
-// their gradients should be zero. Shapes are checked on every call (ArgumentError).
+// rows (queries past `length`) are computed like the others, as PyTorch does: give them zero
+// dout if they should not count (a non-zero one flows into the valid keys and values, as in
+// PyTorch), and finite values (the backward multiplies them by zero). Shapes are checked on
+// every call (ArgumentError).
 #pragma once
 
 #include <cstddef>

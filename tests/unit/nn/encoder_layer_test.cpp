@@ -15,6 +15,7 @@ namespace {
 using gradient_check::dot;
 using gradient_check::numeric_gradient;
 using gradient_check::random_values;
+using gradient_check::set;
 
 // PyTorch's layer, its input and its answers: tests/unit/nn/data/make_encoder_layer_reference.py.
 nlohmann::json reference() {
@@ -34,18 +35,18 @@ TEST(EncoderLayer, EqualsPyTorchsPreNormGeluLayerForwardAndBackward) {
   const std::size_t dim = ref["dim"], rows = ref["rows"], length = ref["length"];
   EncoderLayer layer(dim, ref["heads"], ref["feedforward"]);
   const nlohmann::json& p = ref["parameters"];
-  layer.in_proj.weight() = values(p["self_attn.in_proj_weight"]);
-  layer.in_proj.bias() = values(p["self_attn.in_proj_bias"]);
-  layer.out_proj.weight() = values(p["self_attn.out_proj.weight"]);
-  layer.out_proj.bias() = values(p["self_attn.out_proj.bias"]);
-  layer.linear1.weight() = values(p["linear1.weight"]);
-  layer.linear1.bias() = values(p["linear1.bias"]);
-  layer.linear2.weight() = values(p["linear2.weight"]);
-  layer.linear2.bias() = values(p["linear2.bias"]);
-  layer.norm1.gamma() = values(p["norm1.weight"]);
-  layer.norm1.beta() = values(p["norm1.bias"]);
-  layer.norm2.gamma() = values(p["norm2.weight"]);
-  layer.norm2.beta() = values(p["norm2.bias"]);
+  ASSERT_TRUE(set(layer.in_proj.weight(), values(p["self_attn.in_proj_weight"]))) << "in_proj.weight";
+  ASSERT_TRUE(set(layer.in_proj.bias(), values(p["self_attn.in_proj_bias"]))) << "in_proj.bias";
+  ASSERT_TRUE(set(layer.out_proj.weight(), values(p["self_attn.out_proj.weight"]))) << "out_proj.weight";
+  ASSERT_TRUE(set(layer.out_proj.bias(), values(p["self_attn.out_proj.bias"]))) << "out_proj.bias";
+  ASSERT_TRUE(set(layer.linear1.weight(), values(p["linear1.weight"]))) << "linear1.weight";
+  ASSERT_TRUE(set(layer.linear1.bias(), values(p["linear1.bias"]))) << "linear1.bias";
+  ASSERT_TRUE(set(layer.linear2.weight(), values(p["linear2.weight"]))) << "linear2.weight";
+  ASSERT_TRUE(set(layer.linear2.bias(), values(p["linear2.bias"]))) << "linear2.bias";
+  ASSERT_TRUE(set(layer.norm1.gamma(), values(p["norm1.weight"]))) << "norm1.gamma";
+  ASSERT_TRUE(set(layer.norm1.beta(), values(p["norm1.bias"]))) << "norm1.beta";
+  ASSERT_TRUE(set(layer.norm2.gamma(), values(p["norm2.weight"]))) << "norm2.gamma";
+  ASSERT_TRUE(set(layer.norm2.beta(), values(p["norm2.bias"]))) << "norm2.beta";
   const std::vector<float> x = values(ref["x"]), c = values(ref["c"]);
   std::vector<float> y(rows * dim), dx(rows * dim);
   EncoderLayer::Cache cache;
@@ -92,6 +93,8 @@ TEST(EncoderLayer, APaddedSequenceGetsItsOwnOutputsAndTheGradientMatchesFiniteDi
   layer.forward(x, rows, length, batched, cache);
   layer.backward(x, c, cache, dx, g);
   for (std::size_t i = 0; i < length * 6; ++i) EXPECT_NEAR(dx[i], numeric_gradient(x[i], loss), 3e-3) << "x " << i;
+  // Padding rows reach no valid output: their gradient is exactly zero.
+  for (std::size_t i = length * 6; i < rows * 6; ++i) EXPECT_EQ(dx[i], 0.0F) << "padding " << i;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // difference.
 #pragma once
 
+#include <algorithm>
 #include <random>
 #include <span>
 #include <vector>
@@ -21,6 +22,13 @@ inline double dot(std::span<const float> a, std::span<const float> b) {
   double s = 0;
   for (std::size_t i = 0; i < a.size(); ++i) s += static_cast<double>(a[i]) * b[i];
   return s;
+}
+
+// Copies `from` into a parameter (its size fixed); false when the sizes differ.
+inline bool set(std::span<float> parameter, const std::vector<float>& from) {
+  if (parameter.size() != from.size()) return false;
+  std::copy(from.begin(), from.end(), parameter.begin());
+  return true;
 }
 
 // The central difference of `loss` in `value`, moved by +-h.

@@ -14,11 +14,12 @@ namespace {
 using gradient_check::dot;
 using gradient_check::numeric_gradient;
 using gradient_check::random_values;
+using gradient_check::set;
 
 TEST(Linear, ComputesXTimesTheTransposedWeightsPlusTheBiasAsPyTorch) {
   Linear layer(2, 3);
-  layer.weight() = {1, 2, 3, 4, 5, 6};  // out x in, PyTorch's layout
-  layer.bias() = {0.5F, -1, 0};
+  ASSERT_TRUE(set(layer.weight(), {1, 2, 3, 4, 5, 6}));  // out x in, PyTorch's layout
+  ASSERT_TRUE(set(layer.bias(), {0.5F, -1, 0}));
   const std::vector<float> x = {1, 1, 2, -1};
   std::vector<float> y(6);
   layer.forward(x, y);
@@ -29,7 +30,11 @@ TEST(Linear, ComputesXTimesTheTransposedWeightsPlusTheBiasAsPyTorch) {
   // PyTorch's initialisation: U(-1/sqrt(in), 1/sqrt(in)).
   const Linear fresh(16, 8, 3);
   for (const float w : fresh.weight()) EXPECT_LE(std::abs(w), 0.25F);
-  EXPECT_NE(fresh.weight()[0], fresh.weight()[1]);
+  for (const float b : fresh.bias()) EXPECT_LE(std::abs(b), 0.25F);
+  // Neighbouring seeds draw unrelated weights, not one stream shifted.
+  const Linear next(16, 8, 4);
+  EXPECT_FALSE(std::equal(next.weight().begin(), next.weight().end() - 1, fresh.weight().begin() + 1));
+  EXPECT_NE(next.weight()[0], fresh.weight()[0]);
 }
 
 TEST(Linear, BackwardIsTheGradientOfTheInputsTheWeightsAndTheBias) {

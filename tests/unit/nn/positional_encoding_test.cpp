@@ -38,7 +38,7 @@ TEST(SinusoidalPositions, AreThoseOfTheTransformerPaperAsPyTorchBuildsThem) {
   EXPECT_EQ(odd.dim(), 5U);
 }
 
-TEST(SinusoidalPositions, AddToEachRowItsOwnPositionAndPassTheGradientThrough) {
+TEST(SinusoidalPositions, AddToEachRowItsOwnPosition) {
   const SinusoidalPositions positions(6);
   const std::vector<std::uint32_t> at = {3, 0, 7, 3};
   std::vector<float> x = random_values(at.size() * 6, 1);
@@ -49,12 +49,6 @@ TEST(SinusoidalPositions, AddToEachRowItsOwnPositionAndPassTheGradientThrough) {
     positions.encoding(at[r], pe);
     for (std::size_t j = 0; j < 6; ++j) EXPECT_FLOAT_EQ(x[r * 6 + j], before[r * 6 + j] + pe[j]);
   }
-  // The loss sum(c * (x + PE)) changes by c per unit of x: the gradient passes through.
-  const std::vector<float> c = random_values(x.size(), 2);
-  std::vector<float> shifted(before.size());
-  for (std::size_t i = 0; i < before.size(); ++i) shifted[i] = before[i] + (i == 5 ? 0.5F : 0.0F);
-  positions.add(shifted, at);
-  EXPECT_NEAR((dot(c, shifted) - dot(c, x)) / 0.5, c[5], 1e-4);
   EXPECT_THROW(positions.add(std::span<float>(x).first(5), at), ArgumentError);
 }
 

@@ -44,12 +44,12 @@ TEST(SelfAttention, ASequencePaddedIntoABatchGetsTheOutputsItGetsAlone) {
   for (std::size_t i = 0; i < length * 6; ++i) EXPECT_NEAR(batched[i], alone[i], 1e-6) << i;
 }
 
-TEST(SelfAttention, BackwardIsTheGradientOfQueriesKeysAndValues) {
+TEST(SelfAttention, BackwardIsTheGradientOfQueriesKeysAndValuesPaddingQueriesIncluded) {
   const SelfAttention attention(2, 3);
   const std::size_t rows = 5, length = 4;
   std::vector<float> q = random_values(rows * 6, 5), k = random_values(rows * 6, 6), v = random_values(rows * 6, 7);
-  std::vector<float> c = random_values(rows * 6, 8);  // loss = sum(c * out) over the valid rows
-  for (std::size_t i = length * 6; i < c.size(); ++i) c[i] = 0.0F;
+  // loss = sum(c * out), the padding query's output included (as PyTorch counts it).
+  const std::vector<float> c = random_values(rows * 6, 8);
   auto loss = [&] {
     std::vector<float> out(rows * 6);
     SelfAttention::Cache cache;
@@ -65,7 +65,7 @@ TEST(SelfAttention, BackwardIsTheGradientOfQueriesKeysAndValues) {
     EXPECT_NEAR(dk[i], numeric_gradient(k[i], loss), 2e-3) << "k " << i;
     EXPECT_NEAR(dv[i], numeric_gradient(v[i], loss), 2e-3) << "v " << i;
   }
-  for (std::size_t i = length * 6; i < rows * 6; ++i) {  // the padding key and value: untouched
+  for (std::size_t i = length * 6; i < rows * 6; ++i) {  // the padding key and value: no gradient
     EXPECT_EQ(dk[i], 0.0F);
     EXPECT_EQ(dv[i], 0.0F);
   }
