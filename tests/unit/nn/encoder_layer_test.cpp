@@ -35,39 +35,36 @@ TEST(EncoderLayer, EqualsPyTorchsPreNormGeluLayerForwardAndBackward) {
   const std::size_t dim = ref["dim"], rows = ref["rows"], length = ref["length"];
   EncoderLayer layer(dim, ref["heads"], ref["feedforward"]);
   const nlohmann::json& p = ref["parameters"];
-  ASSERT_TRUE(set(layer.in_proj.weight(), values(p["self_attn.in_proj_weight"]))) << "in_proj.weight";
-  ASSERT_TRUE(set(layer.in_proj.bias(), values(p["self_attn.in_proj_bias"]))) << "in_proj.bias";
-  ASSERT_TRUE(set(layer.out_proj.weight(), values(p["self_attn.out_proj.weight"]))) << "out_proj.weight";
-  ASSERT_TRUE(set(layer.out_proj.bias(), values(p["self_attn.out_proj.bias"]))) << "out_proj.bias";
-  ASSERT_TRUE(set(layer.linear1.weight(), values(p["linear1.weight"]))) << "linear1.weight";
-  ASSERT_TRUE(set(layer.linear1.bias(), values(p["linear1.bias"]))) << "linear1.bias";
-  ASSERT_TRUE(set(layer.linear2.weight(), values(p["linear2.weight"]))) << "linear2.weight";
-  ASSERT_TRUE(set(layer.linear2.bias(), values(p["linear2.bias"]))) << "linear2.bias";
-  ASSERT_TRUE(set(layer.norm1.gamma(), values(p["norm1.weight"]))) << "norm1.gamma";
-  ASSERT_TRUE(set(layer.norm1.beta(), values(p["norm1.bias"]))) << "norm1.beta";
-  ASSERT_TRUE(set(layer.norm2.gamma(), values(p["norm2.weight"]))) << "norm2.gamma";
-  ASSERT_TRUE(set(layer.norm2.beta(), values(p["norm2.bias"]))) << "norm2.beta";
+  // Each parameter with its PyTorch name, and its gradient.
+  EncoderLayer::Gradients g = layer.zero_gradients();
+  const struct {
+    const char* name;
+    std::span<float> parameter;
+    std::vector<float>& gradient;
+  } parameters[] = {
+      {"self_attn.in_proj_weight", layer.in_proj.weight(), g.in_weight},
+      {"self_attn.in_proj_bias", layer.in_proj.bias(), g.in_bias},
+      {"self_attn.out_proj.weight", layer.out_proj.weight(), g.out_weight},
+      {"self_attn.out_proj.bias", layer.out_proj.bias(), g.out_bias},
+      {"linear1.weight", layer.linear1.weight(), g.linear1_weight},
+      {"linear1.bias", layer.linear1.bias(), g.linear1_bias},
+      {"linear2.weight", layer.linear2.weight(), g.linear2_weight},
+      {"linear2.bias", layer.linear2.bias(), g.linear2_bias},
+      {"norm1.weight", layer.norm1.gamma(), g.norm1_gamma},
+      {"norm1.bias", layer.norm1.beta(), g.norm1_beta},
+      {"norm2.weight", layer.norm2.gamma(), g.norm2_gamma},
+      {"norm2.bias", layer.norm2.beta(), g.norm2_beta},
+  };
+  for (const auto& named : parameters) ASSERT_TRUE(set(named.parameter, values(p[named.name]))) << named.name;
   const std::vector<float> x = values(ref["x"]), c = values(ref["c"]);
   std::vector<float> y(rows * dim), dx(rows * dim);
   EncoderLayer::Cache cache;
   layer.forward(x, rows, length, y, cache);
   expect_near(y, values(ref["y"]), "y");
-  EncoderLayer::Gradients g = layer.zero_gradients();
   layer.backward(x, c, cache, dx, g);
   expect_near(dx, values(ref["dx"]), "dx");
   const nlohmann::json& want = ref["gradients"];
-  expect_near(g.in_weight, values(want["self_attn.in_proj_weight"]), "in_proj_weight");
-  expect_near(g.in_bias, values(want["self_attn.in_proj_bias"]), "in_proj_bias");
-  expect_near(g.out_weight, values(want["self_attn.out_proj.weight"]), "out_proj.weight");
-  expect_near(g.out_bias, values(want["self_attn.out_proj.bias"]), "out_proj.bias");
-  expect_near(g.linear1_weight, values(want["linear1.weight"]), "linear1.weight");
-  expect_near(g.linear1_bias, values(want["linear1.bias"]), "linear1.bias");
-  expect_near(g.linear2_weight, values(want["linear2.weight"]), "linear2.weight");
-  expect_near(g.linear2_bias, values(want["linear2.bias"]), "linear2.bias");
-  expect_near(g.norm1_gamma, values(want["norm1.weight"]), "norm1.weight");
-  expect_near(g.norm1_beta, values(want["norm1.bias"]), "norm1.bias");
-  expect_near(g.norm2_gamma, values(want["norm2.weight"]), "norm2.weight");
-  expect_near(g.norm2_beta, values(want["norm2.bias"]), "norm2.bias");
+  for (const auto& named : parameters) expect_near(named.gradient, values(want[named.name]), named.name);
 }
 
 TEST(EncoderLayer, APaddedSequenceGetsItsOwnOutputsAndTheGradientMatchesFiniteDifferences) {

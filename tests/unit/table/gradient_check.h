@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "nn/gradient_check.h"
 #include "embedkit/table/embedding_table.h"
 #include "embedkit/table/sparse_gradient.h"
 
@@ -45,14 +46,7 @@ inline void expect_gradient_matches_finite_differences(EmbeddingTable& table, co
   for (TokenId r = 0; r < table.rows(); ++r) {
     const bool present = g < grad.size() && grad.rows()[g] == r;
     for (std::size_t d = 0; d < table.dim(); ++d) {
-      float& w = table.row(r)[d];
-      const float saved = w;
-      w = saved + h;
-      const double up = loss();
-      w = saved - h;
-      const double down = loss();
-      w = saved;
-      const double numeric = (up - down) / (2.0 * h);
+      const double numeric = nn::gradient_check::numeric_gradient(table.row(r)[d], loss, h);
       const double analytic = present ? grad.value(g)[d] : 0.0;
       EXPECT_NEAR(analytic, numeric, 2e-3 + 2e-3 * std::abs(numeric)) << "row " << r << " dim " << d;
     }
