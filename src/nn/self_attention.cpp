@@ -23,7 +23,8 @@ void SelfAttention::check(std::size_t values, std::size_t rows, const char* what
 }
 
 void SelfAttention::forward(std::span<const float> q, std::span<const float> k, std::span<const float> v,
-                            std::size_t rows, std::size_t length, std::span<float> out, Cache& cache) const {
+                            std::size_t rows, std::size_t length, std::span<float> out, Cache& cache,
+                            const Dropout* dropout, SplitMix64* rng) const {
   EMBEDKIT_CHECK(length >= 1 && length <= rows, ArgumentError,
                  fmt::format("attention: {} valid rows of {} (at least one, at most all)", length, rows));
   check(q.size(), rows, "q");
@@ -35,6 +36,9 @@ void SelfAttention::forward(std::span<const float> q, std::span<const float> k, 
   cache.rows = rows;
   cache.length = length;
   cache.probabilities.assign(heads_ * rows * rows, 0.0F);
+  const bool drops = dropout != nullptr && rng != nullptr && dropout->p() > 0.0F;
+  cache.dropped.clear();
+  cache.mask.clear();
   for (std::size_t h = 0; h < heads_; ++h) {
     float* p = cache.probabilities.data() + h * rows * rows;
     // Scores of the valid keys (the padding's columns stay 0: their weight).
@@ -47,8 +51,15 @@ void SelfAttention::forward(std::span<const float> q, std::span<const float> k, 
       for (std::size_t j = 0; j < length; ++j) sum += row[j] = std::exp(row[j] - top);
       for (std::size_t j = 0; j < length; ++j) row[j] /= sum;
     }
-    kernels::gemm(Transpose::no, Transpose::no, rows, hd, length, 1.0F, p, rows, v.data() + h * hd, width, 0.0F,
-                  out.data() + h * hd, width);
+  }
+  if (drops) {
+    cache.dropped = cache.probabilities;
+    dropout->forward(cache.dropped, *rng, cache.mask);
+  }
+  const std::vector<float>& weights = drops ? cache.dropped : cache.probabilities;
+  for (std::size_t h = 0; h < heads_; ++h) {
+    kernels::gemm(Transpose::no, Transpose::no, rows, hd, length, 1.0F, weights.data() + h * rows * rows, rows,
+                  v.data() + h * hd, width, 0.0F, out.data() + h * hd, width);
   }
 }
 
@@ -69,14 +80,23 @@ void SelfAttention::backward(std::span<const float> q, std::span<const float> k,
   std::fill(dk.begin(), dk.end(), 0.0F);  // (the padding keys' rows get nothing)
   std::fill(dv.begin(), dv.end(), 0.0F);
   std::vector<float> ds(rows * length);
+  const bool dropped = !cache.mask.empty();
   for (std::size_t h = 0; h < heads_; ++h) {
     const float* p = cache.probabilities.data() + h * rows * rows;
-    // dv = p^T dout; dp = dout v^T; ds = p * (dp - rowsum(dp * p)); dq = ds k / sqrt(d);
-    // dk = ds^T q / sqrt(d) (over the valid keys only).
-    kernels::gemm(Transpose::yes, Transpose::no, length, hd, rows, 1.0F, p, rows, dout.data() + h * hd, width, 0.0F,
-                  dv.data() + h * hd, width);
+    const float* used = (dropped ? cache.dropped.data() : cache.probabilities.data()) + h * rows * rows;
+    // With the weights used u (p, or p times the dropout mask m): dv = u^T dout; dp = (dout v^T)
+    // * m; ds = p * (dp - rowsum(dp * p)); dq = ds k / sqrt(d); dk = ds^T q / sqrt(d) (over the
+    // valid keys only).
+    kernels::gemm(Transpose::yes, Transpose::no, length, hd, rows, 1.0F, used, rows, dout.data() + h * hd, width,
+                  0.0F, dv.data() + h * hd, width);
     kernels::gemm(Transpose::no, Transpose::yes, rows, length, hd, 1.0F, dout.data() + h * hd, width,
                   v.data() + h * hd, width, 0.0F, ds.data(), length);
+    if (dropped) {
+      const float* m = cache.mask.data() + h * rows * rows;
+      for (std::size_t i = 0; i < rows; ++i) {
+        for (std::size_t j = 0; j < length; ++j) ds[i * length + j] *= m[i * rows + j];
+      }
+    }
     for (std::size_t i = 0; i < rows; ++i) {
       const float* pi = p + i * rows;
       float* di = ds.data() + i * length;

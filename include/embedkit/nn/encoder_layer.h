@@ -8,8 +8,10 @@
 // over one sequence of `rows` rows whose last rows past `length` are padding (PyTorch's
 // src_key_padding_mask). Forward and backward written out from the components (LayerNorm,
 // Linear, SelfAttention, gelu); the parameters' names and layouts are PyTorch's, so a state dict
-// copies across. Not part of it yet: dropout (so it is PyTorch's layer in eval mode) and rotary
-// positions on q and k; sinusoidal or learned positions are added to x before the first layer.
+// copies across. In training (a generator given), dropout acts where PyTorch's does: on the
+// attention weights, after out_proj, after the GELU and after linear2; in evaluation it is off.
+// With `rotary`, q and k turn by their positions (0, 1, ... within the sequence) before the
+// scores; otherwise sinusoidal or learned positions are added to x before the first layer.
 // `y` may be `x`; the backward pass needs the forward's `x` and cache.
 //
 //   embedkit::nn::EncoderLayer layer(64, 4, 256);
@@ -22,25 +24,36 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <optional>
 #include <vector>
 
+#include "embedkit/core/random.h"
+#include "embedkit/nn/dropout.h"
 #include "embedkit/nn/layer_norm.h"
 #include "embedkit/nn/linear.h"
+#include "embedkit/nn/positional_encoding.h"
 #include "embedkit/nn/self_attention.h"
 
 namespace embedkit::nn {
 
+struct EncoderLayerOptions {
+  float dropout = 0.0F;  ///< PyTorch's default is 0.1
+  bool rotary = false;   ///< rotary positions on q and k (RoPE, base 10000)
+};
+
 class EncoderLayer {
  public:
   /// Weights drawn as PyTorch's defaults, from `seed` (give each layer of a stack its own).
-  EncoderLayer(std::size_t dim, std::size_t heads, std::size_t feedforward, std::uint64_t seed = 1);
+  EncoderLayer(std::size_t dim, std::size_t heads, std::size_t feedforward, std::uint64_t seed = 1,
+               EncoderLayerOptions options = {});
 
   /// Everything the backward pass needs from the forward one.
   struct Cache {
     std::size_t rows = 0, length = 0;
     LayerNorm::Cache norm1, norm2;
     SelfAttention::Cache attention;
-    std::vector<float> h1, q, k, v, attended, h, h2, f1, g;
+    std::vector<float> h1, q, k, v, attended, h, h2, f1, g;  // q and k rotated when rotary
+    std::vector<float> mask1, mask_ff, mask2;  // dropout's, in training (empty otherwise)
   };
   /// The gradients of the parameters, in the parameters' shapes.
   struct Gradients {
@@ -48,8 +61,10 @@ class EncoderLayer {
         linear1_weight, linear1_bias, linear2_weight, linear2_bias;
   };
 
-  /// y = the layer of x (`rows` x dim() each; rows from `length` on are padding).
-  void forward(std::span<const float> x, std::size_t rows, std::size_t length, std::span<float> y, Cache& cache) const;
+  /// y = the layer of x (`rows` x dim() each; rows from `length` on are padding). With `rng`, in
+  /// training: dropout draws its masks from it (one generator per thread keeps runs reproducible).
+  void forward(std::span<const float> x, std::size_t rows, std::size_t length, std::span<float> y, Cache& cache,
+               SplitMix64* rng = nullptr) const;
   /// dx (overwritten) and the parameters' gradients (accumulated) from dy.
   void backward(std::span<const float> x, std::span<const float> dy, const Cache& cache, std::span<float> dx,
                 Gradients& gradients) const;
@@ -63,6 +78,8 @@ class EncoderLayer {
   Linear linear1;   ///< dim -> feedforward
   Linear linear2;   ///< feedforward -> dim
   SelfAttention attention;
+  Dropout dropout;
+  std::optional<RotaryPositions> rotary;
 };
 
 }  // namespace embedkit::nn

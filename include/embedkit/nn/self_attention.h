@@ -21,6 +21,8 @@
 #include <span>
 #include <vector>
 
+#include "embedkit/nn/dropout.h"
+
 namespace embedkit::nn {
 
 class SelfAttention {
@@ -30,12 +32,16 @@ class SelfAttention {
   /// The attention weights of the forward pass (heads x rows x rows), which the backward needs.
   struct Cache {
     std::vector<float> probabilities;
+    std::vector<float> dropped, mask;  // in training with dropout: the weights used, and the mask
     std::size_t rows = 0, length = 0;
   };
 
   /// q, k, v, out: `rows` x width() each; keys from `length` on (1 <= length <= rows) are padding.
+  /// In training, `dropout` (with `rng`) drops attention weights as PyTorch's
+  /// nn.MultiheadAttention does; null: evaluation.
   void forward(std::span<const float> q, std::span<const float> k, std::span<const float> v, std::size_t rows,
-               std::size_t length, std::span<float> out, Cache& cache) const;
+               std::size_t length, std::span<float> out, Cache& cache, const Dropout* dropout = nullptr,
+               SplitMix64* rng = nullptr) const;
   /// dq, dk, dv (overwritten) from dout, the gradient with respect to out; q, k, v and the cache
   /// are the forward pass's.
   void backward(std::span<const float> q, std::span<const float> k, std::span<const float> v,

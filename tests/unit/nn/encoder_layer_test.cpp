@@ -94,5 +94,46 @@ TEST(EncoderLayer, APaddedSequenceGetsItsOwnOutputsAndTheGradientMatchesFiniteDi
   for (std::size_t i = length * 6; i < rows * 6; ++i) EXPECT_EQ(dx[i], 0.0F) << "padding " << i;
 }
 
+TEST(EncoderLayer, InTrainingDropoutAndRotaryPositionsHaveTheirGradients) {
+  // Dropout everywhere PyTorch has it, and q and k turned by their positions. The masks come from
+  // the generator: the same seed draws the same ones, so the loss is a function and finite
+  // differences apply.
+  constexpr std::size_t d = 8;  // 2 heads of 4: pairs to turn
+  EncoderLayer layer(d, 2, 12, 5, {.dropout = 0.3F, .rotary = true});
+  const std::size_t length = 4, rows = 5;
+  std::vector<float> x = random_values(rows * d, 3);
+  std::vector<float> c = random_values(rows * d, 4);
+  for (std::size_t i = length * d; i < c.size(); ++i) c[i] = 0.0F;
+  auto loss = [&] {
+    std::vector<float> y(rows * d);
+    EncoderLayer::Cache fresh;
+    SplitMix64 rng(11);
+    layer.forward(x, rows, length, y, fresh, &rng);
+    return dot(c, y);
+  };
+  std::vector<float> y(rows * d), dx(rows * d);
+  EncoderLayer::Cache cache;
+  SplitMix64 rng(11);
+  layer.forward(x, rows, length, y, cache, &rng);
+  EXPECT_FALSE(cache.mask1.empty() || cache.mask_ff.empty() || cache.mask2.empty() || cache.attention.mask.empty());
+  EncoderLayer::Gradients g = layer.zero_gradients();
+  layer.backward(x, c, cache, dx, g);
+  for (std::size_t i = 0; i < length * d; ++i) EXPECT_NEAR(dx[i], numeric_gradient(x[i], loss), 3e-3) << "x " << i;
+  for (std::size_t i = 0; i < 24; ++i) {
+    EXPECT_NEAR(g.in_weight[i], numeric_gradient(layer.in_proj.weight()[i], loss), 3e-3) << "in_proj " << i;
+    EXPECT_NEAR(g.linear2_weight[i], numeric_gradient(layer.linear2.weight()[i], loss), 3e-3) << "linear2 " << i;
+  }
+  // Without a generator (evaluation) there is no dropout: the layer is deterministic, and a
+  // padded sequence still gets its own outputs (its rows keep their positions).
+  std::vector<float> eval(rows * d), again(rows * d), alone(length * d);
+  layer.forward(x, rows, length, eval, cache);
+  EXPECT_TRUE(cache.mask1.empty() && cache.attention.mask.empty());
+  layer.forward(x, rows, length, again, cache);
+  EXPECT_EQ(eval, again);
+  EXPECT_NE(eval, y);
+  layer.forward(std::span<const float>(x).first(length * d), length, length, alone, cache);
+  for (std::size_t i = 0; i < alone.size(); ++i) EXPECT_NEAR(eval[i], alone[i], 1e-5) << i;
+}
+
 }  // namespace
 }  // namespace embedkit::nn
