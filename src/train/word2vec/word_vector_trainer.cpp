@@ -160,12 +160,25 @@ EmbeddingTable input_for_training(const WordVectors& model, const Vocabulary& vo
 }
 
 // What a run starts from: a fresh model, a checkpoint, or a model to train further.
+// The tokens read and kept of a whole run: this process's, or in a job the sum over every
+// process's share (a collective).
+struct CorpusTotals {
+  std::uint64_t tokens = 0, kept = 0;
+};
+
+CorpusTotals totals_of(const detail::EncodedCorpus& corpus, Communicator* job) {
+  std::uint64_t whole[2] = {corpus.tokens, corpus.kept};
+  if (job != nullptr) job->sum(whole);
+  return {whole[0], whole[1]};
+}
+
 struct Setup {
   Vocabulary vocab;
   detail::EncodedCorpus corpus;
   std::vector<std::uint32_t> buckets;  // buckets_of(vocab): their rows follow the words' in `input`
   EmbeddingTable input;
   EmbeddingTable output;
+  CorpusTotals totals;                 // of the whole run: in a job, every process's share
   detail::TrainingPosition position;  // a fresh run: epoch 0, fresh generators from the seed
 };
 
@@ -284,12 +297,10 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     detail::write_training_record(options, input, corpus, {epochs_done, run.work_done(), run.rng_states()},
                                   result.metadata);
   };
-  // A job's corpus is every process's share.
-  std::uint64_t job_tokens[2] = {corpus.tokens, corpus.kept};
-  if (replicas != nullptr) replicas->communicator().sum(job_tokens);
+  const CorpusTotals totals = setup.totals;
   auto mark_as_job = [&](std::map<std::string, std::string>& metadata) {
-    metadata["training.corpus_tokens"] = std::to_string(job_tokens[0]);
-    metadata["fasttext.ntokens"] = std::to_string(job_tokens[0]);
+    metadata["training.corpus_tokens"] = std::to_string(totals.tokens);
+    metadata["fasttext.ntokens"] = std::to_string(totals.tokens);
     metadata["training.corpus_hash"] = "shares";  // no one process read the whole text
     metadata["training.processes"] = std::to_string(processes);
     for (const auto& [key, value] : sync_settings(options)) metadata[key] = value;
@@ -389,7 +400,7 @@ WordVectors run_training(Setup setup, const std::string& input, const WordVector
     result.metadata["training.stopped"] =
         stopped_mid_epoch
             ? fmt::format("in epoch {} of {}, after {} of {} words ({:.1f}%)", epochs_done + 1, options.epochs,
-                          final_progress.work_done * processes, job_tokens[1] * options.epochs,
+                          final_progress.work_done * processes, totals.kept * options.epochs,
                           100 * final_progress.fraction)
             : fmt::format("after epoch {} of {}", epochs_done, options.epochs);
   }
@@ -441,9 +452,8 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
     detail::EncodedCorpus corpus = detail::encode_corpus(
         input, tokenizer, built.vocabulary, job == nullptr ? built.report.covered_tokens : 0, callbacks.should_stop, share);
     const std::size_t words = built.vocabulary.size();
-    std::uint64_t whole[2] = {corpus.tokens, corpus.kept};
-    if (job != nullptr) job->sum(whole);  // (on every process, whatever its callbacks: a collective)
-    if (callbacks.on_corpus) callbacks.on_corpus({whole[0], whole[1], words});
+    const CorpusTotals totals = totals_of(corpus, job);  // (on every process, whatever its callbacks: a collective)
+    if (callbacks.on_corpus) callbacks.on_corpus({totals.tokens, totals.kept, words});
     std::vector<std::uint32_t> buckets = buckets_of(built.vocabulary, options);
     EmbeddingTable input_table = fresh_input_table(words, buckets.size(), options);
     EmbeddingTable output_table(words, options.dim);  // zeros, as word2vec and fastText
@@ -452,7 +462,7 @@ WordVectors train_word_vectors(const std::string& input, const WordVectorOptions
       replicas.emplace(*job, corpus.kept, options.sync_words, options.sync_hot_words);
     }
     return run_training({std::move(built.vocabulary), std::move(corpus), std::move(buckets), std::move(input_table),
-                         std::move(output_table)},
+                         std::move(output_table), totals},
                         input, options, callbacks, replicas ? &*replicas : nullptr);
   });
 }
@@ -495,17 +505,16 @@ WordVectors resume_word_vectors(const std::string& input, const std::string& che
     detail::TrainingPosition position = detail::read_checkpoint_record(
         job != nullptr ? detail::process_view(saved.metadata, job->rank(), checkpoint) : saved.metadata, checkpoint,
         options, input, corpus);
-    std::uint64_t whole[2] = {corpus.tokens, corpus.kept};
-    if (job != nullptr) job->sum(whole);
-    if (callbacks.on_corpus) callbacks.on_corpus({whole[0], whole[1], saved.size()});
+    const CorpusTotals totals = totals_of(corpus, job);
+    if (callbacks.on_corpus) callbacks.on_corpus({totals.tokens, totals.kept, saved.size()});
     WordVectorOptions resumed = options;
     if (resumed.threads == 0) resumed.threads = position.rng_states.size();
     std::vector<std::uint32_t> buckets = buckets_of(saved.words(), options);
     EmbeddingTable input_table = input_for_training(saved, saved.words(), buckets, options);
     std::optional<detail::ReplicaSync> replicas;
     if (job != nullptr) replicas.emplace(*job, corpus.kept, options.sync_words, options.sync_hot_words);
-    Setup setup{saved.words(), std::move(corpus), std::move(buckets), std::move(input_table), saved.output->clone(),
-                std::move(position)};
+    Setup setup{saved.words(), std::move(corpus),          std::move(buckets), std::move(input_table),
+                saved.output->clone(), totals, std::move(position)};
     return run_training(std::move(setup), input, resumed, callbacks, replicas ? &*replicas : nullptr);
   });
 }
@@ -550,10 +559,11 @@ WordVectors continue_training(const WordVectors& model, const std::string& input
   EmbeddingTable output_table(words, o.dim);
   std::memcpy(output_table.data(), model.output->data(), old_count * stride_bytes);
   detail::EncodedCorpus corpus = detail::encode_corpus(input, tokenizer, vocab, built.report.tokens, callbacks.should_stop);
-  if (callbacks.on_corpus) callbacks.on_corpus({corpus.tokens, corpus.kept, words});
-  WordVectors result =
-      run_training({std::move(vocab), std::move(corpus), std::move(buckets), std::move(input_table), std::move(output_table)}, input, o,
-                   callbacks);
+  const CorpusTotals totals = totals_of(corpus, nullptr);
+  if (callbacks.on_corpus) callbacks.on_corpus({totals.tokens, totals.kept, words});
+  WordVectors result = run_training({std::move(vocab), std::move(corpus), std::move(buckets), std::move(input_table),
+                                     std::move(output_table), totals},
+                                    input, o, callbacks);
   result.metadata["training.continued_from_words"] = std::to_string(old_count);
   result.metadata["training.added_words"] = std::to_string(words - old_count);
   return result;
