@@ -35,13 +35,6 @@ void put_columns(std::span<const float> from, std::size_t width, std::span<float
   }
 }
 
-// 0, 1, ... rows - 1: the positions of one sequence's rows.
-std::vector<std::uint32_t> positions_of(std::size_t rows) {
-  std::vector<std::uint32_t> positions(rows);
-  for (std::size_t r = 0; r < rows; ++r) positions[r] = static_cast<std::uint32_t>(r);
-  return positions;
-}
-
 }  // namespace
 
 EncoderLayer::EncoderLayer(std::size_t dim, std::size_t heads, std::size_t feedforward, std::uint64_t seed,
@@ -59,13 +52,19 @@ EncoderLayer::EncoderLayer(std::size_t dim, std::size_t heads, std::size_t feedf
 
 void EncoderLayer::forward(std::span<const float> x, std::size_t rows, std::size_t length, std::span<float> y,
                            Cache& c, SplitMix64* rng) const {
+  const SequenceRows one{0, rows, length};
+  forward(x, std::span<const SequenceRows>(&one, 1), y, c, rng);
+}
+
+void EncoderLayer::forward(std::span<const float> x, std::span<const SequenceRows> batch, std::span<float> y,
+                           Cache& c, SplitMix64* rng) const {
   const bool training = rng != nullptr && dropout.p() > 0.0F;
   const std::size_t d = dim(), ff = linear1.out();
+  const std::size_t rows = total_rows(batch);
   EMBEDKIT_CHECK(x.size() == rows * d && y.size() == x.size(), ArgumentError,
                  fmt::format("encoder layer: {} input and {} output values for {} rows of {}", x.size(), y.size(), rows,
                              d));
-  c.rows = rows;
-  c.length = length;
+  c.batch.assign(batch.begin(), batch.end());
   c.h1.resize(rows * d);
   norm1.forward(x, c.h1, c.norm1);
   std::vector<float> qkv(rows * 3 * d);
@@ -77,12 +76,21 @@ void EncoderLayer::forward(std::span<const float> x, std::size_t rows, std::size
   take_columns(qkv, 3 * d, d, d, c.k);
   take_columns(qkv, 3 * d, 2 * d, d, c.v);
   if (rotary) {
-    const std::vector<std::uint32_t> positions = positions_of(rows);
-    rotary->rotate(c.q, d, positions);
-    rotary->rotate(c.k, d, positions);
+    c.positions = positions_in_sequences(batch);
+    rotary->rotate(c.q, d, c.positions);
+    rotary->rotate(c.k, d, c.positions);
   }
   c.attended.resize(rows * d);
-  attention.forward(c.q, c.k, c.v, rows, length, c.attended, c.attention, training ? &dropout : nullptr, rng);
+  c.attention.resize(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const SequenceRows& s = batch[i];
+    const std::size_t first = s.start * d, count = s.rows * d;
+    attention.forward(std::span<const float>(c.q).subspan(first, count),
+                      std::span<const float>(c.k).subspan(first, count),
+                      std::span<const float>(c.v).subspan(first, count), s.rows, s.length,
+                      std::span<float>(c.attended).subspan(first, count), c.attention[i],
+                      training ? &dropout : nullptr, rng);
+  }
   c.h.resize(rows * d);
   out_proj.forward(c.attended, c.h);
   c.mask1.clear();
@@ -121,7 +129,8 @@ EncoderLayer::Gradients EncoderLayer::zero_gradients() const {
 
 void EncoderLayer::backward(std::span<const float> x, std::span<const float> dy, const Cache& c, std::span<float> dx,
                             Gradients& g) const {
-  const std::size_t rows = c.rows, d = dim(), ff = linear1.out();
+  const std::size_t d = dim(), ff = linear1.out();
+  const std::size_t rows = c.h.size() / d;
   EMBEDKIT_CHECK(x.size() == rows * d && dy.size() == x.size() && dx.size() == x.size() && c.h.size() == x.size(),
                  ArgumentError, "encoder layer's backward: x, dy, dx and the forward pass's cache must agree");
   // y = h + linear2(gelu(linear1(norm2(h)))): dh = dy + the feed-forward branch's gradient.
@@ -140,11 +149,19 @@ void EncoderLayer::backward(std::span<const float> x, std::span<const float> dy,
   std::vector<float> dout(dh);
   if (!c.mask1.empty()) dropout.backward(dout, c.mask1);
   out_proj.backward(c.attended, dout, dattended, g.out_weight, g.out_bias);
-  attention.backward(c.q, c.k, c.v, dattended, c.attention, dq, dk, dv);
+  for (std::size_t i = 0; i < c.batch.size(); ++i) {
+    const SequenceRows& s = c.batch[i];
+    const std::size_t first = s.start * d, count = s.rows * d;
+    attention.backward(std::span<const float>(c.q).subspan(first, count),
+                       std::span<const float>(c.k).subspan(first, count),
+                       std::span<const float>(c.v).subspan(first, count),
+                       std::span<const float>(dattended).subspan(first, count), c.attention[i],
+                       std::span<float>(dq).subspan(first, count), std::span<float>(dk).subspan(first, count),
+                       std::span<float>(dv).subspan(first, count));
+  }
   if (rotary) {  // (the gradients of the rotated q and k, turned back)
-    const std::vector<std::uint32_t> positions = positions_of(rows);
-    rotary->backward(dq, d, positions);
-    rotary->backward(dk, d, positions);
+    rotary->backward(dq, d, c.positions);
+    rotary->backward(dk, d, c.positions);
   }
   put_columns(dq, d, dqkv, 3 * d, 0);
   put_columns(dk, d, dqkv, 3 * d, d);
@@ -152,6 +169,26 @@ void EncoderLayer::backward(std::span<const float> x, std::span<const float> dy,
   in_proj.backward(c.h1, dqkv, dh1, g.in_weight, g.in_bias);
   norm1.backward(x, dh1, c.norm1, dx, g.norm1_gamma, g.norm1_beta);
   for (std::size_t i = 0; i < dx.size(); ++i) dx[i] += dh[i];
+}
+
+std::vector<EncoderLayer::NamedParameter> EncoderLayer::parameters() {
+  return {{"norm1.weight", norm1.gamma()},
+          {"norm1.bias", norm1.beta()},
+          {"self_attn.in_proj_weight", in_proj.weight()},
+          {"self_attn.in_proj_bias", in_proj.bias()},
+          {"self_attn.out_proj.weight", out_proj.weight()},
+          {"self_attn.out_proj.bias", out_proj.bias()},
+          {"norm2.weight", norm2.gamma()},
+          {"norm2.bias", norm2.beta()},
+          {"linear1.weight", linear1.weight()},
+          {"linear1.bias", linear1.bias()},
+          {"linear2.weight", linear2.weight()},
+          {"linear2.bias", linear2.bias()}};
+}
+
+std::vector<std::span<float>> EncoderLayer::gradient_spans(Gradients& g) {
+  return {g.norm1_gamma, g.norm1_beta, g.in_weight,      g.in_bias,      g.out_weight,     g.out_bias,
+          g.norm2_gamma, g.norm2_beta, g.linear1_weight, g.linear1_bias, g.linear2_weight, g.linear2_bias};
 }
 
 }  // namespace embedkit::nn

@@ -6,7 +6,8 @@
 //   y = h + linear2(gelu(linear1(norm2(h))))
 //
 // over one sequence of `rows` rows whose last rows past `length` are padding (PyTorch's
-// src_key_padding_mask). Forward and backward written out from the components (LayerNorm,
+// src_key_padding_mask), or over a batch of sequences in one matrix (sequence_batch.h): the
+// products run over the whole batch at once, attention sequence by sequence. Forward and backward written out from the components (LayerNorm,
 // Linear, SelfAttention, gelu); the parameters' names and layouts are PyTorch's, so a state dict
 // copies across. In training (a generator given), dropout acts where PyTorch's does: on the
 // attention weights, after out_proj, after the GELU and after linear2; in evaluation it is off.
@@ -19,11 +20,13 @@
 //   layer.forward(x, 10, 7, y, cache);                 // x, y: 10 x 64; rows 7..9 padding
 //   embedkit::nn::EncoderLayer::Gradients g = layer.zero_gradients();
 //   layer.backward(x, dy, cache, dx, g);               // g accumulates
+//   layer.forward(xs, nn::packed_sequences(lengths), ys, cache);  // a batch
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <optional>
 #include <vector>
 
@@ -33,6 +36,7 @@
 #include "embedkit/nn/linear.h"
 #include "embedkit/nn/positional_encoding.h"
 #include "embedkit/nn/self_attention.h"
+#include "embedkit/nn/sequence_batch.h"
 
 namespace embedkit::nn {
 
@@ -49,9 +53,10 @@ class EncoderLayer {
 
   /// Everything the backward pass needs from the forward one.
   struct Cache {
-    std::size_t rows = 0, length = 0;
+    std::vector<SequenceRows> batch;
+    std::vector<std::uint32_t> positions;      // each row's, for rotary
     LayerNorm::Cache norm1, norm2;
-    SelfAttention::Cache attention;
+    std::vector<SelfAttention::Cache> attention;  // one per sequence
     std::vector<float> h1, q, k, v, attended, h, h2, f1, g;  // q and k rotated when rotary
     std::vector<float> mask1, mask_ff, mask2;  // dropout's, in training (empty otherwise)
   };
@@ -65,10 +70,21 @@ class EncoderLayer {
   /// training: dropout draws its masks from it (one generator per thread keeps runs reproducible).
   void forward(std::span<const float> x, std::size_t rows, std::size_t length, std::span<float> y, Cache& cache,
                SplitMix64* rng = nullptr) const;
+  /// The same over a batch: x and y hold total_rows(batch) rows.
+  void forward(std::span<const float> x, std::span<const SequenceRows> batch, std::span<float> y, Cache& cache,
+               SplitMix64* rng = nullptr) const;
   /// dx (overwritten) and the parameters' gradients (accumulated) from dy.
   void backward(std::span<const float> x, std::span<const float> dy, const Cache& cache, std::span<float> dx,
                 Gradients& gradients) const;
   [[nodiscard]] Gradients zero_gradients() const;
+  /// The parameters and, in the same order, `gradients`' members, named as PyTorch's
+  /// TransformerEncoderLayer names them (norm1.weight, self_attn.in_proj_weight, ...).
+  struct NamedParameter {
+    std::string_view name;
+    std::span<float> value;
+  };
+  [[nodiscard]] std::vector<NamedParameter> parameters();
+  [[nodiscard]] static std::vector<std::span<float>> gradient_spans(Gradients& gradients);
 
   [[nodiscard]] std::size_t dim() const noexcept { return norm1.dim(); }
 

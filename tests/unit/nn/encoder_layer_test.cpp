@@ -115,7 +115,7 @@ TEST(EncoderLayer, InTrainingDropoutAndRotaryPositionsHaveTheirGradients) {
   EncoderLayer::Cache cache;
   SplitMix64 rng(11);
   layer.forward(x, rows, length, y, cache, &rng);
-  EXPECT_FALSE(cache.mask1.empty() || cache.mask_ff.empty() || cache.mask2.empty() || cache.attention.mask.empty());
+  EXPECT_FALSE(cache.mask1.empty() || cache.mask_ff.empty() || cache.mask2.empty() || cache.attention[0].mask.empty());
   EncoderLayer::Gradients g = layer.zero_gradients();
   layer.backward(x, c, cache, dx, g);
   for (std::size_t i = 0; i < length * d; ++i) EXPECT_NEAR(dx[i], numeric_gradient(x[i], loss), 3e-3) << "x " << i;
@@ -127,7 +127,7 @@ TEST(EncoderLayer, InTrainingDropoutAndRotaryPositionsHaveTheirGradients) {
   // padded sequence still gets its own outputs (its rows keep their positions).
   std::vector<float> eval(rows * d), again(rows * d), alone(length * d);
   layer.forward(x, rows, length, eval, cache);
-  EXPECT_TRUE(cache.mask1.empty() && cache.attention.mask.empty());
+  EXPECT_TRUE(cache.mask1.empty() && cache.attention[0].mask.empty());
   layer.forward(x, rows, length, again, cache);
   EXPECT_EQ(eval, again);
   EXPECT_NE(eval, y);
