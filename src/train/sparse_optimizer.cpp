@@ -165,6 +165,12 @@ SparseAdam::SparseAdam(AdamOptions options) : options_(options) {
                  "weight_decay and epsilon must be >= 0");
 }
 
+void SparseAdam::set_learning_rate(float learning_rate) {
+  EMBEDKIT_CHECK(std::isfinite(learning_rate) && learning_rate > 0, ArgumentError,
+                 fmt::format("learning rate {} must be positive", learning_rate));
+  options_.learning_rate = learning_rate;
+}
+
 void SparseAdam::prepare(std::size_t rows, std::size_t dim) {
   dim_ = dim;
   moments_.emplace(rows, 2 * dim);

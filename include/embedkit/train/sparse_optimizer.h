@@ -185,6 +185,8 @@ struct AdamOptions {
 class SparseAdam final : public RowwiseOptimizer<SparseAdam> {
  public:
   explicit SparseAdam(AdamOptions options);
+  /// For a schedule: the rate of the steps from the next one on (> 0).
+  void set_learning_rate(float learning_rate);
 
  private:
   friend class RowwiseOptimizer<SparseAdam>;
