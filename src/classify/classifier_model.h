@@ -18,6 +18,7 @@
 #include "embedkit/vocab/subwords.h"
 #include "embedkit/vocab/vocabulary.h"
 #include "classify/label_probabilities.h"
+#include "classify/transformer_head.h"
 #include "kernels/kernels.h"
 #include "vocab/huffman_tree.h"
 
@@ -40,6 +41,8 @@ struct TextClassifier::Impl {
   std::optional<detail::HuffmanTree> tree;
   // A quantized model: the codes of `input`'s rows (which hold them decoded), saved in their place.
   std::shared_ptr<const CompressedTable> compressed_input;
+  // With ClassifierEncoder::transformer: the encoder and the head over `input`'s rows.
+  std::shared_ptr<detail::TransformerHead> transformer;
 
   [[nodiscard]] std::size_t dim() const { return input.dim(); }
 
@@ -88,6 +91,18 @@ struct TextClassifier::Impl {
       const auto it = row_of_bucket.find(b);
       return it == row_of_bucket.end() ? classifier_detail::kNoRow : words_count + it->second;
     });
+  }
+
+  // The encoder's ids of a text: its known words, then "</s>" (so never empty), the words cut to
+  // fit max_length.
+  void encoder_ids(std::span<const std::string> tokens, std::vector<TokenId>& out) const {
+    const std::size_t keep = options.transformer.max_length - 1;
+    const std::size_t first = out.size();
+    for (const auto& t : tokens) {
+      if (out.size() - first == keep) break;
+      if (const auto id = words.find(t)) out.push_back(*id);
+    }
+    out.push_back(*words.find(classifier_detail::kEndOfSentence));
   }
 
   void probabilities(const float* hidden, float* probs) const {

@@ -22,6 +22,68 @@ constexpr std::string_view kMetadataKey = "embedkit.classifier";
 
 std::string bucket_entry_name(std::uint32_t bucket) { return fmt::format("<bucket {}>", bucket); }
 
+// A Transformer classifier's encoder and head, from its settings and the output layer's rows
+// (see save()), checked as untrusted: every name and size must be the ones the settings make.
+void read_transformer(const nlohmann::json& j, const EmbeddingTable& rows, std::string_view path,
+                      TextClassifier::Impl& impl) {
+  TransformerClassifierOptions& t = impl.options.transformer;
+  t.layers = j.at("layers").get<std::size_t>();
+  t.heads = j.at("heads").get<std::size_t>();
+  t.feedforward = j.at("feedforward").get<std::size_t>();
+  t.positions = nn::parse_position_kind(j.at("positions").get<std::string>());
+  const std::string pooling = j.at("pooling").get<std::string>();
+  EMBEDKIT_CHECK(pooling == "mean" || pooling == "first", FormatError,
+                 fmt::format("{}: unknown pooling {:?}", path, pooling));
+  t.pooling = pooling == "first" ? nn::Pooling::first : nn::Pooling::mean;
+  t.max_length = j.at("max_length").get<std::size_t>();
+  t.dropout = j.at("dropout").get<float>();
+  t.warmup = j.value("warmup", t.warmup);
+  t.clip = j.value("clip", t.clip);
+  t.weight_decay = j.value("weight_decay", t.weight_decay);
+  EMBEDKIT_CHECK(t.layers <= 64 && t.max_length >= 2 && t.max_length <= 1048576 && t.feedforward <= 1048576 &&
+                     impl.words.find(classifier_detail::kEndOfSentence),
+                 FormatError, fmt::format("{}: the encoder's settings are out of range", path));
+  // The size the settings imply, before building anything that size (a small file could claim
+  // an enormous model).
+  const std::size_t d = impl.options.dim, ff = t.feedforward == 0 ? 4 * d : t.feedforward;
+  const double implied = static_cast<double>(t.layers) * (4.0 * d + 4.0 * d * d + 4.0 * d + 2.0 * d * ff + ff + d) +
+                         2.0 * d + static_cast<double>(impl.labels.size()) * (d + 1.0) +
+                         (t.positions == nn::PositionKind::learned
+                              ? static_cast<double>(t.max_length) * EmbeddingTable::padded_stride(d)
+                              : 0.0);
+  EMBEDKIT_CHECK(implied <= static_cast<double>(rows.rows()) * rows.dim(), FormatError,
+                 fmt::format("{}: the encoder's settings make {} parameters; the output layer holds {}", path,
+                             implied, rows.rows() * rows.dim()));
+  auto head = std::make_shared<detail::TransformerHead>(impl.options.dim, impl.labels.size(), t, impl.options.seed);
+  std::vector<nn::TransformerEncoder::Parameter> parameters = head->parameters();
+  const nlohmann::json& names = j.at("parameters");
+  EMBEDKIT_CHECK(names.is_array() && names.size() == parameters.size(), FormatError,
+                 fmt::format("{}: the encoder lists {} parameters; its settings make {}", path, names.size(),
+                             parameters.size()));
+  const std::size_t dim = rows.dim();
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    EMBEDKIT_CHECK(names[i].at(0).get<std::string>() == parameters[i].name &&
+                       names[i].at(1).get<std::size_t>() == parameters[i].value.size(),
+                   FormatError,
+                   fmt::format("{}: encoder parameter {} is {} ({} values); its settings make {} ({})", path, i + 1,
+                               names[i].at(0).dump(), names[i].at(1).dump(), parameters[i].name,
+                               parameters[i].value.size()));
+    total += parameters[i].value.size();
+  }
+  EMBEDKIT_CHECK(rows.rows() == (total + dim - 1) / dim, FormatError,
+                 fmt::format("{}: the output layer has {} rows; the encoder's {} parameters need {}", path, rows.rows(),
+                             total, (total + dim - 1) / dim));
+  std::size_t at = 0;
+  for (auto& p : parameters) {
+    for (float& v : p.value) {
+      v = rows.data()[(at / dim) * rows.stride() + at % dim];
+      ++at;
+    }
+  }
+  impl.transformer = std::move(head);
+}
+
 }  // namespace
 
 ClassifierLoss parse_classifier_loss(std::string_view name) {
@@ -65,6 +127,27 @@ float default_learning_rate(ClassifierOptimizer optimizer) noexcept {
   return 0.1F;
 }
 
+ClassifierEncoder parse_classifier_encoder(std::string_view name) {
+  if (name == "bag") return ClassifierEncoder::bag;
+  if (name == "transformer") return ClassifierEncoder::transformer;
+  throw ArgumentError(fmt::format("unknown encoder {:?}: use bag or transformer", name), "an encoder name");
+}
+
+std::string_view classifier_encoder_name(ClassifierEncoder encoder) noexcept {
+  return encoder == ClassifierEncoder::transformer ? "transformer" : "bag";
+}
+
+std::size_t default_heads(std::size_t dim, nn::PositionKind positions) noexcept {
+  // 4 heads when they fit; otherwise the count nearest it whose heads divide the width (and,
+  // for rotary positions, have an even width): 100 -> 5 heads of 20, 300 -> 5 of 60.
+  for (const std::size_t heads : {4, 5, 3, 6, 2, 8, 1}) {
+    if (dim % heads != 0) continue;
+    if (positions == nn::PositionKind::rotary && (dim / heads) % 2 != 0) continue;
+    return heads;
+  }
+  return 1;
+}
+
 TextClassifier::TextClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TextClassifier::TextClassifier(TextClassifier&&) noexcept = default;
 TextClassifier& TextClassifier::operator=(TextClassifier&&) noexcept = default;
@@ -89,6 +172,13 @@ const ClassifierOptions& TextClassifier::options() const noexcept { return impl_
 std::vector<LabelScore> TextClassifier::predict(std::span<const std::string> tokens, std::size_t k,
                                                 float threshold) const {
   std::vector<TokenId> ids;
+  if (impl_->transformer) {
+    impl_->encoder_ids(tokens, ids);
+    std::vector<float> probs(label_count());
+    detail::TransformerHead::Scratch scratch;
+    impl_->transformer->probabilities(impl_->input.table(), ids, probs, scratch);
+    return impl_->top_k(probs, k, threshold);
+  }
   impl_->known_features(tokens, ids);
   const std::uint64_t offsets[1] = {0};
   std::vector<float> hidden(dim());
@@ -100,6 +190,7 @@ std::vector<LabelScore> TextClassifier::predict(std::span<const std::string> tok
 
 std::vector<std::vector<LabelScore>> TextClassifier::predict_all(const LabeledData& data, std::size_t k,
                                                                  float threshold) const {
+  if (impl_->transformer) return predict_all_encoded(data, k, threshold);
   // One EmbeddingBag call for all texts (the layer's parallel bag path), then the output layer.
   std::vector<TokenId> ids;
   std::vector<std::uint64_t> offsets;
@@ -119,6 +210,27 @@ std::vector<std::vector<LabelScore>> TextClassifier::predict_all(const LabeledDa
 #pragma omp for schedule(static)
     for (std::int64_t i = 0; i < n; ++i) {
       impl_->probabilities(hidden.data() + static_cast<std::size_t>(i) * dim(), probs.data());
+      result[static_cast<std::size_t>(i)] = impl_->top_k(probs, k, threshold);
+    }
+  }
+  return result;
+}
+
+// The Transformer's texts one by one (one thread each), spread over the threads.
+std::vector<std::vector<LabelScore>> TextClassifier::predict_all_encoded(const LabeledData& data, std::size_t k,
+                                                                         float threshold) const {
+  std::vector<std::vector<LabelScore>> result(data.examples.size());
+  const auto n = static_cast<std::int64_t>(result.size());
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<float> probs(label_count());
+    std::vector<TokenId> ids;
+    detail::TransformerHead::Scratch scratch;
+#pragma omp for schedule(dynamic, 16)
+    for (std::int64_t i = 0; i < n; ++i) {
+      ids.clear();
+      impl_->encoder_ids(data.examples[static_cast<std::size_t>(i)].tokens, ids);
+      impl_->transformer->probabilities(impl_->input.table(), ids, probs, scratch);
       result[static_cast<std::size_t>(i)] = impl_->top_k(probs, k, threshold);
     }
   }
@@ -168,9 +280,43 @@ void TextClassifier::save(const std::string& path) const {
   WordVectors file = buckets.empty()
                          ? WordVectors(Vocabulary::from_entries(entries, path), std::move(table))
                          : WordVectors(Vocabulary::from_entries(entries, path), std::move(table), sub, std::move(buckets));
-  file.output = m.output.clone();
-  const nlohmann::json settings = {
-      {"version", 2},
+  nlohmann::json encoder;
+  if (m.transformer) {
+    // The encoder's and the head's parameters, one after another, as the output layer's rows.
+    const std::vector<nn::TransformerEncoder::Parameter> parameters = m.transformer->parameters();
+    std::size_t total = 0;
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& p : parameters) {
+      total += p.value.size();
+      names.push_back({p.name, p.value.size()});
+    }
+    EmbeddingTable rows((total + m.dim() - 1) / m.dim(), m.dim());
+    std::size_t at = 0;
+    for (const auto& p : parameters) {
+      for (const float v : p.value) {
+        rows.data()[(at / m.dim()) * rows.stride() + at % m.dim()] = v;
+        ++at;
+      }
+    }
+    file.output = std::move(rows);
+    const TransformerClassifierOptions& t = m.options.transformer;
+    const nn::TransformerEncoderOptions& e = m.transformer->encoder.options();
+    encoder = {{"layers", e.layers},
+               {"heads", e.heads},
+               {"feedforward", e.feedforward},
+               {"positions", nn::position_kind_name(e.positions)},
+               {"pooling", m.transformer->pooling == nn::Pooling::first ? "first" : "mean"},
+               {"max_length", e.max_positions},
+               {"dropout", e.dropout},
+               {"warmup", t.warmup},
+               {"clip", t.clip},
+               {"weight_decay", t.weight_decay},
+               {"parameters", names}};
+  } else {
+    file.output = m.output.clone();
+  }
+  nlohmann::json settings = {
+      {"version", m.transformer ? 3 : 2},
       {"labels", m.labels},
       {"label_counts", m.label_counts},
       {"words", m.words.size()},
@@ -189,6 +335,10 @@ void TextClassifier::save(const std::string& path) const {
       {"seed", m.options.seed},
       {"pretrained", m.options.pretrained},
   };
+  if (m.transformer) {
+    settings["encoder"] = classifier_encoder_name(ClassifierEncoder::transformer);
+    settings["transformer"] = encoder;
+  }
   file.metadata[std::string(kMetadataKey)] = settings.dump();
   file.metadata["source"] = "embedkit classify train";
   save_vectors(file, path, {.format = VectorFormat::native, .compressed = m.compressed_input.get()});
@@ -218,7 +368,7 @@ TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view p
   try {
     const auto s = nlohmann::json::parse(found->second);
     const int version = s.at("version").get<int>();
-    EMBEDKIT_CHECK(version == 1 || version == 2, FormatError,
+    EMBEDKIT_CHECK(version >= 1 && version <= 3, FormatError,
                    fmt::format("{}: classifier version {} is newer than this embedkit", path, s.at("version").dump()));
     impl->labels = s.at("labels").get<std::vector<std::string>>();
     impl->label_counts = s.at("label_counts").get<std::vector<std::uint64_t>>();
@@ -284,9 +434,14 @@ TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view p
     EMBEDKIT_CHECK(file.table().rows() == impl->words.size() + impl->bucket_of_row.size(), FormatError,
                    fmt::format("{}: the table has {} rows, the classifier {} words and {} n-gram rows", path,
                                file.table().rows(), impl->words.size(), impl->bucket_of_row.size()));
-    EMBEDKIT_CHECK(file.output->rows() == impl->output_rows(), FormatError,
-                   fmt::format("{}: the output layer has {} rows, expected {}", path, file.output->rows(),
-                               impl->output_rows()));
+    o.encoder = parse_classifier_encoder(s.value("encoder", std::string("bag")));
+    if (o.encoder == ClassifierEncoder::transformer) {
+      read_transformer(s.at("transformer"), *file.output, path, *impl);
+    } else {
+      EMBEDKIT_CHECK(file.output->rows() == impl->output_rows(), FormatError,
+                     fmt::format("{}: the output layer has {} rows, expected {}", path, file.output->rows(),
+                                 impl->output_rows()));
+    }
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(fmt::format("{}: bad classifier metadata: {}", path, e.what()));
   } catch (const ArgumentError& e) {  // a setting out of its domain (an unknown loss): the file's fault

@@ -37,7 +37,13 @@ const std::string_view kDataHelp =
 ClassifierOptions ModelFlags::resolve() const {
   ClassifierOptions o = options;
   o.loss = parse_classifier_loss(loss);
-  o.learning_rate = learning_rate.value_or(default_learning_rate(o.optimizer));
+  const bool transformer = o.encoder == ClassifierEncoder::transformer;
+  o.learning_rate = learning_rate.value_or(transformer ? kTransformerLearningRate : default_learning_rate(o.optimizer));
+  if (transformer) {
+    o.transformer.dropout = dropout.value_or(o.transformer.dropout);
+  } else {
+    o.dropout = dropout.value_or(0.0F);
+  }
   EMBEDKIT_CHECK(int{freeze} + int{finetune} + int{unfreeze_after > 0} <= 1, ArgumentError,
                  "--freeze, --finetune and --unfreeze-after exclude each other");
   EMBEDKIT_CHECK(!(freeze || unfreeze_after > 0) || !o.pretrained.empty(), ArgumentError,
@@ -63,7 +69,7 @@ void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
                      "through the layer's sparse optimizers (--batch-size)"),
       {{"sgd", ClassifierOptimizer::sgd}, {"adagrad", ClassifierOptimizer::adagrad}, {"adam", ClassifierOptimizer::adam}})
       ->default_str("sgd");
-  cmd.add_option("--batch-size", o.batch_size, "Examples per step of adagrad and adam")
+  cmd.add_option("--batch-size", o.batch_size, "Examples per step of adagrad, adam and the transformer")
       ->check(whole_number(1, 1000000))
       ->capture_default_str();
   cmd.add_option("--word-ngrams", o.word_ngrams, "Longest word n-gram (2 adds hashed bigrams)")
@@ -83,14 +89,53 @@ void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
       ->capture_default_str();
   cmd.add_option("--loss", flags.loss, "softmax | hs (hierarchical softmax) | ova (one-vs-all, multi-label)")
       ->capture_default_str();
-  cmd.add_option("--dropout", o.dropout, "Drop each feature of a bag with this probability while training")
-      ->check(real_number(0, 1, Ends::open_high))
-      ->capture_default_str();
+  cmd.add_option("--dropout", flags.dropout,
+                 "bag: drop each feature with this probability while training (default 0); transformer: dropout "
+                 "where PyTorch's encoder has it (default 0.1)")
+      ->check(real_number(0, 1, Ends::open_high));
   cmd.add_option("--pretrained", o.pretrained, "Start the word rows from these vectors (any format embedkit reads)");
   cmd.add_flag("--freeze", flags.freeze, "Keep the embedding layer fixed (with --pretrained)");
   cmd.add_flag("--finetune", flags.finetune, "Train the embedding layer from the first epoch (the default)");
   cmd.add_option("--unfreeze-after", flags.unfreeze_after, "Keep it fixed for N epochs, then fine-tune it")
       ->check(whole_number(0, 100000));
+  TransformerClassifierOptions& t = o.transformer;
+  choices<ClassifierEncoder>(
+      cmd.add_option("--encoder", o.encoder,
+                     "bag: the mean of the text's rows (fastText); transformer: positions and a Transformer encoder "
+                     "over the words in order, mean-pooled (AdamW + lazy Adam on the rows, --lr default 0.001, "
+                     "warm-up and decay)"),
+      {{"bag", ClassifierEncoder::bag}, {"transformer", ClassifierEncoder::transformer}})
+      ->default_str("bag");
+  cmd.add_option("--layers", t.layers, "transformer: encoder layers")->check(whole_number(1, 64))->capture_default_str();
+  cmd.add_option("--heads", t.heads, "transformer: attention heads (0: 4, or what fits --dim: 100 -> 5)")
+      ->check(whole_number(0, 1024))
+      ->capture_default_str();
+  cmd.add_option("--feedforward", t.feedforward, "transformer: feed-forward width (0 = 4 x dim)")
+      ->check(whole_number(0, 1048576))
+      ->capture_default_str();
+  choices<nn::PositionKind>(cmd.add_option("--positions", t.positions,
+                                           "transformer: rope (rotary, on q and k), sinusoidal, learned (added to the "
+                                           "rows) or none"),
+                            {{"rope", nn::PositionKind::rotary},
+                             {"sinusoidal", nn::PositionKind::sinusoidal},
+                             {"learned", nn::PositionKind::learned},
+                             {"none", nn::PositionKind::none}})
+      ->default_str("rope");
+  choices<nn::Pooling>(cmd.add_option("--pooling", t.pooling, "transformer: mean of the outputs, or the first"),
+                       {{"mean", nn::Pooling::mean}, {"first", nn::Pooling::first}})
+      ->default_str("mean");
+  cmd.add_option("--max-length", t.max_length, "transformer: tokens a text keeps (with its end token)")
+      ->check(whole_number(2, 1048576))
+      ->capture_default_str();
+  cmd.add_option("--warmup", t.warmup, "transformer: fraction of the steps the learning rate rises over")
+      ->check(real_number(0, 1))
+      ->capture_default_str();
+  cmd.add_option("--clip", t.clip, "transformer: clip the gradients' global norm to this (0 = never)")
+      ->check(real_number(0, 1e6))
+      ->capture_default_str();
+  cmd.add_option("--weight-decay", t.weight_decay, "transformer: AdamW's weight decay (on the matrices)")
+      ->check(real_number(0, 1))
+      ->capture_default_str();
   cmd.add_option("--threads", o.threads, fmt::format("Worker threads (0 = all cores; at most {})", kMaxThreads))
       ->check(whole_number(0, kMaxThreads))
       ->capture_default_str();

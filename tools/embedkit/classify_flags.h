@@ -40,7 +40,8 @@ extern const std::string_view kDataHelp;
 /// --dim, --epochs, --lr, --loss, --pretrained, --freeze, --threads, ...
 struct ModelFlags {
   ClassifierOptions options;
-  std::optional<float> learning_rate;  // unset: default_learning_rate(the optimizer)
+  std::optional<float> learning_rate;  // unset: default_learning_rate(the optimizer), or the transformer's
+  std::optional<float> dropout;        // the bag's feature dropout, or the transformer's (default 0.1)
   std::string loss = "softmax";
   bool freeze = false;
   bool finetune = false;

@@ -86,6 +86,7 @@ void run(ClassifyTrainFlags& flags) {
     bar.finish();
   }
   model->save(flags.output);
+  const bool transformer = model->options().encoder == ClassifierEncoder::transformer;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.update({{"event", "done"},
                   {"output", flags.output},
@@ -94,16 +95,22 @@ void run(ClassifyTrainFlags& flags) {
                   {"words", model->word_count()},
                   {"ngram_rows", model->bucket_rows()},
                   {"dim", model->dim()},
-                  {"optimizer", classifier_optimizer_name(model->options().optimizer)},
+                  {"encoder", classifier_encoder_name(model->options().encoder)},
+                  {"optimizer", transformer ? "adamw" : classifier_optimizer_name(model->options().optimizer)},
                   {"lr", std::stod(fmt::format("{:g}", model->options().learning_rate))},  // 0.01, not 0.0099999998
                   {"seconds", seconds}});
   if (flags.json) {
     fmt::print(stderr, "{}\n", summary.dump());
   } else if (!flags.quiet) {
+    const std::string how =
+        transformer ? fmt::format("transformer: {} layers of {} heads, {} positions; AdamW + lazy Adam",
+                                  model->options().transformer.layers, model->options().transformer.heads,
+                                  nn::position_kind_name(model->options().transformer.positions))
+                    : std::string(classifier_optimizer_name(model->options().optimizer));
     fmt::print(stderr, "wrote {}: {} labels, {} words + {} n-gram rows x {}, from {} examples in {:.2f} s ({}, lr {:g})\n",
                printable(flags.output), model->label_count(), group_digits(model->word_count()),
-               group_digits(model->bucket_rows()), model->dim(), group_digits(data.examples.size()), seconds,
-               classifier_optimizer_name(model->options().optimizer), model->options().learning_rate);
+               group_digits(model->bucket_rows()), model->dim(), group_digits(data.examples.size()), seconds, how,
+               model->options().learning_rate);
   }
 }
 

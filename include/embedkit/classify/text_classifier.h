@@ -21,6 +21,16 @@
 // Training is Hogwild SGD, one example at a time, with a learning rate decaying linearly to 0;
 // with one thread a run is bit-reproducible for a given seed.
 //
+// With `encoder = ClassifierEncoder::transformer` the words (and "</s>") go through the same
+// embedding rows, then positions and a Transformer encoder (nn/transformer_encoder.h), and the
+// mean of its outputs (or the first) through a linear layer with a bias to a softmax: a word's
+// contribution depends on its sentence ("not good"). Trained in mini-batches bucketed by length:
+// AdamW for the encoder and the head, lazy Adam (SparseAdam) for the embedding rows a batch
+// touches, one warm-up and decay schedule for both, gradients clipped by their global norm; the
+// batch's sequences are split over the threads (with one thread a run is reproducible). The
+// file holds the whole model: the encoder's and the head's parameters are the output layer's
+// rows, in the order of their names in the metadata.
+//
 // File: the native vector format (io/native_format.h). Vocabulary = the words, then one entry per
 // kept n-gram bucket named "<bucket N>" (a name with a space, which no whitespace-split token can
 // have); table = their rows; output layer = the linear layer; metadata "embedkit.classifier" =
@@ -38,6 +48,8 @@
 
 #include "embedkit/classify/labeled_data.h"
 #include "embedkit/io/align_vectors.h"
+#include "embedkit/nn/pooling.h"
+#include "embedkit/nn/transformer_encoder.h"
 #include "embedkit/table/compressed_table.h"
 #include "embedkit/train/freeze_schedule.h"
 
@@ -62,8 +74,34 @@ enum class ClassifierOptimizer { sgd, adagrad, adam };
 [[nodiscard]] std::string_view classifier_optimizer_name(ClassifierOptimizer optimizer) noexcept;
 /// The learning rate each optimizer starts from when none is given (tuned on SST-2's dev split).
 [[nodiscard]] float default_learning_rate(ClassifierOptimizer optimizer) noexcept;
+/// The Transformer classifier's peak learning rate when none is given.
+inline constexpr float kTransformerLearningRate = 1e-3F;
 
 inline constexpr std::size_t kDefaultDim = 100;
+
+/// What turns a text's embedding rows into one vector: their mean (fastText's bag), or a
+/// Transformer encoder over them.
+enum class ClassifierEncoder { bag, transformer };
+
+[[nodiscard]] ClassifierEncoder parse_classifier_encoder(std::string_view name);
+[[nodiscard]] std::string_view classifier_encoder_name(ClassifierEncoder encoder) noexcept;
+
+/// The Transformer classifier's shape and training (with ClassifierEncoder::transformer).
+struct TransformerClassifierOptions {
+  std::size_t layers = 2;
+  std::size_t heads = 0;         ///< 0: 4, or the nearest count whose heads fit the width (rotary: even)
+  std::size_t feedforward = 0;   ///< 0 = 4 x dim
+  nn::PositionKind positions = nn::PositionKind::rotary;
+  nn::Pooling pooling = nn::Pooling::mean;
+  std::size_t max_length = 256;  ///< tokens a text keeps (the rest are cut off), with "</s>"
+  float dropout = 0.1F;
+  float warmup = 0.1F;           ///< fraction of the steps the learning rate rises over
+  float clip = 1.0F;             ///< the gradients' global norm is clipped to this (0: never)
+  float weight_decay = 0.01F;    ///< AdamW's, on the matrices (not biases or norms)
+};
+
+/// The heads a width gets when none are asked for (see TransformerClassifierOptions::heads).
+[[nodiscard]] std::size_t default_heads(std::size_t dim, nn::PositionKind positions) noexcept;
 
 struct ClassifierOptions {
   std::size_t dim = 0;              ///< 0 = the pretrained vectors' dim, or kDefaultDim (fastText's 100)
@@ -83,6 +121,8 @@ struct ClassifierOptions {
   /// Pretrained vectors (any format load_vectors reads) for the word rows; dim must match.
   std::string pretrained;
   FreezeSchedule freeze = FreezeSchedule::fine_tune();  ///< of the whole embedding layer
+  ClassifierEncoder encoder = ClassifierEncoder::bag;
+  TransformerClassifierOptions transformer{};  ///< with encoder = transformer
 };
 
 struct ClassifierProgress {
@@ -181,6 +221,8 @@ class TextClassifier {
 
  private:
   explicit TextClassifier(std::unique_ptr<Impl> impl);
+  [[nodiscard]] std::vector<std::vector<LabelScore>> predict_all_encoded(const LabeledData& data, std::size_t k,
+                                                                         float threshold) const;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -44,6 +44,8 @@ TextClassifier TextClassifier::quantize(const ClassifierQuantization& q, const L
                                         const ClassifierCallbacks& callbacks) const {
   const Impl& m = *impl_;
   const std::size_t dim = m.dim();
+  EMBEDKIT_CHECK(!m.transformer, ArgumentError,
+                 "quantize compresses a bag classifier's rows; a Transformer classifier cannot be quantized yet");
   EMBEDKIT_CHECK(q.codec != Codec::pq || (q.dsub >= 1 && dim % q.dsub == 0), ArgumentError,
                  fmt::format("dsub {} (values per code) does not divide the model's {} dimensions", q.dsub, dim));
   EMBEDKIT_CHECK(q.retrain_learning_rate >= 0 && std::isfinite(q.retrain_learning_rate), ArgumentError,

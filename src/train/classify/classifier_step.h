@@ -125,6 +125,10 @@ inline ClassifierProgress classifier_progress(const HogwildProgress& h, float le
 /// the layer's sparse optimizers (options.optimizer adagrad or adam).
 void train_in_batches(ClassifierModelImpl& model, const EncodedExamples& examples, const ClassifierCallbacks& callbacks);
 
+/// Trains `model`'s Transformer (model.transformer set up over its input rows) on `examples`
+/// (encoder ids: TextClassifier::Impl::encoder_ids).
+void train_transformer(ClassifierModelImpl& model, const EncodedExamples& examples, const ClassifierCallbacks& callbacks);
+
 /// Trains `model` (its layer initialised, its options set) on `examples` with its optimizer:
 /// Hogwild SGD, or mini-batches (train_in_batches). Shared by training and quantization's retraining.
 void fit_classifier(ClassifierModelImpl& model, const EncodedExamples& examples, const ClassifierCallbacks& callbacks);

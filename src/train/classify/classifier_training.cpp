@@ -39,6 +39,23 @@ void check_options(const ClassifierOptions& o) {
                  ArgumentError, fmt::format("--batch-size {} is out of range (1..1000000)", o.batch_size));
   EMBEDKIT_CHECK(o.threads <= kMaxThreads, ArgumentError,
                  fmt::format("--threads {}: at most {} threads", o.threads, kMaxThreads));
+  if (o.encoder == ClassifierEncoder::transformer) {
+    const TransformerClassifierOptions& t = o.transformer;
+    EMBEDKIT_CHECK(o.loss == ClassifierLoss::softmax, ArgumentError,
+                   fmt::format("--encoder transformer trains with the softmax loss, not {}", classifier_loss_name(o.loss)));
+    EMBEDKIT_CHECK(o.word_ngrams == 1 && o.maxn == 0, ArgumentError,
+                   "--encoder transformer reads the words in order: n-gram features (--word-ngrams, --maxn) are the "
+                   "bag's");
+    EMBEDKIT_CHECK(o.dropout == 0.0F, ArgumentError,
+                   "feature dropout is the bag's; the transformer's dropout is its own setting");
+    EMBEDKIT_CHECK(o.batch_size >= 1 && o.batch_size <= 1000000, ArgumentError,
+                   fmt::format("--batch-size {} is out of range (1..1000000)", o.batch_size));
+    EMBEDKIT_CHECK(t.max_length >= 2 && t.max_length <= 1048576, ArgumentError,
+                   fmt::format("--max-length {} is out of range (2..1048576)", t.max_length));
+    EMBEDKIT_CHECK(t.warmup >= 0.0F && t.warmup <= 1.0F && t.clip >= 0.0F && t.weight_decay >= 0.0F, ArgumentError,
+                   fmt::format("--warmup {} must be a fraction of the steps, --clip {} and --weight-decay {} >= 0",
+                               t.warmup, t.clip, t.weight_decay));
+  }
 }
 
 }  // namespace
@@ -55,6 +72,11 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
                                options.pretrained, pretrained->dim(), options.dim, pretrained->dim()));
   } else if (options.dim == 0) {
     options.dim = kDefaultDim;
+  }
+  if (options.encoder == ClassifierEncoder::transformer) {  // (the model records what it got)
+    TransformerClassifierOptions& t = options.transformer;
+    if (t.heads == 0) t.heads = default_heads(options.dim, t.positions);
+    if (t.feedforward == 0) t.feedforward = 4 * options.dim;
   }
   check_options(options);
   EMBEDKIT_CHECK(!data.examples.empty(), FormatError, fmt::format("{}: no examples", data.source));
@@ -132,8 +154,10 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
 
   // Encode every example once; n-gram buckets get rows in order of first appearance.
   const auto words_count = static_cast<std::uint32_t>(impl->words.size());
+  const bool transformer = options.encoder == ClassifierEncoder::transformer;
   const detail::EncodedExamples enc =
       detail::encode_examples(*impl, data, [&](std::span<const std::string> tokens, std::vector<TokenId>& out) {
+        if (transformer) return impl->encoder_ids(tokens, out);
         impl->features(tokens, out, [&](std::uint32_t b) {
           auto [it, fresh] = impl->row_of_bucket.try_emplace(b, static_cast<std::uint32_t>(impl->bucket_of_row.size()));
           if (fresh) impl->bucket_of_row.push_back(b);
@@ -166,6 +190,10 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   impl->input = EmbeddingBag(std::move(input), {.mode = BagMode::mean});
   impl->output = EmbeddingTable(impl->output_rows(), dim);
   impl->output.fill_zeros();
+  if (transformer) {
+    impl->transformer = std::make_shared<detail::TransformerHead>(dim, impl->labels.size(), options.transformer,
+                                                                  options.seed);
+  }
 
   detail::fit_classifier(*impl, enc, callbacks);
   return TextClassifier(std::move(impl));
@@ -175,6 +203,10 @@ namespace detail {
 
 void fit_classifier(ClassifierModelImpl& model, const EncodedExamples& enc, const ClassifierCallbacks& callbacks) {
   const ClassifierOptions& options = model.options;
+  if (model.transformer) {
+    train_transformer(model, enc, callbacks);
+    return;
+  }
   if (options.optimizer != ClassifierOptimizer::sgd) {
     train_in_batches(model, enc, callbacks);
     model.input.set_trainable(true);  // the schedule was training's; the model itself is not frozen
