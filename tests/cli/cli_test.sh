@@ -378,6 +378,20 @@ expect_in "$tmp/err" "classify train adam default lr" '"optimizer":"adam"'
 expect_in "$tmp/err" "classify train adam lr" '"lr":0.01'
 run "classify test adam" 0 "$bin" classify test "$tmp/cls_adam.ekv" "$tmp/cls.txt"
 expect_in "$tmp/out" "classify test adam accuracy" "accuracy     1.0000"
+run "classify train transformer" 0 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/cls_tr.ekv" --encoder transformer --dim 16 --layers 1 --epochs 20 --lr 0.003 --batch-size 4 --threads 1 --json
+expect_in "$tmp/err" "classify train transformer json" '"encoder":"transformer"'
+run "classify test transformer" 0 "$bin" classify test "$tmp/cls_tr.ekv" "$tmp/cls.txt"
+expect_in "$tmp/out" "classify test transformer accuracy" "accuracy     1.0000"
+run "classify predict transformer" 0 bash -c "printf 'great fun\nboring mess\n' | '$bin' classify predict '$tmp/cls_tr.ekv'"
+expect_in "$tmp/out" "classify predict transformer" "__label__neg"
+run "classify transformer summary" 0 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/cls_tr2.ekv" --encoder transformer --dim 20 --epochs 1 --threads 1
+expect_in "$tmp/err" "classify transformer summary" "(transformer: 2 layers of 5 heads, rope positions; AdamW + lazy Adam, lr 0.001)"
+run "classify transformer bigrams" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/never.ekv" --encoder transformer --word-ngrams 2
+expect_in "$tmp/err" "classify transformer bigrams" "n-gram features (--word-ngrams, --maxn) are the bag's"
+run "classify transformer heads" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/never.ekv" --encoder transformer --dim 16 --heads 3
+expect_in "$tmp/err" "classify transformer heads" "3 heads do not divide the width 16"
+run "classify transformer quantize" 2 "$bin" classify quantize "$tmp/cls_tr.ekv" -o "$tmp/never.ekv"
+expect_in "$tmp/err" "classify transformer quantize" "a Transformer classifier cannot be quantized yet"
 run "classify bad optimizer" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/x.ekv" --optimizer adamw
 expect_in "$tmp/err" "classify bad optimizer" "--optimizer: must be one of: sgd, adagrad, adam (got adamw; did you mean adam?)"
 run "classify cv" 0 "$bin" classify cv -i "$tmp/cls.txt" --folds 4 --epochs 20 --lr 0.5 --json
