@@ -13,6 +13,7 @@
 #include "embedkit/core/parallel.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_vectors.h"
+#include "embedkit/nn/parameter_rows.h"
 
 namespace embedkit {
 
@@ -40,6 +41,7 @@ void read_transformer(const nlohmann::json& j, const EmbeddingTable& rows, std::
   t.warmup = j.value("warmup", t.warmup);
   t.clip = j.value("clip", t.clip);
   t.weight_decay = j.value("weight_decay", t.weight_decay);
+  t.embedding_learning_rate = j.value("embedding_learning_rate", t.embedding_learning_rate);
   EMBEDKIT_CHECK(t.layers <= 64 && t.max_length >= 2 && t.max_length <= 1048576 && t.feedforward <= 1048576 &&
                      impl.words.find(classifier_detail::kEndOfSentence),
                  FormatError, fmt::format("{}: the encoder's settings are out of range", path));
@@ -60,8 +62,6 @@ void read_transformer(const nlohmann::json& j, const EmbeddingTable& rows, std::
   EMBEDKIT_CHECK(names.is_array() && names.size() == parameters.size(), FormatError,
                  fmt::format("{}: the encoder lists {} parameters; its settings make {}", path, names.size(),
                              parameters.size()));
-  const std::size_t dim = rows.dim();
-  std::size_t total = 0;
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     EMBEDKIT_CHECK(names[i].at(0).get<std::string>() == parameters[i].name &&
                        names[i].at(1).get<std::size_t>() == parameters[i].value.size(),
@@ -69,18 +69,8 @@ void read_transformer(const nlohmann::json& j, const EmbeddingTable& rows, std::
                    fmt::format("{}: encoder parameter {} is {} ({} values); its settings make {} ({})", path, i + 1,
                                names[i].at(0).dump(), names[i].at(1).dump(), parameters[i].name,
                                parameters[i].value.size()));
-    total += parameters[i].value.size();
   }
-  EMBEDKIT_CHECK(rows.rows() == (total + dim - 1) / dim, FormatError,
-                 fmt::format("{}: the output layer has {} rows; the encoder's {} parameters need {}", path, rows.rows(),
-                             total, (total + dim - 1) / dim));
-  std::size_t at = 0;
-  for (auto& p : parameters) {
-    for (float& v : p.value) {
-      v = rows.data()[(at / dim) * rows.stride() + at % dim];
-      ++at;
-    }
-  }
+  nn::parameters_from_rows(rows, parameters, path);
   impl.transformer = std::move(head);
 }
 
@@ -284,20 +274,9 @@ void TextClassifier::save(const std::string& path) const {
   if (m.transformer) {
     // The encoder's and the head's parameters, one after another, as the output layer's rows.
     const std::vector<nn::TransformerEncoder::Parameter> parameters = m.transformer->parameters();
-    std::size_t total = 0;
     nlohmann::json names = nlohmann::json::array();
-    for (const auto& p : parameters) {
-      total += p.value.size();
-      names.push_back({p.name, p.value.size()});
-    }
-    EmbeddingTable rows((total + m.dim() - 1) / m.dim(), m.dim());
-    std::size_t at = 0;
-    for (const auto& p : parameters) {
-      for (const float v : p.value) {
-        rows.data()[(at / m.dim()) * rows.stride() + at % m.dim()] = v;
-        ++at;
-      }
-    }
+    for (const auto& p : parameters) names.push_back({p.name, p.value.size()});
+    EmbeddingTable rows = nn::parameters_to_rows(parameters, m.dim());
     file.output = std::move(rows);
     const TransformerClassifierOptions& t = m.options.transformer;
     const nn::TransformerEncoderOptions& e = m.transformer->encoder.options();
@@ -311,6 +290,7 @@ void TextClassifier::save(const std::string& path) const {
                {"warmup", t.warmup},
                {"clip", t.clip},
                {"weight_decay", t.weight_decay},
+               {"embedding_learning_rate", t.embedding_learning_rate},
                {"parameters", names}};
   } else {
     file.output = m.output.clone();

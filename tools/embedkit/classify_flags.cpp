@@ -133,6 +133,10 @@ void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
   cmd.add_option("--clip", t.clip, "transformer: clip the gradients' global norm to this (0 = never)")
       ->check(real_number(0, 1e6))
       ->capture_default_str();
+  cmd.add_option("--embedding-lr", t.embedding_learning_rate,
+                 "transformer: peak learning rate of the embedding rows (0 = --lr)")
+      ->check(real_number(0, 10))
+      ->capture_default_str();
   cmd.add_option("--weight-decay", t.weight_decay, "transformer: AdamW's weight decay (on the matrices)")
       ->check(real_number(0, 1))
       ->capture_default_str();

@@ -98,6 +98,7 @@ struct TransformerClassifierOptions {
   float warmup = 0.1F;           ///< fraction of the steps the learning rate rises over
   float clip = 1.0F;             ///< the gradients' global norm is clipped to this (0: never)
   float weight_decay = 0.01F;    ///< AdamW's, on the matrices (not biases or norms)
+  float embedding_learning_rate = 0.0F;  ///< peak rate of the embedding rows' lazy Adam (0: the model's)
 };
 
 /// The heads a width gets when none are asked for (see TransformerClassifierOptions::heads).

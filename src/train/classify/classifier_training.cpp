@@ -52,7 +52,9 @@ void check_options(const ClassifierOptions& o) {
                    fmt::format("--batch-size {} is out of range (1..1000000)", o.batch_size));
     EMBEDKIT_CHECK(t.max_length >= 2 && t.max_length <= 1048576, ArgumentError,
                    fmt::format("--max-length {} is out of range (2..1048576)", t.max_length));
-    EMBEDKIT_CHECK(t.warmup >= 0.0F && t.warmup <= 1.0F && t.clip >= 0.0F && t.weight_decay >= 0.0F, ArgumentError,
+    EMBEDKIT_CHECK(t.warmup >= 0.0F && t.warmup <= 1.0F && t.clip >= 0.0F && t.weight_decay >= 0.0F &&
+                       t.embedding_learning_rate >= 0.0F && std::isfinite(t.embedding_learning_rate),
+                   ArgumentError,
                    fmt::format("--warmup {} must be a fraction of the steps, --clip {} and --weight-decay {} >= 0",
                                t.warmup, t.clip, t.weight_decay));
   }

@@ -139,7 +139,8 @@ void train_transformer(ClassifierModelImpl& model, const EncodedExamples& exampl
   // and back into the model's bag at the end.
   Embedding embedding(std::move(model.input.table()));
   AdamW adamw({.weight_decay = t.weight_decay});
-  SparseAdam rows_optimizer({.learning_rate = options.learning_rate});
+  const float rows_scale = t.embedding_learning_rate > 0 ? t.embedding_learning_rate / options.learning_rate : 1.0F;
+  SparseAdam rows_optimizer({.learning_rate = options.learning_rate * rows_scale});
   std::vector<nn::TransformerEncoder::Parameter> parameters = head.parameters();
   std::vector<ThreadState> states(threads);
   for (ThreadState& s : states) {
@@ -244,7 +245,7 @@ void train_transformer(ClassifierModelImpl& model, const EncodedExamples& exampl
             current_rate = schedule.at(step);
             adamw.step(dense, current_rate);
             if (embedding.trainable() && !rows_gradient.empty()) {
-              rows_optimizer.set_learning_rate(current_rate);
+              rows_optimizer.set_learning_rate(current_rate * rows_scale);
               rows_optimizer.step(embedding.table(), rows_gradient);
             }
             if (!worker.report(batch.size(), loss, batch.size())) return;

@@ -1,0 +1,44 @@
+#include "embedkit/nn/parameter_rows.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "embedkit/core/error.h"
+
+namespace embedkit::nn {
+
+std::size_t parameter_row_count(std::size_t values, std::size_t dim) noexcept { return (values + dim - 1) / dim; }
+
+EmbeddingTable parameters_to_rows(std::span<const TransformerEncoder::Parameter> parameters, std::size_t dim) {
+  std::size_t total = 0;
+  for (const auto& p : parameters) total += p.value.size();
+  EmbeddingTable rows(parameter_row_count(total, dim), dim);
+  std::size_t at = 0;
+  for (const auto& p : parameters) {
+    for (const float v : p.value) {
+      rows.data()[(at / dim) * rows.stride() + at % dim] = v;
+      ++at;
+    }
+  }
+  return rows;
+}
+
+void parameters_from_rows(const EmbeddingTable& rows, std::span<const TransformerEncoder::Parameter> parameters,
+                          std::string_view source) {
+  const std::size_t dim = rows.dim();
+  std::size_t total = 0;
+  for (const auto& p : parameters) total += p.value.size();
+  EMBEDKIT_CHECK(rows.rows() == parameter_row_count(total, dim), FormatError,
+                 fmt::format("{}: {} rows of parameters; the model's {} values need {}", source, rows.rows(), total,
+                             parameter_row_count(total, dim)));
+  std::size_t at = 0;
+  for (const auto& p : parameters) {
+    for (float& v : p.value) {
+      v = rows.data()[(at / dim) * rows.stride() + at % dim];
+      ++at;
+    }
+  }
+}
+
+}  // namespace embedkit::nn
