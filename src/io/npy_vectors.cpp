@@ -166,11 +166,12 @@ WordVectors parse_npy(std::string_view data, std::string_view source, std::strin
   return vectors;
 }
 
-void write_npy(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit) {
-  const std::size_t rows = limit > 0 ? std::min(limit, vectors.size()) : vectors.size();
-  const std::size_t dim = vectors.dim();
+namespace {
+
+// The header of a C-order float32 array of rows x dim, padded so that the data starts on a
+// 64-byte boundary.
+std::string npy_header(std::size_t rows, std::size_t dim) {
   std::string dict = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", rows, dim);
-  // Pad with spaces and a final newline so that the data starts on a 64-byte boundary.
   const std::size_t total = (10 + dict.size() + 1 + 63) / 64 * 64;
   dict.resize(total - 10 - 1, ' ');
   dict.push_back('\n');
@@ -180,6 +181,15 @@ void write_npy(const WordVectors& vectors, AtomicFileWriter& out, std::size_t li
   const auto len = static_cast<std::uint16_t>(dict.size());
   buffer.append(reinterpret_cast<const char*>(&len), 2);
   buffer += dict;
+  return buffer;
+}
+
+}  // namespace
+
+void write_npy(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit) {
+  const std::size_t rows = limit > 0 ? std::min(limit, vectors.size()) : vectors.size();
+  const std::size_t dim = vectors.dim();
+  std::string buffer = npy_header(rows, dim);
   std::vector<float> v(dim);
   for (std::size_t r = 0; r < rows; ++r) {
     output_vector(vectors, static_cast<TokenId>(r), v);
@@ -193,3 +203,16 @@ void write_npy(const WordVectors& vectors, AtomicFileWriter& out, std::size_t li
 }
 
 }  // namespace embedkit::detail
+
+namespace embedkit {
+
+void save_npy_matrix(const std::string& path, std::span<const float> values, std::size_t rows, std::size_t cols) {
+  EMBEDKIT_CHECK(values.size() == rows * cols, ArgumentError,
+                 fmt::format("{} values are not a {} x {} matrix", values.size(), rows, cols));
+  AtomicFileWriter out(path);
+  out.write(detail::npy_header(rows, cols));
+  out.write(std::string_view(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
+  out.commit();
+}
+
+}  // namespace embedkit

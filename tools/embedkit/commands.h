@@ -29,6 +29,10 @@ void add_eval_command(CLI::App& app);
 
 /// `embedkit train` (word vectors from text).
 void add_train_command(CLI::App& app);
+/// `embedkit pretrain` (an encoder by masked-language modelling) and `embedkit encode` (its
+/// contextual vectors).
+void add_pretrain_command(CLI::App& app);
+void add_encode_command(CLI::App& app);
 /// `embedkit sweep-dim` (quality against size).
 void add_sweep_dim_command(CLI::App& app);
 

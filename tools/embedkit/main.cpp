@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
   embedkit::cli::add_vectors_command(app);
   embedkit::cli::add_train_command(app);
   embedkit::cli::add_sweep_dim_command(app);
+  embedkit::cli::add_pretrain_command(app);
+  embedkit::cli::add_encode_command(app);
   embedkit::cli::add_classify_commands(app);
   embedkit::cli::add_neighbors_command(app);
   embedkit::cli::add_analogy_command(app);

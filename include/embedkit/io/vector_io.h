@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -106,5 +107,9 @@ struct SaveOptions {
 /// get each word's composed vector (as fastText's .vec); fasttext, safetensors and native keep
 /// the subword buckets. Throws IoError or ArgumentError.
 void save_vectors(const WordVectors& vectors, const std::string& path, const SaveOptions& options);
+
+/// A float32 matrix (rows x cols, row-major) as a NumPy .npy file, written atomically: for
+/// arrays that are not a vocabulary's rows (a sentence's contextual vectors).
+void save_npy_matrix(const std::string& path, std::span<const float> values, std::size_t rows, std::size_t cols);
 
 }  // namespace embedkit

@@ -10,6 +10,7 @@
 #include "train/classify/classifier_step.h"
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
+#include "embedkit/encode/contextual_encoder.h"
 #include "embedkit/io/align_vectors.h"
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_vectors.h"
@@ -74,6 +75,19 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
                                options.pretrained, pretrained->dim(), options.dim, pretrained->dim()));
   } else if (options.dim == 0) {
     options.dim = kDefaultDim;
+  }
+  // A pretrained encoder (embedkit pretrain) starts the Transformer: its shape is the model's.
+  std::optional<ContextualEncoder> pretrained_encoder;
+  if (pretrained && ContextualEncoder::holds_encoder(*pretrained) &&
+      options.encoder == ClassifierEncoder::transformer) {
+    pretrained_encoder.emplace(ContextualEncoder::load(options.pretrained));
+    const nn::TransformerEncoderOptions& e = pretrained_encoder->encoder().options();
+    TransformerClassifierOptions& t = options.transformer;
+    t.layers = e.layers;
+    t.heads = e.heads;
+    t.feedforward = e.feedforward;
+    t.positions = e.positions;
+    t.max_length = e.max_positions;
   }
   if (options.encoder == ClassifierEncoder::transformer) {  // (the model records what it got)
     TransformerClassifierOptions& t = options.transformer;
@@ -195,6 +209,17 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   if (transformer) {
     impl->transformer = std::make_shared<detail::TransformerHead>(dim, impl->labels.size(), options.transformer,
                                                                   options.seed);
+    if (pretrained_encoder) {
+      const std::vector<nn::TransformerEncoder::Parameter> from = pretrained_encoder->encoder().parameters();
+      const std::vector<nn::TransformerEncoder::Parameter> to = impl->transformer->encoder.parameters();
+      for (std::size_t p = 0; p < to.size(); ++p) std::copy(from[p].value.begin(), from[p].value.end(), to[p].value.begin());
+      if (callbacks.on_pretrained) {
+        callbacks.on_pretrained(fmt::format("the encoder starts from {}'s ({} layers of {} heads, {} positions)",
+                                            options.pretrained, options.transformer.layers,
+                                            options.transformer.heads,
+                                            nn::position_kind_name(options.transformer.positions)));
+      }
+    }
   }
 
   detail::fit_classifier(*impl, enc, callbacks);
