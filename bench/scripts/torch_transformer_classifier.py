@@ -7,7 +7,7 @@ pretrained rows copied, the others U(-1/dim, 1/dim) as embedkit's), positions ad
 or learned; PyTorch's encoder has no rotary ones), nn.TransformerEncoder of norm_first GELU
 layers with a final LayerNorm, the mean of the valid outputs, a linear layer, softmax.
 Training: AdamW (weight decay on the matrices) for the dense parameters and SparseAdam for the
-embedding, one warm-up (10%) and linear-decay schedule, clipping at global norm 1, batches
+embedding (its own peak rate with --embedding-lr, as embedkit's), one warm-up (10%) and linear-decay schedule, clipping at global norm 1, batches
 bucketed by length (windows of 32 batches sorted by length, then shuffled).
 
   /usr/bin/python3 bench/scripts/torch_transformer_classifier.py --train TRAIN.tsv \
@@ -114,7 +114,8 @@ def run(args, seed, train, test, words, weights, labels):
     rest = [p for n, p in dense if not (n.endswith("weight") and "norm" not in n and n != "position_table")]
     adamw = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}],
                               lr=args.lr)
-    sparse = torch.optim.SparseAdam(list(model.embedding.parameters()), lr=args.lr)
+    embedding_lr = args.embedding_lr or args.lr
+    sparse = torch.optim.SparseAdam(list(model.embedding.parameters()), lr=embedding_lr)
     steps_per_epoch = (len(xs) + args.batch_size - 1) // args.batch_size
     total = steps_per_epoch * args.epochs
     warmup = round(0.1 * total)
@@ -132,9 +133,10 @@ def run(args, seed, train, test, words, weights, labels):
         for batch in batches_for_epoch(lengths, args.batch_size, rng):
             ids, mask = pad([xs[e] for e in batch])
             target = torch.tensor([ys[e] for e in batch])
-            for opt in (adamw, sparse):
-                for group in opt.param_groups:
-                    group["lr"] = args.lr * rate(step)
+            for group in adamw.param_groups:
+                group["lr"] = args.lr * rate(step)
+            for group in sparse.param_groups:
+                group["lr"] = embedding_lr * rate(step)
             adamw.zero_grad()
             sparse.zero_grad()
             loss = loss_fn(model(ids, mask), target)
@@ -163,6 +165,7 @@ def main():
     ap.add_argument("--vectors", required=True)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--embedding-lr", type=float, default=0.0, help="the embedding's peak rate (0: --lr)")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--heads", type=int, default=5)
@@ -193,7 +196,7 @@ def main():
     for seed in args.seeds:
         result = run(args, seed, train, test, words, weights, labels)
         result.update({"peer": "pytorch", "torch": torch.__version__, "threads": args.threads,
-                       "epochs": args.epochs, "positions": args.positions, "layers": args.layers, "heads": args.heads})
+                       "epochs": args.epochs, "embedding_lr": args.embedding_lr, "positions": args.positions, "layers": args.layers, "heads": args.heads})
         print(json.dumps(result), flush=True)
 
 

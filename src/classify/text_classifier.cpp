@@ -1,6 +1,7 @@
 #include "embedkit/classify/text_classifier.h"
 
 #include <algorithm>
+#include <exception>
 #include <numeric>
 #include <cstdio>
 
@@ -47,12 +48,13 @@ void read_transformer(const nlohmann::json& j, const EmbeddingTable& rows, std::
                  FormatError, fmt::format("{}: the encoder's settings are out of range", path));
   // The size the settings imply, before building anything that size (a small file could claim
   // an enormous model).
-  const std::size_t d = impl.options.dim, ff = t.feedforward == 0 ? 4 * d : t.feedforward;
-  const double implied = static_cast<double>(t.layers) * (4.0 * d + 4.0 * d * d + 4.0 * d + 2.0 * d * ff + ff + d) +
-                         2.0 * d + static_cast<double>(impl.labels.size()) * (d + 1.0) +
-                         (t.positions == nn::PositionKind::learned
-                              ? static_cast<double>(t.max_length) * EmbeddingTable::padded_stride(d)
-                              : 0.0);
+  const std::size_t d = impl.options.dim;
+  const double implied = nn::TransformerEncoder::parameter_count({.dim = d,
+                                                                  .feedforward = t.feedforward,
+                                                                  .layers = t.layers,
+                                                                  .positions = t.positions,
+                                                                  .max_positions = t.max_length}) +
+                         static_cast<double>(impl.labels.size()) * (static_cast<double>(d) + 1.0);
   EMBEDKIT_CHECK(implied <= static_cast<double>(rows.rows()) * rows.dim(), FormatError,
                  fmt::format("{}: the encoder's settings make {} parameters; the output layer holds {}", path,
                              implied, rows.rows() * rows.dim()));
@@ -71,6 +73,7 @@ void read_transformer(const nlohmann::json& j, const EmbeddingTable& rows, std::
                                parameters[i].value.size()));
   }
   nn::parameters_from_rows(rows, parameters, path);
+  head->encoder.clear_padding();
   impl.transformer = std::move(head);
 }
 
@@ -211,6 +214,7 @@ std::vector<std::vector<LabelScore>> TextClassifier::predict_all_encoded(const L
                                                                          float threshold) const {
   std::vector<std::vector<LabelScore>> result(data.examples.size());
   const auto n = static_cast<std::int64_t>(result.size());
+  std::exception_ptr failure;  // (an exception must not leave an OpenMP region)
 #pragma omp parallel num_threads(num_threads())
   {
     std::vector<float> probs(label_count());
@@ -218,12 +222,18 @@ std::vector<std::vector<LabelScore>> TextClassifier::predict_all_encoded(const L
     detail::TransformerHead::Scratch scratch;
 #pragma omp for schedule(dynamic, 16)
     for (std::int64_t i = 0; i < n; ++i) {
-      ids.clear();
-      impl_->encoder_ids(data.examples[static_cast<std::size_t>(i)].tokens, ids);
-      impl_->transformer->probabilities(impl_->input.table(), ids, probs, scratch);
-      result[static_cast<std::size_t>(i)] = impl_->top_k(probs, k, threshold);
+      try {
+        ids.clear();
+        impl_->encoder_ids(data.examples[static_cast<std::size_t>(i)].tokens, ids);
+        impl_->transformer->probabilities(impl_->input.table(), ids, probs, scratch);
+        result[static_cast<std::size_t>(i)] = impl_->top_k(probs, k, threshold);
+      } catch (...) {
+#pragma omp critical
+        if (!failure) failure = std::current_exception();
+      }
     }
   }
+  if (failure) std::rethrow_exception(failure);
   return result;
 }
 

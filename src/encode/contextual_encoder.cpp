@@ -142,11 +142,7 @@ ContextualEncoder ContextualEncoder::from_vectors(WordVectors file, std::string_
     EMBEDKIT_CHECK(o.dim == file.dim() && o.layers <= 64 && o.feedforward <= 1048576 && o.max_positions <= 1048576,
                    FormatError, fmt::format("{}: the encoder's settings do not fit its table", path));
     // The size the settings imply, before building anything that size.
-    const double d = static_cast<double>(o.dim), ff = static_cast<double>(o.feedforward == 0 ? 4 * o.dim : o.feedforward);
-    const double implied = static_cast<double>(o.layers) * (4 * d * d + 9 * d + 2 * d * ff + ff) + 2 * d +
-                           (o.positions == nn::PositionKind::learned
-                                ? static_cast<double>(o.max_positions) * EmbeddingTable::padded_stride(o.dim)
-                                : 0.0);
+    const double implied = nn::TransformerEncoder::parameter_count(o);
     const EmbeddingTable& rows = *file.output;
     EMBEDKIT_CHECK(implied <= static_cast<double>(rows.rows()) * rows.dim(), FormatError,
                    fmt::format("{}: the encoder's settings make {} parameters; the file holds {}", path, implied,
@@ -172,6 +168,12 @@ ContextualEncoder ContextualEncoder::from_vectors(WordVectors file, std::string_
                                  parameters[i].value.size()));
     }
     nn::parameters_from_rows(rows, parameters, path);
+    encoder.clear_padding();
+    if (head) {  // (stored as the table is, its rows' padding included: zero again)
+      for (std::size_t r = 0; r < head->rows(); ++r) {
+        std::fill(head->data() + r * head->stride() + head->dim(), head->data() + (r + 1) * head->stride(), 0.0F);
+      }
+    }
     EMBEDKIT_CHECK(file.words().find(kUnknownToken) && file.words().find(kMaskToken), FormatError,
                    fmt::format("{}: the encoder's vocabulary lacks {} or {}", path, kUnknownToken, kMaskToken));
     Vocabulary words = file.words();

@@ -149,6 +149,26 @@ std::vector<std::span<float>> TransformerEncoder::gradient_spans(Gradients& g) {
   return all;
 }
 
+double TransformerEncoder::parameter_count(const TransformerEncoderOptions& o) {
+  const double d = static_cast<double>(o.dim), ff = static_cast<double>(o.feedforward == 0 ? 4 * o.dim : o.feedforward);
+  // A layer: two norms (4d), in_proj (3d^2 + 3d), out_proj (d^2 + d), linear1 (d ff + ff),
+  // linear2 (ff d + d); then the final norm, and learned positions as their table is stored.
+  const double layer = 4 * d + 4 * d * d + 4 * d + 2 * d * ff + ff + d;
+  const double positions =
+      o.positions == PositionKind::learned
+          ? static_cast<double>(o.max_positions) * static_cast<double>(EmbeddingTable::padded_stride(o.dim))
+          : 0.0;
+  return static_cast<double>(o.layers) * layer + 2 * d + positions;
+}
+
+void TransformerEncoder::clear_padding() {
+  if (!learned_) return;
+  EmbeddingTable& table = learned_->table();
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    std::fill(table.data() + r * table.stride() + table.dim(), table.data() + (r + 1) * table.stride(), 0.0F);
+  }
+}
+
 std::size_t TransformerEncoder::parameter_count() {
   std::size_t n = 0;
   for (const Parameter& p : parameters()) n += p.value.size();

@@ -32,7 +32,7 @@ expect_in() {
 printf 'The cat sat.\r\nThe cat ran!\n\nA dog sat\n' >"$tmp/corpus.txt"
 
 # --help teaches by example, for every command.
-for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot" "serve" "classify" "classify train" "classify test" "classify predict" "classify cv" "classify quantize" "compress" "sweep-dim"; do
+for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot" "serve" "classify" "classify train" "classify test" "classify predict" "classify cv" "classify quantize" "compress" "sweep-dim" "pretrain" "encode"; do
   # shellcheck disable=SC2086
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
@@ -392,6 +392,26 @@ run "classify transformer heads" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$
 expect_in "$tmp/err" "classify transformer heads" "3 heads do not divide the width 16"
 run "classify transformer quantize" 2 "$bin" classify quantize "$tmp/cls_tr.ekv" -o "$tmp/never.ekv"
 expect_in "$tmp/err" "classify transformer quantize" "a Transformer classifier cannot be quantized yet"
+# pretrain and encode: a small encoder, each token's vector in its sentence, files refused.
+for i in $(seq 1 30); do echo "the river bank was full of water and fish"; echo "the bank gave her a loan of money"; done >"$tmp/mlm.txt"
+run "pretrain" 0 "$bin" pretrain -i "$tmp/mlm.txt" -o "$tmp/enc.ekv" --dim 16 --layers 1 --min-count 1 --max-length 8 --epochs 2 --threads 1 --checkpoint "$tmp/enc_ckpt.ekv"
+expect_in "$tmp/err" "pretrain summary" "wrote $tmp/enc.ekv: 16 words x 16, 1 layers of 4 heads, rope positions, windows of 8"
+[ -s "$tmp/enc_ckpt.ekv" ] && pass || fail "pretrain wrote no checkpoint"
+run "pretrain resume" 0 "$bin" pretrain -i "$tmp/mlm.txt" -o "$tmp/enc2.ekv" --resume "$tmp/enc_ckpt.ekv" --json
+expect_in "$tmp/err" "pretrain resume settings" "resuming $tmp/enc_ckpt.ekv after epoch 2 of 2"
+run "pretrain checkpoint = input" 2 "$bin" pretrain -i "$tmp/mlm.txt" -o "$tmp/never.ekv" --checkpoint "$tmp/mlm.txt"
+run "encode" 0 "$bin" encode "$tmp/enc.ekv" the river bank zebra --precision 2
+[ "$(wc -l <"$tmp/out")" -eq 4 ] && pass || fail "encode: one line a token"
+expect_in "$tmp/out" "encode unknown" "zebra (unknown)"
+run "encode json" 0 bash -c "printf 'the bank\nriver water\n' | '$bin' encode '$tmp/enc.ekv' --json"
+expect_in "$tmp/out" "encode json" '{"known":[true,true],"tokens":["the","bank"],"vectors":[['
+run "encode npy" 0 "$bin" encode "$tmp/enc.ekv" "the bank" --npy "$tmp/bank.npy"
+expect_in "$tmp/err" "encode npy" "wrote $tmp/bank.npy: 2 tokens x 16"
+run "encode npy needs text" 2 "$bin" encode "$tmp/enc.ekv" --npy "$tmp/never.npy"
+run "encode not an encoder" 1 "$bin" encode "$tmp/cls.ekv" "the bank"
+expect_in "$tmp/err" "encode not an encoder" "not an embedkit encoder"
+run "classify from encoder" 0 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/cls_enc.ekv" --encoder transformer --pretrained "$tmp/enc.ekv" --epochs 2 --threads 1
+expect_in "$tmp/err" "classify from encoder" "the encoder starts from $tmp/enc.ekv's"
 run "classify bad optimizer" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/x.ekv" --optimizer adamw
 expect_in "$tmp/err" "classify bad optimizer" "--optimizer: must be one of: sgd, adagrad, adam (got adamw; did you mean adam?)"
 run "classify cv" 0 "$bin" classify cv -i "$tmp/cls.txt" --folds 4 --epochs 20 --lr 0.5 --json

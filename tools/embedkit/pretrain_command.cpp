@@ -36,7 +36,12 @@ void run(PretrainFlags& flags) {
   refuse_same_file(flags.output, "--output", flags.options.pretrained, "--pretrained");
   refuse_same_file(flags.output, "--output", flags.options.resume, "--resume");
   check_writable(flags.output, "--output");
-  if (!flags.options.checkpoint.empty()) check_writable(flags.options.checkpoint, "--checkpoint");
+  if (!flags.options.checkpoint.empty()) {
+    refuse_same_file(flags.options.checkpoint, "--checkpoint", flags.input, "--input");
+    refuse_same_file(flags.options.checkpoint, "--checkpoint", flags.options.pretrained, "--pretrained");
+    refuse_same_file(flags.options.checkpoint, "--checkpoint", flags.output, "--output");
+    check_writable(flags.options.checkpoint, "--checkpoint");
+  }
   const auto start = std::chrono::steady_clock::now();
   ProgressBar bar("pretraining", !flags.quiet && !flags.json && (flags.progress || ProgressBar::stderr_is_terminal()),
                   ProgressBar::Units::work);
@@ -63,7 +68,7 @@ void run(PretrainFlags& flags) {
       return;
     }
     bar.update(static_cast<std::uint64_t>(p.progress * 1e6), 1000000,
-               fmt::format("epoch {}/{}  {} tokens/s  lr {:.5f}  loss {:.4f}", p.epoch + 1, flags.options.epochs,
+               fmt::format("epoch {}/{}  {} tokens/s  lr {:.5f}  loss {:.4f}", p.epoch + 1, p.epochs,
                            tokens_rate(p.tokens_per_second), p.learning_rate, p.loss));
   };
   const ContextualEncoder model = pretrain_encoder(flags.input, flags.options, callbacks);
@@ -134,9 +139,15 @@ void add_pretrain_command(CLI::App& app) {
   cmd->add_option("--clip", o.clip, "Clip the gradients' global norm to this (0 = never)")
       ->check(real_number(0, 1e6))
       ->capture_default_str();
+  cmd->add_option("--weight-decay", o.weight_decay, "AdamW's weight decay (on the matrices)")
+      ->check(real_number(0, 1))
+      ->capture_default_str();
+  cmd->add_option("--max-vocab", o.max_vocab, "Keep at most this many words (the most frequent)")
+      ->check(whole_number(1, 100000000));
   cmd->add_option("--pretrained", o.pretrained, "Start the token rows from these word vectors (any format)");
   cmd->add_option("--checkpoint", o.checkpoint, "Write the model here at the end of every epoch");
-  cmd->add_option("--resume", o.resume, "Continue the run a --checkpoint file recorded (same corpus)");
+  cmd->add_option("--resume", o.resume,
+                  "Continue the run a --checkpoint file recorded, on the same corpus (its settings apply)");
   cmd->add_option("--threads", o.threads, "Threads (0 = all cores)")->check(whole_number(0, 256))->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed of every random choice (one thread: reproducible)")
       ->check(whole_number(0, UINT64_MAX))

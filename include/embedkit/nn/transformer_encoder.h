@@ -86,6 +86,13 @@ class TransformerEncoder {
   /// `gradients`' members in the order of parameters().
   [[nodiscard]] static std::vector<std::span<float>> gradient_spans(Gradients& gradients);
   [[nodiscard]] std::size_t parameter_count();
+  /// The values an encoder of these options holds, computed without building it (a file's
+  /// settings are checked against its size before anything that size is allocated); double, so
+  /// that absurd settings cannot overflow.
+  [[nodiscard]] static double parameter_count(const TransformerEncoderOptions& options);
+  /// Zeroes the padding after each learned position's row (parameters() exposes the table as
+  /// stored, padding included: after loading values into it, padding must be zero again).
+  void clear_padding();
 
   [[nodiscard]] const TransformerEncoderOptions& options() const noexcept { return options_; }
   [[nodiscard]] std::size_t dim() const noexcept { return options_.dim; }

@@ -17,8 +17,10 @@
 // Training is the encoder step every encoder trainer takes (AdamW for the encoder, lazy Adam for
 // the token rows and the head's rows, warm-up and linear decay, global-norm clipping, a stop with
 // a message on NaN), the batch split over threads; one thread: reproducible.
-// Resume: a checkpoint (written at the end of every epoch) continues at the next epoch with the
-// same vocabulary and schedule; the optimizers' moments start afresh (they are not saved).
+// Resume: a checkpoint (written at the end of every epoch, and kept when a stop comes between
+// epochs) continues at the next epoch with the run's recorded vocabulary, shape, schedule and
+// seed (the options given with `resume` other than threads are not used), on the same corpus
+// (its hash is checked); the optimizers' moments start afresh (they are not saved).
 #pragma once
 
 #include <cstddef>
@@ -60,6 +62,7 @@ struct PretrainOptions {
 struct PretrainProgress {
   double progress = 0;  ///< 0..1
   std::size_t epoch = 0;
+  std::size_t epochs = 0;  ///< in the run (a resumed run: as recorded)
   double tokens_per_second = 0;
   float learning_rate = 0;
   double loss = 0;      ///< mean loss per masked token in the current epoch

@@ -47,6 +47,8 @@ void check_options(const ClassifierOptions& o) {
     EMBEDKIT_CHECK(o.word_ngrams == 1 && o.maxn == 0, ArgumentError,
                    "--encoder transformer reads the words in order: n-gram features (--word-ngrams, --maxn) are the "
                    "bag's");
+    EMBEDKIT_CHECK(o.optimizer == ClassifierOptimizer::sgd, ArgumentError,
+                   "--optimizer is the bag's: the transformer trains with AdamW (its weights) and lazy Adam (the rows)");
     EMBEDKIT_CHECK(o.dropout == 0.0F, ArgumentError,
                    "feature dropout is the bag's; the transformer's dropout is its own setting");
     EMBEDKIT_CHECK(o.batch_size >= 1 && o.batch_size <= 1000000, ArgumentError,
@@ -87,7 +89,8 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
     t.heads = e.heads;
     t.feedforward = e.feedforward;
     t.positions = e.positions;
-    t.max_length = e.max_positions;
+    // Learned positions stop at the table's rows; the others work at any length.
+    if (t.positions == nn::PositionKind::learned) t.max_length = std::min(t.max_length, e.max_positions);
   }
   if (options.encoder == ClassifierEncoder::transformer) {  // (the model records what it got)
     TransformerClassifierOptions& t = options.transformer;
@@ -212,12 +215,19 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
     if (pretrained_encoder) {
       const std::vector<nn::TransformerEncoder::Parameter> from = pretrained_encoder->encoder().parameters();
       const std::vector<nn::TransformerEncoder::Parameter> to = impl->transformer->encoder.parameters();
-      for (std::size_t p = 0; p < to.size(); ++p) std::copy(from[p].value.begin(), from[p].value.end(), to[p].value.begin());
+      EMBEDKIT_CHECK(from.size() == to.size(), Error, "a pretrained encoder's parameters do not match its shape");
+      for (std::size_t p = 0; p < to.size(); ++p) {
+        EMBEDKIT_CHECK(from[p].value.size() == to[p].value.size(), Error,
+                       fmt::format("a pretrained encoder's {} does not match its shape", from[p].name));
+        std::copy(from[p].value.begin(), from[p].value.end(), to[p].value.begin());
+      }
       if (callbacks.on_pretrained) {
-        callbacks.on_pretrained(fmt::format("the encoder starts from {}'s ({} layers of {} heads, {} positions)",
-                                            options.pretrained, options.transformer.layers,
-                                            options.transformer.heads,
-                                            nn::position_kind_name(options.transformer.positions)));
+        callbacks.on_pretrained(fmt::format(
+            "the encoder starts from {}'s: its shape ({} layers of {} heads, feed-forward {}, {} positions) replaces "
+            "--layers, --heads, --feedforward and --positions; texts keep {} tokens",
+            options.pretrained, options.transformer.layers, options.transformer.heads,
+            options.transformer.feedforward, nn::position_kind_name(options.transformer.positions),
+            options.transformer.max_length));
       }
     }
   }

@@ -118,14 +118,7 @@ void run_share(const TransformerHead& head, Embedding& embedding, const EncodedE
   }
   std::vector<float>& dx = share.rows[0].gradients;
   dx.resize(total * d);
-  if (a.encoder.layers.empty()) a.encoder = head.encoder.zero_gradients();
-  for (const std::span<float> g : nn::TransformerEncoder::gradient_spans(a.encoder)) std::fill(g.begin(), g.end(), 0.0F);
-  head.encoder.backward(a.dy, a.cache, dx, a.encoder);
-  const std::vector<std::span<float>> encoder_gradients = nn::TransformerEncoder::gradient_spans(a.encoder);
-  for (std::size_t p = 0; p < encoder_parameters; ++p) {
-    std::vector<float>& sum = share.gradients[p];
-    for (std::size_t j = 0; j < sum.size(); ++j) sum[j] += encoder_gradients[p][j];
-  }
+  encoder_backward_into(head.encoder, a.dy, a.cache, dx, a.encoder, share);
 }
 
 }  // namespace

@@ -100,4 +100,17 @@ EncoderStep::Outcome EncoderStep::run(std::uint64_t step, const std::function<vo
   return outcome;
 }
 
+void encoder_backward_into(const nn::TransformerEncoder& encoder, std::span<const float> dy,
+                           const nn::TransformerEncoder::Cache& cache, std::span<float> dx,
+                           nn::TransformerEncoder::Gradients& scratch, EncoderStep::Share& share) {
+  if (scratch.layers.empty()) scratch = encoder.zero_gradients();
+  const std::vector<std::span<float>> gradients = nn::TransformerEncoder::gradient_spans(scratch);
+  for (const std::span<float> g : gradients) std::fill(g.begin(), g.end(), 0.0F);
+  encoder.backward(dy, cache, dx, scratch);
+  for (std::size_t p = 0; p < gradients.size(); ++p) {
+    std::vector<float>& sum = share.gradients[p];
+    for (std::size_t j = 0; j < sum.size(); ++j) sum[j] += gradients[p][j];
+  }
+}
+
 }  // namespace embedkit::detail

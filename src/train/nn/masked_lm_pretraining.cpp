@@ -58,10 +58,55 @@ struct Window {
   std::size_t start, length;
 };
 
+// A batch's windows with their masks drawn, on the calling thread from the step's generator (the
+// same masks whatever the thread count, and the exact count of predictions for the loss's mean).
+struct MaskedBatch {
+  std::vector<TokenId> input;         // the windows back to back, as fed (masked)
+  std::vector<std::size_t> starts;    // window w is input rows [starts[w], starts[w + 1])
+  std::vector<std::size_t> masked;    // rows to predict, ascending
+  std::vector<TokenId> targets;       // their words
+};
+
+// BERT's masking: each token chosen with probability p (a window with none gets its last
+// maskable one); a chosen token is fed as <mask> (80%), a word drawn as the negatives are (10%;
+// never a special token) or itself (10%). Tokens the sampler never offers (specials, count 0)
+// are never chosen: their score's correction would be log 0.
+void mask_batch(std::span<const TokenId> corpus, std::span<const Window> windows, float p,
+                const detail::NegativeTable& sampler, TokenId mask, SplitMix64& rng, MaskedBatch& b) {
+  b.input.clear();
+  b.starts.assign(1, 0);
+  b.masked.clear();
+  b.targets.clear();
+  for (const Window& w : windows) {
+    const std::size_t first = b.input.size(), masked_before = b.masked.size();
+    std::size_t last_maskable = SIZE_MAX;
+    for (std::size_t i = 0; i < w.length; ++i) {
+      const TokenId word = corpus[w.start + i];
+      b.input.push_back(word);
+      if (sampler.probability(word) <= 0) continue;
+      last_maskable = first + i;
+      if (rng.uniform() < p) {
+        b.masked.push_back(first + i);
+        b.targets.push_back(word);
+      }
+    }
+    if (b.masked.size() == masked_before && last_maskable != SIZE_MAX) {
+      b.masked.push_back(last_maskable);
+      b.targets.push_back(b.input[last_maskable]);
+    }
+    for (std::size_t m = masked_before; m < b.masked.size(); ++m) {
+      const double r = rng.uniform();
+      if (r < 0.8) b.input[b.masked[m]] = mask;
+      else if (r < 0.9) b.input[b.masked[m]] = sampler.draw(rng);
+    }
+    b.starts.push_back(b.input.size());
+  }
+}
+
 // One thread's activations, kept between batches.
 struct Activations {
-  std::vector<TokenId> targets, negatives;
-  std::vector<std::size_t> lengths, masked;  // masked: rows of the batch share
+  std::vector<TokenId> negatives;
+  std::vector<std::size_t> lengths;
   std::vector<float> x, y, hidden, target_rows, negative_rows, scores, dscores, dhidden, dtarget, dnegative, dy;
   std::vector<float> negative_correction;
   nn::TransformerEncoder::Cache cache;
@@ -73,49 +118,34 @@ struct Model {
   Embedding& tokens;
   Embedding& head;
   const detail::NegativeTable& sampler;
-  TokenId mask;
-  std::size_t vocabulary;
 };
 
-// Masking, forward and backward of one share of windows; the gradient of the batch's mean loss
-// (scale = 1 / the batch's expected masked tokens) accumulates in `share`.
-void run_share(const Model& m, const PretrainOptions& o, std::span<const TokenId> corpus,
-               std::span<const Window> windows, float scale, SplitMix64& rng, Activations& a,
-               detail::EncoderStep::Share& share) {
-  if (windows.empty()) return;
-  const std::size_t d = m.encoder.dim(), k = o.negatives;
+// Forward and backward of windows [from, to) of a masked batch on one thread; the gradient of
+// the batch's mean loss (scale = 1 / its predictions) accumulates in `share`.
+void run_share(const Model& m, std::size_t negatives, const MaskedBatch& b, std::size_t from, std::size_t to,
+               float scale, SplitMix64& rng, Activations& a, detail::EncoderStep::Share& share) {
+  if (from == to) return;
+  const std::size_t d = m.encoder.dim(), k = negatives;
+  const std::size_t row0 = b.starts[from], total = b.starts[to] - row0;
   std::vector<TokenId>& input = share.rows[0].ids;
-  a.targets.clear();
-  a.masked.clear();
+  input.assign(b.input.begin() + static_cast<std::ptrdiff_t>(row0),
+               b.input.begin() + static_cast<std::ptrdiff_t>(row0 + total));
   a.lengths.clear();
-  for (const Window& w : windows) {
-    const std::size_t first_row = input.size();
-    std::size_t chosen = 0;
-    for (std::size_t i = 0; i < w.length; ++i) {
-      const TokenId word = corpus[w.start + i];
-      TokenId fed = word;
-      // At least one masked token a window: its last, if the draws chose none.
-      if (rng.uniform() < o.mask_probability || (chosen == 0 && i + 1 == w.length)) {
-        ++chosen;
-        a.masked.push_back(first_row + i);
-        a.targets.push_back(word);
-        const double r = rng.uniform();
-        if (r < 0.8) fed = m.mask;
-        else if (r < 0.9) fed = static_cast<TokenId>(rng.next() % m.vocabulary);
-      }
-      input.push_back(fed);
-    }
-    a.lengths.push_back(w.length);
-  }
+  for (std::size_t w = from; w < to; ++w) a.lengths.push_back(b.starts[w + 1] - b.starts[w]);
+  // The share's predictions: masked rows within its rows.
+  const auto first = static_cast<std::size_t>(std::lower_bound(b.masked.begin(), b.masked.end(), row0) - b.masked.begin());
+  const auto last =
+      static_cast<std::size_t>(std::lower_bound(b.masked.begin(), b.masked.end(), row0 + total) - b.masked.begin());
+  const std::size_t masked = last - first;
+  const std::span<const TokenId> targets(b.targets.data() + first, masked);
   const std::vector<nn::SequenceRows> rows = nn::packed_sequences(a.lengths);
-  const std::size_t total = input.size(), masked = a.masked.size();
   a.x.resize(total * d);
   m.tokens.forward(input, a.x);
   a.y.resize(total * d);
   m.encoder.forward(a.x, rows, a.y, a.cache, &rng);
   a.hidden.resize(masked * d);
   for (std::size_t i = 0; i < masked; ++i) {
-    std::copy_n(a.y.data() + a.masked[i] * d, d, a.hidden.data() + i * d);
+    std::copy_n(a.y.data() + (b.masked[first + i] - row0) * d, d, a.hidden.data() + i * d);
   }
   // The candidates: each masked token's own word and the share's negatives, their scores
   // corrected by the log of how often the sampler offers them.
@@ -126,7 +156,7 @@ void run_share(const Model& m, const PretrainOptions& o, std::span<const TokenId
     a.negative_correction[j] = static_cast<float>(std::log(static_cast<double>(k) * m.sampler.probability(a.negatives[j])));
   }
   a.target_rows.resize(masked * d);
-  m.head.forward(a.targets, a.target_rows);
+  m.head.forward(targets, a.target_rows);
   a.negative_rows.resize(k * d);
   m.head.forward(a.negatives, a.negative_rows);
   const std::size_t width = k + 1;  // column 0: the word itself
@@ -137,7 +167,7 @@ void run_share(const Model& m, const PretrainOptions& o, std::span<const TokenId
   a.dscores.resize(masked * width);
   for (std::size_t i = 0; i < masked; ++i) {
     float* s = a.scores.data() + i * width;
-    const TokenId word = a.targets[i];
+    const TokenId word = targets[i];
     s[0] = kern.dot(a.hidden.data() + i * d, a.target_rows.data() + i * d, d) -
            static_cast<float>(std::log(static_cast<double>(k) * m.sampler.probability(word)));
     float top = s[0];
@@ -170,24 +200,19 @@ void run_share(const Model& m, const PretrainOptions& o, std::span<const TokenId
   kernels::gemm(Transpose::yes, Transpose::no, k, d, masked, 1.0F, a.dscores.data() + 1, width, a.hidden.data(), d,
                 0.0F, a.dnegative.data(), d);
   std::vector<TokenId>& head_ids = share.rows[1].ids;
-  head_ids.insert(head_ids.end(), a.targets.begin(), a.targets.end());
+  head_ids.insert(head_ids.end(), targets.begin(), targets.end());
   head_ids.insert(head_ids.end(), a.negatives.begin(), a.negatives.end());
   std::vector<float>& head_gradients = share.rows[1].gradients;
   head_gradients.insert(head_gradients.end(), a.dtarget.begin(), a.dtarget.end());
   head_gradients.insert(head_gradients.end(), a.dnegative.begin(), a.dnegative.end());
   // Into the encoder: only the masked rows have a gradient.
   a.dy.assign(total * d, 0.0F);
-  for (std::size_t i = 0; i < masked; ++i) std::copy_n(a.dhidden.data() + i * d, d, a.dy.data() + a.masked[i] * d);
+  for (std::size_t i = 0; i < masked; ++i) {
+    std::copy_n(a.dhidden.data() + i * d, d, a.dy.data() + (b.masked[first + i] - row0) * d);
+  }
   std::vector<float>& dx = share.rows[0].gradients;
   dx.resize(total * d);
-  if (a.encoder.layers.empty()) a.encoder = m.encoder.zero_gradients();
-  for (const std::span<float> g : nn::TransformerEncoder::gradient_spans(a.encoder)) std::fill(g.begin(), g.end(), 0.0F);
-  m.encoder.backward(a.dy, a.cache, dx, a.encoder);
-  const std::vector<std::span<float>> gradients = nn::TransformerEncoder::gradient_spans(a.encoder);
-  for (std::size_t p = 0; p < gradients.size(); ++p) {
-    std::vector<float>& sum = share.gradients[p];
-    for (std::size_t j = 0; j < sum.size(); ++j) sum[j] += gradients[p][j];
-  }
+  detail::encoder_backward_into(m.encoder, a.dy, a.cache, dx, a.encoder, share);
 }
 
 }  // namespace
@@ -201,6 +226,8 @@ ContextualEncoder pretrain_encoder(const std::string& corpus_path, const Pretrai
   const Tokenizer tokenizer;
   std::optional<ContextualEncoder> resumed;
   std::size_t first_epoch = 0;
+  std::uint64_t recorded_tokens = 0;
+  std::string recorded_hash;
   if (!o.resume.empty()) {
     WordVectors file = load_vectors(o.resume);
     const auto record = file.metadata.find("embedkit.pretraining");
@@ -214,10 +241,17 @@ ContextualEncoder pretrain_encoder(const std::string& corpus_path, const Pretrai
       o.batch_size = r.at("batch_size").get<std::size_t>();
       o.learning_rate = r.at("learning_rate").get<float>();
       o.warmup = r.at("warmup").get<float>();
+      o.clip = r.at("clip").get<float>();
+      o.weight_decay = r.at("weight_decay").get<float>();
+      o.seed = r.at("seed").get<std::uint64_t>();
+      recorded_tokens = r.at("corpus_tokens").get<std::uint64_t>();
+      recorded_hash = r.at("corpus_hash").get<std::string>();
       o.epochs = r.at("epochs").get<std::size_t>();  // (the run continues as it was set up)
     } catch (const nlohmann::json::exception& e) {
       throw FormatError(fmt::format("{}: bad pretraining record: {}", o.resume, e.what()));
     }
+    stage(fmt::format("resuming {} after epoch {} of {}: the run's recorded settings apply", o.resume, first_epoch,
+                      o.epochs));
     resumed.emplace(ContextualEncoder::from_vectors(std::move(file), o.resume));
     EMBEDKIT_CHECK(resumed->mlm_output().has_value(), FormatError,
                    fmt::format("{}: the checkpoint has no masked-language-model head to continue", o.resume));
@@ -253,6 +287,8 @@ ContextualEncoder pretrain_encoder(const std::string& corpus_path, const Pretrai
     std::vector<VocabularyEntry> entries;
     for (std::size_t i = 0; i < built.vocabulary.size(); ++i) {
       const auto id = static_cast<TokenId>(i);
+      // (A literal "<mask>" in the text would otherwise be the mask.)
+      if (built.vocabulary.word(id) == kMaskToken) continue;
       entries.push_back({std::string(built.vocabulary.word(id)), built.vocabulary.count(id)});
     }
     entries.push_back({std::string(kMaskToken), 0});
@@ -272,6 +308,11 @@ ContextualEncoder pretrain_encoder(const std::string& corpus_path, const Pretrai
       windows.push_back({at, std::min(o.max_length, corpus.size() - at)});
     }
   }
+  const std::string corpus_hash = fmt::format("{:016x}", encoded.hash.digest());
+  EMBEDKIT_CHECK(!resumed || (corpus_hash == recorded_hash && encoded.kept == recorded_tokens), FormatError,
+                 fmt::format("{}: the checkpoint was made on another corpus ({} known tokens, hash {}; {} has {}, hash "
+                             "{}); resume with the corpus it was trained on",
+                             o.resume, recorded_tokens, recorded_hash, corpus_path, encoded.kept, corpus_hash));
   EMBEDKIT_CHECK(!windows.empty(), FormatError,
                  fmt::format("{}: no window of two known words to learn from (--min-count {})", corpus_path, o.min_count));
 
@@ -324,7 +365,7 @@ ContextualEncoder pretrain_encoder(const std::string& corpus_path, const Pretrai
        .weight_decay = o.weight_decay,
        .clip = o.clip});
   std::vector<Activations> activations(threads);
-  const Model m{model->encoder(), tokens, head, sampler, model->mask_id(), vocabulary.size()};
+  const Model m{model->encoder(), tokens, head, sampler};
   std::uint64_t corpus_tokens = 0;
   for (const Window& w : windows) corpus_tokens += w.length;
 
@@ -343,6 +384,7 @@ ContextualEncoder pretrain_encoder(const std::string& corpus_path, const Pretrai
     if (!callbacks.on_progress) return;
     callbacks.on_progress({.progress = h.fraction,
                            .epoch = h.epoch,
+                           .epochs = o.epochs,
                            .tokens_per_second = h.work_per_second,
                            .learning_rate = current_rate,
                            .loss = h.epoch_loss.empty() ? 0 : h.epoch_loss.back(),
@@ -362,20 +404,18 @@ ContextualEncoder pretrain_encoder(const std::string& corpus_path, const Pretrai
         epoch,
         [&](detail::Hogwild::Thread& worker) {
           std::vector<Window> chosen;
+          MaskedBatch masked;
           for (std::size_t first = 0; first < order.size(); first += batch) {
             chosen.clear();
-            std::size_t batch_tokens = 0;
-            for (std::size_t i = first; i < std::min(order.size(), first + batch); ++i) {
-              chosen.push_back(windows[order[i]]);
-              batch_tokens += chosen.back().length;
-            }
-            const float scale =
-                1.0F / std::max(1.0F, static_cast<float>(batch_tokens) * o.mask_probability);
+            for (std::size_t i = first; i < std::min(order.size(), first + batch); ++i) chosen.push_back(windows[order[i]]);
+            SplitMix64 masks = SplitMix64::stream(o.seed ^ 0x4D41534BULL, done);
+            mask_batch(corpus, chosen, o.mask_probability, sampler, model->mask_id(), masks, masked);
+            const std::uint64_t batch_tokens = masked.input.size();
+            const float scale = 1.0F / static_cast<float>(std::max<std::size_t>(1, masked.masked.size()));
             const detail::EncoderStep::Outcome outcome = step.run(done, [&](std::size_t t, detail::EncoderStep::Share& s) {
-              const std::size_t from = chosen.size() * t / threads, to = chosen.size() * (t + 1) / threads;
               SplitMix64 rng = SplitMix64::stream(o.seed ^ 0x11A5CULL, done * threads + t);
-              run_share(m, o, corpus, std::span<const Window>(chosen).subspan(from, to - from), scale, rng,
-                        activations[t], s);
+              run_share(m, o.negatives, masked, chosen.size() * t / threads, chosen.size() * (t + 1) / threads, scale,
+                        rng, activations[t], s);
             });
             if (!outcome.finite) {
               worker.diverged();
@@ -387,18 +427,26 @@ ContextualEncoder pretrain_encoder(const std::string& corpus_path, const Pretrai
           }
         },
         on_progress);
-    if (run.stopped()) break;
+    if (run.stopped_mid_epoch()) break;
     if (!o.checkpoint.empty()) {
       put_back();
-      const nlohmann::json record = {{"epochs_done", epoch + 1},   {"epochs", o.epochs},
-                                     {"corpus_tokens", corpus_tokens}, {"mask_probability", o.mask_probability},
-                                     {"negatives", o.negatives},   {"batch_size", o.batch_size},
-                                     {"learning_rate", o.learning_rate}, {"warmup", o.warmup},
+      const nlohmann::json record = {{"epochs_done", epoch + 1},
+                                     {"epochs", o.epochs},
+                                     {"corpus_tokens", encoded.kept},
+                                     {"corpus_hash", corpus_hash},
+                                     {"mask_probability", o.mask_probability},
+                                     {"negatives", o.negatives},
+                                     {"batch_size", o.batch_size},
+                                     {"learning_rate", o.learning_rate},
+                                     {"warmup", o.warmup},
+                                     {"clip", o.clip},
+                                     {"weight_decay", o.weight_decay},
                                      {"seed", o.seed}};
       model->save(o.checkpoint, record.dump());
       tokens = Embedding(std::move(model->table()));
       head = Embedding(std::move(*model->mlm_output()));
     }
+    if (run.stopped()) break;
   }
   put_back();
   return std::move(*model);

@@ -103,6 +103,9 @@ TEST(MaskedLm, FilesRoundTripRefuseLiesAndCheckpointsResume) {
   save_vectors(checkpoint, after_one, {.format = VectorFormat::native});
   const ContextualEncoder continued = pretrain_encoder(corpus, {.resume = after_one, .threads = 1});
   EXPECT_NE(continued.encode(sentence).vectors, model.encode(sentence).vectors) << "epoch 2 ran again";
+  const std::string other = dir.write("other.txt", two_senses_corpus(200, 9));
+  EXPECT_THROW((void)pretrain_encoder(other, {.resume = options.checkpoint, .threads = 1}), FormatError)
+      << "a checkpoint continues on its own corpus only";
   EXPECT_THROW((void)pretrain_encoder(corpus, {.resume = path, .threads = 1}), FormatError)
       << "a model saved without its training record is no checkpoint";
 }
