@@ -2,6 +2,7 @@
 #include "kernels.h"
 #include "code_kernels.h"
 #include "int8_dot.h"
+#include "gelu_kernels.h"
 #include "simd_kernels.h"
 
 namespace embedkit::kernels {
@@ -49,7 +50,8 @@ const KernelTable& avx2_kernels() {
                                  simd::bag_max<Avx2>,     simd::adam_row<Avx2>, simd::dot_i8_avx2,
                                  simd::logistic_step<Avx2>, codes::f16_to_f32_avx2,
                                  codes::dot_f16_avx2,       codes::i8_to_f32_avx2,
-                                 codes::dot_i8_f32_avx2};
+                                 codes::dot_i8_f32_avx2,
+                                 elementwise::gelu,           elementwise::gelu_backward};
   return table;
 }
 

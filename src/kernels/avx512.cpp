@@ -2,6 +2,7 @@
 #include "kernels.h"
 #include "code_kernels.h"
 #include "int8_dot.h"
+#include "gelu_kernels.h"
 #include "simd_kernels.h"
 
 namespace embedkit::kernels {
@@ -43,7 +44,8 @@ const KernelTable& avx512_kernels() {
                                  simd::bag_max<Avx512>, simd::adam_row<Avx512>, simd::dot_i8_avx2,
                                  simd::logistic_step<Avx512>, codes::f16_to_f32_avx512,
                                  codes::dot_f16_avx512,       codes::i8_to_f32_avx512,
-                                 codes::dot_i8_f32_avx512};
+                                 codes::dot_i8_f32_avx512,
+                                 elementwise::gelu,           elementwise::gelu_backward};
   return table;
 }
 

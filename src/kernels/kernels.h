@@ -60,6 +60,9 @@ struct KernelTable {
   float (*dot_f16)(const std::uint8_t* row, const float* query, std::size_t n);
   void (*i8_to_f32)(const std::int8_t* in, float scale, float* out, std::size_t n);
   float (*dot_i8_f32)(const std::int8_t* row, const float* query, std::size_t n);
+  /// GELU (exact, erf form) and its backward, element-wise (gelu_kernels.h).
+  void (*gelu)(const float* x, float* y, std::size_t n);
+  void (*gelu_backward)(const float* x, const float* dy, float* dx, std::size_t n);
 };
 
 /// The active table (env override or best supported). Thread-safe; chosen on first call.

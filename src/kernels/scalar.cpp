@@ -1,4 +1,5 @@
 // The reference kernels: plain loops, the oracle every SIMD level is tested against.
+#include "gelu_kernels.h"
 #include "kernels.h"
 #include "code_kernels.h"
 
@@ -146,7 +147,8 @@ const KernelTable& scalar_kernels() {
                                  bag_max,                adam_row,
                                  dot_i8,                 logistic_step,
                                  codes::f16_to_f32_scalar, codes::dot_f16_scalar,
-                                 codes::i8_to_f32_scalar,  codes::dot_i8_f32_scalar};
+                                 codes::i8_to_f32_scalar,  codes::dot_i8_f32_scalar,
+                                 elementwise::gelu,        elementwise::gelu_backward};
   return table;
 }
 

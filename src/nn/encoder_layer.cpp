@@ -67,7 +67,8 @@ void EncoderLayer::forward(std::span<const float> x, std::span<const SequenceRow
   c.batch.assign(batch.begin(), batch.end());
   c.h1.resize(rows * d);
   norm1.forward(x, c.h1, c.norm1);
-  std::vector<float> qkv(rows * 3 * d);
+  std::vector<float>& qkv = c.qkv;
+  qkv.resize(rows * 3 * d);
   in_proj.forward(c.h1, qkv);
   c.q.resize(rows * d);
   c.k.resize(rows * d);
@@ -134,8 +135,12 @@ void EncoderLayer::backward(std::span<const float> x, std::span<const float> dy,
   EMBEDKIT_CHECK(x.size() == rows * d && dy.size() == x.size() && dx.size() == x.size() && c.h.size() == x.size(),
                  ArgumentError, "encoder layer's backward: x, dy, dx and the forward pass's cache must agree");
   // y = h + linear2(gelu(linear1(norm2(h)))): dh = dy + the feed-forward branch's gradient.
-  std::vector<float> dg(rows * ff), df1(rows * ff), dh2(rows * d), dh(rows * d);
-  std::vector<float> df2(dy.begin(), dy.end());
+  std::vector<float>&dg = c.dg, &df1 = c.df1, &dh2 = c.dh2, &dh = c.dh, &df2 = c.df2;
+  dg.resize(rows * ff);
+  df1.resize(rows * ff);
+  dh2.resize(rows * d);
+  dh.resize(rows * d);
+  df2.assign(dy.begin(), dy.end());
   if (!c.mask2.empty()) dropout.backward(df2, c.mask2);
   linear2.backward(c.g, df2, dg, g.linear2_weight, g.linear2_bias);
   if (!c.mask_ff.empty()) dropout.backward(dg, c.mask_ff);
@@ -144,9 +149,11 @@ void EncoderLayer::backward(std::span<const float> x, std::span<const float> dy,
   norm2.backward(c.h, dh2, c.norm2, dh, g.norm2_gamma, g.norm2_beta);
   for (std::size_t i = 0; i < dh.size(); ++i) dh[i] += dy[i];
   // h = x + out_proj(attention(in_proj(norm1(x)))): dx = dh + the attention branch's gradient.
-  std::vector<float> dattended(rows * d), dq(rows * d), dk(rows * d), dv(rows * d), dqkv(rows * 3 * d),
-      dh1(rows * d);
-  std::vector<float> dout(dh);
+  std::vector<float>&dattended = c.dattended, &dq = c.dq, &dk = c.dk, &dv = c.dv, &dqkv = c.dqkv, &dh1 = c.dh1,
+                    &dout = c.dout;
+  for (std::vector<float>* buffer : {&dattended, &dq, &dk, &dv, &dh1}) buffer->resize(rows * d);
+  dqkv.resize(rows * 3 * d);
+  dout.assign(dh.begin(), dh.end());
   if (!c.mask1.empty()) dropout.backward(dout, c.mask1);
   out_proj.backward(c.attended, dout, dattended, g.out_weight, g.out_bias);
   for (std::size_t i = 0; i < c.batch.size(); ++i) {

@@ -33,6 +33,8 @@ SinusoidalPositions::SinusoidalPositions(std::size_t dim, double base)
     : frequencies_(frequencies((dim + 1) / 2, dim, base)), odd_(dim % 2 == 1) {
   EMBEDKIT_CHECK(dim > 0, ArgumentError, "sinusoidal positions need at least one column");
   EMBEDKIT_CHECK(base > 1 && std::isfinite(base), ArgumentError, fmt::format("the base must be > 1, not {}", base));
+  cached_.resize(kCachedPositions * dim);
+  for (std::uint32_t p = 0; p < kCachedPositions; ++p) encoding(p, std::span<float>(cached_).subspan(p * dim, dim));
 }
 
 void SinusoidalPositions::encoding(std::uint32_t position, std::span<float> out) const {
@@ -49,9 +51,14 @@ void SinusoidalPositions::add(std::span<float> x, std::span<const std::uint32_t>
   check_rows(x.size(), d, positions.size(), "sinusoidal positions");
   std::vector<float> row(d);
   for (std::size_t r = 0; r < positions.size(); ++r) {
-    encoding(positions[r], row);
+    const float* pe = row.data();
+    if (positions[r] < kCachedPositions) {
+      pe = cached_.data() + static_cast<std::size_t>(positions[r]) * d;
+    } else {
+      encoding(positions[r], row);
+    }
     float* out = x.data() + r * d;
-    for (std::size_t j = 0; j < d; ++j) out[j] += row[j];
+    for (std::size_t j = 0; j < d; ++j) out[j] += pe[j];
   }
 }
 
@@ -102,6 +109,15 @@ RotaryPositions::RotaryPositions(std::size_t head_dim, double base)
   EMBEDKIT_CHECK(head_dim > 0 && head_dim % 2 == 0, ArgumentError,
                  fmt::format("rotary positions turn pairs of columns: a head of {} columns must be even", head_dim));
   EMBEDKIT_CHECK(base > 1 && std::isfinite(base), ArgumentError, fmt::format("the base must be > 1, not {}", base));
+  const std::size_t pairs = frequencies_.size();
+  cached_.resize(kCachedPositions * 2 * pairs);
+  for (std::size_t p = 0; p < kCachedPositions; ++p) {
+    for (std::size_t i = 0; i < pairs; ++i) {
+      const double angle = static_cast<double>(p) * frequencies_[i];
+      cached_[(p * 2) * pairs + i] = static_cast<float>(std::cos(angle));
+      cached_[(p * 2 + 1) * pairs + i] = static_cast<float>(std::sin(angle));
+    }
+  }
 }
 
 void RotaryPositions::turn(std::span<float> x, std::size_t width, std::span<const std::uint32_t> positions,
@@ -111,20 +127,27 @@ void RotaryPositions::turn(std::span<float> x, std::size_t width, std::span<cons
                  fmt::format("rotary positions: rows of {} columns are not heads of {}", width, head));
   check_rows(x.size(), width, positions.size(), "rotary positions");
   const std::size_t pairs = frequencies_.size();
-  std::vector<float> cosines(pairs), sines(pairs);
+  std::vector<float> computed(2 * pairs);
   for (std::size_t r = 0; r < positions.size(); ++r) {
-    for (std::size_t i = 0; i < pairs; ++i) {
-      const double angle = sign * static_cast<double>(positions[r]) * frequencies_[i];
-      cosines[i] = static_cast<float>(std::cos(angle));
-      sines[i] = static_cast<float>(std::sin(angle));
+    const float* cosines = computed.data();
+    if (positions[r] < kCachedPositions) {
+      cosines = cached_.data() + static_cast<std::size_t>(positions[r]) * 2 * pairs;
+    } else {
+      for (std::size_t i = 0; i < pairs; ++i) {
+        const double angle = static_cast<double>(positions[r]) * frequencies_[i];
+        computed[i] = static_cast<float>(std::cos(angle));
+        computed[pairs + i] = static_cast<float>(std::sin(angle));
+      }
     }
+    const float* sines = cosines + pairs;
+    const auto s = static_cast<float>(sign);  // (the inverse turn: sin(-a) = -sin(a))
     float* row = x.data() + r * width;
     for (std::size_t h = 0; h < width; h += head) {
       for (std::size_t i = 0; i < pairs; ++i) {
         float& a = row[h + 2 * i];
         float& b = row[h + 2 * i + 1];
-        const float ra = a * cosines[i] - b * sines[i];
-        const float rb = a * sines[i] + b * cosines[i];
+        const float ra = a * cosines[i] - b * s * sines[i];
+        const float rb = a * s * sines[i] + b * cosines[i];
         a = ra;
         b = rb;
       }

@@ -93,7 +93,9 @@ void TransformerEncoder::backward(std::span<const float> dy, const Cache& c, std
   const std::size_t rows = c.positions.size(), d = dim();
   EMBEDKIT_CHECK(dy.size() == rows * d && dx.size() == dy.size() && g.layers.size() == layers_.size(), ArgumentError,
                  "encoder's backward: dy, dx, the gradients and the forward pass's cache must agree");
-  std::vector<float> upstream(rows * d), below(rows * d);
+  std::vector<float>&upstream = c.upstream, &below = c.below;
+  upstream.resize(rows * d);
+  below.resize(rows * d);
   norm_.backward(c.last, dy, c.norm, upstream, g.norm_gamma, g.norm_beta);
   for (std::size_t l = layers_.size(); l-- > 0;) {
     std::span<float> out = l == 0 ? dx : std::span<float>(below);

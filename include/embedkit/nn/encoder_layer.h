@@ -59,6 +59,10 @@ class EncoderLayer {
     std::vector<SelfAttention::Cache> attention;  // one per sequence
     std::vector<float> h1, q, k, v, attended, h, h2, f1, g;  // q and k rotated when rotary
     std::vector<float> mask1, mask_ff, mask2;  // dropout's, in training (empty otherwise)
+    // Working memory, reused from call to call: a training loop allocates nothing in steady state
+    // (buffers of a batch's rows x feed-forward are megabytes: fresh ones cost page faults).
+    std::vector<float> qkv;
+    mutable std::vector<float> dg, df1, dh2, dh, df2, dattended, dq, dk, dv, dqkv, dh1, dout;
   };
   /// The gradients of the parameters, in the parameters' shapes.
   struct Gradients {

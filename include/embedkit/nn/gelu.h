@@ -1,6 +1,7 @@
 // GELU, the Transformer's activation (Hendrycks and Gimpel 2016), exact as PyTorch's default
 // (approximate="none"): gelu(x) = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); its derivative is
-// Phi(x) + x * phi(x), phi the standard normal density (part of embedkit::nn).
+// Phi(x) + x * phi(x), phi the standard normal density (part of embedkit::nn). Computed by a
+// vectorized kernel (kernels/gelu_kernels.h) to within about 2e-7 |x| of the exact values.
 //
 //   embedkit::nn::gelu(x, y);                     // element-wise, y may be x
 //   embedkit::nn::gelu_backward(x, dy, dx);       // dx = dy * gelu'(x); dx may be dy

@@ -30,6 +30,10 @@
 
 namespace embedkit::nn {
 
+/// Positions whose sinusoidal or rotary values are computed once, when the object is built
+/// (trigonometry per row per call was a few percent of a layer's time); later ones on the fly.
+inline constexpr std::uint32_t kCachedPositions = 512;
+
 class SinusoidalPositions {
  public:
   /// `dim`: columns of the rows it adds to (any size; an odd last column gets a sine).
@@ -44,6 +48,7 @@ class SinusoidalPositions {
  private:
   std::vector<double> frequencies_;  // w_i, one per pair of columns
   bool odd_ = false;
+  std::vector<float> cached_;        // PE(p) for p < kCachedPositions, rows of dim()
 };
 
 class LearnedPositions {
@@ -84,6 +89,7 @@ class RotaryPositions {
 
  private:
   std::vector<double> frequencies_;  // t_i, one per pair of a head's columns
+  std::vector<float> cached_;        // per position < kCachedPositions: cos(p t_i), then sin(p t_i)
   void turn(std::span<float> x, std::size_t width, std::span<const std::uint32_t> positions, double sign) const;
 };
 

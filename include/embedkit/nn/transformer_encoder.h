@@ -61,6 +61,7 @@ class TransformerEncoder {
     std::vector<float> last;                 // the last layer's output, before the final norm
     LayerNorm::Cache norm;
     std::vector<std::uint32_t> positions;
+    mutable std::vector<float> upstream, below;  // the backward pass's, reused from call to call
   };
   struct Gradients {
     std::vector<EncoderLayer::Gradients> layers;

@@ -242,3 +242,32 @@ TEST(Kernels, MaxTiesKeepTheFirstPosition) {
 
 }  // namespace
 }  // namespace embedkit::kernels
+
+namespace embedkit::kernels {
+namespace {
+
+// GELU at every level against the exact formula in double (x Phi(x) and Phi(x) + x phi(x)),
+// from far in the negative tail to far in the positive one, through zero and tiny values.
+TEST(Kernels, GeluAndItsBackwardAreExactToFloatAtEveryLevel) {
+  std::vector<float> x;
+  for (int i = -2000; i <= 2000; ++i) x.push_back(static_cast<float>(i) * 0.01F);
+  for (const float v : {-100.0F, -40.0F, -12.5F, 1e-30F, -1e-30F, 12.5F, 40.0F, 100.0F}) x.push_back(v);
+  const std::vector<float> dy(x.size(), 0.75F);
+  for (const SimdLevel level : {SimdLevel::scalar, SimdLevel::avx2, SimdLevel::avx512}) {
+    if (!supported(level)) continue;
+    const KernelTable& k = kernels_for(level);
+    std::vector<float> y(x.size()), dx(x.size());
+    k.gelu(x.data(), y.data(), x.size());
+    k.gelu_backward(x.data(), dy.data(), dx.data(), x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double v = x[i];
+      const double cdf = 0.5 * (1.0 + std::erf(v / std::sqrt(2.0)));
+      const double pdf = std::exp(-0.5 * v * v) / std::sqrt(2.0 * 3.14159265358979323846);
+      EXPECT_NEAR(y[i], v * cdf, 1e-6 + 1e-6 * std::abs(v)) << name(level) << " gelu(" << v << ")";
+      EXPECT_NEAR(dx[i], 0.75 * (cdf + v * pdf), 1e-6) << name(level) << " gelu'(" << v << ")";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace embedkit::kernels
