@@ -2,14 +2,18 @@
 // A file either loads into consistent WordVectors or fails with FormatError; anything else (a
 // crash, a sanitizer report, another exception, an allocation the file cannot justify) is a bug.
 // The first input byte picks the options (strict/lossy UTF-8, duplicates, non-finite values);
-// for npy the words follow the array after a "\n--words--\n" separator.
+// for npy the words follow the array after a "\n--words--\n" separator. A native file that holds
+// an encoder (embedkit pretrain) goes on into ContextualEncoder, which loads it and encodes a
+// sentence, or fails with FormatError.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "embedkit/core/error.h"
+#include "embedkit/encode/contextual_encoder.h"
 #include "embedkit/io/vector_io.h"
 #include "io/formats.h"
 
@@ -26,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       .limit = (flags & 8U) != 0 && kFormat != embedkit::VectorFormat::native ? 3U : 0U,
   };
   try {
-    const embedkit::WordVectors wv = [&] {
+    embedkit::WordVectors wv = [&] {
       if (kFormat == embedkit::VectorFormat::npy) {
         const std::size_t split = bytes.find("\n--words--\n");
         const std::string_view array = bytes.substr(0, split);
@@ -47,6 +51,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       wv.vector(id, v);
     }
     (void)wv.vector("fuzzing", v);
+    if (embedkit::ContextualEncoder::holds_encoder(wv)) {
+      const embedkit::ContextualEncoder model = embedkit::ContextualEncoder::from_vectors(std::move(wv), "fuzz");
+      const std::vector<std::string> sentence = {"the", "fuzzing", "the"};
+      const embedkit::ContextualEncoder::Encoded out = model.encode(sentence);
+      if (out.vectors.size() != sentence.size() * model.dim() || out.ids.size() != sentence.size()) std::abort();
+    }
   } catch (const embedkit::FormatError&) {
   }
   return 0;

@@ -24,6 +24,13 @@ constexpr std::string_view kMetadataKey = "embedkit.classifier";
 
 std::string bucket_entry_name(std::uint32_t bucket) { return fmt::format("<bucket {}>", bucket); }
 
+// A file's list of parameters ([[name, size], ...]).
+std::vector<nn::ListedParameter> listed_parameters(const nlohmann::json& names) {
+  std::vector<nn::ListedParameter> listed;
+  for (const auto& entry : names) listed.push_back({entry.at(0).get<std::string>(), entry.at(1).get<std::size_t>()});
+  return listed;
+}
+
 // A Transformer classifier's encoder and head, from its settings and the output layer's rows
 // (see save()), checked as untrusted: every name and size must be the ones the settings make.
 void read_transformer(const nlohmann::json& j, const EmbeddingTable& rows, std::string_view path,
@@ -60,19 +67,7 @@ void read_transformer(const nlohmann::json& j, const EmbeddingTable& rows, std::
                              implied, rows.rows() * rows.dim()));
   auto head = std::make_shared<detail::TransformerHead>(impl.options.dim, impl.labels.size(), t, impl.options.seed);
   std::vector<nn::TransformerEncoder::Parameter> parameters = head->parameters();
-  const nlohmann::json& names = j.at("parameters");
-  EMBEDKIT_CHECK(names.is_array() && names.size() == parameters.size(), FormatError,
-                 fmt::format("{}: the encoder lists {} parameters; its settings make {}", path, names.size(),
-                             parameters.size()));
-  for (std::size_t i = 0; i < parameters.size(); ++i) {
-    EMBEDKIT_CHECK(names[i].at(0).get<std::string>() == parameters[i].name &&
-                       names[i].at(1).get<std::size_t>() == parameters[i].value.size(),
-                   FormatError,
-                   fmt::format("{}: encoder parameter {} is {} ({} values); its settings make {} ({})", path, i + 1,
-                               names[i].at(0).dump(), names[i].at(1).dump(), parameters[i].name,
-                               parameters[i].value.size()));
-  }
-  nn::parameters_from_rows(rows, parameters, path);
+  nn::read_listed_parameters(rows, listed_parameters(j.at("parameters")), parameters, path);
   head->encoder.clear_padding();
   impl.transformer = std::move(head);
 }
@@ -285,7 +280,7 @@ void TextClassifier::save(const std::string& path) const {
     // The encoder's and the head's parameters, one after another, as the output layer's rows.
     const std::vector<nn::TransformerEncoder::Parameter> parameters = m.transformer->parameters();
     nlohmann::json names = nlohmann::json::array();
-    for (const auto& p : parameters) names.push_back({p.name, p.value.size()});
+    for (const auto& p : nn::list_parameters(parameters)) names.push_back({p.name, p.size});
     EmbeddingTable rows = nn::parameters_to_rows(parameters, m.dim());
     file.output = std::move(rows);
     const TransformerClassifierOptions& t = m.options.transformer;

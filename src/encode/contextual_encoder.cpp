@@ -92,7 +92,7 @@ void ContextualEncoder::save(const std::string& path, std::string_view training_
                           std::span<float>(m.mlm_output->data(), m.mlm_output->rows() * m.mlm_output->stride())});
   }
   nlohmann::json names = nlohmann::json::array();
-  for (const auto& p : parameters) names.push_back({p.name, p.value.size()});
+  for (const auto& p : nn::list_parameters(parameters)) names.push_back({p.name, p.size});
   const nn::TransformerEncoderOptions& e = m.encoder.options();
   const nlohmann::json settings = {{"version", 1},
                                    {"dim", e.dim},
@@ -159,15 +159,9 @@ ContextualEncoder ContextualEncoder::from_vectors(WordVectors file, std::string_
       head.emplace(file.size(), o.dim);
       parameters.push_back({std::string(kMlmHeadName), std::span<float>(head->data(), head->rows() * head->stride())});
     }
-    for (std::size_t i = 0; i < parameters.size(); ++i) {
-      EMBEDKIT_CHECK(names[i].at(0).get<std::string>() == parameters[i].name &&
-                         names[i].at(1).get<std::size_t>() == parameters[i].value.size(),
-                     FormatError,
-                     fmt::format("{}: encoder parameter {} is {} ({} values); its settings make {} ({})", path, i + 1,
-                                 names[i].at(0).dump(), names[i].at(1).dump(), parameters[i].name,
-                                 parameters[i].value.size()));
-    }
-    nn::parameters_from_rows(rows, parameters, path);
+    std::vector<nn::ListedParameter> listed;
+    for (const auto& entry : names) listed.push_back({entry.at(0).get<std::string>(), entry.at(1).get<std::size_t>()});
+    nn::read_listed_parameters(rows, listed, parameters, path);
     encoder.clear_padding();
     if (head) {  // (stored as the table is, its rows' padding included: zero again)
       for (std::size_t r = 0; r < head->rows(); ++r) {

@@ -41,4 +41,23 @@ void parameters_from_rows(const EmbeddingTable& rows, std::span<const Transforme
   }
 }
 
+std::vector<ListedParameter> list_parameters(std::span<const TransformerEncoder::Parameter> parameters) {
+  std::vector<ListedParameter> listed;
+  for (const auto& p : parameters) listed.push_back({p.name, p.value.size()});
+  return listed;
+}
+
+void read_listed_parameters(const EmbeddingTable& rows, std::span<const ListedParameter> listed,
+                            std::span<const TransformerEncoder::Parameter> parameters, std::string_view source) {
+  EMBEDKIT_CHECK(listed.size() == parameters.size(), FormatError,
+                 fmt::format("{}: the file lists {} parameters; its settings make {}", source, listed.size(),
+                             parameters.size()));
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    EMBEDKIT_CHECK(listed[i].name == parameters[i].name && listed[i].size == parameters[i].value.size(), FormatError,
+                   fmt::format("{}: parameter {} is {:?} ({} values); its settings make {} ({})", source, i + 1,
+                               listed[i].name, listed[i].size, parameters[i].name, parameters[i].value.size()));
+  }
+  parameters_from_rows(rows, parameters, source);
+}
+
 }  // namespace embedkit::nn

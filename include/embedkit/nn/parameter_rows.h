@@ -8,7 +8,9 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "embedkit/nn/transformer_encoder.h"
 #include "embedkit/table/embedding_table.h"
@@ -22,6 +24,17 @@ namespace embedkit::nn {
 /// naming `source`, when the rows do not hold exactly that many values.
 void parameters_from_rows(const EmbeddingTable& rows, std::span<const TransformerEncoder::Parameter> parameters,
                           std::string_view source);
+/// A parameter as a file lists it: name and number of values.
+struct ListedParameter {
+  std::string name;
+  std::size_t size = 0;
+};
+/// The list a file keeps beside the rows (names and sizes, in order).
+[[nodiscard]] std::vector<ListedParameter> list_parameters(std::span<const TransformerEncoder::Parameter> parameters);
+/// parameters_from_rows() after checking that the file's list names exactly `parameters`, in
+/// order and size: FormatError naming `source` and the first that differs.
+void read_listed_parameters(const EmbeddingTable& rows, std::span<const ListedParameter> listed,
+                            std::span<const TransformerEncoder::Parameter> parameters, std::string_view source);
 /// Rows of `dim` that `values` parameters take.
 [[nodiscard]] std::size_t parameter_row_count(std::size_t values, std::size_t dim) noexcept;
 
