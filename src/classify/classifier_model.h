@@ -41,8 +41,11 @@ struct TextClassifier::Impl {
   std::optional<detail::HuffmanTree> tree;
   // A quantized model: the codes of `input`'s rows (which hold them decoded), saved in their place.
   std::shared_ptr<const CompressedTable> compressed_input;
-  // With ClassifierEncoder::transformer: the encoder and the head over `input`'s rows.
+  // With ClassifierEncoder::transformer: the encoder and the head over `input`'s rows, and the
+  // epochs trained (fewer than options.epochs in a checkpoint).
   std::shared_ptr<detail::TransformerHead> transformer;
+  std::size_t epochs_done = 0;
+  std::size_t training_examples = 0;  // (a resumed run checks it is given the same data)
 
   [[nodiscard]] std::size_t dim() const { return input.dim(); }
 
@@ -131,5 +134,10 @@ struct TextClassifier::Impl {
   }
   [[nodiscard]] std::size_t output_rows() const { return tree ? tree->internal_nodes() : labels.size(); }
 };
+
+namespace detail {
+/// Writes a classifier (TextClassifier::save; the trainers' checkpoints).
+void save_classifier(const TextClassifier::Impl& model, const std::string& path);
+}  // namespace detail
 
 }  // namespace embedkit

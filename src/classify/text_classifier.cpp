@@ -244,8 +244,9 @@ WordVectors TextClassifier::word_vectors() const {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-void TextClassifier::save(const std::string& path) const {
-  const Impl& m = *impl_;
+void TextClassifier::save(const std::string& path) const { detail::save_classifier(*impl_, path); }
+
+void detail::save_classifier(const TextClassifier::Impl& m, const std::string& path) {
   std::vector<VocabularyEntry> entries;
   entries.reserve(m.words.size());
   for (std::size_t i = 0; i < m.words.size(); ++i) {
@@ -323,6 +324,10 @@ void TextClassifier::save(const std::string& path) const {
   if (m.transformer) {
     settings["encoder"] = classifier_encoder_name(ClassifierEncoder::transformer);
     settings["transformer"] = encoder;
+    // A checkpoint: the epochs trained so far (a finished model has all of them).
+    settings["epochs_done"] = m.epochs_done;
+    settings["frozen_epochs"] = m.options.freeze.frozen_epochs();
+    settings["training_examples"] = m.training_examples;
   }
   file.metadata[std::string(kMetadataKey)] = settings.dump();
   file.metadata["source"] = "embedkit classify train";
@@ -422,6 +427,9 @@ TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view p
     o.encoder = parse_classifier_encoder(s.value("encoder", std::string("bag")));
     if (o.encoder == ClassifierEncoder::transformer) {
       read_transformer(s.at("transformer"), *file.output, path, *impl);
+      impl->epochs_done = std::min(s.value("epochs_done", o.epochs), o.epochs);
+      impl->training_examples = s.value("training_examples", std::size_t{0});
+      o.freeze = FreezeSchedule::unfreeze_after(s.value("frozen_epochs", std::size_t{0}));
     } else {
       EMBEDKIT_CHECK(file.output->rows() == impl->output_rows(), FormatError,
                      fmt::format("{}: the output layer has {} rows, expected {}", path, file.output->rows(),

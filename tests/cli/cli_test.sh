@@ -386,6 +386,14 @@ run "classify predict transformer" 0 bash -c "printf 'great fun\nboring mess\n' 
 expect_in "$tmp/out" "classify predict transformer" "__label__neg"
 run "classify transformer summary" 0 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/cls_tr2.ekv" --encoder transformer --dim 20 --epochs 1 --threads 1
 expect_in "$tmp/err" "classify transformer summary" "(transformer: 2 layers of 5 heads, rope positions; AdamW + lazy Adam, lr 0.001)"
+run "classify transformer checkpoint" 0 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/cls_tr3.ekv" --encoder transformer --dim 16 --layers 1 --epochs 2 --threads 1 --checkpoint "$tmp/cls_ckpt.ekv" -q
+[ -s "$tmp/cls_ckpt.ekv" ] && pass || fail "classify transformer wrote no checkpoint"
+run "classify transformer resume" 0 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/cls_tr4.ekv" --resume "$tmp/cls_ckpt.ekv" -q
+printf '__label__pos great fun\n__label__neg dull\n' >"$tmp/cls_other.txt"
+run "classify resume other data" 2 "$bin" classify train -i "$tmp/cls_other.txt" -o "$tmp/never.ekv" --resume "$tmp/cls_ckpt.ekv"
+expect_in "$tmp/err" "classify resume other data" "resume on the same data"
+run "classify bag checkpoint" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/never.ekv" --checkpoint "$tmp/x_ckpt.ekv"
+expect_in "$tmp/err" "classify bag checkpoint" "--checkpoint is the Transformer's"
 run "classify transformer bigrams" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/never.ekv" --encoder transformer --word-ngrams 2
 expect_in "$tmp/err" "classify transformer bigrams" "n-gram features (--word-ngrams, --maxn) are the bag's"
 run "classify transformer heads" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/never.ekv" --encoder transformer --dim 16 --heads 3

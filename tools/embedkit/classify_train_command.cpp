@@ -26,11 +26,21 @@ struct ClassifyTrainFlags {
   ModelFlags model;
   std::string autotune_validation;
   double autotune_duration = 300;
+  std::string checkpoint, resume;
   bool quiet = false, progress = false, json = false;
 };
 
 void run(ClassifyTrainFlags& flags) {
-  const ClassifierOptions options = flags.model.resolve();
+  ClassifierOptions options = flags.model.resolve();
+  options.checkpoint = flags.checkpoint;
+  options.resume = flags.resume;
+  if (!flags.checkpoint.empty()) {
+    refuse_same_file(flags.checkpoint, "--checkpoint", flags.input, "--input");
+    refuse_same_file(flags.checkpoint, "--checkpoint", flags.output, "--output");
+    refuse_same_file(flags.checkpoint, "--checkpoint", options.pretrained, "--pretrained");
+    check_writable(flags.checkpoint, "--checkpoint");
+  }
+  refuse_same_file(flags.output, "--output", flags.resume, "--resume");
   // Before any training: the model must be writable and must not replace an input.
   (void)file_output(flags.output, "--output", "the model");
   refuse_same_file(flags.output, "--output", flags.input, "--input");
@@ -128,6 +138,10 @@ void add_classify_train_command(CLI::App& classify) {
   cmd->add_option("--autotune-duration", flags->autotune_duration, "Seconds the search may take")
       ->check(real_number(0, 604800, Ends::open_low))
       ->capture_default_str();
+  cmd->add_option("--checkpoint", flags->checkpoint,
+                  "transformer: write the model here at the end of every epoch (a model, and a place to resume)");
+  cmd->add_option("--resume", flags->resume,
+                  "transformer: continue a --checkpoint on the same data (its settings apply; --threads is this run's)");
   cmd->add_flag("-q,--quiet", flags->quiet, "No progress, no summary");
   cmd->add_flag("--progress", flags->progress, "Draw progress even when stderr is not a terminal");
   cmd->add_flag("--json", flags->json, "Progress and summary as JSON lines on stderr");

@@ -29,7 +29,8 @@
 // touches, one warm-up and decay schedule for both, gradients clipped by their global norm; the
 // batch's sequences are split over the threads (with one thread a run is reproducible). The
 // file holds the whole model: the encoder's and the head's parameters are the output layer's
-// rows, in the order of their names in the metadata.
+// rows, in the order of their names in the metadata. ClassifierOptions::checkpoint writes the
+// model at the end of every epoch; ::resume continues one on the same data.
 //
 // File: the native vector format (io/native_format.h). Vocabulary = the words, then one entry per
 // kept n-gram bucket named "<bucket N>" (a name with a space, which no whitespace-split token can
@@ -124,6 +125,12 @@ struct ClassifierOptions {
   FreezeSchedule freeze = FreezeSchedule::fine_tune();  ///< of the whole embedding layer
   ClassifierEncoder encoder = ClassifierEncoder::bag;
   TransformerClassifierOptions transformer{};  ///< with encoder = transformer
+  /// Transformer: the model as it is is written here (atomically) at the end of every epoch.
+  std::string checkpoint;
+  /// Transformer: a checkpoint to continue, on the same data, at the epoch after its last one
+  /// (its recorded settings apply; `threads` and `checkpoint` are this run's; the optimizers'
+  /// moments start afresh).
+  std::string resume;
 };
 
 struct ClassifierProgress {

@@ -67,6 +67,28 @@ void check_options(const ClassifierOptions& o) {
 
 TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOptions& requested,
                                      const ClassifierCallbacks& callbacks) {
+  if (!requested.resume.empty()) {
+    // A Transformer's checkpoint, continued where it stopped: its vocabulary, rows, settings.
+    std::unique_ptr<Impl> impl = std::move(TextClassifier::load(requested.resume).impl_);
+    EMBEDKIT_CHECK(impl->transformer != nullptr, ArgumentError,
+                   fmt::format("{}: --resume continues a Transformer classifier's checkpoint; this is a bag classifier",
+                               requested.resume));
+    EMBEDKIT_CHECK(impl->training_examples == data.examples.size(), ArgumentError,
+                   fmt::format("{} was trained on {} examples; {} has {}: resume on the same data", requested.resume,
+                               impl->training_examples, data.source, data.examples.size()));
+    EMBEDKIT_CHECK(requested.threads <= kMaxThreads, ArgumentError,
+                   fmt::format("--threads {}: at most {} threads", requested.threads, kMaxThreads));
+    impl->options.threads = requested.threads;
+    impl->options.checkpoint = requested.checkpoint;
+    impl->options.resume = requested.resume;
+    const detail::EncodedExamples enc =
+        detail::encode_examples(*impl, data, [&](std::span<const std::string> tokens, std::vector<TokenId>& out) {
+          impl->encoder_ids(tokens, out);
+        });
+    detail::train_transformer(*impl, enc, callbacks);
+    impl->options.resume.clear();
+    return TextClassifier(std::move(impl));
+  }
   ClassifierOptions options = requested;
   std::optional<WordVectors> pretrained;
   if (!options.pretrained.empty()) {
@@ -99,8 +121,11 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   }
   check_options(options);
   EMBEDKIT_CHECK(!data.examples.empty(), FormatError, fmt::format("{}: no examples", data.source));
+  EMBEDKIT_CHECK(options.encoder == ClassifierEncoder::transformer || options.checkpoint.empty(), ArgumentError,
+                 "--checkpoint is the Transformer's (the bag trains in seconds)");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->training_examples = data.examples.size();
 
   // Labels (by frequency, then first appearance) and words (likewise, min_count applied).
   std::unordered_map<std::string_view, std::size_t> label_index, word_index;

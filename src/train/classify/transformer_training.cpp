@@ -148,6 +148,8 @@ void train_transformer(ClassifierModelImpl& model, const EncodedExamples& exampl
                                                             : 1.0F}});
   std::vector<Activations> activations(threads);
 
+  // A resumed checkpoint continues at the epoch after its last, at that point of the schedule.
+  const std::size_t first_epoch = std::min(model.epochs_done, options.epochs);
   Hogwild run({.threads = 1,
                .epochs = options.epochs,
                .work_per_epoch = n,
@@ -155,13 +157,14 @@ void train_transformer(ClassifierModelImpl& model, const EncodedExamples& exampl
                .seed = options.seed,
                .work_unit = "examples",
                .threads_inside = threads,
-               .should_stop = callbacks.should_stop});
-  std::atomic<float> current_rate = step.rate(0);  // (read by the reporting thread)
+               .should_stop = callbacks.should_stop},
+              first_epoch * n);
+  std::uint64_t done = first_epoch * steps_per_epoch;
+  std::atomic<float> current_rate = step.rate(done);  // (read by the reporting thread)
   auto on_progress = [&](const HogwildProgress& h) {
     if (callbacks.on_progress) callbacks.on_progress(classifier_progress(h, current_rate));
   };
-  std::uint64_t done = 0;
-  for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
+  for (std::size_t epoch = first_epoch; epoch < options.epochs; ++epoch) {
     embedding.set_trainable(options.freeze.trainable_in(epoch));
     const std::vector<std::vector<std::uint32_t>> batches =
         length_bucketed_batches(examples, batch_size, options.seed, epoch);
@@ -187,6 +190,13 @@ void train_transformer(ClassifierModelImpl& model, const EncodedExamples& exampl
           }
         },
         on_progress);
+    if (run.stopped_mid_epoch()) break;
+    model.epochs_done = epoch + 1;
+    if (!options.checkpoint.empty()) {  // the model as it is: rows back in the bag, saved, out again
+      model.input = EmbeddingBag(std::move(embedding.table()), {.mode = BagMode::mean});
+      save_classifier(model, options.checkpoint);
+      embedding = Embedding(std::move(model.input.table()), {.trainable = embedding.trainable()});
+    }
     if (run.stopped()) break;
   }
   model.input = EmbeddingBag(std::move(embedding.table()), {.mode = BagMode::mean});

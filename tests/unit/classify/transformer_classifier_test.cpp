@@ -107,3 +107,42 @@ TEST(TransformerClassifier, RefusesTheBagsFeaturesAndLosses) {
 
 }  // namespace
 }  // namespace embedkit
+
+namespace embedkit {
+namespace {
+
+TEST(TransformerClassifier, CheckpointsEveryEpochAndResumesOnTheSameData) {
+  const LabeledData train = order_data(200, 6), test = order_data(40, 7);
+  const testing::ScratchDir dir;
+  ClassifierOptions options = transformer_options(nn::PositionKind::rotary);
+  options.epochs = 3;
+  options.checkpoint = (dir.path() / "checkpoint.ekv").string();
+  const TextClassifier model = TextClassifier::train(train, options);
+  // The last checkpoint is the model.
+  const TextClassifier last = TextClassifier::load(options.checkpoint);
+  EXPECT_EQ(last.predict(test.examples[0].tokens, 1)[0].probability,
+            model.predict(test.examples[0].tokens, 1)[0].probability);
+  // Resuming a finished run gives it back; one stopped after epoch 2 trains epoch 3 again.
+  const TextClassifier same = TextClassifier::train(train, {.threads = 1, .resume = options.checkpoint});
+  EXPECT_EQ(same.predict(test.examples[0].tokens, 1)[0].probability,
+            model.predict(test.examples[0].tokens, 1)[0].probability);
+  WordVectors file = load_vectors(options.checkpoint);
+  std::string& settings = file.metadata["embedkit.classifier"];
+  ASSERT_NE(settings.find("\"epochs_done\":3"), std::string::npos);
+  settings.replace(settings.find("\"epochs_done\":3"), 15, "\"epochs_done\":2");
+  const std::string after_two = (dir.path() / "two.ekv").string();
+  save_vectors(file, after_two, {.format = VectorFormat::native});
+  const TextClassifier continued = TextClassifier::train(train, {.threads = 1, .resume = after_two});
+  EXPECT_NE(continued.predict(test.examples[0].tokens, 1)[0].probability,
+            last.predict(test.examples[0].tokens, 1)[0].probability)
+      << "epoch 3 ran from the checkpoint's weights";
+  EXPECT_GE(evaluate_classifier(continued, test).accuracy, 0.5);
+  EXPECT_THROW(TextClassifier::train(order_data(150, 8), {.threads = 1, .resume = after_two}), ArgumentError)
+      << "other data";
+  const std::string bag = (dir.path() / "bag.ekv").string();
+  TextClassifier::train(train, {.dim = 8, .epochs = 1, .threads = 1}).save(bag);
+  EXPECT_THROW(TextClassifier::train(train, {.threads = 1, .resume = bag}), ArgumentError);
+}
+
+}  // namespace
+}  // namespace embedkit
