@@ -29,7 +29,7 @@ measure() {  # name seed flags...
   end=$(date +%s.%N)
   local accuracy
   accuracy=$("$ek" classify test "$work/m.ekv" "$dev" --format label-first --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["accuracy"])')
-  echo "{\"tool\": \"embedkit\", \"model\": \"$name\", \"seed\": $seed, \"accuracy\": $accuracy, \"train_seconds\": $(echo "$end - $start" | bc)}" | tee -a "$out"
+  echo "{\"tool\": \"embedkit\", \"model\": \"$name\", \"seed\": $seed, \"accuracy\": $accuracy, \"train_seconds\": $(printf '%.3f' "$(echo "$end - $start" | bc)")}" | tee -a "$out"
 }
 for seed in "${seeds[@]}"; do
   measure bag "$seed" --threads 2
