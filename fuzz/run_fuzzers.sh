@@ -22,7 +22,15 @@ fuzz_one() {
   [ "$target" = classifier ] && max_len=16384
   # An encoder file (embedkit pretrain) holds its parameters as a second table: the seed is 13 KiB.
   [ "$target" = native ] && max_len=16384
-  if build/asan/fuzz/${target}_fuzz "$work" "fuzz/corpus/$target" -max_total_time="$seconds" -seed="$seed" \
+  # The vector formats share one binary, told its format by the environment.
+  local binary=build/asan/fuzz/${target}_fuzz
+  case $target in
+    word2vec_text | word2vec_binary | glove | fasttext_bin | npy | safetensors | native)
+      binary=build/asan/fuzz/vectors_fuzz
+      export EMBEDKIT_FUZZ_FORMAT=$target
+      ;;
+  esac
+  if "$binary" "$work" "fuzz/corpus/$target" -max_total_time="$seconds" -seed="$seed" \
     -max_len="$max_len" -print_final_stats=1 -artifact_prefix=build/fuzz/ 2>"build/fuzz/$target.log"; then
     echo "fuzz: $target for ${seconds}s: $(grep -E "stat::number_of_executed_units|Done" "build/fuzz/$target.log" | tr '\n' ' ')"
   else

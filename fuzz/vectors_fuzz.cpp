@@ -1,4 +1,6 @@
-// libFuzzer targets for the vector file readers, one binary per format (EMBEDKIT_FUZZ_FORMAT).
+// libFuzzer target for the vector file readers: one binary, the format named by the environment
+// variable EMBEDKIT_FUZZ_FORMAT (word2vec_text, word2vec_binary, glove, fasttext_bin, npy,
+// safetensors or native), read once at start.
 // A file either loads into consistent WordVectors or fails with FormatError; anything else (a
 // crash, a sanitizer report, another exception, an allocation the file cannot justify) is a bug.
 // The first input byte picks the options (strict/lossy UTF-8, duplicates, non-finite values);
@@ -7,6 +9,7 @@
 // sentence, or fails with FormatError.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -17,11 +20,35 @@
 #include "embedkit/io/vector_io.h"
 #include "io/formats.h"
 
+namespace {
+
+embedkit::VectorFormat format_to_fuzz = embedkit::VectorFormat::native;
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  const char* name = std::getenv("EMBEDKIT_FUZZ_FORMAT");
+  const std::string_view format = name == nullptr ? "" : name;
+  using F = embedkit::VectorFormat;
+  if (format == "word2vec_text") format_to_fuzz = F::word2vec_text;
+  else if (format == "word2vec_binary") format_to_fuzz = F::word2vec_binary;
+  else if (format == "glove") format_to_fuzz = F::glove;
+  else if (format == "fasttext_bin") format_to_fuzz = F::fasttext_bin;
+  else if (format == "npy") format_to_fuzz = F::npy;
+  else if (format == "safetensors") format_to_fuzz = F::safetensors;
+  else if (format == "native") format_to_fuzz = F::native;
+  else {
+    std::fprintf(stderr, "vectors_fuzz: set EMBEDKIT_FUZZ_FORMAT to a format (word2vec_text, ..., native)\n");
+    std::exit(2);
+  }
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const auto flags = data[0];
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
-  constexpr auto kFormat = embedkit::VectorFormat::EMBEDKIT_FUZZ_FORMAT;
+  const embedkit::VectorFormat kFormat = format_to_fuzz;
   const embedkit::LoadOptions options{
       .format = kFormat,
       .invalid_utf8 = (flags & 1U) != 0 ? embedkit::InvalidUtf8::replace : embedkit::InvalidUtf8::error,

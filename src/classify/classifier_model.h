@@ -45,7 +45,9 @@ struct TextClassifier::Impl {
   // epochs trained (fewer than options.epochs in a checkpoint).
   std::shared_ptr<detail::TransformerHead> transformer;
   std::size_t epochs_done = 0;
-  std::size_t training_examples = 0;  // (a resumed run checks it is given the same data)
+  std::size_t training_examples = 0;  // (a resumed run checks it is given the same data:
+  std::string training_hash;          //  the count, and the hash of its encoded examples)
+  bool stopped_mid_epoch = false;     // a stop in an epoch: not resumable (its checkpoint is)
 
   [[nodiscard]] std::size_t dim() const { return input.dim(); }
 

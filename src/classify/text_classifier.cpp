@@ -125,13 +125,9 @@ std::string_view classifier_encoder_name(ClassifierEncoder encoder) noexcept {
   return encoder == ClassifierEncoder::transformer ? "transformer" : "bag";
 }
 
-std::size_t default_heads(std::size_t dim, nn::PositionKind positions) noexcept {
-  // 4 heads when they fit; otherwise the count nearest it whose heads divide the width (and,
-  // for rotary positions, have an even width): 100 -> 5 heads of 20, 300 -> 5 of 60.
+std::size_t default_heads(std::size_t dim) noexcept {
   for (const std::size_t heads : {4, 5, 3, 6, 2, 8, 1}) {
-    if (dim % heads != 0) continue;
-    if (positions == nn::PositionKind::rotary && (dim / heads) % 2 != 0) continue;
-    return heads;
+    if (dim % heads == 0 && (dim / heads) % 2 == 0) return heads;
   }
   return 1;
 }
@@ -315,7 +311,7 @@ void detail::save_classifier(const TextClassifier::Impl& m, const std::string& p
       {"epochs", m.options.epochs},
       {"learning_rate", m.options.learning_rate},
       {"optimizer", classifier_optimizer_name(m.options.optimizer)},
-      {"batch_size", m.options.optimizer == ClassifierOptimizer::sgd ? 1 : m.options.batch_size},
+      {"batch_size", m.transformer || m.options.optimizer != ClassifierOptimizer::sgd ? m.options.batch_size : 1},
       {"min_count", m.options.min_count},
       {"dropout", m.options.dropout},
       {"seed", m.options.seed},
@@ -328,6 +324,8 @@ void detail::save_classifier(const TextClassifier::Impl& m, const std::string& p
     settings["epochs_done"] = m.epochs_done;
     settings["frozen_epochs"] = m.options.freeze.frozen_epochs();
     settings["training_examples"] = m.training_examples;
+    settings["training_hash"] = m.training_hash;
+    settings["stopped_mid_epoch"] = m.stopped_mid_epoch;
   }
   file.metadata[std::string(kMetadataKey)] = settings.dump();
   file.metadata["source"] = "embedkit classify train";
@@ -429,6 +427,8 @@ TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view p
       read_transformer(s.at("transformer"), *file.output, path, *impl);
       impl->epochs_done = std::min(s.value("epochs_done", o.epochs), o.epochs);
       impl->training_examples = s.value("training_examples", std::size_t{0});
+      impl->training_hash = s.value("training_hash", std::string());
+      impl->stopped_mid_epoch = s.value("stopped_mid_epoch", false);
       o.freeze = FreezeSchedule::unfreeze_after(s.value("frozen_epochs", std::size_t{0}));
     } else {
       EMBEDKIT_CHECK(file.output->rows() == impl->output_rows(), FormatError,

@@ -10,7 +10,7 @@ namespace embedkit::detail {
 TransformerHead::TransformerHead(std::size_t dim, std::size_t labels, const TransformerClassifierOptions& o,
                                  std::uint64_t seed)
     : encoder({.dim = dim,
-               .heads = o.heads == 0 ? default_heads(dim, o.positions) : o.heads,
+               .heads = o.heads == 0 ? default_heads(dim) : o.heads,
                .feedforward = o.feedforward,
                .layers = o.layers,
                .positions = o.positions,

@@ -128,7 +128,7 @@ EncoderLayer::Gradients EncoderLayer::zero_gradients() const {
   return g;
 }
 
-void EncoderLayer::backward(std::span<const float> x, std::span<const float> dy, const Cache& c, std::span<float> dx,
+void EncoderLayer::backward(std::span<const float> x, std::span<const float> dy, Cache& c, std::span<float> dx,
                             Gradients& g) const {
   const std::size_t d = dim(), ff = linear1.out();
   const std::size_t rows = c.h.size() / d;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -29,12 +30,12 @@ void check_rows(std::size_t values, std::size_t width, std::size_t rows, const c
 
 }  // namespace
 
-SinusoidalPositions::SinusoidalPositions(std::size_t dim, double base)
-    : frequencies_(frequencies((dim + 1) / 2, dim, base)), odd_(dim % 2 == 1) {
+SinusoidalPositions::SinusoidalPositions(std::size_t dim, double base, std::uint32_t cached)
+    : frequencies_(frequencies((dim + 1) / 2, dim, base)), odd_(dim % 2 == 1), cached_count_(std::min(cached, kCachedPositions)) {
   EMBEDKIT_CHECK(dim > 0, ArgumentError, "sinusoidal positions need at least one column");
   EMBEDKIT_CHECK(base > 1 && std::isfinite(base), ArgumentError, fmt::format("the base must be > 1, not {}", base));
-  cached_.resize(kCachedPositions * dim);
-  for (std::uint32_t p = 0; p < kCachedPositions; ++p) encoding(p, std::span<float>(cached_).subspan(p * dim, dim));
+  cached_.resize(static_cast<std::size_t>(cached_count_) * dim);
+  for (std::uint32_t p = 0; p < cached_count_; ++p) encoding(p, std::span<float>(cached_).subspan(p * dim, dim));
 }
 
 void SinusoidalPositions::encoding(std::uint32_t position, std::span<float> out) const {
@@ -52,7 +53,7 @@ void SinusoidalPositions::add(std::span<float> x, std::span<const std::uint32_t>
   std::vector<float> row(d);
   for (std::size_t r = 0; r < positions.size(); ++r) {
     const float* pe = row.data();
-    if (positions[r] < kCachedPositions) {
+    if (positions[r] < cached_count_) {
       pe = cached_.data() + static_cast<std::size_t>(positions[r]) * d;
     } else {
       encoding(positions[r], row);

@@ -56,7 +56,10 @@ TransformerEncoder::TransformerEncoder(TransformerEncoderOptions options)
                          EncoderLayerOptions{.dropout = options_.dropout,
                                              .rotary = options_.positions == PositionKind::rotary});
   }
-  if (options_.positions == PositionKind::sinusoidal) sinusoidal_.emplace(options_.dim);
+  if (options_.positions == PositionKind::sinusoidal) {
+    sinusoidal_.emplace(options_.dim, 10000.0,
+                        static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_positions, kCachedPositions)));
+  }
   if (options_.positions == PositionKind::learned) {
     learned_.emplace(options_.max_positions, options_.dim, SplitMix64::stream(options_.seed, options_.layers).next());
   }
@@ -88,7 +91,7 @@ void TransformerEncoder::forward(std::span<const float> x, std::span<const Seque
   norm_.forward(c.last, y, c.norm);
 }
 
-void TransformerEncoder::backward(std::span<const float> dy, const Cache& c, std::span<float> dx,
+void TransformerEncoder::backward(std::span<const float> dy, Cache& c, std::span<float> dx,
                                   Gradients& g) const {
   const std::size_t rows = c.positions.size(), d = dim();
   EMBEDKIT_CHECK(dy.size() == rows * d && dx.size() == dy.size() && g.layers.size() == layers_.size(), ArgumentError,

@@ -394,6 +394,9 @@ run "classify resume other data" 2 "$bin" classify train -i "$tmp/cls_other.txt"
 expect_in "$tmp/err" "classify resume other data" "resume on the same data"
 run "classify bag checkpoint" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/never.ekv" --checkpoint "$tmp/x_ckpt.ekv"
 expect_in "$tmp/err" "classify bag checkpoint" "--checkpoint is the Transformer's"
+cp "$tmp/cls.txt" "$tmp/cls.txt.copy"
+run "classify checkpoint over a foreign file" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/never.ekv" --encoder transformer --checkpoint "$tmp/cls.txt.copy" --epochs 1
+expect_in "$tmp/err" "classify checkpoint over a foreign file" "exists and is not such a checkpoint"
 run "classify transformer bigrams" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/never.ekv" --encoder transformer --word-ngrams 2
 expect_in "$tmp/err" "classify transformer bigrams" "n-gram features (--word-ngrams, --maxn) are the bag's"
 run "classify transformer heads" 2 "$bin" classify train -i "$tmp/cls.txt" -o "$tmp/never.ekv" --encoder transformer --dim 16 --heads 3

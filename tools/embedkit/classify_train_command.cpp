@@ -11,6 +11,7 @@
 #include "classify_flags.h"
 #include "commands.h"
 #include "embedkit/classify/model_selection.h"
+#include "embedkit/core/error.h"
 #include "embedkit/classify/text_classifier.h"
 #include "human_format.h"
 #include "option_ranges.h"
@@ -39,8 +40,11 @@ void run(ClassifyTrainFlags& flags) {
     refuse_same_file(flags.checkpoint, "--checkpoint", flags.output, "--output");
     refuse_same_file(flags.checkpoint, "--checkpoint", options.pretrained, "--pretrained");
     check_writable(flags.checkpoint, "--checkpoint");
+    refuse_foreign_checkpoint(flags.checkpoint, "--checkpoint", "embedkit.classifier");
   }
   refuse_same_file(flags.output, "--output", flags.resume, "--resume");
+  EMBEDKIT_CHECK(flags.resume.empty() || flags.autotune_validation.empty(), ArgumentError,
+                 "--resume continues one run; --autotune-validation searches many: use one of them");
   // Before any training: the model must be writable and must not replace an input.
   (void)file_output(flags.output, "--output", "the model");
   refuse_same_file(flags.output, "--output", flags.input, "--input");

@@ -8,6 +8,8 @@
 
 #include "embedkit/core/error.h"
 #include "embedkit/core/same_file.h"
+#include "embedkit/io/vector_io.h"
+#include "embedkit/io/word_vectors.h"
 #include "human_format.h"
 
 namespace embedkit::cli {
@@ -55,6 +57,23 @@ std::uint64_t file_bytes(const std::string& path) {
   std::error_code error;
   const std::uintmax_t size = std::filesystem::file_size(path, error);
   return error ? 0 : static_cast<std::uint64_t>(size);
+}
+
+void refuse_foreign_checkpoint(const std::string& path, std::string_view flag, std::string_view key) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;
+  bool ours = false;
+  if (std::filesystem::is_regular_file(path, ec)) {
+    try {
+      ours = load_vectors(path, {.format = VectorFormat::native}).metadata.contains(std::string(key));
+    } catch (const Error&) {
+      // not our format: not a checkpoint
+    }
+  }
+  EMBEDKIT_CHECK(ours, ArgumentError,
+                 fmt::format("{} exists and is not such a checkpoint: it would be overwritten by one; remove it or "
+                             "choose another file ({})",
+                             path, flag));
 }
 
 }  // namespace embedkit::cli

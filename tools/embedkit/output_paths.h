@@ -19,6 +19,10 @@ void refuse_same_file(const std::string& output, std::string_view output_flag, c
 /// directory exists and is writable (the output goes to a temporary file there, then a rename).
 void check_writable(const std::string& path, std::string_view flag);
 
+/// A --checkpoint path that exists must be a checkpoint of this kind (a native file whose
+/// metadata has `key`): anything else would be overwritten after the first epoch. ArgumentError.
+void refuse_foreign_checkpoint(const std::string& path, std::string_view flag, std::string_view key);
+
 /// `path`, unless it is "-": ArgumentError (exit 2) saying that `flag` needs a file name because
 /// `what` (e.g. "the model") cannot be streamed to standard output.
 [[nodiscard]] const std::string& file_output(const std::string& path, std::string_view flag, std::string_view what);

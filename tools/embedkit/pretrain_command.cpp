@@ -41,6 +41,7 @@ void run(PretrainFlags& flags) {
     refuse_same_file(flags.options.checkpoint, "--checkpoint", flags.options.pretrained, "--pretrained");
     refuse_same_file(flags.options.checkpoint, "--checkpoint", flags.output, "--output");
     check_writable(flags.options.checkpoint, "--checkpoint");
+    refuse_foreign_checkpoint(flags.options.checkpoint, "--checkpoint", "embedkit.pretraining");
   }
   const auto start = std::chrono::steady_clock::now();
   ProgressBar bar("pretraining", !flags.quiet && !flags.json && (flags.progress || ProgressBar::stderr_is_terminal()),

@@ -90,7 +90,7 @@ enum class ClassifierEncoder { bag, transformer };
 /// The Transformer classifier's shape and training (with ClassifierEncoder::transformer).
 struct TransformerClassifierOptions {
   std::size_t layers = 2;
-  std::size_t heads = 0;         ///< 0: 4, or the nearest count whose heads fit the width (rotary: even)
+  std::size_t heads = 0;         ///< 0: default_heads(dim)
   std::size_t feedforward = 0;   ///< 0 = 4 x dim
   nn::PositionKind positions = nn::PositionKind::rotary;
   nn::Pooling pooling = nn::Pooling::mean;
@@ -102,8 +102,10 @@ struct TransformerClassifierOptions {
   float embedding_learning_rate = 0.0F;  ///< peak rate of the embedding rows' lazy Adam (0: the model's)
 };
 
-/// The heads a width gets when none are asked for (see TransformerClassifierOptions::heads).
-[[nodiscard]] std::size_t default_heads(std::size_t dim, nn::PositionKind positions) noexcept;
+/// The heads a width gets when none are asked for: 4, or the count nearest it whose heads have an
+/// even width (so that every kind of positions fits, and switching positions keeps the shape):
+/// 100 -> 5 heads of 20, 300 -> 5 of 60.
+[[nodiscard]] std::size_t default_heads(std::size_t dim) noexcept;
 
 struct ClassifierOptions {
   std::size_t dim = 0;              ///< 0 = the pretrained vectors' dim, or kDefaultDim (fastText's 100)

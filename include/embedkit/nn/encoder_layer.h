@@ -61,8 +61,7 @@ class EncoderLayer {
     std::vector<float> mask1, mask_ff, mask2;  // dropout's, in training (empty otherwise)
     // Working memory, reused from call to call: a training loop allocates nothing in steady state
     // (buffers of a batch's rows x feed-forward are megabytes: fresh ones cost page faults).
-    std::vector<float> qkv;
-    mutable std::vector<float> dg, df1, dh2, dh, df2, dattended, dq, dk, dv, dqkv, dh1, dout;
+    std::vector<float> qkv, dg, df1, dh2, dh, df2, dattended, dq, dk, dv, dqkv, dh1, dout;
   };
   /// The gradients of the parameters, in the parameters' shapes.
   struct Gradients {
@@ -78,7 +77,8 @@ class EncoderLayer {
   void forward(std::span<const float> x, std::span<const SequenceRows> batch, std::span<float> y, Cache& cache,
                SplitMix64* rng = nullptr) const;
   /// dx (overwritten) and the parameters' gradients (accumulated) from dy.
-  void backward(std::span<const float> x, std::span<const float> dy, const Cache& cache, std::span<float> dx,
+  /// (The cache's working memory is written: one cache per thread.)
+  void backward(std::span<const float> x, std::span<const float> dy, Cache& cache, std::span<float> dx,
                 Gradients& gradients) const;
   [[nodiscard]] Gradients zero_gradients() const;
   /// The parameters and, in the same order, `gradients`' members, named as PyTorch's

@@ -37,7 +37,8 @@ inline constexpr std::uint32_t kCachedPositions = 512;
 class SinusoidalPositions {
  public:
   /// `dim`: columns of the rows it adds to (any size; an odd last column gets a sine).
-  explicit SinusoidalPositions(std::size_t dim, double base = 10000.0);
+  /// The first `cached` positions' values are computed here, once (at most kCachedPositions).
+  explicit SinusoidalPositions(std::size_t dim, double base = 10000.0, std::uint32_t cached = kCachedPositions);
 
   /// x[r] += PE(positions[r]); `x` has positions.size() rows of dim() columns.
   void add(std::span<float> x, std::span<const std::uint32_t> positions) const;
@@ -48,7 +49,8 @@ class SinusoidalPositions {
  private:
   std::vector<double> frequencies_;  // w_i, one per pair of columns
   bool odd_ = false;
-  std::vector<float> cached_;        // PE(p) for p < kCachedPositions, rows of dim()
+  std::uint32_t cached_count_ = 0;
+  std::vector<float> cached_;        // PE(p) for p < cached_count_, rows of dim()
 };
 
 class LearnedPositions {

@@ -61,7 +61,7 @@ class TransformerEncoder {
     std::vector<float> last;                 // the last layer's output, before the final norm
     LayerNorm::Cache norm;
     std::vector<std::uint32_t> positions;
-    mutable std::vector<float> upstream, below;  // the backward pass's, reused from call to call
+    std::vector<float> upstream, below;  // the backward pass's, reused from call to call
   };
   struct Gradients {
     std::vector<EncoderLayer::Gradients> layers;
@@ -73,7 +73,8 @@ class TransformerEncoder {
   void forward(std::span<const float> x, std::span<const SequenceRows> batch, std::span<float> y, Cache& cache,
                SplitMix64* rng = nullptr) const;
   /// dx (overwritten) and the gradients (accumulated) from dy and the forward pass's cache.
-  void backward(std::span<const float> dy, const Cache& cache, std::span<float> dx, Gradients& gradients) const;
+  /// (The cache's working memory is written: one cache per thread.)
+  void backward(std::span<const float> dy, Cache& cache, std::span<float> dx, Gradients& gradients) const;
   [[nodiscard]] Gradients zero_gradients() const;
 
   /// Every parameter, named as PyTorch's nn.TransformerEncoder's state dict names it

@@ -37,7 +37,7 @@ namespace embedkit {
 struct PretrainOptions {
   std::size_t dim = 0;           ///< 0 = the pretrained vectors' width, or 128
   std::size_t layers = 2;
-  std::size_t heads = 0;         ///< 0: 4, or the count nearest it that fits dim (rotary: even heads)
+  std::size_t heads = 0;         ///< 0: default_heads(dim) (classify/text_classifier.h)
   std::size_t feedforward = 0;   ///< 0 = 4 x dim
   nn::PositionKind positions = nn::PositionKind::rotary;
   std::size_t max_length = 64;   ///< tokens a window holds

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <numeric>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "classify/classifier_model.h"
+#include "core/content_hash.h"
 #include "embedkit/classify/text_classifier.h"
 #include "embedkit/core/error.h"
 #include "embedkit/core/random.h"
@@ -39,6 +41,19 @@ struct EncodedExamples {
     return {targets.data() + target_offsets[e], target_offsets[e + 1] - target_offsets[e]};
   }
 };
+
+/// A hash of encoded examples (features, labels and where each starts), to tell data apart.
+inline std::string examples_hash(const EncodedExamples& e) {
+  ContentHash hash;
+  auto add = [&](const auto& v) {
+    hash.update(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(v[0])));
+  };
+  add(e.features);
+  add(e.offsets);
+  add(e.targets);
+  add(e.target_offsets);
+  return fmt::format("{:016x}", hash.digest());
+}
 
 /// Every example of `data` encoded once: `features(tokens, out)` appends an example's feature
 /// rows (the model's features with the caller's bucket-to-row rule), labels become the model's

@@ -76,6 +76,10 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
     EMBEDKIT_CHECK(impl->training_examples == data.examples.size(), ArgumentError,
                    fmt::format("{} was trained on {} examples; {} has {}: resume on the same data", requested.resume,
                                impl->training_examples, data.source, data.examples.size()));
+    EMBEDKIT_CHECK(!impl->stopped_mid_epoch, ArgumentError,
+                   fmt::format("{} was stopped in the middle of an epoch; resume from its --checkpoint file (written "
+                               "at the end of each epoch)",
+                               requested.resume));
     EMBEDKIT_CHECK(requested.threads <= kMaxThreads, ArgumentError,
                    fmt::format("--threads {}: at most {} threads", requested.threads, kMaxThreads));
     impl->options.threads = requested.threads;
@@ -85,6 +89,10 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
         detail::encode_examples(*impl, data, [&](std::span<const std::string> tokens, std::vector<TokenId>& out) {
           impl->encoder_ids(tokens, out);
         });
+    EMBEDKIT_CHECK(detail::examples_hash(enc) == impl->training_hash, ArgumentError,
+                   fmt::format("{} was trained on other examples than {}'s (the same count, other words or labels): "
+                               "resume on the same data",
+                               requested.resume, data.source));
     detail::train_transformer(*impl, enc, callbacks);
     impl->options.resume.clear();
     return TextClassifier(std::move(impl));
@@ -116,7 +124,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   }
   if (options.encoder == ClassifierEncoder::transformer) {  // (the model records what it got)
     TransformerClassifierOptions& t = options.transformer;
-    if (t.heads == 0) t.heads = default_heads(options.dim, t.positions);
+    if (t.heads == 0) t.heads = default_heads(options.dim);
     if (t.feedforward == 0) t.feedforward = 4 * options.dim;
   }
   check_options(options);
@@ -235,6 +243,7 @@ TextClassifier TextClassifier::train(const LabeledData& data, const ClassifierOp
   impl->output = EmbeddingTable(impl->output_rows(), dim);
   impl->output.fill_zeros();
   if (transformer) {
+    impl->training_hash = detail::examples_hash(enc);
     impl->transformer = std::make_shared<detail::TransformerHead>(dim, impl->labels.size(), options.transformer,
                                                                   options.seed);
     if (pretrained_encoder) {

@@ -50,8 +50,8 @@ std::vector<std::vector<std::uint32_t>> length_bucketed_batches(const EncodedExa
 // [cut[t], cut[t + 1]).
 std::vector<std::size_t> token_balanced_cuts(const EncodedExamples& examples, std::span<const std::uint32_t> batch,
                                              std::size_t threads) {
-  std::vector<std::size_t> cut(threads + 1, batch.size());
-  cut[0] = 0;
+  std::vector<std::size_t> cut{0};
+  cut.resize(threads + 1, batch.size());
   std::size_t tokens = 0, total = 0, next = 1;
   for (const std::uint32_t e : batch) total += examples.features_of(e).size();
   for (std::size_t i = 0; i < batch.size() && next < threads; ++i) {
@@ -190,7 +190,10 @@ void train_transformer(ClassifierModelImpl& model, const EncodedExamples& exampl
           }
         },
         on_progress);
-    if (run.stopped_mid_epoch()) break;
+    if (run.stopped_mid_epoch()) {
+      model.stopped_mid_epoch = true;
+      break;
+    }
     model.epochs_done = epoch + 1;
     if (!options.checkpoint.empty()) {  // the model as it is: rows back in the bag, saved, out again
       model.input = EmbeddingBag(std::move(embedding.table()), {.mode = BagMode::mean});

@@ -101,7 +101,7 @@ EncoderStep::Outcome EncoderStep::run(std::uint64_t step, const std::function<vo
 }
 
 void encoder_backward_into(const nn::TransformerEncoder& encoder, std::span<const float> dy,
-                           const nn::TransformerEncoder::Cache& cache, std::span<float> dx,
+                           nn::TransformerEncoder::Cache& cache, std::span<float> dx,
                            nn::TransformerEncoder::Gradients& scratch, EncoderStep::Share& share) {
   if (scratch.layers.empty()) scratch = encoder.zero_gradients();
   const std::vector<std::span<float>> gradients = nn::TransformerEncoder::gradient_spans(scratch);

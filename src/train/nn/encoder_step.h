@@ -86,7 +86,7 @@ class EncoderStep {
 /// added to share.gradients[0 .. the encoder's parameter count) (the encoder's parameters come
 /// first in every trainer's list). `scratch` is the thread's, reused between batches.
 void encoder_backward_into(const nn::TransformerEncoder& encoder, std::span<const float> dy,
-                           const nn::TransformerEncoder::Cache& cache, std::span<float> dx,
+                           nn::TransformerEncoder::Cache& cache, std::span<float> dx,
                            nn::TransformerEncoder::Gradients& scratch, EncoderStep::Share& share);
 
 }  // namespace embedkit::detail

@@ -272,7 +272,7 @@ ContextualEncoder pretrain_encoder(const std::string& corpus_path, const Pretrai
                    fmt::format("{} has {}-dimensional vectors but --dim is {}", o.pretrained, pretrained->dim(), o.dim));
   }
   if (o.dim == 0) o.dim = 128;
-  if (o.heads == 0) o.heads = default_heads(o.dim, o.positions);
+  if (o.heads == 0) o.heads = default_heads(o.dim);
   if (o.feedforward == 0) o.feedforward = 4 * o.dim;
   check(o);
 

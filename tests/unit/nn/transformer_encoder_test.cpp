@@ -93,7 +93,7 @@ TEST_P(EncoderStack, GradientsMatchFiniteDifferencesInTraining) {
 INSTANTIATE_TEST_SUITE_P(Positions, EncoderStack,
                          ::testing::Values(PositionKind::none, PositionKind::sinusoidal, PositionKind::learned,
                                            PositionKind::rotary),
-                         [](const auto& info) { return std::string(position_kind_name(info.param)); });
+                         [](const auto& test) { return std::string(position_kind_name(test.param)); });
 
 TEST(TransformerEncoder, NamesItsParametersAsPyTorchsStateDictAndChecksItsShapes) {
   TransformerEncoder encoder = small_encoder(PositionKind::learned);
