@@ -168,15 +168,8 @@ ClassifierCallbacks progress_callbacks(ProgressBar& bar, bool json, bool quiet, 
   callbacks.on_progress = [&bar, json, epochs](const ClassifierProgress& p) {
     if (json) {
       fmt::print(stderr, "{}\n",
-                 nlohmann::json{{"event", "progress"},
-                                {"progress", p.progress},
-                                {"epoch", p.epoch + 1},
-                                {"examples_per_second", p.examples_per_second},
-                                {"learning_rate", p.learning_rate},
-                                {"loss", p.loss},
-                                {"elapsed_seconds", p.seconds},
-                                {"eta_seconds", p.eta_seconds}}
-                     .dump());
+                 progress_json({p.progress, p.epoch + 1, "examples_per_second", p.examples_per_second,
+                                p.learning_rate, p.loss, p.seconds, p.eta_seconds}));
       return;
     }
     bar.update(static_cast<std::uint64_t>(p.progress * 1e6), 1000000,

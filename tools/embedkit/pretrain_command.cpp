@@ -57,15 +57,8 @@ void run(PretrainFlags& flags) {
   callbacks.on_progress = [&](const PretrainProgress& p) {
     if (flags.json) {
       fmt::print(stderr, "{}\n",
-                 nlohmann::json{{"event", "progress"},
-                                {"progress", p.progress},
-                                {"epoch", p.epoch + 1},
-                                {"tokens_per_second", p.tokens_per_second},
-                                {"learning_rate", p.learning_rate},
-                                {"loss", p.loss},
-                                {"elapsed_seconds", p.seconds},
-                                {"eta_seconds", p.eta_seconds}}
-                     .dump());
+                 progress_json({p.progress, p.epoch + 1, "tokens_per_second", p.tokens_per_second, p.learning_rate,
+                                p.loss, p.seconds, p.eta_seconds}));
       return;
     }
     bar.update(static_cast<std::uint64_t>(p.progress * 1e6), 1000000,

@@ -1,5 +1,7 @@
 #include "progress_bar.h"
 
+#include <nlohmann/json.hpp>
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -64,6 +66,18 @@ void ProgressBar::draw(std::uint64_t done, std::uint64_t total, std::string_view
   fmt::print(stderr, "\r{}\033[K", line);
   std::fflush(stderr);
   drawn_ = true;
+}
+
+std::string progress_json(const TrainingProgressEvent& e) {
+  return nlohmann::json{{"event", "progress"},
+                        {"progress", e.progress},
+                        {"epoch", e.epoch},
+                        {std::string(e.rate_name), e.rate},
+                        {"learning_rate", e.learning_rate},
+                        {"loss", e.loss},
+                        {"elapsed_seconds", e.seconds},
+                        {"eta_seconds", e.eta_seconds}}
+      .dump();
 }
 
 }  // namespace embedkit::cli

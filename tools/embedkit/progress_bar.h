@@ -4,11 +4,26 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace embedkit::cli {
+
+/// One training run's progress as a JSON line's text (`--json`, on stderr): the shared fields and
+/// the run's rate under its own name ("examples_per_second", "tokens_per_second").
+struct TrainingProgressEvent {
+  double progress = 0;
+  std::size_t epoch = 0;  ///< 1-based
+  std::string_view rate_name;
+  double rate = 0;
+  double learning_rate = 0;
+  double loss = 0;
+  double seconds = 0;
+  double eta_seconds = 0;
+};
+[[nodiscard]] std::string progress_json(const TrainingProgressEvent& event);
 
 class ProgressBar {
  public:
