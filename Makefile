@@ -29,7 +29,7 @@ test: test-deps
 	cmake --preset asan
 	cmake --build --preset asan
 	ctest --preset asan -j2
-	fuzz/run_fuzzers.sh 6
+	fuzz/run_fuzzers.sh 4
 
 # The CLI, headers, libraries and CMake package under PREFIX (make install PREFIX=~/.local).
 PREFIX ?= /usr/local
