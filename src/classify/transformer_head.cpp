@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "embedkit/core/random.h"
+#include "kernels/kernels.h"
 
 namespace embedkit::detail {
 
@@ -31,10 +32,8 @@ void TransformerHead::probabilities(const EmbeddingTable& table, std::span<const
                                     Scratch& s) const {
   const std::size_t d = encoder.dim(), n = ids.size();
   s.x.resize(n * d);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::span<const float> row = table.row(ids[i]);
-    std::copy(row.begin(), row.end(), s.x.data() + i * d);
-  }
+  table.view().check_ids(ids);
+  kernels::kernels().gather(table.data(), table.stride(), ids.data(), n, s.x.data(), d, d);
   s.y.resize(n * d);
   const nn::SequenceRows one{0, n, n};
   encoder.forward(s.x, std::span<const nn::SequenceRows>(&one, 1), s.y, s.cache);

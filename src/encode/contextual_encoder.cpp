@@ -9,6 +9,7 @@
 #include "embedkit/io/vector_io.h"
 #include "embedkit/io/word_vectors.h"
 #include "embedkit/nn/parameter_rows.h"
+#include "kernels/kernels.h"
 
 namespace embedkit {
 
@@ -71,10 +72,9 @@ ContextualEncoder::Encoded ContextualEncoder::encode(std::span<const std::string
   for (std::size_t first = 0; first < out.ids.size(); first += window) {
     const std::size_t n = std::min(window, out.ids.size() - first);
     x.resize(n * d);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::span<const float> row = impl_->table.row(out.ids[first + i]);
-      std::copy(row.begin(), row.end(), x.begin() + static_cast<std::ptrdiff_t>(i * d));
-    }
+    const std::span<const TokenId> ids(out.ids.data() + first, n);
+    impl_->table.view().check_ids(ids);
+    kernels::kernels().gather(impl_->table.data(), impl_->table.stride(), ids.data(), n, x.data(), d, d);
     const nn::SequenceRows one{0, n, n};
     impl_->encoder.forward(x, std::span<const nn::SequenceRows>(&one, 1),
                            std::span<float>(out.vectors).subspan(first * d, n * d), cache);
