@@ -19,16 +19,17 @@ demo: deps
 	cmake --build --preset release --target embedkit_cli embedkit_python
 	scripts/demo.sh
 
-# The whole suite in the release build (what the tests run: not the benchmarks), again under
-# AddressSanitizer + UBSan (Clang), then a short libFuzzer run of every reader: the fuzz targets
-# are built in the same sanitizer tree, so the library is compiled twice, not three times.
+# Every test runs once, where it finds most: the unit tests (label "unit") and a short libFuzzer run
+# of every reader under AddressSanitizer + UBSan (Clang, one tree); the suites of what users run
+# (label "integration": the CLI, pytest, MPI, the browser, the install) in the optimised build.
+# So the library is compiled twice, and the CLI and the tests once each.
 test: test-deps
 	cmake --preset release
-	cmake --build --preset release --target embedkit_unit_tests embedkit_cli embedkit_python
-	ctest --preset release -j2
+	cmake --build --preset release --target embedkit_cli embedkit_python
+	ctest --preset release -j2 -L integration
 	cmake --preset asan
-	cmake --build --preset asan
-	ctest --preset asan -j2
+	cmake --build --preset asan --target embedkit_unit_tests fuzzers
+	ctest --preset asan -j2 -L unit
 	fuzz/run_fuzzers.sh 4
 
 # The CLI, headers, libraries and CMake package under PREFIX (make install PREFIX=~/.local).
