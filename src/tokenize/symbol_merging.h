@@ -1,0 +1,93 @@
+// The merge loop of byte-pair encoding, shared by Hugging Face's BPE (a pair merges by its rank in
+// the merges list) and SentencePiece's (a pair merges when the two pieces joined are a piece, by
+// that piece's score): repeatedly join the adjacent pair with the best priority, the left-most
+// one on ties, until no adjacent pair may merge.
+//
+// Like both libraries it keeps a heap of candidate pairs and drops a popped pair whose symbols
+// changed since it was pushed (a symbol only ever grows, so a changed length means changed
+// content): O(n log n) for a word of n symbols instead of a rescan after every merge.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <queue>
+#include <vector>
+
+namespace embedkit::tokenize {
+
+/// One symbol of a word being merged: bytes [begin, begin + length) of the word, and its id.
+struct MergeSymbol {
+  std::size_t begin;
+  std::size_t length;
+  std::int32_t id;
+  bool frozen = false;  ///< never merged (SentencePiece's user-defined pieces)
+};
+
+/// What may become of an adjacent pair: the merged symbol's id, and a priority (lower merges first).
+template <typename Priority>
+struct MergeCandidate {
+  Priority priority;
+  std::int32_t id;
+};
+
+/// Merges `symbols` in place (see file comment). `candidate(left, right)` returns the merge of two
+/// adjacent symbols, or nullopt when they may not merge. Frozen symbols are never offered.
+template <typename Priority, typename CandidateOf>
+void merge_symbols(std::vector<MergeSymbol>& symbols, CandidateOf&& candidate) {
+  const std::size_t n = symbols.size();
+  if (n < 2) return;
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> prev(n), next(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    prev[i] = i == 0 ? kNone : i - 1;
+    next[i] = i + 1 == n ? kNone : i + 1;
+  }
+  struct Entry {
+    Priority priority;
+    std::size_t left;
+    std::size_t right;
+    std::size_t left_length;
+    std::size_t right_length;
+    std::int32_t id;
+  };
+  // std::priority_queue pops the greatest: "greater" = worse priority, then the right-most pair.
+  auto worse = [](const Entry& a, const Entry& b) {
+    if (a.priority != b.priority) return b.priority < a.priority;
+    return b.left < a.left;
+  };
+  std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> agenda(worse);
+  auto offer = [&](std::size_t left, std::size_t right) {
+    if (left == kNone || right == kNone) return;
+    const MergeSymbol& l = symbols[left];
+    const MergeSymbol& r = symbols[right];
+    if (l.frozen || r.frozen) return;
+    if (std::optional<MergeCandidate<Priority>> c = candidate(l, r)) {
+      agenda.push({c->priority, left, right, l.length, r.length, c->id});
+    }
+  };
+  for (std::size_t i = 0; i + 1 < n; ++i) offer(i, i + 1);
+  while (!agenda.empty()) {
+    const Entry top = agenda.top();
+    agenda.pop();
+    MergeSymbol& left = symbols[top.left];
+    MergeSymbol& right = symbols[top.right];
+    if (left.length != top.left_length || right.length != top.right_length || next[top.left] != top.right) {
+      continue;  // stale: one side merged since the pair was offered
+    }
+    left.length += right.length;
+    left.id = top.id;
+    right.length = 0;
+    next[top.left] = next[top.right];
+    if (next[top.right] != kNone) prev[next[top.right]] = top.left;
+    offer(prev[top.left], top.left);
+    offer(top.left, next[top.left]);
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (symbols[i].length != 0) symbols[kept++] = symbols[i];
+  }
+  symbols.resize(kept);
+}
+
+}  // namespace embedkit::tokenize
