@@ -41,7 +41,7 @@ struct Encoding {
 };
 
 /// What encode() does beyond segmenting.
-struct EncodeOptions {
+struct SubwordEncodeOptions {
   bool add_special_tokens = true;  ///< run the post-processor ([CLS] ... [SEP], <s> ... </s>)
 };
 
@@ -63,13 +63,13 @@ class SubwordTokenizer {
 
   /// The tokens of `text` (UTF-8; ill-formed bytes are handled as the original library does:
   /// U+FFFD in SentencePiece, a FormatError for tokenizer.json, whose library takes only strings).
-  [[nodiscard]] virtual Encoding encode(std::string_view text, const EncodeOptions& options = {}) const = 0;
+  [[nodiscard]] virtual Encoding encode(std::string_view text, const SubwordEncodeOptions& options = {}) const = 0;
   /// A pair of texts (BERT's "[CLS] A [SEP] B [SEP]"), where the post-processor defines one.
   [[nodiscard]] virtual Encoding encode_pair(std::string_view first, std::string_view second,
-                                             const EncodeOptions& options = {}) const;
+                                             const SubwordEncodeOptions& options = {}) const;
   /// Many texts, on `threads` threads (0 = all cores); the result is the same for any count.
   [[nodiscard]] std::vector<Encoding> encode_batch(std::span<const std::string_view> texts,
-                                                   const EncodeOptions& options = {},
+                                                   const SubwordEncodeOptions& options = {},
                                                    std::size_t threads = 0) const;
 
   /// The text of `ids` as the original library's decoder writes it.
