@@ -54,12 +54,7 @@ std::vector<std::pair<std::size_t, std::size_t>> code_point_offsets(
   out.reserve(offsets.size());
   for (auto [begin, end] : offsets) {
     EMBEDKIT_CHECK(begin <= end && end <= text.size(), ArgumentError, "code_point_offsets: an offset lies beyond the text");
-    if (begin == end) {
-      out.emplace_back(index[begin], index[begin]);
-      continue;
-    }
-    // The end widens to the end of the character its last byte is in.
-    out.emplace_back(index[begin], index[end - 1] + 1);
+    out.emplace_back(index[begin], index[end]);
   }
   return out;
 }

@@ -88,7 +88,8 @@ class SubwordTokenizer {
 };
 
 /// `offsets` (byte ranges into `text`) as code-point ranges, as Hugging Face's Python and Node
-/// bindings report them: a range that starts or ends inside a character widens to the whole one.
+/// bindings convert them: each byte offset becomes the index of the character it falls in (the
+/// text's end, the character count). ArgumentError for a range beyond the text.
 [[nodiscard]] std::vector<std::pair<std::size_t, std::size_t>> code_point_offsets(
     std::string_view text, std::span<const std::pair<std::size_t, std::size_t>> offsets);
 

@@ -1,0 +1,403 @@
+#include "hf_models.h"
+
+#include <fmt/format.h>
+
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "embedkit/core/error.h"
+#include "embedkit/text/utf8.h"
+#include "hf_json.h"
+#include "symbol_merging.h"
+#include "unigram_lattice.h"
+
+namespace embedkit::tokenize {
+namespace {
+
+using nlohmann::json;
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+/// Token <-> id, both ways; ids may have gaps (a tokenizer.json vocabulary is a map).
+class TokenVocabulary {
+ public:
+  void add(std::string token, std::int32_t id, const std::string& where) {
+    EMBEDKIT_CHECK(id >= 0, FormatError, fmt::format("{}: token \"{}\" has a negative id", where, token));
+    EMBEDKIT_CHECK(id < (1 << 28), FormatError, fmt::format("{}: token \"{}\" has id {}, beyond 2^28", where, token, id));
+    const auto index = static_cast<std::size_t>(id);
+    if (index >= by_id_.size()) {
+      by_id_.resize(index + 1);
+      present_.resize(index + 1, false);
+    }
+    EMBEDKIT_CHECK(!present_[index], FormatError, fmt::format("{}: id {} is given to two tokens", where, id));
+    EMBEDKIT_CHECK(ids_.emplace(token, id).second, FormatError,
+                   fmt::format("{}: token \"{}\" appears twice", where, token));
+    by_id_[index] = std::move(token);
+    present_[index] = true;
+  }
+  [[nodiscard]] std::optional<std::int32_t> find(std::string_view token) const {
+    const auto it = ids_.find(token);
+    if (it == ids_.end()) return std::nullopt;
+    return it->second;
+  }
+  [[nodiscard]] std::optional<std::string_view> token(std::int32_t id) const {
+    if (id < 0 || static_cast<std::size_t>(id) >= by_id_.size() || !present_[static_cast<std::size_t>(id)]) {
+      return std::nullopt;
+    }
+    return by_id_[static_cast<std::size_t>(id)];
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return ids_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>> ids_;
+  std::vector<std::string> by_id_;
+  std::vector<bool> present_;
+};
+
+TokenVocabulary read_vocab_object(const json& spec, const std::string& where) {
+  const auto it = spec.find("vocab");
+  EMBEDKIT_CHECK(it != spec.end() && it->is_object(), FormatError,
+                 fmt::format("{}: \"vocab\" must be an object of token: id", where));
+  TokenVocabulary vocab;
+  for (const auto& [token, id] : it->items()) {
+    EMBEDKIT_CHECK(id.is_number_integer(), FormatError, fmt::format("{}: the id of \"{}\" is not an integer", where, token));
+    const std::int64_t value = id.get<std::int64_t>();
+    EMBEDKIT_CHECK(value >= 0 && value < std::numeric_limits<std::int32_t>::max(), FormatError,
+                   fmt::format("{}: the id of \"{}\" is out of range", where, token));
+    vocab.add(token, static_cast<std::int32_t>(value), where);
+  }
+  return vocab;
+}
+
+std::string byte_token(unsigned char b) { return fmt::format("<0x{:02X}>", b); }
+
+class BpeModel final : public HfModel {
+ public:
+  BpeModel(const json& spec, const std::string& where) : vocab_(read_vocab_object(spec, where)) {
+    unk_token_ = json_optional_string(spec, "unk_token", where);
+    prefix_ = json_optional_string(spec, "continuing_subword_prefix", where);
+    suffix_ = json_optional_string(spec, "end_of_word_suffix", where);
+    fuse_unk_ = json_bool(spec, "fuse_unk", false, where);
+    byte_fallback_ = json_bool(spec, "byte_fallback", false, where);
+    ignore_merges_ = json_bool(spec, "ignore_merges", false, where);
+    if (!unk_token_.empty()) unk_id_ = vocab_.find(unk_token_);
+    const json& merges = json_array(spec, "merges", where);
+    merges_.reserve(merges.size());
+    for (std::size_t rank = 0; rank < merges.size(); ++rank) {
+      const json& m = merges[rank];
+      std::string a, b;
+      if (m.is_string()) {
+        const std::string line = m.get<std::string>();
+        const std::size_t space = line.find(' ');
+        EMBEDKIT_CHECK(space != std::string::npos && line.find(' ', space + 1) == std::string::npos, FormatError,
+                       fmt::format("{}: merge {} (\"{}\") is not two tokens separated by one space", where, rank, line));
+        a = line.substr(0, space);
+        b = line.substr(space + 1);
+      } else {
+        EMBEDKIT_CHECK(m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string(), FormatError,
+                       fmt::format("{}: merge {} must be \"a b\" or [\"a\", \"b\"]", where, rank));
+        a = m[0].get<std::string>();
+        b = m[1].get<std::string>();
+      }
+      const auto id_a = vocab_.find(a);
+      const auto id_b = vocab_.find(b);
+      // The merged token: the right part loses the continuing-subword prefix (by its length).
+      const std::string merged = a + (b.size() >= prefix_.size() ? b.substr(prefix_.size()) : std::string());
+      const auto id_merged = vocab_.find(merged);
+      EMBEDKIT_CHECK(id_a && id_b && id_merged, FormatError,
+                     fmt::format("{}: merge {} (\"{}\" \"{}\") uses a token missing from the vocabulary", where, rank, a, b));
+      merges_[pair_key(*id_a, *id_b)] = {static_cast<std::uint32_t>(rank), *id_merged};
+    }
+  }
+
+  void tokenize(std::string_view piece, std::vector<ModelToken>& out) const override {
+    if (piece.empty()) return;
+    if (ignore_merges_) {
+      if (auto id = vocab_.find(piece)) {
+        out.push_back({*id, std::string(piece), 0, piece.size()});
+        return;
+      }
+    }
+    std::vector<MergeSymbol> symbols;
+    symbols.reserve(piece.size());
+    std::size_t position = 0;  // cumulative length of the symbols so far (the library's offsets)
+    std::optional<MergeSymbol> pending_unk;
+    auto flush_unk = [&] {
+      if (pending_unk) {
+        symbols.push_back(*pending_unk);
+        position += pending_unk->length;
+        pending_unk.reset();
+      }
+    };
+    std::string s;
+    for (std::size_t pos = 0; pos < piece.size();) {
+      const std::size_t length = decode_utf8(piece, pos).length;
+      s.assign(piece.substr(pos, length));
+      if (pos > 0 && !prefix_.empty()) s.insert(0, prefix_);
+      if (pos + length == piece.size() && !suffix_.empty()) s += suffix_;
+      pos += length;
+      if (auto id = vocab_.find(s)) {
+        flush_unk();
+        symbols.push_back({position, length, *id});
+        position += length;
+        continue;
+      }
+      if (byte_fallback_) {
+        std::vector<std::int32_t> bytes;
+        for (unsigned char b : s) {
+          auto id = vocab_.find(byte_token(b));
+          if (!id) break;
+          bytes.push_back(*id);
+        }
+        if (bytes.size() == s.size()) {
+          flush_unk();
+          for (std::int32_t id : bytes) {
+            symbols.push_back({position, 1, id});
+            position += 1;
+          }
+          continue;
+        }
+      }
+      if (!unk_token_.empty()) {
+        EMBEDKIT_CHECK(unk_id_.has_value(), FormatError,
+                       fmt::format("BPE: the unknown token \"{}\" is not in the vocabulary", unk_token_));
+        if (fuse_unk_ && pending_unk) {
+          pending_unk->length += length;
+        } else {
+          flush_unk();
+          pending_unk = MergeSymbol{position, length, *unk_id_};
+        }
+      }
+      // Without an unknown token the character is dropped, as the library does.
+    }
+    flush_unk();
+    merge_symbols<std::uint32_t>(symbols, [&](const MergeSymbol& l, const MergeSymbol& r)
+                                              -> std::optional<MergeCandidate<std::uint32_t>> {
+      const auto it = merges_.find(pair_key(l.id, r.id));
+      if (it == merges_.end()) return std::nullopt;
+      return MergeCandidate<std::uint32_t>{it->second.first, it->second.second};
+    });
+    for (const MergeSymbol& sym : symbols) {
+      out.push_back({sym.id, std::string(*vocab_.token(sym.id)), sym.begin, sym.begin + sym.length});
+    }
+  }
+
+  std::optional<std::int32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
+  std::optional<std::string_view> id_to_token(std::int32_t id) const override { return vocab_.token(id); }
+  std::size_t vocab_size() const noexcept override { return vocab_.size(); }
+  std::string_view type() const noexcept override { return "BPE"; }
+
+ private:
+  static std::uint64_t pair_key(std::int32_t a, std::int32_t b) noexcept {
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) | static_cast<std::uint32_t>(b);
+  }
+
+  TokenVocabulary vocab_;
+  std::unordered_map<std::uint64_t, std::pair<std::uint32_t, std::int32_t>> merges_;  // -> (rank, merged id)
+  std::string unk_token_, prefix_, suffix_;
+  std::optional<std::int32_t> unk_id_;
+  bool fuse_unk_ = false, byte_fallback_ = false, ignore_merges_ = false;
+};
+
+class WordPieceModel final : public HfModel {
+ public:
+  WordPieceModel(const json& spec, const std::string& where) : vocab_(read_vocab_object(spec, where)) {
+    unk_token_ = spec.contains("unk_token") ? json_string(spec, "unk_token", where) : "[UNK]";
+    prefix_ = spec.contains("continuing_subword_prefix") ? json_string(spec, "continuing_subword_prefix", where) : "##";
+    max_chars_ = json_unsigned(spec, "max_input_chars_per_word", 100, where);
+    unk_id_ = vocab_.find(unk_token_);
+    EMBEDKIT_CHECK(unk_id_.has_value(), FormatError,
+                   fmt::format("{}: WordPiece's unknown token \"{}\" is not in the vocabulary", where, unk_token_));
+  }
+
+  void tokenize(std::string_view piece, std::vector<ModelToken>& out) const override {
+    if (piece.empty()) return;
+    std::size_t chars = 0;
+    for (std::size_t pos = 0; pos < piece.size(); pos += decode_utf8(piece, pos).length) ++chars;
+    if (chars > max_chars_) {
+      out.push_back({*unk_id_, unk_token_, 0, piece.size()});
+      return;
+    }
+    const std::size_t first = out.size();
+    std::string candidate;
+    for (std::size_t start = 0; start < piece.size();) {
+      std::size_t end = piece.size();
+      std::optional<std::int32_t> found;
+      while (start < end) {
+        candidate.clear();
+        if (start > 0) candidate = prefix_;
+        candidate.append(piece.substr(start, end - start));
+        if ((found = vocab_.find(candidate))) break;
+        // Shorten by the last character of the candidate.
+        std::size_t last = end - 1;
+        while (last > start && (static_cast<unsigned char>(piece[last]) & 0xC0) == 0x80) --last;
+        end = last;
+      }
+      if (!found) {
+        out.resize(first);
+        out.push_back({*unk_id_, unk_token_, 0, piece.size()});
+        return;
+      }
+      out.push_back({*found, candidate, start, end});
+      start = end;
+    }
+  }
+
+  std::optional<std::int32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
+  std::optional<std::string_view> id_to_token(std::int32_t id) const override { return vocab_.token(id); }
+  std::size_t vocab_size() const noexcept override { return vocab_.size(); }
+  std::string_view type() const noexcept override { return "WordPiece"; }
+
+ private:
+  TokenVocabulary vocab_;
+  std::string unk_token_, prefix_;
+  std::optional<std::int32_t> unk_id_;
+  std::uint64_t max_chars_ = 100;
+};
+
+class UnigramModel final : public HfModel {
+ public:
+  UnigramModel(const json& spec, const std::string& where) {
+    const json& vocab = json_array(spec, "vocab", where);
+    scores_.reserve(vocab.size());
+    double min_score = std::numeric_limits<double>::infinity();
+    for (std::size_t id = 0; id < vocab.size(); ++id) {
+      const json& entry = vocab[id];
+      EMBEDKIT_CHECK(entry.is_array() && entry.size() == 2 && entry[0].is_string() && entry[1].is_number(), FormatError,
+                     fmt::format("{}: vocab entry {} must be [piece, score]", where, id));
+      EMBEDKIT_CHECK(id < (1u << 28), FormatError, fmt::format("{}: more than 2^28 pieces", where));
+      std::string piece = entry[0].get<std::string>();
+      EMBEDKIT_CHECK(!piece.empty(), FormatError, fmt::format("{}: vocab entry {} is an empty piece", where, id));
+      const double score = entry[1].get<double>();
+      min_score = std::min(min_score, score);
+      max_piece_bytes_ = std::max(max_piece_bytes_, piece.size());
+      vocab_.add(std::move(piece), static_cast<std::int32_t>(id), where);
+      scores_.push_back(score);
+    }
+    unk_score_ = (vocab.empty() ? 0.0 : min_score) - 10.0;
+    const auto unk = spec.find("unk_id");
+    if (unk != spec.end() && !unk->is_null()) {
+      EMBEDKIT_CHECK(unk->is_number_unsigned() && unk->get<std::size_t>() < vocab.size(), FormatError,
+                     fmt::format("{}: unk_id must be the index of a piece", where));
+      unk_id_ = static_cast<std::int32_t>(unk->get<std::size_t>());
+    }
+    byte_fallback_ = json_bool(spec, "byte_fallback", false, where);
+  }
+
+  void tokenize(std::string_view piece, std::vector<ModelToken>& out) const override {
+    if (piece.empty()) return;
+    const std::vector<LatticeNode> path =
+        best_segmentation<double>(piece, unk_score_, [&](std::string_view text, std::size_t begin, auto&& emit) {
+          const std::size_t limit = std::min(max_piece_bytes_, text.size() - begin);
+          for (std::size_t length = 1; length <= limit; ++length) {
+            // Only whole characters: the next byte must not continue one.
+            if (begin + length < text.size() && (static_cast<unsigned char>(text[begin + length]) & 0xC0) == 0x80) continue;
+            if (auto id = vocab_.find(text.substr(begin, length))) emit(*id, length, scores_[static_cast<std::size_t>(*id)]);
+          }
+        });
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      if (path[i].id != kUnknownNode) {
+        out.push_back({path[i].id, std::string(*vocab_.token(path[i].id)), path[i].begin, path[i].end});
+        continue;
+      }
+      // A run of unknown characters is one token (the library fuses them).
+      const std::size_t begin = path[i].begin;
+      while (i + 1 < path.size() && path[i + 1].id == kUnknownNode) ++i;
+      emit_unknown(piece, begin, path[i].end, out);
+    }
+  }
+
+  std::optional<std::int32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
+  std::optional<std::string_view> id_to_token(std::int32_t id) const override { return vocab_.token(id); }
+  std::size_t vocab_size() const noexcept override { return vocab_.size(); }
+  std::string_view type() const noexcept override { return "Unigram"; }
+
+ private:
+  void emit_unknown(std::string_view piece, std::size_t begin, std::size_t end, std::vector<ModelToken>& out) const {
+    const std::string text(piece.substr(begin, end - begin));
+    if (auto id = vocab_.find(text)) {
+      out.push_back({*id, text, begin, end});
+      return;
+    }
+    if (byte_fallback_) {
+      std::vector<std::int32_t> bytes;
+      for (unsigned char b : text) {
+        auto id = vocab_.find(byte_token(b));
+        if (!id) break;
+        bytes.push_back(*id);
+      }
+      if (bytes.size() == text.size()) {
+        for (std::size_t k = 0; k < bytes.size(); ++k) {
+          out.push_back({bytes[k], byte_token(static_cast<unsigned char>(text[k])), begin, end});
+        }
+        return;
+      }
+    }
+    EMBEDKIT_CHECK(unk_id_.has_value(), FormatError,
+                   "Unigram: the text has a character the vocabulary lacks, and the model has no unk_id");
+    out.push_back({*unk_id_, text, begin, end});
+  }
+
+  TokenVocabulary vocab_;
+  std::vector<double> scores_;
+  double unk_score_ = -10.0;
+  std::optional<std::int32_t> unk_id_;
+  std::size_t max_piece_bytes_ = 1;
+  bool byte_fallback_ = false;
+};
+
+class WordLevelModel final : public HfModel {
+ public:
+  WordLevelModel(const json& spec, const std::string& where) : vocab_(read_vocab_object(spec, where)) {
+    unk_token_ = json_optional_string(spec, "unk_token", where);
+  }
+  void tokenize(std::string_view piece, std::vector<ModelToken>& out) const override {
+    if (piece.empty()) return;
+    if (auto id = vocab_.find(piece)) {
+      out.push_back({*id, std::string(piece), 0, piece.size()});
+      return;
+    }
+    const auto unk = vocab_.find(unk_token_);
+    EMBEDKIT_CHECK(!unk_token_.empty() && unk.has_value(), FormatError,
+                   fmt::format("WordLevel: \"{}\" is not in the vocabulary and the model has no unknown token", piece));
+    out.push_back({*unk, unk_token_, 0, piece.size()});
+  }
+  std::optional<std::int32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
+  std::optional<std::string_view> id_to_token(std::int32_t id) const override { return vocab_.token(id); }
+  std::size_t vocab_size() const noexcept override { return vocab_.size(); }
+  std::string_view type() const noexcept override { return "WordLevel"; }
+
+ private:
+  TokenVocabulary vocab_;
+  std::string unk_token_;
+};
+
+}  // namespace
+
+std::unique_ptr<HfModel> make_hf_model(const json& spec, const std::string& where) {
+  EMBEDKIT_CHECK(spec.is_object(), FormatError, fmt::format("{}: \"model\" must be an object", where));
+  std::string type;
+  if (spec.contains("type")) {
+    type = json_string(spec, "type", where);
+  } else if (spec.contains("merges")) {
+    type = "BPE";  // files from before models carried their type
+  } else if (spec.contains("vocab") && spec["vocab"].is_array()) {
+    type = "Unigram";
+  } else if (spec.contains("max_input_chars_per_word")) {
+    type = "WordPiece";
+  } else {
+    type = "WordLevel";
+  }
+  const std::string here = fmt::format("{} ({} model)", where, type);
+  if (type == "BPE") return std::make_unique<BpeModel>(spec, here);
+  if (type == "WordPiece") return std::make_unique<WordPieceModel>(spec, here);
+  if (type == "Unigram") return std::make_unique<UnigramModel>(spec, here);
+  if (type == "WordLevel") return std::make_unique<WordLevelModel>(spec, here);
+  throw FormatError(fmt::format("{}: model type \"{}\" is not supported (BPE, WordPiece, Unigram, WordLevel)", where, type));
+}
+
+}  // namespace embedkit::tokenize
