@@ -69,6 +69,34 @@ run "decode" 0 "$bin" tokenize --vocab "$tmp/v.tsv" --decode "$tmp/ids.txt"
 run "tokenize json" 0 "$bin" tokenize --text "the zebra" --vocab "$tmp/v.tsv" --json
 expect_in "$tmp/out" "json ids" '{"ids":[4,1],"tokens":["the","zebra"]}'
 
+# tokenize --tokenizer: subword ids, pieces, offsets, pairs, batches over threads, decode, errors.
+tokdata=$root/tests/unit/tokenize/data
+run "subword pieces" 0 "$bin" tokenize --tokenizer "$tokdata/hf-wordpiece.json" --text "Héllo, World" --pieces
+[ "$(cat "$tmp/out")" = "[CLS] hel ##lo , world [SEP]" ] && pass || fail "subword pieces: $(cat "$tmp/out")"
+run "subword json" 0 "$bin" tokenize --tokenizer "$tokdata/hf-wordpiece.json" --text "Héllo" --json --no-special
+expect_in "$tmp/out" "subword json" '"char_offsets":[[0,3],[3,5]],"ids":[1449,1604],"offsets":[[0,4],[4,6]]'
+run "subword pair" 0 "$bin" tokenize --tokenizer "$tokdata/hf-wordpiece.json" --text "a" --pair "b" --json
+expect_in "$tmp/out" "subword pair" '"type_ids":[0,0,0,1,1]'
+printf 'the cat sat\n\nanother line here\n' >"$tmp/sub.txt"
+run "subword file" 0 "$bin" tokenize --tokenizer "$tokdata/hf-bytelevel-bpe.json" "$tmp/sub.txt" --threads 2
+[ "$(wc -l <"$tmp/out")" -eq 3 ] && pass || fail "subword: one output line per input line"
+cp "$tmp/out" "$tmp/sub_ids.txt"
+run "subword decode" 0 "$bin" tokenize --tokenizer "$tokdata/hf-bytelevel-bpe.json" --decode "$tmp/sub_ids.txt"
+[ "$(head -1 "$tmp/out")" = " the cat sat" ] && pass || fail "subword decode: $(head -1 "$tmp/out")"
+printf '5 99999999\n' >"$tmp/bad_sub_ids.txt"
+run "subword bad id" 1 "$bin" tokenize --tokenizer "$tokdata/hf-bpe.json" --decode "$tmp/bad_sub_ids.txt"
+expect_in "$tmp/err" "subword bad id" "bad_sub_ids.txt:1: id 99999999 is not in the tokenizer's vocabulary"
+printf 'fine\nbroken caf\xe9 here\n' >"$tmp/sub_latin1.txt"
+run "subword invalid utf8" 1 "$bin" tokenize --tokenizer "$tokdata/hf-bpe.json" "$tmp/sub_latin1.txt"
+expect_in "$tmp/err" "subword invalid utf8" "sub_latin1.txt:2: text is not valid UTF-8 at byte 10"
+run "subword with word flags" 2 "$bin" tokenize --tokenizer "$tokdata/hf-bpe.json" --text a --lower
+expect_in "$tmp/err" "subword with word flags" "--lower does not go with --tokenizer"
+run "pieces without tokenizer" 2 "$bin" tokenize --text a --pieces
+printf '{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}}' >"$tmp/bad_tok.json"
+run "subword bad file" 1 "$bin" tokenize --tokenizer "$tmp/bad_tok.json" --text a
+expect_in "$tmp/err" "subword bad file" 'merge 0 ("a" "b") uses a token missing from the vocabulary'
+run "subword missing file" 1 "$bin" tokenize --tokenizer "$tmp/none.json" --text a
+
 # Errors: one line naming file/line/offset, non-zero exit, nothing half-written.
 run "missing input" 1 "$bin" vocab build -i "$tmp/nope.txt" -o "$tmp/x.tsv"
 expect_in "$tmp/err" "missing input" "embedkit: error: cannot open '$tmp/nope.txt': No such file or directory"

@@ -18,6 +18,8 @@
 #include "embedkit/text/corpus_reader.h"
 #include "embedkit/vocab/vocabulary.h"
 #include "human_format.h"
+#include "option_ranges.h"
+#include "subword_tokenize.h"
 #include "text_flags.h"
 
 namespace embedkit::cli {
@@ -32,6 +34,7 @@ struct TokenizeFlags {
   bool decode = false;
   bool bos = false;
   bool eos = false;
+  SubwordTokenizeFlags subword;  ///< with --tokenizer
 };
 
 // Prints one input line's result: tokens, or ids when a vocabulary is given.
@@ -149,7 +152,28 @@ void decode(const TokenizeFlags& flags, const Vocabulary& vocab) {
   }
 }
 
-void run(const TokenizeFlags& flags) {
+// With --tokenizer the file decides everything the word tokenizer's flags would.
+void run_subword(TokenizeFlags flags, const CLI::App& cmd) {
+  for (const char* name : {"--vocab", "--bos", "--eos", "--split", "--lower", "--nfkc", "--strip-accents",
+                           "--max-token-bytes", "--invalid-utf8"}) {
+    EMBEDKIT_CHECK(cmd.get_option(name)->count() == 0, ArgumentError,
+                   fmt::format("{} does not go with --tokenizer: the tokenizer file defines its own pipeline and ids", name));
+  }
+  flags.subword.input = flags.input;
+  flags.subword.text = flags.text;
+  flags.subword.json = flags.json;
+  flags.subword.decode = flags.decode;
+  run_subword_tokenize(flags.subword);
+}
+
+void run(const TokenizeFlags& flags, const CLI::App& cmd) {
+  if (!flags.subword.tokenizer.empty()) {
+    run_subword(flags, cmd);
+    return;
+  }
+  for (const char* name : {"--pieces", "--offsets", "--pair", "--no-special", "--keep-special", "--threads"}) {
+    EMBEDKIT_CHECK(cmd.get_option(name)->count() == 0, ArgumentError, fmt::format("{} goes with --tokenizer FILE", name));
+  }
   std::optional<Vocabulary> vocab;
   if (flags.vocab_path) vocab = Vocabulary::load(*flags.vocab_path);
   if (flags.decode) {
@@ -179,6 +203,21 @@ void add_tokenize_command(CLI::App& app) {
   cmd->add_flag("--decode", flags->decode, "Read lines of ids and print their words (needs --vocab)");
   cmd->add_flag("--bos", flags->bos, "Start each line's ids with <bos> (needs --vocab)");
   cmd->add_flag("--eos", flags->eos, "End each line's ids with <eos> (needs --vocab)");
+  cmd->add_option("--tokenizer", flags->subword.tokenizer,
+                  "Subword tokenizer: a Hugging Face tokenizer.json or a SentencePiece .model (prints ids)")
+      ->group("Subword tokenizer");
+  cmd->add_flag("--pieces", flags->subword.pieces, "Print the pieces instead of ids")->group("Subword tokenizer");
+  cmd->add_flag("--offsets", flags->subword.offsets, "Print id:begin-end (byte offsets in the line)")
+      ->group("Subword tokenizer");
+  cmd->add_option("--pair", flags->subword.pair, "Second text of a pair, with --text ([CLS] A [SEP] B [SEP])")
+      ->group("Subword tokenizer");
+  cmd->add_flag("--no-special", flags->subword.no_special, "Leave out the special tokens the tokenizer adds")
+      ->group("Subword tokenizer");
+  cmd->add_flag("--keep-special", flags->subword.keep_special, "With --decode: keep special tokens in the text")
+      ->group("Subword tokenizer");
+  cmd->add_option("--threads", flags->subword.threads, "Threads encoding lines (0 = all cores)")
+      ->check(whole_number(0, 256))
+      ->group("Subword tokenizer");
   add_text_flags(*cmd, flags->tokenizer);
   cmd->footer(std::string(
       "Examples:\n"
@@ -189,8 +228,17 @@ void add_tokenize_command(CLI::App& app) {
       "  embedkit tokenize --vocab vocab.tsv --decode ids.txt\n"
       "      back to words (<pad>, <bos>, <eos> dropped)\n"
       "  cat reviews.txt | embedkit tokenize --vocab vocab.tsv --json --eos\n"
+      "  embedkit tokenize --tokenizer tokenizer.json --text 'Tokenizers split words' --pieces\n"
+      "      [CLS] token ##izer ##s split words [SEP]\n"
+      "  embedkit tokenize --tokenizer spm.model corpus.txt --threads 2 > ids.txt\n"
+      "  embedkit tokenize --tokenizer spm.model --decode ids.txt\n"
+      "  embedkit tokenize --tokenizer tokenizer.json --text 'Héllo' --json\n"
+      "      {\"ids\": [...], \"pieces\": [...], \"offsets\": [[0, 6]], \"char_offsets\": [[0, 5]]}\n"
+      "\n"
+      "With --tokenizer the file decides normalization, splitting and ids exactly as Hugging Face's\n"
+      "tokenizers or SentencePiece would; offsets are byte ranges in the line (char_offsets: code points).\n"
       "\n") + kTextFlagsHelp);
-  cmd->callback([flags] { run(*flags); });
+  cmd->callback([flags, cmd] { run(*flags, *cmd); });
 }
 
 }  // namespace embedkit::cli
