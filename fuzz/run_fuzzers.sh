@@ -42,7 +42,7 @@ fuzz_one() {
 
 failed=0
 running=0
-for target in tokenizer vocabulary evaluation_sets word2vec_text word2vec_binary glove fasttext_bin npy safetensors native labeled_data classifier serve_request compressed_table; do
+for target in tokenizer vocabulary evaluation_sets word2vec_text word2vec_binary glove fasttext_bin npy safetensors native labeled_data classifier serve_request compressed_table subword; do
   fuzz_one "$target" &
   running=$((running + 1))
   if [ "$running" -ge "$jobs" ]; then

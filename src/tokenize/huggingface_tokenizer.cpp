@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
 #include "hf_json.h"
@@ -61,13 +63,30 @@ std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_json(std::strin
       tok->added_.push_back(std::move(t));
     }
   }
+  // The library gives each added token its id again on load, whatever the file says: the
+  // model's id when the model has the token, else the next id after the model's and the added
+  // ones so far. (It matters only for a file whose ids disagree; then this is what it encodes.)
+  std::int32_t max_added = -1;
+  const auto model_size = static_cast<std::int32_t>(tok->model_->vocab_size());
   for (std::size_t k = 0; k < tok->added_.size(); ++k) {
-    const AddedToken& t = tok->added_[k];
+    AddedToken& t = tok->added_[k];
+    std::optional<std::int32_t> id;
+    for (std::size_t e = 0; e < k && !id; ++e) {
+      if (tok->added_[e].content == t.content) id = tok->added_[e].id;
+    }
+    if (!id) id = tok->model_->token_to_id(t.content);
+    if (!id) id = max_added < 0 ? model_size : (max_added >= model_size ? max_added + 1 : model_size);
+    t.id = *id;
+    max_added = std::max(max_added, t.id);
+  }
+  for (std::size_t k = 0; k < tok->added_.size(); ++k) {
+    AddedToken& t = tok->added_[k];
     if (t.normalized && tok->normalizer_) {
       NormalizedText pattern(t.content, 0);
       tok->normalizer_->normalize(pattern);
       tok->normalized_added_.push_back(k);
       tok->normalized_patterns_.push_back(pattern.text());
+      t.decoded = pattern.text();  // the library keeps the normalized form for id -> token
     } else if (t.normalized) {
       tok->normalized_added_.push_back(k);
       tok->normalized_patterns_.push_back(t.content);
@@ -202,7 +221,7 @@ std::string HuggingFaceTokenizer::decode(std::span<const std::int32_t> ids, bool
       }
     }
     if (added) {
-      if (!(skip_special_tokens && added->special)) tokens.push_back(added->content);
+      if (!(skip_special_tokens && added->special)) tokens.push_back(added->decoded.empty() ? added->content : added->decoded);
       continue;
     }
     if (auto token = model_->id_to_token(id)) tokens.emplace_back(*token);  // unknown ids are skipped
@@ -217,13 +236,13 @@ std::string HuggingFaceTokenizer::decode(std::span<const std::int32_t> ids, bool
 }
 
 std::size_t HuggingFaceTokenizer::vocab_size() const noexcept {
-  std::size_t extra = 0;
-  for (const AddedToken& t : added_) extra += model_->token_to_id(t.content) ? 0 : 1;
-  return model_->vocab_size() + extra;
+  std::set<std::int32_t> extra;
+  for (const AddedToken& t : added_) if (!model_->id_to_token(t.id)) extra.insert(t.id);
+  return model_->vocab_size() + extra.size();
 }
 
 std::string_view HuggingFaceTokenizer::id_to_piece(std::int32_t id) const {
-  for (const AddedToken& t : added_) if (t.id == id) return t.content;
+  for (const AddedToken& t : added_) if (t.id == id) return t.decoded.empty() ? t.content : t.decoded;
   const auto token = model_->id_to_token(id);
   EMBEDKIT_CHECK(token.has_value(), ArgumentError, fmt::format("id {} is not in the tokenizer's vocabulary", id));
   return *token;

@@ -26,6 +26,7 @@ struct AddedToken {
   bool lstrip;
   bool rstrip;
   bool normalized;
+  std::string decoded;  ///< what decode() writes for it, when not `content` (normalized tokens)
 };
 
 class HuggingFaceTokenizer final : public SubwordTokenizer {
