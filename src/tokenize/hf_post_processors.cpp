@@ -130,6 +130,15 @@ class TemplateProcessor final : public HfPostProcessor {
 
   std::vector<Item> single_, pair_;
   std::map<std::string, SpecialTokenEntry, std::less<>> specials_;
+
+ public:
+  std::vector<std::pair<std::string, std::int32_t>> special_tokens() const override {
+    std::vector<std::pair<std::string, std::int32_t>> out;
+    for (const auto& [name, e] : specials_) {
+      for (std::size_t k = 0; k < e.ids.size(); ++k) out.emplace_back(e.tokens[k], e.ids[k]);
+    }
+    return out;
+  }
 };
 
 std::pair<std::string, std::int32_t> read_token_pair(const json& spec, const char* key, const std::string& where) {
@@ -156,6 +165,7 @@ class BertProcessor final : public HfPostProcessor {
     }
     return out;
   }
+  std::vector<std::pair<std::string, std::int32_t>> special_tokens() const override { return {sep_, cls_}; }
 
  private:
   std::pair<std::string, std::int32_t> sep_, cls_;
@@ -185,6 +195,7 @@ class RobertaProcessor final : public HfPostProcessor {
     }
     return out;
   }
+  std::vector<std::pair<std::string, std::int32_t>> special_tokens() const override { return {sep_, cls_}; }
 
  private:
   std::pair<std::string, std::int32_t> sep_, cls_;
@@ -201,6 +212,7 @@ class ByteLevelProcessor final : public HfPostProcessor {
     }
     return concatenate_pair(std::move(first), second);
   }
+  std::vector<std::pair<std::string, std::int32_t>> special_tokens() const override { return {}; }
 
  private:
   bool trim_, add_prefix_space_;
@@ -217,6 +229,13 @@ class SequenceProcessor final : public HfPostProcessor {
     }
     if (steps_.empty()) return concatenate_pair(std::move(current), second);
     return current;
+  }
+  std::vector<std::pair<std::string, std::int32_t>> special_tokens() const override {
+    std::vector<std::pair<std::string, std::int32_t>> out;
+    for (const auto& step : steps_) {
+      for (auto& t : step->special_tokens()) out.push_back(std::move(t));
+    }
+    return out;
   }
 
  private:

@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -17,6 +19,8 @@ class HfPostProcessor {
   virtual ~HfPostProcessor() = default;
   /// The final encoding of `first` (and `second` for a pair, else nullptr).
   [[nodiscard]] virtual Encoding process(Encoding first, Encoding* second, bool add_special_tokens) const = 0;
+  /// The (token, id) pairs it may add, for the tokenizer to check against its vocabulary.
+  [[nodiscard]] virtual std::vector<std::pair<std::string, std::int32_t>> special_tokens() const = 0;
 };
 
 /// nullptr for JSON null; FormatError naming `where` for an unknown type or bad fields.

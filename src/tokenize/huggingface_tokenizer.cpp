@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "embedkit/core/error.h"
@@ -93,6 +94,16 @@ std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_json(std::strin
     } else {
       tok->raw_added_.push_back(k);
       tok->raw_patterns_.push_back(t.content);
+    }
+  }
+  if (tok->post_processor_) {
+    for (const auto& special : tok->post_processor_->special_tokens()) {
+      const std::string& token = special.first;
+      const std::int32_t id = special.second;
+      const bool known = tok->model_->id_to_token(id).has_value() ||
+                         std::any_of(tok->added_.begin(), tok->added_.end(), [id](const AddedToken& t) { return t.id == id; });
+      EMBEDKIT_CHECK(known, FormatError,
+                     fmt::format("{}: the post-processor adds \"{}\" as id {}, which is not in the vocabulary", name, token, id));
     }
   }
   return tok;
