@@ -2,7 +2,7 @@
 """Reference answers from SentencePiece itself (python3-sentencepiece 0.1.97), for
 tests/unit/tokenize/sentencepiece_test.cpp. Called by make_sentencepiece_reference.sh:
 
-  make_sentencepiece_reference.py reference MODEL HELDOUT_TXT OUT_TSV
+  make_sentencepiece_reference.py reference MODEL LINES OUT_TSV [EVERY [DECODE_CASES]]
   make_sentencepiece_reference.py unused IN_MODEL OUT_MODEL
 
   make_sentencepiece_reference.py lines HELDOUT_TXT OUT_LINES
@@ -11,11 +11,13 @@ tests/unit/tokenize/sentencepiece_test.cpp. Called by make_sentencepiece_referen
 first sentence (at most 200 bytes, at a character boundary) to keep the answers small, then the
 hand-written hostile lines. Escapes: \\ \t \n \r, other bytes < 0x20 and invalid UTF-8 bytes
 as \\xHH.
-`reference` writes one line per case, tab-separated:
+`reference` writes one line per case (held-out lines: only every EVERY-th, the others are a row
+`-`; then DECODE_CASES decode cases, 200 unless told), tab-separated:
   E <ids> <offsets> <decode(ids)>   encode case k (line k of OUT_LINES); offsets are
                                     SentencePiece's byte offsets: `end` when the piece begins
                                     where the previous one ended (0 for the first), else
-                                    `begin:end`; decode is `=` when equal to the line itself
+                                    `begin:end`; decode is `=` when equal to the line itself,
+                                    `=+X` for the line followed by X, else `~` and the text
   D <ids> <decode(ids)>             a decode case (random ids, any piece type)
 Offsets come from the serialized SentencePieceText (Python's immutable proto reports code points).
 `unused` marks some merged BPE pieces UNUSED (type 5), by editing the protobuf wire format.
@@ -158,12 +160,16 @@ def make_lines(heldout, out):
         f.write("".join(escape(line) + "\n" for line in lines))
 
 
-def reference(model, lines_file, out):
+def reference(model, lines_file, out, every=1, decode_cases=200):
     sp = spm.SentencePieceProcessor(model_file=model)
     with open(lines_file, encoding="utf-8") as f:
         lines = [unescape(line.rstrip("\n")) for line in f]
     rows = []
-    for line in lines:
+    heldout_count = len(lines) - len(HOSTILE) - len(HOSTILE_BYTES)
+    for index, line in enumerate(lines):
+        if index < heldout_count and index % every != 0:
+            rows.append("-")
+            continue
         proto = sp.encode_as_serialized_proto(line)
         pieces = serialized_pieces(proto)
         ids = [p[0] for p in pieces]
@@ -173,11 +179,16 @@ def reference(model, lines_file, out):
         for _, begin, end in pieces:
             offsets.append("%d" % end if begin == previous_end else "%d:%d" % (begin, end))
             previous_end = end
-        rows.append("\t".join(["E", " ".join(map(str, ids)), " ".join(offsets),
-                               "=" if decoded == line else escape(decoded)]))
+        if decoded == line:
+            decoded_field = "="
+        elif decoded.startswith(line):
+            decoded_field = "=+" + escape(decoded[len(line):])
+        else:
+            decoded_field = "~" + escape(decoded)
+        rows.append("\t".join(["E", " ".join(map(str, ids)), " ".join(offsets), decoded_field]))
     rng = random.Random(18)
     size = sp.get_piece_size()
-    for _ in range(200):
+    for _ in range(decode_cases):
         ids = [rng.randrange(size) for _ in range(rng.randint(1, 8))]
         if rng.random() < 0.3:  # runs of byte pieces, which decode as UTF-8 together
             ids = [rng.randrange(size) for _ in range(2)] + [sp.piece_to_id("<0x%02X>" % rng.randrange(256))
@@ -214,7 +225,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "lines":
         make_lines(*sys.argv[2:4])
     elif sys.argv[1] == "reference":
-        reference(*sys.argv[2:5])
+        reference(*sys.argv[2:5], *map(int, sys.argv[5:7]))
     elif sys.argv[1] == "unused":
         unused(*sys.argv[2:4])
     else:

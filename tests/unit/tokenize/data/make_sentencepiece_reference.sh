@@ -32,7 +32,19 @@ cp "$work"/spm_unigram_nfkc.model "$work"/spm_bpe_bytes.model "$work"/spm_unigra
   "$here/spm_bpe_unused.model"
 /usr/bin/python3 "$here/make_sentencepiece_reference.py" lines "$work/heldout.txt" \
   "$here/sentencepiece_reference_lines.txt"
-for m in spm_unigram_nfkc spm_bpe_bytes spm_unigram_suffix spm_bpe_unused; do
-  /usr/bin/python3 "$here/make_sentencepiece_reference.py" reference "$here/$m.model" \
-    "$here/sentencepiece_reference_lines.txt" "$here/$m.reference.tsv"
-done
+# WORD and CHAR models (small: answers for every 10th held-out line and the hostile ones).
+spm_train $common --model_prefix="$work/spm_word" --model_type=word --vocab_size=400 \
+  --normalization_rule_name=identity
+spm_train $common --model_prefix="$work/spm_char" --model_type=char --vocab_size=200 \
+  --hard_vocab_limit=false --normalization_rule_name=identity --add_dummy_prefix=false
+cp "$work"/spm_word.model "$work"/spm_char.model "$here/"
+reference() {
+  /usr/bin/python3 "$here/make_sentencepiece_reference.py" reference "$here/$1.model" \
+    "$here/sentencepiece_reference_lines.txt" "$here/$1.reference.tsv" "$2" "$3"
+}
+reference spm_unigram_nfkc 1 200
+reference spm_bpe_bytes 1 200
+reference spm_unigram_suffix 1 200
+reference spm_bpe_unused 1 0  # the same pieces as spm_bpe_bytes: no decode cases of its own
+reference spm_word 10 100
+reference spm_char 20 60
