@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cfloat>
-#include <functional>
 
 #include "embedkit/core/atomic_file.h"
 #include "embedkit/core/error.h"
@@ -145,18 +144,25 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe
 
   std::vector<Segment> out;
   out.reserve(symbols.size());
-  std::function<void(std::size_t, std::size_t)> resegment = [&](std::size_t begin, std::size_t length) {
-    const std::string_view piece = normalized.substr(begin, length);
-    const std::int32_t id = id_or_unknown(piece);
-    const auto split = unused_split.find(piece);
-    if (type_of(id) != SentencePieceType::unused || split == unused_split.end()) {
-      out.push_back({begin, length, id});
-      return;
+  // An UNUSED piece is split back, recursively, into the pair it came from; with an explicit
+  // stack (right part below left) so that a hostile model's long chains cannot exhaust the real one.
+  std::vector<std::pair<std::size_t, std::size_t>> pending;
+  for (const MergeSymbol& s : symbols) {
+    pending.emplace_back(s.begin, s.length);
+    while (!pending.empty()) {
+      const auto [begin, length] = pending.back();
+      pending.pop_back();
+      const std::string_view piece = normalized.substr(begin, length);
+      const std::int32_t id = id_or_unknown(piece);
+      const auto split = unused_split.find(piece);
+      if (type_of(id) != SentencePieceType::unused || split == unused_split.end()) {
+        out.push_back({begin, length, id});
+        continue;
+      }
+      pending.emplace_back(begin + split->second, length - split->second);
+      pending.emplace_back(begin, split->second);
     }
-    resegment(begin, split->second);
-    resegment(begin + split->second, length - split->second);
-  };
-  for (const MergeSymbol& s : symbols) resegment(s.begin, s.length);
+  }
   return out;
 }
 
