@@ -5,6 +5,7 @@
 #include "embedkit/core/mapped_file.h"
 #include "embedkit/tokenize/subword_tokenizer.h"
 #include "huggingface_tokenizer.h"
+#include "sentencepiece_tokenizer.h"
 
 namespace embedkit {
 
@@ -14,6 +15,7 @@ std::unique_ptr<SubwordTokenizer> SubwordTokenizer::from_bytes(std::string_view 
   std::size_t first = 0;
   while (first < bytes.size() && (bytes[first] == ' ' || bytes[first] == '\n' || bytes[first] == '\r' || bytes[first] == '\t')) ++first;
   if (first < bytes.size() && bytes[first] == '{') return tokenize::HuggingFaceTokenizer::from_json(bytes, name);
+  if (!bytes.empty() && bytes[0] == 0x0A) return tokenize::SentencePieceTokenizer::from_bytes(bytes, name);
   throw FormatError(fmt::format("{}: not a tokenizer file (neither a Hugging Face tokenizer.json nor a SentencePiece "
                                 "model)", name));
 }

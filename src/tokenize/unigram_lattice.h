@@ -5,7 +5,10 @@
 // boundary (shortest first), and keep a candidate only when it is *strictly* better, so the first
 // of equal paths wins; where no one-character piece starts at a position, an unknown node of one
 // character with score `unk_score` keeps the lattice connected. They differ only in the type of
-// the running score (SentencePiece float, Hugging Face double), hence the template.
+// the running score (SentencePiece float, Hugging Face double), hence the template, and in one
+// detail of SentencePiece's arithmetic: a piece's score reaches the sum as a double (its
+// user-defined bonus is a double expression), so the candidate path is compared unrounded and
+// only stored as float; PieceScore = double reproduces that (the unknown node's sum stays float).
 #pragma once
 
 #include <cstddef>
@@ -37,8 +40,9 @@ inline constexpr std::int32_t kUnknownNode = -1;
 
 /// The best segmentation of `text`. `for_each_prefix(text, begin, emit)` must call
 /// emit(id, byte_length, score) for every vocabulary piece that is a prefix of text[begin..],
-/// in increasing length. Consecutive unknown nodes are returned as they are (callers fuse them).
-template <typename Score, typename ForEachPrefix>
+/// in increasing length, with `score` a PieceScore. Consecutive unknown nodes are returned as
+/// they are (callers fuse them).
+template <typename Score, typename PieceScore = Score, typename ForEachPrefix>
 [[nodiscard]] std::vector<LatticeNode> best_segmentation(std::string_view text, Score unk_score,
                                                          ForEachPrefix&& for_each_prefix) {
   struct Best {
@@ -54,10 +58,12 @@ template <typename Score, typename ForEachPrefix>
     const std::size_t char_length = utf8_char_length(static_cast<unsigned char>(text[begin]), n - begin);
     const Score here = best[begin].score;
     bool one_char_piece = false;
-    for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length, Score score) {
+    for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length, PieceScore score) {
       Best& target = best[begin + length];
-      const Score candidate = static_cast<Score>(here + score);
-      if (!target.reached || candidate > target.score) target = {candidate, begin, id, true};
+      const auto candidate = here + score;  // in the wider of Score and PieceScore
+      if (!target.reached || candidate > target.score) {
+        target = {static_cast<Score>(candidate), begin, id, true};
+      }
       if (length == char_length) one_char_piece = true;
     });
     if (!one_char_piece) {

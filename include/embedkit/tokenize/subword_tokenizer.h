@@ -32,7 +32,8 @@ struct Encoding {
   std::vector<std::int32_t> ids;
   std::vector<std::string> pieces;  ///< the vocabulary's string of each id ("##ing", "▁the", "<0xE2>")
   /// [begin, end) byte range of each token in the original text. Special tokens a post-processor
-  /// adds have {0, 0}; byte-fallback tokens of one character share that character's range.
+  /// adds have {0, 0}; byte-fallback tokens of one character share that character's range
+  /// (SentencePiece's way: the last byte token has the range, the others an empty one at its start).
   std::vector<std::pair<std::size_t, std::size_t>> offsets;
   std::vector<std::uint8_t> type_ids;      ///< 0 for the first sequence, 1 for a pair's second
   std::vector<std::uint8_t> special_mask;  ///< 1 for tokens a post-processor added ([CLS], </s>)

@@ -1,0 +1,108 @@
+// A SentencePiece `.model` as a SubwordTokenizer: the same ids, byte offsets and decoded text
+// as SentencePiece 0.1.97 (`spm_encode`, the Python module) for Unigram, BPE, WORD and CHAR
+// models.
+//
+//   auto tok = SentencePieceTokenizer::from_bytes(read_whole_file("spm.model"), "spm.model");
+//   Encoding e = tok->encode("Hello world");   // e.ids {..}, e.pieces {"▁Hello", "▁world"}
+//   tok->decode(e.ids);                         // "Hello world"
+//
+// What encode() does, as SentencePiece does it:
+//   1. normalise (sentencepiece_normalizer.h), keeping a map back to the original bytes;
+//   2. segment the normalised text: Unigram by the Viterbi path of the piece scores (user-defined
+//      pieces get a bonus that makes them win), BPE by merging the adjacent pair whose joined
+//      string is the best-scoring piece (an UNUSED piece found that way is split back into the
+//      pair it came from), WORD by "▁"-words, CHAR by characters;
+//   3. a run of unknown characters becomes one unknown token, or with byte_fallback one
+//      <0xXX> token per UTF-8 byte, the last of which carries the character's offsets (the
+//      others have an empty range at its start).
+// Encoding::pieces are SentencePiece's: a fused unknown run's piece is its normalised text.
+// SubwordEncodeOptions::add_special_tokens adds nothing: SentencePiece adds <s>/</s> only when
+// asked (`--extra_options=bos:eos`), and callers that want them add bos/eos ids themselves.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "embedkit/tokenize/subword_tokenizer.h"
+#include "tokenize/piece_prefix_index.h"
+#include "tokenize/sentencepiece_model.h"
+#include "tokenize/sentencepiece_normalizer.h"
+
+namespace embedkit::tokenize {
+
+class SentencePieceTokenizer final : public SubwordTokenizer {
+ public:
+  // Its lookup tables hold views into its own pieces: it stays where it was made.
+  SentencePieceTokenizer(const SentencePieceTokenizer&) = delete;
+  SentencePieceTokenizer& operator=(const SentencePieceTokenizer&) = delete;
+
+  /// Parses a `.model` file's bytes (see parse_sentencepiece_model for what is checked).
+  /// Throws FormatError naming `name`.
+  [[nodiscard]] static std::unique_ptr<SentencePieceTokenizer> from_bytes(std::string_view bytes,
+                                                                          const std::string& name);
+  /// From a model already in memory (e.g. one edited after parsing); checked the same way.
+  [[nodiscard]] static std::unique_ptr<SentencePieceTokenizer> from_model(SentencePieceModel model,
+                                                                          const std::string& name);
+
+  /// See the file comment. Ill-formed UTF-8 becomes U+FFFD per byte, as in SentencePiece.
+  [[nodiscard]] Encoding encode(std::string_view text, const SubwordEncodeOptions& options = {}) const override;
+  /// SentencePiece's decode: "▁" -> ' ', the first piece's leading "▁" dropped (when the model adds
+  /// a dummy prefix or removes extra spaces), runs of byte pieces -> their bytes with U+FFFD for
+  /// each byte that is not part of a valid character, the unknown piece -> " ⁇ " (unk_surface),
+  /// control pieces -> nothing (their piece text when skip_special_tokens is false). Throws
+  /// ArgumentError for an id outside [0, vocab_size()).
+  [[nodiscard]] std::string decode(std::span<const std::int32_t> ids, bool skip_special_tokens = true) const override;
+
+  [[nodiscard]] std::size_t vocab_size() const noexcept override { return model_.pieces.size(); }
+  [[nodiscard]] std::string_view id_to_piece(std::int32_t id) const override;
+  /// SentencePiece's PieceToId, except that a missing piece is nullopt rather than the unknown id.
+  [[nodiscard]] std::optional<std::int32_t> piece_to_id(std::string_view piece) const override;
+  [[nodiscard]] TokenizerFormat format() const noexcept override { return TokenizerFormat::sentencepiece_model; }
+  /// "Unigram", "BPE", "WordLevel" (SentencePiece's WORD) or "Char".
+  [[nodiscard]] std::string_view model_type() const noexcept override;
+
+  /// The parsed file.
+  [[nodiscard]] const SentencePieceModel& model() const noexcept { return model_; }
+  /// Writes the model as a `.model` file, atomically (the old file or the new one, never half).
+  /// Throws IoError.
+  void save(const std::string& path) const;
+
+ private:
+  // A piece of the segmentation: bytes [begin, begin + length) of the normalised text.
+  struct Segment {
+    std::size_t begin;
+    std::size_t length;
+    std::int32_t id;
+  };
+
+  SentencePieceTokenizer(SentencePieceModel model, const std::string& name);
+
+  [[nodiscard]] std::vector<Segment> segment_unigram(std::string_view normalized) const;
+  [[nodiscard]] std::vector<Segment> segment_bpe(std::string_view normalized) const;
+  [[nodiscard]] std::vector<Segment> segment_words(std::string_view normalized) const;
+  [[nodiscard]] std::vector<Segment> segment_characters(std::string_view normalized) const;
+  // SentencePiece's PieceToId: reserved pieces first, then matchable ones, else the unknown id.
+  [[nodiscard]] std::int32_t id_or_unknown(std::string_view piece) const;
+  [[nodiscard]] SentencePieceType type_of(std::int32_t id) const noexcept {
+    return model_.pieces[static_cast<std::size_t>(id)].type;
+  }
+
+  SentencePieceModel model_;
+  SentencePieceNormalizer normalizer_;
+  std::unique_ptr<SentencePieceNormalizer> denormalizer_;  // only when the model has one
+  PiecePrefixIndex matchable_index_;  // normal, user-defined and unused pieces
+  PiecePrefixIndex user_defined_index_;
+  std::unordered_map<std::string_view, std::int32_t> matchable_;  // views into model_.pieces
+  std::unordered_map<std::string_view, std::int32_t> reserved_;   // unknown, control, byte
+  std::array<std::int32_t, 256> byte_ids_{};
+  std::int32_t unk_id_ = 0;
+  float min_score_ = 0;
+  float max_score_ = 0;
+};
+
+}  // namespace embedkit::tokenize
