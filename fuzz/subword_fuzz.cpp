@@ -2,6 +2,7 @@
 //   even: a tokenizer file (tokenizer.json or SentencePiece model) -> load; if it loads, encode
 //         and decode a fixed text;
 //   odd:  text for one of the shipped test tokenizers (the second byte picks which).
+// (Seeds: tiny tokenizer.json files, and SentencePiece models made by spm_train on three lines.)
 // Beyond "no crash, no sanitizer report", every encoding must keep the contract: offsets inside
 // the text and ordered, every id a piece of the vocabulary, code-point offsets computable.
 #include <cstddef>
@@ -36,7 +37,8 @@ void check_encoding(const embedkit::SubwordTokenizer& tok, std::string_view text
 const std::vector<std::unique_ptr<embedkit::SubwordTokenizer>>& shipped_tokenizers() {
   static const auto tokenizers = [] {
     std::vector<std::unique_ptr<embedkit::SubwordTokenizer>> out;
-    for (const char* name : {"hf-wordpiece.json", "hf-bpe.json", "hf-bytelevel-bpe.json", "hf-unigram.json"}) {
+    for (const char* name : {"hf-wordpiece.json", "hf-bpe.json", "hf-bytelevel-bpe.json", "hf-unigram.json",
+                             "spm_unigram_nfkc.model", "spm_bpe_bytes.model", "spm_unigram_suffix.model"}) {
       out.push_back(embedkit::SubwordTokenizer::load(std::string(EMBEDKIT_SOURCE_DIR) + "/tests/unit/tokenize/data/" + name));
     }
     return out;
