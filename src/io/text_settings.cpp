@@ -16,6 +16,12 @@ std::string yes_no(bool value) { return value ? "yes" : "no"; }
 }  // namespace
 
 void record_text_settings(const TokenizerOptions& options, std::map<std::string, std::string>& metadata) {
+  if (options.splitter) {
+    // The pieces of a subword tokenizer: queries are pieces as they are (no normalization here).
+    metadata[std::string(kSplit)] = "subword";
+    metadata["text.tokenizer"] = options.splitter->describe();
+    return;
+  }
   metadata[std::string(kSplit)] = options.split == Split::words ? "words" : "whitespace";
   metadata[std::string(kLowercase)] = yes_no(options.normalize.lowercase);
   metadata[std::string(kNfkc)] = yes_no(options.normalize.nfkc);

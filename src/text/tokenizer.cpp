@@ -92,6 +92,10 @@ std::vector<std::string> Tokenizer::tokenize(std::string_view text) const {
 }
 
 void Tokenizer::tokenize_valid(std::string_view valid_text, TokenSink sink) const {
+  if (options_.splitter) {
+    options_.splitter->split(valid_text, sink);
+    return;
+  }
   std::string scratch;
   for_each_piece(valid_text, [&](std::string_view piece) {
     const std::string_view normalized = normalizer_.normalize(piece, scratch);

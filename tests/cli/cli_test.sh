@@ -90,7 +90,7 @@ printf 'fine\nbroken caf\xe9 here\n' >"$tmp/sub_latin1.txt"
 run "subword invalid utf8" 1 "$bin" tokenize --tokenizer "$tokdata/hf-bpe.json" "$tmp/sub_latin1.txt"
 expect_in "$tmp/err" "subword invalid utf8" "sub_latin1.txt:2: text is not valid UTF-8 at byte 10"
 run "subword with word flags" 2 "$bin" tokenize --tokenizer "$tokdata/hf-bpe.json" --text a --lower
-expect_in "$tmp/err" "subword with word flags" "--lower does not go with --tokenizer"
+expect_in "$tmp/err" "subword with word flags" "--lower excludes --tokenizer"
 run "pieces without tokenizer" 2 "$bin" tokenize --text a --pieces
 printf '{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}}' >"$tmp/bad_tok.json"
 run "subword bad file" 1 "$bin" tokenize --tokenizer "$tmp/bad_tok.json" --text a

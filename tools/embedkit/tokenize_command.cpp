@@ -154,11 +154,11 @@ void decode(const TokenizeFlags& flags, const Vocabulary& vocab) {
 
 // With --tokenizer the file decides everything the word tokenizer's flags would.
 void run_subword(TokenizeFlags flags, const CLI::App& cmd) {
-  for (const char* name : {"--vocab", "--bos", "--eos", "--split", "--lower", "--nfkc", "--strip-accents",
-                           "--max-token-bytes", "--invalid-utf8"}) {
+  for (const char* name : {"--vocab", "--bos", "--eos", "--invalid-utf8"}) {
     EMBEDKIT_CHECK(cmd.get_option(name)->count() == 0, ArgumentError,
                    fmt::format("{} does not go with --tokenizer: the tokenizer file defines its own pipeline and ids", name));
   }
+  flags.subword.tokenizer = cmd.get_option("--tokenizer")->as<std::string>();
   flags.subword.input = flags.input;
   flags.subword.text = flags.text;
   flags.subword.json = flags.json;
@@ -167,7 +167,7 @@ void run_subword(TokenizeFlags flags, const CLI::App& cmd) {
 }
 
 void run(const TokenizeFlags& flags, const CLI::App& cmd) {
-  if (!flags.subword.tokenizer.empty()) {
+  if (flags.tokenizer.splitter) {
     run_subword(flags, cmd);
     return;
   }
@@ -203,9 +203,6 @@ void add_tokenize_command(CLI::App& app) {
   cmd->add_flag("--decode", flags->decode, "Read lines of ids and print their words (needs --vocab)");
   cmd->add_flag("--bos", flags->bos, "Start each line's ids with <bos> (needs --vocab)");
   cmd->add_flag("--eos", flags->eos, "End each line's ids with <eos> (needs --vocab)");
-  cmd->add_option("--tokenizer", flags->subword.tokenizer,
-                  "Subword tokenizer: a Hugging Face tokenizer.json or a SentencePiece .model (prints ids)")
-      ->group("Subword tokenizer");
   cmd->add_flag("--pieces", flags->subword.pieces, "Print the pieces instead of ids")->group("Subword tokenizer");
   cmd->add_flag("--offsets", flags->subword.offsets, "Print id:begin-end (byte offsets in the line)")
       ->group("Subword tokenizer");

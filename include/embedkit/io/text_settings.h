@@ -17,7 +17,8 @@
 namespace embedkit {
 
 /// Records `options` in `metadata` under "text.split", "text.lowercase", "text.nfkc" and
-/// "text.strip_accents" (every native, safetensors and fastText-metadata file keeps them).
+/// "text.strip_accents" (every native, safetensors and fastText-metadata file keeps them); with a
+/// subword splitter, "text.split" = "subword" and "text.tokenizer" says which.
 void record_text_settings(const TokenizerOptions& options, std::map<std::string, std::string>& metadata);
 
 /// The normalisation recorded by record_text_settings(), or nullopt when the metadata has none

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,16 +34,30 @@ namespace embedkit {
 /// How text is cut into tokens (see file comment).
 enum class Split { whitespace, words };
 
+/// Receives each token; the view is only valid during the call.
+using TokenSink = FunctionRef<void(std::string_view)>;
+
+/// Cuts valid UTF-8 text into tokens in place of the built-in rules: a subword tokenizer's pieces
+/// (embedkit/tokenize/subword_splitter.h), so that vocabularies, word vectors and classifiers
+/// can be learned over subword pieces. Implementations are immutable and thread-safe.
+class TokenSplitter {
+ public:
+  virtual ~TokenSplitter() = default;
+  virtual void split(std::string_view valid_text, TokenSink sink) const = 0;
+  /// What made the tokens (for a model's metadata), e.g. "tokenizer.json (WordPiece)".
+  [[nodiscard]] virtual std::string describe() const = 0;
+};
+
 /// Everything that decides how raw bytes become tokens.
 struct TokenizerOptions {
   Split split = Split::whitespace;
   NormalizerOptions normalize;
   InvalidUtf8 invalid_utf8 = InvalidUtf8::error;
   std::size_t max_token_bytes = 1024;  ///< >= 4; longer tokens are split at code point boundaries
+  /// When set, it makes the tokens (its own normalization included): split and normalize are
+  /// not used, and tokens are not cut at max_token_bytes.
+  std::shared_ptr<const TokenSplitter> splitter;
 };
-
-/// Receives each token; the view is only valid during the call.
-using TokenSink = FunctionRef<void(std::string_view)>;
 
 /// Turns text into tokens. Immutable after construction: one instance may serve many threads.
 class Tokenizer {
