@@ -88,6 +88,20 @@ TextEncoding parse_text_encoding(std::string_view name) {
   throw ArgumentError(fmt::format("unknown encoding '{}' (expected utf-8, cp1252 or latin1)", name));
 }
 
+void split_examples_with(LabeledData& data, const TokenSplitter& splitter) {
+#pragma omp parallel for schedule(dynamic, 256)
+  for (std::size_t i = 0; i < data.examples.size(); ++i) {
+    LabeledExample& ex = data.examples[i];
+    std::string text;
+    for (const std::string& t : ex.tokens) {
+      if (!text.empty()) text.push_back(' ');
+      text += t;
+    }
+    ex.tokens.clear();
+    splitter.split(text, [&](std::string_view piece) { ex.tokens.emplace_back(piece); });
+  }
+}
+
 void split_tokens(std::string_view text, std::vector<std::string>& out) {
   std::size_t i = 0;
   while (i < text.size()) {

@@ -317,6 +317,7 @@ void detail::save_classifier(const TextClassifier::Impl& m, const std::string& p
       {"seed", m.options.seed},
       {"pretrained", m.options.pretrained},
   };
+  if (!m.options.tokenizer.empty()) settings["tokenizer"] = m.options.tokenizer;
   if (m.transformer) {
     settings["encoder"] = classifier_encoder_name(ClassifierEncoder::transformer);
     settings["transformer"] = encoder;
@@ -389,6 +390,7 @@ TextClassifier TextClassifier::from_vectors(WordVectors file, std::string_view p
     o.dropout = s.at("dropout").get<float>();
     o.seed = s.at("seed").get<std::uint64_t>();
     o.pretrained = s.at("pretrained").get<std::string>();
+    if (s.contains("tokenizer") && s["tokenizer"].is_string()) o.tokenizer = s["tokenizer"].get<std::string>();
     const auto words = s.at("words").get<std::size_t>();
     const Vocabulary& all = file.words();
     EMBEDKIT_CHECK(words <= all.size() && impl->labels.size() == impl->label_counts.size() &&

@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
+#include "core/content_hash.h"
+#include "embedkit/core/mapped_file.h"
+
 namespace embedkit {
 namespace {
 
@@ -27,6 +32,15 @@ class SubwordSplitter final : public TokenSplitter {
 
 std::shared_ptr<const TokenSplitter> subword_splitter(std::shared_ptr<const SubwordTokenizer> tokenizer, std::string name) {
   return std::make_shared<SubwordSplitter>(std::move(tokenizer), std::move(name));
+}
+
+std::string subword_tokenizer_record(const std::string& path) {
+  const auto file = MappedFile::open(path);
+  detail::ContentHash hash;
+  hash.update(file->bytes());
+  const auto tok = SubwordTokenizer::from_bytes(file->bytes(), path);
+  return fmt::format("{} ({}) xxh3:{:016x}", std::filesystem::path(path).filename().string(), tok->model_type(),
+                     hash.digest());
 }
 
 const SubwordTokenizer* subword_tokenizer_of(const TokenSplitter* splitter) noexcept {

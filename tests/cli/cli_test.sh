@@ -96,6 +96,21 @@ printf '{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}}' >"$tmp
 run "subword bad file" 1 "$bin" tokenize --tokenizer "$tmp/bad_tok.json" --text a
 expect_in "$tmp/err" "subword bad file" 'merge 0 ("a" "b") uses a token missing from the vocabulary'
 run "subword missing file" 1 "$bin" tokenize --tokenizer "$tmp/none.json" --text a
+# Vocabularies, word vectors and classifiers over subword pieces (--tokenizer on every text reader).
+printf 'the cat sat on the mat\nthe dog sat on the log\nunbelievable tokenizers\n' >"$tmp/sub_corpus.txt"
+run "vocab over pieces" 0 "$bin" vocab build -i "$tmp/sub_corpus.txt" -o "$tmp/sub_vocab.tsv" --tokenizer "$tokdata/hf-wordpiece.json" --min-count 1
+expect_in "$tmp/sub_vocab.tsv" "vocab over pieces" "##"
+run "vectors over pieces" 0 "$bin" train -i "$tmp/sub_corpus.txt" -o "$tmp/sub_vectors.ekv" --tokenizer "$tokdata/spm_unigram_nfkc.model" --dim 8 --epochs 1 --min-count 1 -q
+run "vectors record the tokenizer" 0 "$bin" info "$tmp/sub_vectors.ekv"
+expect_in "$tmp/out" "vectors record the tokenizer" "text.split = subword"
+run "pieces exclude word flags" 2 "$bin" vocab build -i "$tmp/sub_corpus.txt" -o "$tmp/x.tsv" --tokenizer "$tokdata/hf-bpe.json" --lower
+printf '1 a good film\n0 a bad film\n1 good good\n0 bad bad\n' >"$tmp/sub_labeled.txt"
+run "classifier over pieces" 0 "$bin" classify train -i "$tmp/sub_labeled.txt" --format label-first -o "$tmp/sub_cls.ekv" --tokenizer "$tokdata/hf-wordpiece.json" --epochs 5 -q
+run "classifier test with its tokenizer" 0 "$bin" classify test "$tmp/sub_cls.ekv" "$tmp/sub_labeled.txt" --format label-first --tokenizer "$tokdata/hf-wordpiece.json"
+run "classifier test without its tokenizer" 2 "$bin" classify test "$tmp/sub_cls.ekv" "$tmp/sub_labeled.txt" --format label-first
+expect_in "$tmp/err" "classifier test without its tokenizer" "the model was trained on the pieces of hf-wordpiece.json (WordPiece)"
+run "classifier test with another tokenizer" 2 "$bin" classify test "$tmp/sub_cls.ekv" "$tmp/sub_labeled.txt" --format label-first --tokenizer "$tokdata/hf-bpe.json"
+expect_in "$tmp/err" "classifier test with another tokenizer" "is not the tokenizer the model was trained with"
 
 # Errors: one line naming file/line/offset, non-zero exit, nothing half-written.
 run "missing input" 1 "$bin" vocab build -i "$tmp/nope.txt" -o "$tmp/x.tsv"

@@ -24,7 +24,7 @@ struct ClassifyCvFlags {
 
 void run(ClassifyCvFlags& flags) {
   const ClassifierOptions options = flags.model.resolve();
-  const LabeledData data = read_labeled_file(flags.input, flags.data.options());
+  const LabeledData data = flags.data.read(flags.input);
   const auto result = cross_validate(data, options, flags.cv, [&](std::size_t fold, double accuracy) {
     if (!flags.quiet && !flags.json)
       fmt::print(stderr, "fold {}/{}: accuracy {:.4f}\n", fold + 1, flags.cv.folds, accuracy);

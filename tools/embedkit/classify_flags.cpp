@@ -9,6 +9,7 @@
 
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
+#include "embedkit/tokenize/subword_splitter.h"
 #include "human_format.h"
 #include "option_ranges.h"
 
@@ -21,17 +22,51 @@ LabeledDataOptions DataFlags::options(bool labels_optional) const {
           .labels_optional = labels_optional};
 }
 
+LabeledData DataFlags::read(const std::string& path, bool labels_optional) const {
+  LabeledData data = read_labeled_file(path, options(labels_optional));
+  split(data);
+  return data;
+}
+
+void DataFlags::split(LabeledData& data) const {
+  if (tokenizer.empty()) return;
+  if (!splitter_) splitter_ = subword_splitter(SubwordTokenizer::load(tokenizer), tokenizer);
+  split_examples_with(data, *splitter_);
+}
+
+std::string DataFlags::tokenizer_record() const { return tokenizer.empty() ? std::string() : subword_tokenizer_record(tokenizer); }
+
+void DataFlags::check_model(const TextClassifier& model) const {
+  const std::string& trained = model.options().tokenizer;
+  if (trained.empty()) {
+    EMBEDKIT_CHECK(tokenizer.empty(), ArgumentError,
+                   "the model was trained on whitespace words, not on a tokenizer's pieces: drop --tokenizer");
+    return;
+  }
+  EMBEDKIT_CHECK(!tokenizer.empty(), ArgumentError,
+                 fmt::format("the model was trained on the pieces of {}: give --tokenizer with that file", trained));
+  const std::string given = tokenizer_record();
+  EMBEDKIT_CHECK(given == trained, ArgumentError,
+                 fmt::format("--tokenizer {} is not the tokenizer the model was trained with ({} against {})", tokenizer,
+                             given, trained));
+}
+
 void add_data_flags(CLI::App& cmd, DataFlags& flags) {
   cmd.add_option("--format", flags.format, "detect|fasttext|tsv|label-first (see below)")->capture_default_str();
   cmd.add_option("--encoding", flags.encoding, "utf-8|cp1252|latin1 (rt-polarity is cp1252)")->capture_default_str();
   cmd.add_option("--label-prefix", flags.label_prefix, "Marks label tokens in the fasttext format")
       ->capture_default_str();
+  cmd.add_option("--tokenizer", flags.tokenizer,
+                 "Subword tokenizer (tokenizer.json or SentencePiece .model): examples become its pieces; "
+                 "the model records it, and test/predict need the same file")
+      ->type_name("FILE");
 }
 
 const std::string_view kDataHelp =
     "Data: one example per line. fasttext: '__label__pos __label__funny a great film' (labels anywhere);\n"
     "tsv: 'text<TAB>label' (a GLUE 'sentence<TAB>label' header is skipped); label-first: '1 a great film'\n"
-    "(SST-2's stsa files). Text splits on whitespace, as fastText. Empty lines, lines without a label\n"
+    "(SST-2's stsa files). Text splits on whitespace, as fastText (or into a subword tokenizer's pieces with\n"
+    "--tokenizer FILE). Empty lines, lines without a label\n"
     "and invalid UTF-8 are errors naming the line; --encoding cp1252 reads Windows-1252 files.\n";
 
 ClassifierOptions ModelFlags::resolve() const {

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -26,9 +27,22 @@ struct DataFlags {
   std::string format = "detect";
   std::string encoding = "utf-8";
   std::string label_prefix = "__label__";
+  std::string tokenizer;  ///< --tokenizer FILE: examples are its pieces
 
   /// Throws ArgumentError for an unknown --format or --encoding.
   [[nodiscard]] LabeledDataOptions options(bool labels_optional = false) const;
+  /// read_labeled_file(), then the tokenizer's pieces for each example when --tokenizer is given.
+  [[nodiscard]] LabeledData read(const std::string& path, bool labels_optional = false) const;
+  /// The tokenizer's pieces for each example of `data` (nothing without --tokenizer).
+  void split(LabeledData& data) const;
+  /// What a model trained with these flags records (empty without --tokenizer).
+  [[nodiscard]] std::string tokenizer_record() const;
+  /// ArgumentError unless the flags read text as `model` was trained (the same tokenizer file, or
+  /// none for both).
+  void check_model(const TextClassifier& model) const;
+
+ private:
+  mutable std::shared_ptr<const TokenSplitter> splitter_;
 };
 
 /// Registers DataFlags on `cmd`; `flags` must outlive parsing.

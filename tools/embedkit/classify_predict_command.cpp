@@ -31,6 +31,7 @@ struct ClassifyPredictFlags {
 
 void run(ClassifyPredictFlags& flags) {
   const TextClassifier model = TextClassifier::load(flags.model);
+  flags.data.check_model(model);
   LabeledDataOptions options = flags.data.options(/*labels_optional=*/true);
   // Labels come from the training data: on a terminal, control characters in them are escaped.
   const bool terminal = stdout_is_terminal();
@@ -61,7 +62,8 @@ void run(ClassifyPredictFlags& flags) {
       fmt::print("\n");
     } else {
       options.first_line = number;
-      const LabeledData one = parse_labeled_text(line, source, options);
+      LabeledData one = parse_labeled_text(line, source, options);
+      flags.data.split(one);
       options.format = one.format;
       answer(one.examples.front().tokens);
     }

@@ -41,9 +41,10 @@ void run(ClassifyQuantizeFlags& flags) {
   flags.q.codec = parse_codec(flags.codec);
   const auto start = std::chrono::steady_clock::now();
   const TextClassifier model = TextClassifier::load(flags.model);
+  flags.data.check_model(model);
   std::optional<LabeledData> train, test;
-  if (flags.retrain) train = read_labeled_file(flags.input, flags.data.options());
-  if (!flags.test.empty()) test = read_labeled_file(flags.test, flags.data.options());
+  if (flags.retrain) train = flags.data.read(flags.input);
+  if (!flags.test.empty()) test = flags.data.read(flags.test);
   const std::size_t epochs = flags.q.retrain_epochs > 0 ? flags.q.retrain_epochs : model.options().epochs;
   ProgressBar bar("retraining",
                   flags.retrain && !flags.quiet && !flags.json && (flags.progress || ProgressBar::stderr_is_terminal()),

@@ -28,7 +28,8 @@ struct ClassifyTestFlags {
 
 void run(ClassifyTestFlags& flags) {
   const TextClassifier model = TextClassifier::load(flags.model);
-  const LabeledData data = read_labeled_file(flags.input, flags.data.options());
+  flags.data.check_model(model);
+  const LabeledData data = flags.data.read(flags.input);
   const ClassificationReport r = evaluate_classifier(model, data, flags.k, flags.threshold);
   if (flags.json) {
     nlohmann::json labels = nlohmann::json::array();

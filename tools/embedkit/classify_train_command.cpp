@@ -33,6 +33,7 @@ struct ClassifyTrainFlags {
 
 void run(ClassifyTrainFlags& flags) {
   ClassifierOptions options = flags.model.resolve();
+  options.tokenizer = flags.data.tokenizer_record();
   options.checkpoint = flags.checkpoint;
   options.resume = flags.resume;
   if (!flags.checkpoint.empty()) {
@@ -52,11 +53,11 @@ void run(ClassifyTrainFlags& flags) {
   refuse_same_file(flags.output, "--output", options.pretrained, "--pretrained");
   check_writable(flags.output, "--output");
   const auto start = std::chrono::steady_clock::now();
-  const LabeledData data = read_labeled_file(flags.input, flags.data.options());
+  const LabeledData data = flags.data.read(flags.input);
   std::optional<TextClassifier> model;
   nlohmann::json summary;
   if (!flags.autotune_validation.empty()) {
-    const LabeledData validation = read_labeled_file(flags.autotune_validation, flags.data.options());
+    const LabeledData validation = flags.data.read(flags.autotune_validation);
     AutotuneResult tuned =
         autotune(data, validation, options, {.seconds = flags.autotune_duration, .seed = options.seed},
                  [&](const AutotuneTrial& t, bool best) {

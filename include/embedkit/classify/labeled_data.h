@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "embedkit/text/tokenizer.h"
+
 namespace embedkit {
 
 enum class LabeledFormat { detect, fasttext, tsv, label_first };
@@ -67,5 +69,9 @@ struct LabeledData {
 
 /// Splits one line of text (already UTF-8) into tokens on ASCII whitespace.
 void split_tokens(std::string_view text, std::vector<std::string>& out);
+
+/// Replaces every example's tokens by `splitter`'s (a subword tokenizer's pieces) of its text,
+/// the tokens joined by single spaces. In parallel; the result does not depend on the threads.
+void split_examples_with(LabeledData& data, const TokenSplitter& splitter);
 
 }  // namespace embedkit

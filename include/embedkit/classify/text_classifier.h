@@ -124,6 +124,10 @@ struct ClassifierOptions {
   std::uint64_t seed = 1;
   /// Pretrained vectors (any format load_vectors reads) for the word rows; dim must match.
   std::string pretrained;
+  /// The subword tokenizer whose pieces the examples are (a description and a hash of its file,
+  /// as subword_tokenizer_record() writes it); empty for whitespace words. Prediction must read
+  /// text with the same tokenizer.
+  std::string tokenizer;
   FreezeSchedule freeze = FreezeSchedule::fine_tune();  ///< of the whole embedding layer
   ClassifierEncoder encoder = ClassifierEncoder::bag;
   TransformerClassifierOptions transformer{};  ///< with encoder = transformer

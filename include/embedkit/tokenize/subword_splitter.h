@@ -19,6 +19,10 @@ namespace embedkit {
 [[nodiscard]] std::shared_ptr<const TokenSplitter> subword_splitter(std::shared_ptr<const SubwordTokenizer> tokenizer,
                                                                     std::string name = {});
 
+/// "<file name> (<model type>) xxh3:<hash of the file's bytes>": what a model trained on the
+/// pieces of the tokenizer at `path` records, so a later run can check it reads text the same way.
+[[nodiscard]] std::string subword_tokenizer_record(const std::string& path);
+
 /// The subword tokenizer behind a splitter made by subword_splitter(), else nullptr.
 [[nodiscard]] const SubwordTokenizer* subword_tokenizer_of(const TokenSplitter* splitter) noexcept;
 
