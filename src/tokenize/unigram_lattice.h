@@ -6,8 +6,13 @@
 // of equal paths wins; where no one-character piece starts at a position, an unknown node of one
 // character with score `unk_score` keeps the lattice connected. They differ only in the type of
 // the running score (SentencePiece float, Hugging Face double), hence the template.
+//
+// lattice_marginals() walks the same lattice (same pieces, same unknown nodes) forward and
+// backward: the probability of every node over all segmentations, what EM training needs.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -74,6 +79,71 @@ template <typename Score, typename ForEachPrefix>
     end = b.begin;
   }
   return {path.rbegin(), path.rend()};
+}
+
+/// Reusable buffers of lattice_marginals (one per thread, so that a call allocates nothing).
+struct LatticeScratch {
+  struct Node {
+    std::size_t begin;
+    std::size_t end;
+    std::int32_t id;
+    double score;
+  };
+  std::vector<Node> nodes;
+  std::vector<double> alpha;  ///< log of the summed probability of the paths ending at a byte
+  std::vector<double> beta;   ///< log of the summed probability of the paths starting at a byte
+};
+
+/// log(exp(a) + exp(b)), with -infinity as the empty sum.
+[[nodiscard]] inline double lattice_log_add(double a, double b) noexcept {
+  if (a == -std::numeric_limits<double>::infinity()) return b;
+  if (b == -std::numeric_limits<double>::infinity()) return a;
+  const double hi = std::max(a, b);
+  return hi + std::log1p(std::exp(-std::abs(a - b)));
+}
+
+/// Forward-backward over the lattice best_segmentation() walks (`for_each_prefix` as there; the
+/// scores are log-probabilities): calls on_node(id, probability) for every piece node (not the
+/// unknown ones) with the probability that a segmentation drawn from the model passes through
+/// it, and returns the log of the summed probability of all segmentations (the text's
+/// log-likelihood). O(nodes) time, no allocation once `scratch` has grown.
+template <typename ForEachPrefix, typename OnNode>
+double lattice_marginals(std::string_view text, double unk_score, ForEachPrefix&& for_each_prefix, OnNode&& on_node,
+                         LatticeScratch& scratch) {
+  constexpr double kNone = -std::numeric_limits<double>::infinity();
+  const std::size_t n = text.size();
+  auto& nodes = scratch.nodes;
+  auto& alpha = scratch.alpha;
+  auto& beta = scratch.beta;
+  nodes.clear();
+  alpha.assign(n + 1, kNone);
+  beta.assign(n + 1, kNone);
+  alpha[0] = 0;
+  for (std::size_t begin = 0; begin < n;) {
+    const std::size_t char_length = utf8_char_length(static_cast<unsigned char>(text[begin]), n - begin);
+    const double here = alpha[begin];
+    bool one_char_piece = false;
+    for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length, double score) {
+      nodes.push_back({begin, begin + length, id, score});
+      alpha[begin + length] = lattice_log_add(alpha[begin + length], here + score);
+      if (length == char_length) one_char_piece = true;
+    });
+    if (!one_char_piece) {
+      nodes.push_back({begin, begin + char_length, kUnknownNode, unk_score});
+      alpha[begin + char_length] = lattice_log_add(alpha[begin + char_length], here + unk_score);
+    }
+    begin += char_length;
+  }
+  // Nodes are in order of their begin, so in reverse every node's end is final before it is read.
+  beta[n] = 0;
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
+    beta[it->begin] = lattice_log_add(beta[it->begin], it->score + beta[it->end]);
+  const double log_z = alpha[n];
+  for (const LatticeScratch::Node& node : nodes) {
+    if (node.id == kUnknownNode) continue;
+    on_node(node.id, std::exp(alpha[node.begin] + node.score + beta[node.end] - log_z));
+  }
+  return log_z;
 }
 
 }  // namespace embedkit::tokenize
