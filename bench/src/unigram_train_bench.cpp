@@ -45,8 +45,9 @@ int train(const std::string& corpus, std::size_t vocab_size, std::size_t threads
   options.threads = threads;
   options.max_piece_length = max_length;
   std::size_t seeds = 0;
-  const auto vocab = train_unigram(words, options, [&](const char* stage, double, std::size_t pieces) {
+  const auto vocab = train_unigram(words, options, [&](const char* stage, double fraction, std::size_t pieces) {
     if (std::string_view(stage) == "seeds") seeds = pieces;
+    std::cerr << fmt::format("{:.2f} s {} {:.3f} {}\n", seconds_since(start), stage, fraction, pieces);
   });
   const double total_s = seconds_since(start);
   nlohmann::json j;
