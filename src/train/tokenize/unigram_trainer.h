@@ -28,8 +28,14 @@ struct UnigramTrainerOptions {
   std::size_t threads = 0;
 };
 
-/// (piece, log-probability) pairs by id, special tokens first; every character the coverage
-/// keeps is a piece. `on_progress(stage, fraction, pieces)`.
+/// (piece, log-probability) pairs by id, special tokens first (score 0), then the pieces by
+/// descending score; exactly `vocab_size` entries, every character the coverage keeps among them.
+/// The result is the same for any thread count. `on_progress(stage, fraction, pieces)` is called
+/// with stage "seeds", "em" (after each round of EM; fraction of the way from the seeds to the
+/// target size), "done". Words over 65535 bytes are ignored. Throws ArgumentError when the
+/// vocabulary cannot hold the special tokens and characters, when the corpus yields fewer pieces
+/// than it needs, or when an option is out of range. Memory: about 40 bytes per distinct
+/// substring of the words (seed counting) and 8 per seed occurrence in them (the lattices).
 [[nodiscard]] std::vector<std::pair<std::string, double>> train_unigram(
     const std::vector<WordCount>& words, const UnigramTrainerOptions& options,
     const std::function<void(const char*, double, std::size_t)>& on_progress);
