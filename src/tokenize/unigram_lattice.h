@@ -89,9 +89,9 @@ struct LatticeScratch {
     std::int32_t id;
     double score;
   };
-  std::vector<Node> nodes;
-  std::vector<double> alpha;  ///< log of the summed probability of the paths ending at a byte
-  std::vector<double> beta;   ///< log of the summed probability of the paths starting at a byte
+  std::vector<Node> nodes;   ///< the lattice, in order of begin (then length)
+  std::vector<double> alpha;  ///< summed probability of the paths ending at a byte (or its log)
+  std::vector<double> beta;   ///< summed probability of the paths starting at a byte (or its log)
 };
 
 /// log(exp(a) + exp(b)), with -infinity as the empty sum.
@@ -102,48 +102,83 @@ struct LatticeScratch {
   return hi + std::log1p(std::exp(-std::abs(a - b)));
 }
 
-/// Forward-backward over the lattice best_segmentation() walks (`for_each_prefix` as there; the
-/// scores are log-probabilities): calls on_node(id, probability) for every piece node (not the
-/// unknown ones) with the probability that a segmentation drawn from the model passes through
-/// it, and returns the log of the summed probability of all segmentations (the text's
-/// log-likelihood). O(nodes) time, no allocation once `scratch` has grown.
-template <typename ForEachPrefix, typename OnNode>
-double lattice_marginals(std::string_view text, double unk_score, ForEachPrefix&& for_each_prefix, OnNode&& on_node,
-                         LatticeScratch& scratch) {
-  constexpr double kNone = -std::numeric_limits<double>::infinity();
-  const std::size_t n = text.size();
+/// Forward-backward over `scratch.nodes` of a text of `n` bytes in probabilities: one exp per
+/// node. Only for lattices whose every path scores above exp(-700) (no underflow).
+template <typename OnNode>
+double lattice_marginals_linear(std::size_t n, OnNode&& on_node, LatticeScratch& scratch) {
   auto& nodes = scratch.nodes;
   auto& alpha = scratch.alpha;
   auto& beta = scratch.beta;
-  nodes.clear();
+  alpha.assign(n + 1, 0.0);
+  beta.assign(n + 1, 0.0);
+  alpha[0] = 1;
+  for (LatticeScratch::Node& node : nodes) {
+    node.score = std::exp(node.score);  // from here on, the node's probability
+    alpha[node.end] += alpha[node.begin] * node.score;
+  }
+  // Nodes are in order of their begin, so in reverse every node's end is final before it is read.
+  beta[n] = 1;
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) beta[it->begin] += it->score * beta[it->end];
+  const double inverse_z = 1 / alpha[n];
+  for (const LatticeScratch::Node& node : nodes)
+    if (node.id != kUnknownNode) on_node(node.id, alpha[node.begin] * node.score * beta[node.end] * inverse_z);
+  return std::log(alpha[n]);
+}
+
+/// The same in log space, for any scores (three exp/log per node).
+template <typename OnNode>
+double lattice_marginals_log(std::size_t n, OnNode&& on_node, LatticeScratch& scratch) {
+  constexpr double kNone = -std::numeric_limits<double>::infinity();
+  auto& nodes = scratch.nodes;
+  auto& alpha = scratch.alpha;
+  auto& beta = scratch.beta;
   alpha.assign(n + 1, kNone);
   beta.assign(n + 1, kNone);
   alpha[0] = 0;
-  for (std::size_t begin = 0; begin < n;) {
-    const std::size_t char_length = utf8_char_length(static_cast<unsigned char>(text[begin]), n - begin);
-    const double here = alpha[begin];
-    bool one_char_piece = false;
-    for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length, double score) {
-      nodes.push_back({begin, begin + length, id, score});
-      alpha[begin + length] = lattice_log_add(alpha[begin + length], here + score);
-      if (length == char_length) one_char_piece = true;
-    });
-    if (!one_char_piece) {
-      nodes.push_back({begin, begin + char_length, kUnknownNode, unk_score});
-      alpha[begin + char_length] = lattice_log_add(alpha[begin + char_length], here + unk_score);
-    }
-    begin += char_length;
-  }
+  for (const LatticeScratch::Node& node : nodes)
+    alpha[node.end] = lattice_log_add(alpha[node.end], alpha[node.begin] + node.score);
   // Nodes are in order of their begin, so in reverse every node's end is final before it is read.
   beta[n] = 0;
   for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
     beta[it->begin] = lattice_log_add(beta[it->begin], it->score + beta[it->end]);
   const double log_z = alpha[n];
-  for (const LatticeScratch::Node& node : nodes) {
-    if (node.id == kUnknownNode) continue;
-    on_node(node.id, std::exp(alpha[node.begin] + node.score + beta[node.end] - log_z));
-  }
+  for (const LatticeScratch::Node& node : nodes)
+    if (node.id != kUnknownNode) on_node(node.id, std::exp(alpha[node.begin] + node.score + beta[node.end] - log_z));
   return log_z;
+}
+
+/// Forward-backward over the lattice best_segmentation() walks (`for_each_prefix` as there; the
+/// scores are log-probabilities): calls on_node(id, probability) for every piece node (not the
+/// unknown ones) with the probability that a segmentation drawn from the model passes through
+/// it, and returns the log of the summed probability of all segmentations (the text's
+/// log-likelihood). O(nodes) time, no allocation once `scratch` has grown. Lattices whose paths
+/// cannot underflow a double (characters x lowest score > -700) are summed in probabilities
+/// (one exp per node), the others in log space.
+template <typename ForEachPrefix, typename OnNode>
+double lattice_marginals(std::string_view text, double unk_score, ForEachPrefix&& for_each_prefix, OnNode&& on_node,
+                         LatticeScratch& scratch) {
+  const std::size_t n = text.size();
+  auto& nodes = scratch.nodes;
+  nodes.clear();
+  double lowest = 0;
+  std::size_t chars = 0;
+  for (std::size_t begin = 0; begin < n; ++chars) {
+    const std::size_t char_length = utf8_char_length(static_cast<unsigned char>(text[begin]), n - begin);
+    bool one_char_piece = false;
+    for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length, double score) {
+      nodes.push_back({begin, begin + length, id, score});
+      lowest = std::min(lowest, score);
+      if (length == char_length) one_char_piece = true;
+    });
+    if (!one_char_piece) {
+      nodes.push_back({begin, begin + char_length, kUnknownNode, unk_score});
+      lowest = std::min(lowest, unk_score);
+    }
+    begin += char_length;
+  }
+  // A path has at most one node per character, so it scores at least chars x lowest.
+  if (static_cast<double>(chars) * lowest > -700.0) return lattice_marginals_linear(n, on_node, scratch);
+  return lattice_marginals_log(n, on_node, scratch);
 }
 
 }  // namespace embedkit::tokenize
