@@ -93,7 +93,9 @@ TEST(UnigramTrainer, ScoresAreLogProbabilitiesSortedBest) {
   double total = 0;
   for (std::size_t i = 3; i < vocab.size(); ++i) {
     EXPECT_LT(vocab[i].second, 0.0) << vocab[i].first;
-    if (i > 3) EXPECT_GE(vocab[i - 1].second, vocab[i].second) << "pieces come by score";
+    if (i > 3) {
+      EXPECT_GE(vocab[i - 1].second, vocab[i].second) << "pieces come by score";
+    }
     total += std::exp(vocab[i].second);
   }
   EXPECT_LE(total, 1.0 + 1e-9);
@@ -138,8 +140,12 @@ TEST(UnigramTrainer, RespectsSplitDigitsMaxPieceLengthAndBoundaries) {
     EXPECT_LE(s.size(), 4U);
     any_long |= s.size() == 4;
     for (std::size_t i = 0; i < s.size(); ++i) {
-      if (s[i] >= U'0' && s[i] <= U'9') EXPECT_EQ(s.size(), 1U) << "a digit only alone";
-      if (i > 0) EXPECT_NE(s[i], U'\u2581') << "the boundary only first";
+      if (s[i] >= U'0' && s[i] <= U'9') {
+        EXPECT_EQ(s.size(), 1U) << "a digit only alone";
+      }
+      if (i > 0) {
+        EXPECT_NE(s[i], U'\u2581') << "the boundary only first";
+      }
     }
   }
   EXPECT_TRUE(any_long) << "the limit is reached, so it is what stops longer pieces";
