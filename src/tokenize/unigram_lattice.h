@@ -9,8 +9,13 @@
 // detail of SentencePiece's arithmetic: a piece's score reaches the sum as a double (its
 // user-defined bonus is a double expression), so the candidate path is compared unrounded and
 // only stored as float; PieceScore = double reproduces that (the unknown node's sum stays float).
+//
+// lattice_marginals() walks the same lattice (same pieces, same unknown nodes) forward and
+// backward: the probability of every node over all segmentations, what EM training needs.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -80,6 +85,106 @@ template <typename Score, typename PieceScore = Score, typename ForEachPrefix>
     end = b.begin;
   }
   return {path.rbegin(), path.rend()};
+}
+
+/// Reusable buffers of lattice_marginals (one per thread, so that a call allocates nothing).
+struct LatticeScratch {
+  struct Node {
+    std::size_t begin;
+    std::size_t end;
+    std::int32_t id;
+    double score;
+  };
+  std::vector<Node> nodes;   ///< the lattice, in order of begin (then length)
+  std::vector<double> alpha;  ///< summed probability of the paths ending at a byte (or its log)
+  std::vector<double> beta;   ///< summed probability of the paths starting at a byte (or its log)
+};
+
+/// log(exp(a) + exp(b)), with -infinity as the empty sum.
+[[nodiscard]] inline double lattice_log_add(double a, double b) noexcept {
+  if (a == -std::numeric_limits<double>::infinity()) return b;
+  if (b == -std::numeric_limits<double>::infinity()) return a;
+  const double hi = std::max(a, b);
+  return hi + std::log1p(std::exp(-std::abs(a - b)));
+}
+
+/// Forward-backward over `scratch.nodes` of a text of `n` bytes in probabilities: one exp per
+/// node. Only for lattices whose every path scores above exp(-700) (no underflow).
+template <typename OnNode>
+double lattice_marginals_linear(std::size_t n, OnNode&& on_node, LatticeScratch& scratch) {
+  auto& nodes = scratch.nodes;
+  auto& alpha = scratch.alpha;
+  auto& beta = scratch.beta;
+  alpha.assign(n + 1, 0.0);
+  beta.assign(n + 1, 0.0);
+  alpha[0] = 1;
+  for (LatticeScratch::Node& node : nodes) {
+    node.score = std::exp(node.score);  // from here on, the node's probability
+    alpha[node.end] += alpha[node.begin] * node.score;
+  }
+  // Nodes are in order of their begin, so in reverse every node's end is final before it is read.
+  beta[n] = 1;
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) beta[it->begin] += it->score * beta[it->end];
+  const double inverse_z = 1 / alpha[n];
+  for (const LatticeScratch::Node& node : nodes)
+    if (node.id != kUnknownNode) on_node(node.id, alpha[node.begin] * node.score * beta[node.end] * inverse_z);
+  return std::log(alpha[n]);
+}
+
+/// The same in log space, for any scores (three exp/log per node).
+template <typename OnNode>
+double lattice_marginals_log(std::size_t n, OnNode&& on_node, LatticeScratch& scratch) {
+  constexpr double kNone = -std::numeric_limits<double>::infinity();
+  auto& nodes = scratch.nodes;
+  auto& alpha = scratch.alpha;
+  auto& beta = scratch.beta;
+  alpha.assign(n + 1, kNone);
+  beta.assign(n + 1, kNone);
+  alpha[0] = 0;
+  for (const LatticeScratch::Node& node : nodes)
+    alpha[node.end] = lattice_log_add(alpha[node.end], alpha[node.begin] + node.score);
+  // Nodes are in order of their begin, so in reverse every node's end is final before it is read.
+  beta[n] = 0;
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
+    beta[it->begin] = lattice_log_add(beta[it->begin], it->score + beta[it->end]);
+  const double log_z = alpha[n];
+  for (const LatticeScratch::Node& node : nodes)
+    if (node.id != kUnknownNode) on_node(node.id, std::exp(alpha[node.begin] + node.score + beta[node.end] - log_z));
+  return log_z;
+}
+
+/// Forward-backward over the lattice best_segmentation() walks (`for_each_prefix` as there; the
+/// scores are log-probabilities): calls on_node(id, probability) for every piece node (not the
+/// unknown ones) with the probability that a segmentation drawn from the model passes through
+/// it, and returns the log of the summed probability of all segmentations (the text's
+/// log-likelihood). O(nodes) time, no allocation once `scratch` has grown. Lattices whose paths
+/// cannot underflow a double (characters x lowest score > -700) are summed in probabilities
+/// (one exp per node), the others in log space.
+template <typename ForEachPrefix, typename OnNode>
+double lattice_marginals(std::string_view text, double unk_score, ForEachPrefix&& for_each_prefix, OnNode&& on_node,
+                         LatticeScratch& scratch) {
+  const std::size_t n = text.size();
+  auto& nodes = scratch.nodes;
+  nodes.clear();
+  double lowest = 0;
+  std::size_t chars = 0;
+  for (std::size_t begin = 0; begin < n; ++chars) {
+    const std::size_t char_length = utf8_char_length(static_cast<unsigned char>(text[begin]), n - begin);
+    bool one_char_piece = false;
+    for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length, double score) {
+      nodes.push_back({begin, begin + length, id, score});
+      lowest = std::min(lowest, score);
+      if (length == char_length) one_char_piece = true;
+    });
+    if (!one_char_piece) {
+      nodes.push_back({begin, begin + char_length, kUnknownNode, unk_score});
+      lowest = std::min(lowest, unk_score);
+    }
+    begin += char_length;
+  }
+  // A path has at most one node per character, so it scores at least chars x lowest.
+  if (static_cast<double>(chars) * lowest > -700.0) return lattice_marginals_linear(n, on_node, scratch);
+  return lattice_marginals_log(n, on_node, scratch);
 }
 
 }  // namespace embedkit::tokenize

@@ -19,14 +19,23 @@ struct UnigramTrainerOptions {
   double character_coverage = 0.9995;
   std::size_t max_piece_length = 16;         ///< characters
   bool split_digits = false;                 ///< a digit only ever a piece alone
+  /// No piece mixes Unicode scripts (Latin, Greek, Cyrillic, Han with kana, ..., and Common:
+  /// digits, punctuation, symbols), as SentencePiece's split_by_unicode_script (default on).
+  bool split_by_script = true;
   std::size_t seed_size = 1000000;           ///< substrings kept as seeds
   double shrinking_factor = 0.75;            ///< share of pieces kept by each pruning
   std::size_t em_iterations = 2;             ///< EM steps between prunings
   std::size_t threads = 0;
 };
 
-/// (piece, log-probability) pairs by id, special tokens first; every character the coverage
-/// keeps is a piece. `on_progress(stage, fraction, pieces)`.
+/// (piece, log-probability) pairs by id, special tokens first (score 0), then the pieces by
+/// descending score; exactly `vocab_size` entries, every character the coverage keeps among them.
+/// The result is the same for any thread count. `on_progress(stage, fraction, pieces)` is called
+/// with stage "seeds", "em" (after each round of EM; fraction of the way from the seeds to the
+/// target size), "done". Words over 65535 bytes are ignored. Throws ArgumentError when the
+/// vocabulary cannot hold the special tokens and characters, when the corpus yields fewer pieces
+/// than it needs, or when an option is out of range. Memory: about 40 bytes per distinct
+/// substring of the words (seed counting) and 8 per seed occurrence in them (the lattices).
 [[nodiscard]] std::vector<std::pair<std::string, double>> train_unigram(
     const std::vector<WordCount>& words, const UnigramTrainerOptions& options,
     const std::function<void(const char*, double, std::size_t)>& on_progress);
