@@ -32,7 +32,7 @@ expect_in() {
 printf 'The cat sat.\r\nThe cat ran!\n\nA dog sat\n' >"$tmp/corpus.txt"
 
 # --help teaches by example, for every command.
-for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot" "serve" "classify" "classify train" "classify test" "classify predict" "classify cv" "classify quantize" "compress" "sweep-dim" "pretrain" "encode"; do
+for cmd in "" "vocab" "vocab build" "vocab info" "tokenize" "tokenizer" "tokenizer train" "info" "convert" "vectors" "train" "neighbors" "analogy" "similarity" "eval" "plot" "serve" "classify" "classify train" "classify test" "classify predict" "classify cv" "classify quantize" "compress" "sweep-dim" "pretrain" "encode"; do
   # shellcheck disable=SC2086
   run "help $cmd" 0 "$bin" $cmd --help && expect_in "$tmp/out" "help $cmd" "Examples:"
 done
@@ -96,6 +96,20 @@ printf '{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}}' >"$tmp
 run "subword bad file" 1 "$bin" tokenize --tokenizer "$tmp/bad_tok.json" --text a
 expect_in "$tmp/err" "subword bad file" 'merge 0 ("a" "b") uses a token missing from the vocabulary'
 run "subword missing file" 1 "$bin" tokenize --tokenizer "$tmp/none.json" --text a
+for i in 1 2 3 4 5; do printf 'the cat sat on the mat\\nthe dog sat on the log, %s times\\n' $i; done >"$tmp/sub_corpus_train.txt"
+# tokenizer train: every model writes a tokenizer.json that tokenize reads back.
+for model_size in bpe:40 wordpiece:80 byte-level-bpe:300 unigram:30; do
+  model=${model_size%:*}
+  run "tokenizer train $model" 0 "$bin" tokenizer train -i "$tmp/sub_corpus_train.txt" -o "$tmp/tok_$model.json" --model $model --vocab-size ${model_size#*:} --min-frequency 1 --json
+  expect_in "$tmp/out" "tokenizer train $model summary" '"model":"'$model'"'
+  run "tokenize with trained $model" 0 "$bin" tokenize --tokenizer "$tmp/tok_$model.json" --text "the cat sat" --pieces
+done
+run "tokenizer train too small" 2 "$bin" tokenizer train -i "$tmp/sub_corpus_train.txt" -o "$tmp/tok_small.json" --vocab-size 5
+expect_in "$tmp/err" "tokenizer train too small" "raise --vocab-size"
+[ ! -e "$tmp/tok_small.json" ] && pass || fail "a failed training left a file"
+run "tokenizer train vocabulary beyond the corpus" 2 "$bin" tokenizer train -i "$tmp/sub_corpus_train.txt" -o "$tmp/tok_big.json" --model unigram --vocab-size 400
+expect_in "$tmp/err" "tokenizer train vocabulary beyond the corpus" "lower the vocabulary size"
+run "tokenizer train bad model" 2 "$bin" tokenizer train -i "$tmp/sub_corpus_train.txt" -o "$tmp/tok_x.json" --model bpee
 # Vocabularies, word vectors and classifiers over subword pieces (--tokenizer on every text reader).
 printf 'the cat sat on the mat\nthe dog sat on the log\nunbelievable tokenizers\n' >"$tmp/sub_corpus.txt"
 run "vocab over pieces" 0 "$bin" vocab build -i "$tmp/sub_corpus.txt" -o "$tmp/sub_vocab.tsv" --tokenizer "$tokdata/hf-wordpiece.json" --min-count 1
@@ -500,7 +514,7 @@ expect_in "$tmp/err" "unknown command" "embedkit: error: unknown command 'trian'
 run "unknown subcommand" 2 "$bin" classify tset "$tmp/cls.ekv" "$tmp/cls.txt"
 expect_in "$tmp/err" "unknown subcommand" "unknown command 'classify tset'; did you mean 'classify test'?"
 run "unknown command, nothing close" 2 "$bin" frobnicate
-expect_in "$tmp/err" "unknown command, nothing close" "commands: vocab, tokenize, info, convert"
+expect_in "$tmp/err" "unknown command, nothing close" "commands: vocab, tokenize, tokenizer, info, convert"
 run "group without a command" 2 "$bin" vocab
 expect_in "$tmp/err" "group without a command" "'embedkit vocab' needs a command: build or info"
 run "bad choice" 2 "$bin" tokenize --text "a b" --split wrds

@@ -13,6 +13,8 @@ void add_vocab_info_command(CLI::App& vocab);
 
 /// `embedkit tokenize`.
 void add_tokenize_command(CLI::App& app);
+void add_tokenizer_commands(CLI::App& app);
+void add_tokenizer_train_command(CLI::App& tokenizer);
 
 /// `embedkit info`, `embedkit convert` and `embedkit vectors` (vector files).
 void add_info_command(CLI::App& app);

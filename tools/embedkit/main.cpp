@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
       "Run 'embedkit COMMAND --help' for the options and examples of each command.");
   embedkit::cli::add_vocab_commands(app);
   embedkit::cli::add_tokenize_command(app);
+  embedkit::cli::add_tokenizer_commands(app);
   embedkit::cli::add_info_command(app);
   embedkit::cli::add_convert_command(app);
   embedkit::cli::add_compress_command(app);
