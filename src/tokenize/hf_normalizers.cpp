@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,10 +17,26 @@ namespace {
 
 using nlohmann::json;
 
-/// Changes that keep every character: change 0 each (a map).
+/// Changes that keep every character: change 0 each (a map). When every character keeps its
+/// byte length (ASCII lowercasing, whitespace to space), the text is rewritten in place.
 template <typename Map>
 void map_chars(NormalizedText& text, Map&& map) {
-  const std::u32string chars = decode_code_points(text.text());
+  const std::string& old = text.text();
+  std::string mapped;
+  mapped.reserve(old.size());
+  bool same_shape = true;
+  for (std::size_t pos = 0; pos < old.size();) {
+    const Utf8Decoded d = decode_utf8(old, pos);
+    const std::size_t before = mapped.size();
+    append_utf8(mapped, map(d.code_point));
+    same_shape &= mapped.size() - before == d.length;
+    pos += d.length;
+  }
+  if (same_shape) {
+    if (mapped != old) text.replace_same_shape(std::move(mapped));
+    return;
+  }
+  const std::u32string chars = decode_code_points(old);
   std::vector<CharChange> changes;
   changes.reserve(chars.size());
   for (char32_t c : chars) changes.push_back({map(c), 0});
@@ -30,6 +47,7 @@ void map_chars(NormalizedText& text, Map&& map) {
 template <typename Keep>
 void filter_chars(NormalizedText& text, Keep&& keep) {
   const std::u32string chars = decode_code_points(text.text());
+  if (std::all_of(chars.begin(), chars.end(), [&](char32_t c) { return keep(c); })) return;
   std::vector<CharChange> changes;
   changes.reserve(chars.size());
   std::size_t removed_at_start = 0;
@@ -287,9 +305,24 @@ class SequenceNormalizer final : public HfNormalizer {
 
 void lowercase_text(NormalizedText& text) {
   const std::u32string chars = decode_code_points(text.text());
+  std::u32string lower;
+  bool one_to_one = true;
+  for (char32_t c : chars) {
+    lower.clear();
+    append_lowercase(lower, c);
+    one_to_one &= lower.size() == 1;
+  }
+  if (one_to_one) {
+    // Every character has a one-character lowercase: a map (in place when the lengths agree).
+    map_chars(text, [](char32_t c) {
+      std::u32string l;
+      append_lowercase(l, c);
+      return l[0];
+    });
+    return;
+  }
   std::vector<CharChange> changes;
   changes.reserve(chars.size());
-  std::u32string lower;
   for (char32_t c : chars) {
     lower.clear();
     append_lowercase(lower, c);

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
+#include <unordered_map>
 
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
@@ -12,6 +14,22 @@
 
 namespace embedkit::tokenize {
 namespace {
+
+// The word cache: per thread, for one tokenizer at a time (the last one used).
+constexpr std::size_t kCachedWordBytes = 256;    // longer words are segmented every time
+constexpr std::size_t kCachedWords = 1u << 16;    // then the cache starts afresh
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+struct WordCache {
+  std::uint64_t owner = 0;
+  std::unordered_map<std::string, std::vector<ModelToken>, StringHash, std::equal_to<>> words;
+};
+
+std::atomic<std::uint64_t> next_serial{1};
 
 char32_t last_char(std::string_view s) {
   std::size_t start = s.size() - 1;
@@ -24,6 +42,7 @@ char32_t last_char(std::string_view s) {
 std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_json(std::string_view json_text,
                                                                       const std::string& name) {
   std::unique_ptr<HuggingFaceTokenizer> tok(new HuggingFaceTokenizer());
+  tok->serial_ = next_serial.fetch_add(1);
   try {
     tok->json_ = nlohmann::json::parse(json_text);
   } catch (const nlohmann::json::parse_error& e) {
@@ -193,7 +212,7 @@ Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text) const {
     else if (!p.text.empty()) words.push_back(std::move(p.text));
     for (const NormalizedText& word : words) {
       tokens.clear();
-      model_->tokenize(word.text(), tokens);
+      tokenize_word(word.text(), tokens);
       for (ModelToken& t : tokens) {
         out.ids.push_back(t.id);
         out.pieces.push_back(std::move(t.value));
@@ -204,6 +223,25 @@ Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text) const {
   out.type_ids.assign(out.size(), 0);
   out.special_mask.assign(out.size(), 0);
   return out;
+}
+
+void HuggingFaceTokenizer::tokenize_word(std::string_view word, std::vector<ModelToken>& out) const {
+  if (word.size() > kCachedWordBytes) {
+    model_->tokenize(word, out);
+    return;
+  }
+  thread_local WordCache cache;
+  if (cache.owner != serial_ || cache.words.size() >= kCachedWords) {
+    cache.words.clear();
+    cache.owner = serial_;
+  }
+  if (const auto it = cache.words.find(word); it != cache.words.end()) {
+    out.insert(out.end(), it->second.begin(), it->second.end());
+    return;
+  }
+  const std::size_t first = out.size();
+  model_->tokenize(word, out);
+  cache.words.emplace(std::string(word), std::vector<ModelToken>(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()));
 }
 
 Encoding HuggingFaceTokenizer::encode(std::string_view text, const SubwordEncodeOptions& options) const {

@@ -60,6 +60,11 @@ class HuggingFaceTokenizer final : public SubwordTokenizer {
   void split_added_tokens(std::vector<Piece>& pieces, const std::vector<std::size_t>& tokens,
                           const std::vector<std::string>& patterns) const;
 
+  /// Appends the model's tokens of `word`, from this thread's cache of recent words when it has
+  /// them: words repeat (Zipf), and segmenting one costs far more than copying its tokens.
+  void tokenize_word(std::string_view word, std::vector<ModelToken>& out) const;
+
+  std::uint64_t serial_ = 0;  ///< tells this tokenizer's cache entries from another's
   nlohmann::json json_;
   std::vector<AddedToken> added_;
   std::vector<std::size_t> raw_added_;         ///< indices into added_: matched in the raw text

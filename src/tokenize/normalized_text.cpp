@@ -45,6 +45,11 @@ void NormalizedText::transform(const std::vector<CharChange>& changes, std::size
   alignments_ = std::move(alignments);
 }
 
+void NormalizedText::replace_same_shape(std::string text) {
+  EMBEDKIT_CHECK(text.size() == text_.size(), Error, "replace_same_shape: the byte lengths differ");
+  text_ = std::move(text);
+}
+
 Span NormalizedText::original_span(std::size_t begin, std::size_t end) const {
   if (begin == end) return {origin_ + begin, origin_ + begin};
   return {alignments_[begin].first, alignments_[end - 1].second};

@@ -44,6 +44,11 @@ class NormalizedText {
   /// text are dropped before the first change, and old characters left after the last are dropped.
   void transform(const std::vector<CharChange>& changes, std::size_t removed_at_start = 0);
 
+  /// Replaces the text by `text` of the same byte length where every character has the byte
+  /// length of the one it replaces: alignments stay as they are (every byte of a character shares
+  /// its alignment, so this is what transform() with changes of 0 would compute, without its cost).
+  void replace_same_shape(std::string text);
+
   /// The original span of normalized bytes [begin, end): the first byte's start to the last
   /// byte's end. An empty range maps to {origin + begin} as the library returns it.
   [[nodiscard]] Span original_span(std::size_t begin, std::size_t end) const;

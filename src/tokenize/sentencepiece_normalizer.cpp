@@ -111,9 +111,21 @@ SentencePieceNormalizer::SentencePieceNormalizer(const SentencePieceNormalizerSp
   pieces.reserve(user_defined.size());
   for (const std::string& p : user_defined) pieces.emplace_back(p, 0);
   user_defined_ = PiecePrefixIndex(std::move(pieces));
+  for (unsigned c = 0; c < 128; ++c) {
+    plain_ascii_[c] = !user_defined_.starts_any(static_cast<unsigned char>(c)) &&
+                      !charsmap_.may_match(static_cast<unsigned char>(c));
+  }
+}
+
+bool PrecompiledCharsMap::may_match(unsigned char c) const noexcept {
+  if (units_.empty()) return false;
+  const std::size_t pos = unit_offset(units_[0]) ^ c;
+  return pos < units_.size() && unit_label(units_[pos]) == c;
 }
 
 SentencePieceNormalizer::Prefix SentencePieceNormalizer::normalize_prefix(std::string_view input) const {
+  // Most text is plain ASCII that no rule touches: one byte, unchanged.
+  if (const auto c = static_cast<unsigned char>(input[0]); c < 0x80 && plain_ascii_[c]) return {input.substr(0, 1), 1};
   if (const std::optional<std::size_t> length = user_defined_.longest_prefix(input)) {
     return {input.substr(0, *length), *length};
   }

@@ -14,6 +14,7 @@
 // is set on leaf units so that they never match a byte); offset = (u >> 10) << ((u & 0x200) >> 6).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -49,6 +50,8 @@ class PrecompiledCharsMap {
   [[nodiscard]] std::optional<Match> longest_match(std::string_view input) const noexcept;
 
   [[nodiscard]] bool empty() const noexcept { return units_.empty(); }
+  /// Whether some rule's source starts with byte `c` (else a text starting with c matches none).
+  [[nodiscard]] bool may_match(unsigned char c) const noexcept;
 
  private:
   std::vector<std::uint32_t> units_;
@@ -86,6 +89,8 @@ class SentencePieceNormalizer {
 
   PrecompiledCharsMap charsmap_;
   PiecePrefixIndex user_defined_;
+  /// ASCII bytes no rule and no user-defined piece starts with: they normalize to themselves.
+  std::array<bool, 128> plain_ascii_{};
   bool add_dummy_prefix_;
   bool remove_extra_whitespaces_;
   bool escape_whitespaces_;

@@ -73,6 +73,16 @@ SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceModel model, const s
   }
   matchable_index_ = PiecePrefixIndex(std::move(matchable));
   user_defined_index_ = PiecePrefixIndex(std::move(user_defined));
+  lattice_score_.assign(model_.pieces.size(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t id = 0; id < model_.pieces.size(); ++id) {
+    const SentencePieceEntry& p = model_.pieces[id];
+    if (p.type == SentencePieceType::normal) lattice_score_[id] = static_cast<double>(p.score);
+    // A user-defined piece scores length * max_score - 0.1 (the product in float), so that it
+    // beats any split of itself; its length is in bytes, as SentencePiece's EncodeOptimized has it.
+    if (p.type == SentencePieceType::user_defined) {
+      lattice_score_[id] = static_cast<double>(static_cast<float>(p.piece.size()) * max_score_) - 0.1;
+    }
+  }
 }
 
 std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::from_bytes(std::string_view bytes,
@@ -95,20 +105,14 @@ std::int32_t SentencePieceTokenizer::id_or_unknown(std::string_view piece) const
 
 std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_unigram(std::string_view normalized) const {
   const float unk_score = min_score_ - kUnknownPenalty;
-  const float max_score = max_score_;
   // SentencePiece's EncodeOptimized: a piece's score enters the sum as a double (see
   // unigram_lattice.h); a user-defined piece scores length * max_score - 0.1, the product in
   // float, so that it beats any split of itself.
   const std::vector<LatticeNode> path = best_segmentation<float, double>(
       normalized, unk_score, [&](std::string_view text, std::size_t begin, auto&& emit) {
         matchable_index_.for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length) {
-          const SentencePieceEntry& p = model_.pieces[static_cast<std::size_t>(id)];
-          if (p.type == SentencePieceType::unused) return;
-          if (p.type == SentencePieceType::user_defined) {
-            emit(id, length, static_cast<double>(static_cast<float>(length) * max_score) - 0.1);
-          } else {
-            emit(id, length, static_cast<double>(p.score));
-          }
+          const double score = lattice_score_[static_cast<std::size_t>(id)];
+          if (!std::isnan(score)) emit(id, length, score);
         });
       });
   std::vector<Segment> out;

@@ -96,6 +96,9 @@ class SentencePieceTokenizer final : public SubwordTokenizer {
   SentencePieceNormalizer normalizer_;
   std::unique_ptr<SentencePieceNormalizer> denormalizer_;  // only when the model has one
   PiecePrefixIndex matchable_index_;  // normal, user-defined and unused pieces
+  /// Per id, the score a Unigram path adds for the piece (user-defined: SentencePiece's bonus);
+  /// NaN for pieces the lattice skips (unused). Flat, so the lattice reads no piece structs.
+  std::vector<double> lattice_score_;
   PiecePrefixIndex user_defined_index_;
   std::unordered_map<std::string_view, std::int32_t> matchable_;  // views into model_.pieces
   std::unordered_map<std::string_view, std::int32_t> reserved_;   // unknown, control, byte
