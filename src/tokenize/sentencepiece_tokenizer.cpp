@@ -73,6 +73,15 @@ SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceModel model, const s
   }
   matchable_index_ = PiecePrefixIndex(std::move(matchable));
   user_defined_index_ = PiecePrefixIndex(std::move(user_defined));
+  static std::atomic<std::uint64_t> next_serial{1};
+  serial_ = next_serial.fetch_add(1);
+  bpe_by_words_ = model_.trainer_spec.model_type == SentencePieceModelType::bpe && !model_.trainer_spec.treat_whitespace_as_suffix;
+  for (const SentencePieceEntry& p : model_.pieces) {
+    if (p.type == SentencePieceType::user_defined || p.type == SentencePieceType::unused ||
+        p.piece.find(kSentencePieceSpace, 1) != std::string::npos) {
+      bpe_by_words_ = false;
+    }
+  }
   lattice_score_.assign(model_.pieces.size(), std::numeric_limits<double>::quiet_NaN());
   for (std::size_t id = 0; id < model_.pieces.size(); ++id) {
     const SentencePieceEntry& p = model_.pieces[id];
@@ -124,6 +133,43 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_uni
 }
 
 std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe(std::string_view normalized) const {
+  if (!bpe_by_words_) return segment_bpe_whole(normalized);
+  struct Cache {
+    std::uint64_t owner = 0;
+    std::unordered_map<std::string, std::vector<Segment>> words;
+  };
+  thread_local Cache cache;
+  if (cache.owner != serial_ || cache.words.size() >= (1u << 16)) {
+    cache.words.clear();
+    cache.owner = serial_;
+  }
+  std::vector<Segment> out;
+  // Words start at the text's start and at each "▁"; long ones are not kept.
+  for (std::size_t begin = 0; begin < normalized.size();) {
+    std::size_t end = normalized.find(kSentencePieceSpace, begin + 1);
+    if (end == std::string_view::npos) end = normalized.size();
+    const std::string_view word = normalized.substr(begin, end - begin);
+    auto it = cache.words.find(std::string(word));
+    if (it == cache.words.end()) {
+      std::vector<Segment> segments = segment_bpe_whole(word);
+      if (word.size() > 256) {
+        for (Segment& seg : segments) seg.begin += begin;
+        out.insert(out.end(), segments.begin(), segments.end());
+        begin = end;
+        continue;
+      }
+      it = cache.words.emplace(std::string(word), std::move(segments)).first;
+    }
+    for (Segment seg : it->second) {
+      seg.begin += begin;
+      out.push_back(seg);
+    }
+    begin = end;
+  }
+  return out;
+}
+
+std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe_whole(std::string_view normalized) const {
   // Symbols: a user-defined piece (frozen) or one character.
   std::vector<MergeSymbol> symbols;
   for (std::size_t pos = 0; pos < normalized.size();) {

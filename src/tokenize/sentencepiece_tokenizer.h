@@ -84,6 +84,8 @@ class SentencePieceTokenizer final : public SubwordTokenizer {
 
   [[nodiscard]] std::vector<Segment> segment_unigram(std::string_view normalized) const;
   [[nodiscard]] std::vector<Segment> segment_bpe(std::string_view normalized) const;
+  /// BPE over the whole of `normalized` at once (SentencePiece's own order of work).
+  [[nodiscard]] std::vector<Segment> segment_bpe_whole(std::string_view normalized) const;
   [[nodiscard]] std::vector<Segment> segment_words(std::string_view normalized) const;
   [[nodiscard]] std::vector<Segment> segment_characters(std::string_view normalized) const;
   // SentencePiece's PieceToId: reserved pieces first, then matchable ones, else the unknown id.
@@ -99,6 +101,11 @@ class SentencePieceTokenizer final : public SubwordTokenizer {
   /// Per id, the score a Unigram path adds for the piece (user-defined: SentencePiece's bonus);
   /// NaN for pieces the lattice skips (unused). Flat, so the lattice reads no piece structs.
   std::vector<double> lattice_score_;
+  /// BPE may segment word by word, each word once per thread (a cache), when that cannot change
+  /// the result: no piece holds "▁" after its start (so no merge crosses a word's start), and no
+  /// user-defined or unused pieces (whose handling looks across the whole sentence).
+  bool bpe_by_words_ = false;
+  std::uint64_t serial_ = 0;  ///< tells this tokenizer's cached words from another's
   PiecePrefixIndex user_defined_index_;
   std::unordered_map<std::string_view, std::int32_t> matchable_;  // views into model_.pieces
   std::unordered_map<std::string_view, std::int32_t> reserved_;   // unknown, control, byte

@@ -187,6 +187,14 @@ TEST(SentencePieceTokenizer, BpeUnusedPiecesAreSplitBackLikeSpm) {
   EXPECT_GT(unused, 50U);
 }
 
+// A BPE model without user-defined or unused pieces is segmented word by word (a per-thread
+// cache of words): the result must still be SentencePiece's, which merges over the whole line.
+TEST(SentencePieceTokenizer, PlainBpeSegmentedWordByWordEqualsSpm) {
+  expect_full_agreement("spm_bpe_plain", 200, 0);
+  // Twice, so the second pass comes from the cache.
+  expect_full_agreement("spm_bpe_plain", 200, 0);
+}
+
 TEST(SentencePieceTokenizer, WordAndCharModelsEqualSpm) {
   expect_full_agreement("spm_word", 60, 100);
   expect_full_agreement("spm_char", 50, 60);

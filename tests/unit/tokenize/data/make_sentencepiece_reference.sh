@@ -38,6 +38,10 @@ spm_train $common --model_prefix="$work/spm_word" --model_type=word --vocab_size
 spm_train $common --model_prefix="$work/spm_char" --model_type=char --vocab_size=200 \
   --hard_vocab_limit=false --normalization_rule_name=identity --add_dummy_prefix=false
 cp "$work"/spm_word.model "$work"/spm_char.model "$here/"
+# A plain BPE model (no user-defined or unused pieces): embedkit segments it word by word.
+spm_train $common --model_prefix="$work/spm_bpe_plain" --model_type=bpe --vocab_size=1000 \
+  --normalization_rule_name=identity
+cp "$work"/spm_bpe_plain.model "$here/"
 reference() {
   /usr/bin/python3 "$here/make_sentencepiece_reference.py" reference "$here/$1.model" \
     "$here/sentencepiece_reference_lines.txt" "$here/$1.reference.tsv" "$2" "$3"
@@ -46,5 +50,6 @@ reference spm_unigram_nfkc 1 200
 reference spm_bpe_bytes 1 200
 reference spm_unigram_suffix 1 200
 reference spm_bpe_unused 1 0  # the same pieces as spm_bpe_bytes: no decode cases of its own
+reference spm_bpe_plain 1 0
 reference spm_word 10 100
 reference spm_char 20 60
