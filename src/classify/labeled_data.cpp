@@ -1,11 +1,14 @@
 #include "embedkit/classify/labeled_data.h"
 
+#include <atomic>
+
 #include <algorithm>
 
 #include <fmt/format.h>
 
 #include "core/read_whole_file.h"
 #include "embedkit/core/error.h"
+#include "embedkit/core/parallel.h"
 #include "embedkit/text/utf8.h"
 
 namespace embedkit {
@@ -89,17 +92,28 @@ TextEncoding parse_text_encoding(std::string_view name) {
 }
 
 void split_examples_with(LabeledData& data, const TokenSplitter& splitter) {
-#pragma omp parallel for schedule(dynamic, 256)
-  for (std::size_t i = 0; i < data.examples.size(); ++i) {
-    LabeledExample& ex = data.examples[i];
-    std::string text;
-    for (const std::string& t : ex.tokens) {
-      if (!text.empty()) text.push_back(' ');
-      text += t;
+  // On threads that rethrow (a splitter may refuse text, e.g. a model without an unknown token);
+  // the error names the example's line.
+  std::atomic<std::size_t> next{0};
+  ThreadGroup group(job_threads(0, data.examples.size()), [&](std::size_t) {
+    for (std::size_t i; (i = next.fetch_add(256)) < data.examples.size();) {
+      for (std::size_t k = i; k < std::min(i + 256, data.examples.size()); ++k) {
+        LabeledExample& ex = data.examples[k];
+        std::string text;
+        for (const std::string& t : ex.tokens) {
+          if (!text.empty()) text.push_back(' ');
+          text += t;
+        }
+        ex.tokens.clear();
+        try {
+          splitter.split(text, [&](std::string_view piece) { ex.tokens.emplace_back(piece); });
+        } catch (const FormatError& e) {
+          throw FormatError(fmt::format("{}:{}: {}", data.source, ex.line, e.what()));
+        }
+      }
     }
-    ex.tokens.clear();
-    splitter.split(text, [&](std::string_view piece) { ex.tokens.emplace_back(piece); });
-  }
+  });
+  group.join();
 }
 
 void split_tokens(std::string_view text, std::vector<std::string>& out) {

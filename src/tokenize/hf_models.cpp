@@ -9,6 +9,7 @@
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
 #include "hf_json.h"
+#include "piece_prefix_index.h"
 #include "symbol_merging.h"
 #include "unigram_lattice.h"
 
@@ -62,14 +63,22 @@ TokenVocabulary read_vocab_object(const json& spec, const std::string& where) {
   const auto it = spec.find("vocab");
   EMBEDKIT_CHECK(it != spec.end() && it->is_object(), FormatError,
                  fmt::format("{}: \"vocab\" must be an object of token: id", where));
-  TokenVocabulary vocab;
+  std::vector<std::pair<std::string, std::int32_t>> entries;
+  entries.reserve(it->size());
+  std::int64_t max_id = -1;
   for (const auto& [token, id] : it->items()) {
     EMBEDKIT_CHECK(id.is_number_integer(), FormatError, fmt::format("{}: the id of \"{}\" is not an integer", where, token));
     const std::int64_t value = id.get<std::int64_t>();
     EMBEDKIT_CHECK(value >= 0 && value < std::numeric_limits<std::int32_t>::max(), FormatError,
                    fmt::format("{}: the id of \"{}\" is out of range", where, token));
-    vocab.add(token, static_cast<std::int32_t>(value), where);
+    max_id = std::max(max_id, value);
+    entries.emplace_back(token, static_cast<std::int32_t>(value));
   }
+  // Ids index an array: a few gaps are fine, an id far beyond the entries is a lie about the size.
+  EMBEDKIT_CHECK(max_id < 2 * static_cast<std::int64_t>(entries.size()) + 1024, FormatError,
+                 fmt::format("{}: id {} for a vocabulary of {} tokens", where, max_id, entries.size()));
+  TokenVocabulary vocab;
+  for (auto& [token, id] : entries) vocab.add(std::move(token), id, where);
   return vocab;
 }
 
@@ -264,6 +273,7 @@ class UnigramModel final : public HfModel {
   UnigramModel(const json& spec, const std::string& where) {
     const json& vocab = json_array(spec, "vocab", where);
     scores_.reserve(vocab.size());
+    std::vector<std::pair<std::string, std::int32_t>> entries;
     double min_score = std::numeric_limits<double>::infinity();
     for (std::size_t id = 0; id < vocab.size(); ++id) {
       const json& entry = vocab[id];
@@ -274,10 +284,11 @@ class UnigramModel final : public HfModel {
       EMBEDKIT_CHECK(!piece.empty(), FormatError, fmt::format("{}: vocab entry {} is an empty piece", where, id));
       const double score = entry[1].get<double>();
       min_score = std::min(min_score, score);
-      max_piece_bytes_ = std::max(max_piece_bytes_, piece.size());
+      entries.emplace_back(piece, static_cast<std::int32_t>(id));
       vocab_.add(std::move(piece), static_cast<std::int32_t>(id), where);
       scores_.push_back(score);
     }
+    prefixes_ = PiecePrefixIndex(std::move(entries));
     unk_score_ = (vocab.empty() ? 0.0 : min_score) - 10.0;
     const auto unk = spec.find("unk_id");
     if (unk != spec.end() && !unk->is_null()) {
@@ -292,12 +303,9 @@ class UnigramModel final : public HfModel {
     if (piece.empty()) return;
     const std::vector<LatticeNode> path =
         best_segmentation<double>(piece, unk_score_, [&](std::string_view text, std::size_t begin, auto&& emit) {
-          const std::size_t limit = std::min(max_piece_bytes_, text.size() - begin);
-          for (std::size_t length = 1; length <= limit; ++length) {
-            // Only whole characters: the next byte must not continue one.
-            if (begin + length < text.size() && (static_cast<unsigned char>(text[begin + length]) & 0xC0) == 0x80) continue;
-            if (auto id = vocab_.find(text.substr(begin, length))) emit(*id, length, scores_[static_cast<std::size_t>(*id)]);
-          }
+          prefixes_.for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length) {
+            emit(id, length, scores_[static_cast<std::size_t>(id)]);
+          });
         });
     for (std::size_t i = 0; i < path.size(); ++i) {
       if (path[i].id != kUnknownNode) {
@@ -343,10 +351,10 @@ class UnigramModel final : public HfModel {
   }
 
   TokenVocabulary vocab_;
+  PiecePrefixIndex prefixes_;  ///< the pieces that start at a position (the library's trie)
   std::vector<double> scores_;
   double unk_score_ = -10.0;
   std::optional<std::int32_t> unk_id_;
-  std::size_t max_piece_bytes_ = 1;
   bool byte_fallback_ = false;
 };
 

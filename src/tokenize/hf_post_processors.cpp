@@ -64,8 +64,9 @@ class TemplateProcessor final : public HfPostProcessor {
       for (const auto& [name, entry] : it->items()) {
         SpecialTokenEntry e;
         for (const json& id : json_array(entry, "ids", where)) {
-          EMBEDKIT_CHECK(id.is_number_unsigned(), FormatError, fmt::format("{}: special token ids must be integers", where));
-          e.ids.push_back(id.get<std::int32_t>());
+          EMBEDKIT_CHECK(id.is_number_unsigned() && id.get<std::uint64_t>() < (1u << 28), FormatError,
+                         fmt::format("{}: special token ids must be integers below 2^28", where));
+          e.ids.push_back(static_cast<std::int32_t>(id.get<std::uint64_t>()));
         }
         for (const json& token : json_array(entry, "tokens", where)) {
           EMBEDKIT_CHECK(token.is_string(), FormatError, fmt::format("{}: special token strings must be strings", where));
@@ -115,7 +116,9 @@ class TemplateProcessor final : public HfPostProcessor {
       const std::string kind = item.begin().key();
       const json& body = item.begin().value();
       const std::string id = json_string(body, "id", where);
-      const auto type_id = static_cast<std::uint8_t>(json_unsigned(body, "type_id", 0, where));
+      const std::uint64_t type = json_unsigned(body, "type_id", 0, where);
+      EMBEDKIT_CHECK(type <= 255, FormatError, fmt::format("{}: type_id {} is above 255", where, type));
+      const auto type_id = static_cast<std::uint8_t>(type);
       if (kind == "Sequence") {
         EMBEDKIT_CHECK(id == "A" || id == "B", FormatError, fmt::format("{}: a template sequence is A or B, not \"{}\"", where, id));
         out.push_back({id == "A" ? 0 : 1, id, type_id});
@@ -144,9 +147,9 @@ class TemplateProcessor final : public HfPostProcessor {
 std::pair<std::string, std::int32_t> read_token_pair(const json& spec, const char* key, const std::string& where) {
   const auto it = spec.find(key);
   EMBEDKIT_CHECK(it != spec.end() && it->is_array() && it->size() == 2 && (*it)[0].is_string() &&
-                     (*it)[1].is_number_unsigned(),
-                 FormatError, fmt::format("{}: \"{}\" must be [token, id]", where, key));
-  return {(*it)[0].get<std::string>(), (*it)[1].get<std::int32_t>()};
+                     (*it)[1].is_number_unsigned() && (*it)[1].get<std::uint64_t>() < (1u << 28),
+                 FormatError, fmt::format("{}: \"{}\" must be [token, id] with an id below 2^28", where, key));
+  return {(*it)[0].get<std::string>(), static_cast<std::int32_t>((*it)[1].get<std::uint64_t>())};
 }
 
 class BertProcessor final : public HfPostProcessor {
@@ -206,11 +209,13 @@ class ByteLevelProcessor final : public HfPostProcessor {
  public:
   ByteLevelProcessor(bool trim, bool add_prefix_space) : trim_(trim), add_prefix_space_(add_prefix_space) {}
   Encoding process(Encoding first, Encoding* second, bool) const override {
-    if (trim_) {
-      trim_offsets(first, add_prefix_space_);
-      if (second) trim_offsets(*second, add_prefix_space_);
-    }
+    adjust_sequence(first);
+    if (second) adjust_sequence(*second);
     return concatenate_pair(std::move(first), second);
+  }
+  bool adjust_sequence(Encoding& e) const override {
+    if (trim_) trim_offsets(e, add_prefix_space_);
+    return true;
   }
   std::vector<std::pair<std::string, std::int32_t>> special_tokens() const override { return {}; }
 
@@ -222,13 +227,19 @@ class SequenceProcessor final : public HfPostProcessor {
  public:
   explicit SequenceProcessor(std::vector<std::unique_ptr<HfPostProcessor>> steps) : steps_(std::move(steps)) {}
   Encoding process(Encoding first, Encoding* second, bool add_special_tokens) const override {
-    // Each step sees the result of the one before as a single sequence.
+    // As the library: the sequences stay apart through the steps that adjust each one
+    // (ByteLevel), until a step that joins them (a template); later steps see one sequence.
     Encoding current = std::move(first);
-    for (std::size_t k = 0; k < steps_.size(); ++k) {
-      current = steps_[k]->process(std::move(current), k == 0 ? second : nullptr, add_special_tokens);
+    bool joined = false;
+    for (const auto& step : steps_) {
+      if (!joined && step->adjust_sequence(current)) {
+        if (second) step->adjust_sequence(*second);
+        continue;
+      }
+      current = step->process(std::move(current), joined ? nullptr : second, add_special_tokens);
+      joined = true;
     }
-    if (steps_.empty()) return concatenate_pair(std::move(current), second);
-    return current;
+    return joined ? current : concatenate_pair(std::move(current), second);
   }
   std::vector<std::pair<std::string, std::int32_t>> special_tokens() const override {
     std::vector<std::pair<std::string, std::int32_t>> out;

@@ -19,6 +19,9 @@ class HfPostProcessor {
   virtual ~HfPostProcessor() = default;
   /// The final encoding of `first` (and `second` for a pair, else nullptr).
   [[nodiscard]] virtual Encoding process(Encoding first, Encoding* second, bool add_special_tokens) const = 0;
+  /// For a step of a Sequence: a processor that only adjusts each sequence (ByteLevel's offset
+  /// trimming) does so to `e` and returns true; the others return false and run process().
+  virtual bool adjust_sequence(Encoding& /*e*/) const { return false; }
   /// The (token, id) pairs it may add, for the tokenizer to check against its vocabulary.
   [[nodiscard]] virtual std::vector<std::pair<std::string, std::int32_t>> special_tokens() const = 0;
 };

@@ -49,6 +49,19 @@ std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_json(std::strin
     throw FormatError(fmt::format("{}: not valid JSON at byte {}: {}", name, e.byte, e.what()));
   }
   const nlohmann::json& j = tok->json_;
+  {
+    // Components nest (Sequence of Sequence...) and are built recursively: bound the depth, as
+    // Hugging Face's parser does (128), so a hostile file cannot exhaust the stack.
+    std::vector<std::pair<const nlohmann::json*, int>> stack{{&j, 0}};
+    while (!stack.empty()) {
+      const auto [node, depth] = stack.back();
+      stack.pop_back();
+      EMBEDKIT_CHECK(depth <= 64, FormatError, fmt::format("{}: JSON nested more than 64 levels deep", name));
+      if (node->is_structured()) {
+        for (const auto& child : *node) stack.emplace_back(&child, depth + 1);
+      }
+    }
+  }
   EMBEDKIT_CHECK(j.is_object() && j.contains("model"), FormatError,
                  fmt::format("{}: not a tokenizer.json (no \"model\" object)", name));
   if (j.contains("version") && j["version"].is_string()) {
@@ -115,6 +128,11 @@ std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_json(std::strin
       tok->raw_patterns_.push_back(t.content);
     }
   }
+  {
+    std::set<std::int32_t> extra;
+    for (const AddedToken& t : tok->added_) if (!tok->model_->id_to_token(t.id)) extra.insert(t.id);
+    tok->vocab_size_ = tok->model_->vocab_size() + extra.size();
+  }
   if (tok->post_processor_) {
     for (const auto& special : tok->post_processor_->special_tokens()) {
       const std::string& token = special.first;
@@ -157,6 +175,7 @@ void HuggingFaceTokenizer::split_added_tokens(std::vector<Piece>& pieces, const 
     for (auto [position, k] : matches) {
       const AddedToken& t = added_[tokens[k]];
       std::size_t start = position, stop = position + patterns[k].size();
+      if (start < start_offset) continue;  // inside the spaces an earlier token's rstrip took
       if (t.single_word) {
         const bool space_before = start == 0 || !is_word_char(last_char(s.substr(0, start)));
         const bool space_after = stop == s.size() || !is_word_char(decode_utf8(s, stop).code_point);
@@ -284,11 +303,7 @@ std::string HuggingFaceTokenizer::decode(std::span<const std::int32_t> ids, bool
   return out;
 }
 
-std::size_t HuggingFaceTokenizer::vocab_size() const noexcept {
-  std::set<std::int32_t> extra;
-  for (const AddedToken& t : added_) if (!model_->id_to_token(t.id)) extra.insert(t.id);
-  return model_->vocab_size() + extra.size();
-}
+std::size_t HuggingFaceTokenizer::vocab_size() const noexcept { return vocab_size_; }
 
 std::string_view HuggingFaceTokenizer::id_to_piece(std::int32_t id) const {
   for (const AddedToken& t : added_) if (t.id == id) return t.decoded.empty() ? t.content : t.decoded;

@@ -65,6 +65,7 @@ class HuggingFaceTokenizer final : public SubwordTokenizer {
   void tokenize_word(std::string_view word, std::vector<ModelToken>& out) const;
 
   std::uint64_t serial_ = 0;  ///< tells this tokenizer's cache entries from another's
+  std::size_t vocab_size_ = 0;
   nlohmann::json json_;
   std::vector<AddedToken> added_;
   std::vector<std::size_t> raw_added_;         ///< indices into added_: matched in the raw text

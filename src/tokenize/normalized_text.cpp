@@ -56,6 +56,7 @@ Span NormalizedText::original_span(std::size_t begin, std::size_t end) const {
 }
 
 NormalizedText NormalizedText::slice(std::size_t begin, std::size_t end) const {
+  EMBEDKIT_CHECK(begin <= end && end <= text_.size(), Error, "NormalizedText::slice: the range is outside the text");
   NormalizedText part;
   part.text_ = text_.substr(begin, end - begin);
   part.alignments_.assign(alignments_.begin() + static_cast<std::ptrdiff_t>(begin),

@@ -57,8 +57,10 @@ template <typename Score, typename PieceScore = Score, typename ForEachPrefix>
     bool reached = false;
   };
   const std::size_t n = text.size();
-  std::vector<Best> best(n + 1);
-  best[0].reached = true;
+  if (n == 0) return {};
+  // The start is reached with score 0 (its entry's defaults but `reached`).
+  std::vector<Best> best(n + 1, Best{});
+  best.front().reached = true;
   for (std::size_t begin = 0; begin < n;) {
     const std::size_t char_length = utf8_char_length(static_cast<unsigned char>(text[begin]), n - begin);
     const Score here = best[begin].score;

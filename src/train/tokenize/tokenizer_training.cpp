@@ -94,6 +94,13 @@ json train_tokenizer(const std::string& corpus, const TokenizerTrainingOptions& 
   EMBEDKIT_CHECK(options.max_piece_length >= 1, ArgumentError, "the longest piece must be at least one character");
   const std::vector<std::string> specials =
       options.special_tokens.empty() ? default_special_tokens(options.model) : options.special_tokens;
+  for (std::size_t i = 0; i < specials.size(); ++i) {
+    EMBEDKIT_CHECK(!specials[i].empty(), ArgumentError, "a special token is empty");
+    for (std::size_t j = 0; j < i; ++j) {
+      EMBEDKIT_CHECK(specials[i] != specials[j], ArgumentError,
+                     fmt::format("special token \"{}\" is given twice", specials[i]));
+    }
+  }
   json tokenizer = pipeline_for(options, specials);
   const auto normalizer = tokenize::make_hf_normalizer(tokenizer["normalizer"], "training pipeline");
   const auto pre_tokenizer = tokenize::make_hf_pre_tokenizer(tokenizer["pre_tokenizer"], "training pipeline");
@@ -151,8 +158,12 @@ json train_tokenizer(const std::string& corpus, const TokenizerTrainingOptions& 
     const auto unk = std::find(specials.begin(), specials.end(), "[UNK]");
     tokenizer["model"] = {{"type", "WordPiece"}, {"unk_token", unk != specials.end() ? *unk : specials[0]},
                           {"continuing_subword_prefix", "##"}, {"max_input_chars_per_word", 100}, {"vocab", vocab}};
-    const bool bert = specials.size() >= 4 && specials[2] == "[CLS]" && specials[3] == "[SEP]";
-    if (bert) {
+    // BERT's template when the special tokens include [CLS] and [SEP] (at their ids).
+    const auto cls = std::find(specials.begin(), specials.end(), "[CLS]");
+    const auto sep = std::find(specials.begin(), specials.end(), "[SEP]");
+    if (cls != specials.end() && sep != specials.end()) {
+      const auto cls_id = cls - specials.begin();
+      const auto sep_id = sep - specials.begin();
       auto special = [](const char* id, int type) { return json{{"SpecialToken", {{"id", id}, {"type_id", type}}}}; };
       auto sequence = [](const char* id, int type) { return json{{"Sequence", {{"id", id}, {"type_id", type}}}}; };
       tokenizer["post_processor"] = {
@@ -160,8 +171,8 @@ json train_tokenizer(const std::string& corpus, const TokenizerTrainingOptions& 
           {"single", {special("[CLS]", 0), sequence("A", 0), special("[SEP]", 0)}},
           {"pair", {special("[CLS]", 0), sequence("A", 0), special("[SEP]", 0), sequence("B", 1), special("[SEP]", 1)}},
           {"special_tokens",
-           {{"[CLS]", {{"id", "[CLS]"}, {"ids", {2}}, {"tokens", {"[CLS]"}}}},
-            {"[SEP]", {{"id", "[SEP]"}, {"ids", {3}}, {"tokens", {"[SEP]"}}}}}}};
+           {{"[CLS]", {{"id", "[CLS]"}, {"ids", {cls_id}}, {"tokens", {"[CLS]"}}}},
+            {"[SEP]", {{"id", "[SEP]"}, {"ids", {sep_id}}, {"tokens", {"[SEP]"}}}}}}};
     } else {
       tokenizer["post_processor"] = nullptr;
     }

@@ -483,8 +483,13 @@ std::vector<std::pair<std::string, double>> train_unigram(
 
   // Words as characters (with a sentinel at the end) for the substring walks.
   std::vector<std::uint32_t> usable;
-  for (std::uint32_t w = 0; w < words.size(); ++w)
-    if (!words[w].word.empty() && words[w].word.size() <= UINT16_MAX) usable.push_back(w);
+  std::vector<std::uint32_t> usable_index(words.size(), UINT32_MAX);  // words' index -> usable's
+  for (std::uint32_t w = 0; w < words.size(); ++w) {
+    if (!words[w].word.empty() && words[w].word.size() <= UINT16_MAX) {
+      usable_index[w] = static_cast<std::uint32_t>(usable.size());
+      usable.push_back(w);
+    }
+  }
   auto chars_of = [&](std::string_view word, std::vector<CharInfo>& out) {
     out.clear();
     for (std::size_t pos = 0; pos < word.size();) {
@@ -559,7 +564,8 @@ std::vector<std::pair<std::string, double>> train_unigram(
     e->piece = static_cast<std::int32_t>(state.pieces.size());
     state.pieces.emplace_back(SubstringTable::text_of(*e, words));
     state.scores.push_back(static_cast<double>(e->count * e->chars));
-    state.where.push_back({e->word, e->byte_begin, static_cast<std::uint16_t>(e->byte_begin + e->byte_length)});
+    // A seed's word as the lattice's arrays index it: its place among the usable words.
+    state.where.push_back({usable_index[e->word], e->byte_begin, static_cast<std::uint16_t>(e->byte_begin + e->byte_length)});
   }
   {
     const double log_sum = std::log(std::accumulate(state.scores.begin(), state.scores.end(), 0.0));

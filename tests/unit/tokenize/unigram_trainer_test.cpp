@@ -88,6 +88,19 @@ TEST(UnigramTrainer, LearnsFrequentWordsAsPieces) {
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(vocab[i].second, 0.0);
 }
 
+// A word too long for the lattice (over 65,535 bytes: a line of CJK text with no spaces is one
+// "word") is left out; the words after it must still be the ones the seeds point into.
+TEST(UnigramTrainer, AWordTooLongForTheLatticeLeavesTheOthersIntact) {
+  std::string giant = kBoundary;
+  for (int i = 0; i < 70000; ++i) giant += "ab";
+  const std::vector<WordCount> words = {{giant, 5000}, {kBoundary + "hello", 1000}, {kBoundary + "world", 700},
+                                        {kBoundary + "help", 30}, {kBoundary + "word", 20}};
+  const Vocab vocab = train_unigram(words, small_options(14), {});
+  const auto pieces = pieces_of(vocab);
+  EXPECT_EQ(pieces.size(), 14U);
+  EXPECT_TRUE(pieces.count(kBoundary + "hello"));
+}
+
 TEST(UnigramTrainer, ScoresAreLogProbabilitiesSortedBest) {
   const Vocab vocab = train_unigram(toy_words(), small_options(80), {});
   double total = 0;
