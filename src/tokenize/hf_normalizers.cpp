@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "embedkit/core/error.h"
+#include "embedkit/text/utf8.h"
 #include "hf_json.h"
 #include "unicode_classes.h"
 

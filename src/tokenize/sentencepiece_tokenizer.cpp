@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cfloat>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
 
 #include "embedkit/core/atomic_file.h"
 #include "embedkit/core/error.h"

@@ -130,7 +130,7 @@ BpeVocabulary train_bpe(const std::vector<WordCount>& words, const BpeTrainerOpt
     }
     if (top.count < static_cast<std::int64_t>(std::max<std::size_t>(options.min_frequency, 1))) break;
     const std::int32_t a = left_of(top.pair), b = right_of(top.pair);
-    const std::string& right = out.tokens[static_cast<std::size_t>(b)];
+    const std::string right = out.tokens[static_cast<std::size_t>(b)];  // a copy: tokens may grow below
     std::string merged = out.tokens[static_cast<std::size_t>(a)];
     merged.append(right, right.starts_with(options.continuing_prefix) ? options.continuing_prefix.size() : 0);
     if (char_count(merged) > options.max_piece_length) continue;

@@ -11,6 +11,7 @@
 #include "bpe_trainer.h"
 #include "embedkit/core/atomic_file.h"
 #include "embedkit/core/error.h"
+#include "embedkit/text/utf8.h"
 #include "tokenize/hf_pre_tokenizers.h"
 #include "unigram_trainer.h"
 #include "word_counts.h"
