@@ -1,6 +1,7 @@
 // Hugging Face tokenizer.json normalizers: BertNormalizer, NFC/NFD/NFKC/NFKD, Lowercase,
-// StripAccents, Strip, Replace, Prepend, Nmt, Precompiled (SentencePiece's character map) and
-// Sequence, each changing a NormalizedText as the library does, alignments included.
+// StripAccents, Strip, Replace (literal patterns), Prepend, Nmt and Sequence, each changing a
+// NormalizedText as the library does, alignments included. (Precompiled and regular-expression
+// patterns are refused with a message naming them.)
 #pragma once
 
 #include <memory>

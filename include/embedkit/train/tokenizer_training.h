@@ -41,7 +41,8 @@ struct TokenizerTrainingOptions {
   bool lowercase = false;
   std::size_t min_frequency = 2;      ///< bpe/wordpiece: merges of pairs seen fewer times stop training
   std::size_t threads = 0;            ///< 0 = all cores
-  std::uint64_t max_words = 0;        ///< read at most this many words of the corpus (0 = all)
+  std::uint64_t max_words = 0;        ///< stop reading once this many words are in (0 = all; blocks of
+                                      ///< 1 MiB a thread, so a little more is read)
 };
 
 struct TokenizerTrainingProgress {
