@@ -84,6 +84,18 @@ TokenVocabulary read_vocab_object(const json& spec, const std::string& where) {
 
 std::string byte_token(unsigned char b) { return fmt::format("<0x{:02X}>", b); }
 
+/// The ids of `text`'s bytes as <0xHH> tokens (byte fallback), or nullopt when one is missing.
+std::optional<std::vector<std::int32_t>> byte_fallback_ids(const TokenVocabulary& vocab, std::string_view text) {
+  std::vector<std::int32_t> ids;
+  ids.reserve(text.size());
+  for (unsigned char b : text) {
+    const auto id = vocab.find(byte_token(b));
+    if (!id) return std::nullopt;
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
 class BpeModel final : public HfModel {
  public:
   BpeModel(const json& spec, const std::string& where) : vocab_(read_vocab_object(spec, where)) {
@@ -156,15 +168,9 @@ class BpeModel final : public HfModel {
         continue;
       }
       if (byte_fallback_) {
-        std::vector<std::int32_t> bytes;
-        for (unsigned char b : s) {
-          auto id = vocab_.find(byte_token(b));
-          if (!id) break;
-          bytes.push_back(*id);
-        }
-        if (bytes.size() == s.size()) {
+        if (const auto bytes = byte_fallback_ids(vocab_, s)) {
           flush_unk();
-          for (std::int32_t id : bytes) {
+          for (std::int32_t id : *bytes) {
             symbols.push_back({position, 1, id});
             position += 1;
           }
@@ -332,15 +338,9 @@ class UnigramModel final : public HfModel {
       return;
     }
     if (byte_fallback_) {
-      std::vector<std::int32_t> bytes;
-      for (unsigned char b : text) {
-        auto id = vocab_.find(byte_token(b));
-        if (!id) break;
-        bytes.push_back(*id);
-      }
-      if (bytes.size() == text.size()) {
-        for (std::size_t k = 0; k < bytes.size(); ++k) {
-          out.push_back({bytes[k], byte_token(static_cast<unsigned char>(text[k])), begin, end});
+      if (const auto bytes = byte_fallback_ids(vocab_, text)) {
+        for (std::size_t k = 0; k < bytes->size(); ++k) {
+          out.push_back({(*bytes)[k], byte_token(static_cast<unsigned char>(text[k])), begin, end});
         }
         return;
       }

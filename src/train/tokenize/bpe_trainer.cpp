@@ -40,19 +40,9 @@ struct Candidate {
 BpeVocabulary train_bpe(const std::vector<WordCount>& words, const BpeTrainerOptions& options,
                         const std::function<void(std::size_t)>& on_progress) {
   // The alphabet: the most frequent characters covering `character_coverage` of all.
-  std::unordered_map<char32_t, std::uint64_t> char_freq;
-  std::uint64_t total_chars = 0;
-  for (const WordCount& w : words) {
-    for (std::size_t pos = 0; pos < w.word.size();) {
-      const Utf8Decoded d = decode_utf8(w.word, pos);
-      char_freq[d.code_point] += w.count;
-      total_chars += w.count;
-      pos += d.length;
-    }
-  }
-  std::vector<std::pair<char32_t, std::uint64_t>> by_freq(char_freq.begin(), char_freq.end());
-  std::sort(by_freq.begin(), by_freq.end(),
-            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  const CharacterFrequencies chars = character_frequencies(words, [](char32_t) { return true; });
+  const auto& by_freq = chars.by_frequency;
+  const std::uint64_t total_chars = chars.total;
   std::vector<char32_t> alphabet;
   std::uint64_t covered = 0;
   for (const auto& [c, f] : by_freq) {

@@ -446,22 +446,12 @@ std::vector<std::pair<std::string, double>> train_unigram(
   const PieceRules rules{options.max_piece_length, options.split_digits, options.split_by_script};
 
   // The alphabet: the most frequent characters covering `character_coverage` of all.
-  std::unordered_map<char32_t, std::uint64_t> char_freq;
-  std::uint64_t total_chars = 0;
-  for (const WordCount& w : words) {
-    if (w.word.size() > UINT16_MAX) continue;  // edges hold 16-bit offsets; no pre-tokenizer makes such words
-    for (std::size_t pos = 0; pos < w.word.size();) {
-      const Utf8Decoded d = decode_utf8(w.word, pos);
-      if (d.code_point != 0 && d.code_point != U'\t' && d.code_point != U' ') {
-        char_freq[d.code_point] += w.count;
-        total_chars += w.count;
-      }
-      pos += d.length;
-    }
-  }
-  std::vector<std::pair<char32_t, std::uint64_t>> by_freq(char_freq.begin(), char_freq.end());
-  std::sort(by_freq.begin(), by_freq.end(),
-            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  // Characters for the coverage: not the separators (NUL, tab, space) no piece may hold; words
+  // too long for the lattice's 16-bit offsets (no pre-tokenizer makes them) are left out.
+  const CharacterFrequencies chars = character_frequencies(
+      words, [](char32_t c) { return c != 0 && c != U'\t' && c != U' '; }, UINT16_MAX);
+  const auto& by_freq = chars.by_frequency;
+  const std::uint64_t total_chars = chars.total;
   TrainingState state;
   std::unordered_map<char32_t, std::int32_t> char_ids;
   std::uint64_t covered = 0;

@@ -113,4 +113,25 @@ std::vector<WordCount> count_words(const std::string& path, const HfNormalizer* 
   return out;
 }
 
+CharacterFrequencies character_frequencies(const std::vector<WordCount>& words,
+                                           const std::function<bool(char32_t)>& counted, std::size_t max_word_bytes) {
+  std::unordered_map<char32_t, std::uint64_t> freq;
+  CharacterFrequencies out;
+  for (const WordCount& w : words) {
+    if (w.word.size() > max_word_bytes) continue;
+    for (std::size_t pos = 0; pos < w.word.size();) {
+      const Utf8Decoded d = decode_utf8(w.word, pos);
+      if (counted(d.code_point)) {
+        freq[d.code_point] += w.count;
+        out.total += w.count;
+      }
+      pos += d.length;
+    }
+  }
+  out.by_frequency.assign(freq.begin(), freq.end());
+  std::sort(out.by_frequency.begin(), out.by_frequency.end(),
+            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  return out;
+}
+
 }  // namespace embedkit::tokenize

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tokenize/hf_normalizers.h"
@@ -26,5 +27,16 @@ struct WordCount {
                                                  const HfPreTokenizer* pre_tokenizer, std::size_t threads,
                                                  std::uint64_t max_words,
                                                  const std::function<void(double)>& on_progress);
+
+/// The characters of `words` weighted by their counts, most frequent first (ties by code point),
+/// and their total: what a trainer's character coverage is measured on. Only characters
+/// `counted` accepts count; words longer than `max_word_bytes` are left out.
+struct CharacterFrequencies {
+  std::vector<std::pair<char32_t, std::uint64_t>> by_frequency;
+  std::uint64_t total = 0;
+};
+[[nodiscard]] CharacterFrequencies character_frequencies(const std::vector<WordCount>& words,
+                                                         const std::function<bool(char32_t)>& counted,
+                                                         std::size_t max_word_bytes = SIZE_MAX);
 
 }  // namespace embedkit::tokenize
