@@ -12,16 +12,12 @@
 #include "piece_prefix_index.h"
 #include "symbol_merging.h"
 #include "unigram_lattice.h"
+#include "string_hash.h"
 
 namespace embedkit::tokenize {
 namespace {
 
 using nlohmann::json;
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
 
 /// Token <-> id, both ways; ids may have gaps (a tokenizer.json vocabulary is a map).
 class TokenVocabulary {

@@ -275,17 +275,7 @@ class ReplaceNormalizer final : public HfNormalizer {
 class PrependNormalizer final : public HfNormalizer {
  public:
   explicit PrependNormalizer(std::string prefix) : prefix_(decode_code_points(prefix)) {}
-  void normalize(NormalizedText& text) const override {
-    if (text.empty() || prefix_.empty()) return;
-    const std::u32string chars = decode_code_points(text.text());
-    std::vector<CharChange> changes;
-    changes.push_back({prefix_[0], 0});
-    for (std::size_t k = 1; k < prefix_.size(); ++k) changes.push_back({prefix_[k], 1});
-    changes.push_back({chars[0], 1});
-    // The first character was "replaced" by the prefix's first: the rest follow one to one.
-    for (std::size_t i = 1; i < chars.size(); ++i) changes.push_back({chars[i], 0});
-    text.transform(changes);
-  }
+  void normalize(NormalizedText& text) const override { prepend_text(text, prefix_); }
 
  private:
   std::u32string prefix_;
@@ -303,6 +293,20 @@ class SequenceNormalizer final : public HfNormalizer {
 };
 
 }  // namespace
+
+void prepend_text(NormalizedText& text, std::u32string_view prefix) {
+  if (text.empty() || prefix.empty()) return;
+  const std::u32string chars = decode_code_points(text.text());
+  std::vector<CharChange> changes;
+  changes.reserve(chars.size() + prefix.size());
+  // The first character is "replaced" by the prefix's first, the rest of the prefix and the old
+  // first character are inserted after it, and the others follow one to one.
+  changes.push_back({prefix[0], 0});
+  for (std::size_t k = 1; k < prefix.size(); ++k) changes.push_back({prefix[k], 1});
+  changes.push_back({chars[0], 1});
+  for (std::size_t i = 1; i < chars.size(); ++i) changes.push_back({chars[i], 0});
+  text.transform(changes);
+}
 
 void lowercase_text(NormalizedText& text) {
   const std::u32string chars = decode_code_points(text.text());

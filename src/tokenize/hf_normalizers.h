@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -22,6 +23,10 @@ class HfNormalizer {
 /// The normalizer a tokenizer.json object describes; FormatError "<where>: ..." for an unknown
 /// type or a field of the wrong kind. A JSON null gives nullptr (no normalizer).
 [[nodiscard]] std::unique_ptr<HfNormalizer> make_hf_normalizer(const nlohmann::json& spec, const std::string& where);
+
+/// Puts `prefix` before a non-empty `text` as the Prepend normalizer does: every prefix character
+/// takes the first character's alignment (Metaspace and ByteLevel prepend the same way).
+void prepend_text(NormalizedText& text, std::u32string_view prefix);
 
 /// Lowercases `text` as the Lowercase normalizer does (for added tokens' normalized patterns).
 void lowercase_text(NormalizedText& text);

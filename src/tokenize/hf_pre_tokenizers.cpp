@@ -8,6 +8,7 @@
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
 #include "hf_json.h"
+#include "hf_normalizers.h"
 #include "unicode_classes.h"
 
 namespace embedkit::tokenize {
@@ -215,17 +216,6 @@ const std::array<char32_t, 256>& byte_table() {
   return table;
 }
 
-/// Prepends `prefix` (one character) as the Prepend normalizer does.
-void prepend_char(NormalizedText& piece, char32_t prefix) {
-  const std::u32string chars = decode_code_points(piece.text());
-  std::vector<CharChange> changes;
-  changes.reserve(chars.size() + 1);
-  changes.push_back({prefix, 0});
-  changes.push_back({chars[0], 1});
-  for (std::size_t i = 1; i < chars.size(); ++i) changes.push_back({chars[i], 0});
-  piece.transform(changes);
-}
-
 class CharSplitPreTokenizer final : public HfPreTokenizer {
  public:
   using Predicate = bool (*)(char32_t);
@@ -293,7 +283,7 @@ class ByteLevelPreTokenizer final : public HfPreTokenizer {
   ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex)
       : add_prefix_space_(add_prefix_space), use_regex_(use_regex) {}
   void split(NormalizedText piece, std::vector<NormalizedText>& out) const override {
-    if (add_prefix_space_ && !piece.empty() && piece.text()[0] != ' ') prepend_char(piece, U' ');
+    if (add_prefix_space_ && !piece.empty() && piece.text()[0] != ' ') prepend_text(piece, U" ");
     std::vector<NormalizedText> parts;
     if (use_regex_) split_by(piece, gpt2_matches(piece.text()), Behavior::isolated, parts);
     else if (!piece.empty()) parts.push_back(std::move(piece));
@@ -335,7 +325,9 @@ class MetaspacePreTokenizer final : public HfPreTokenizer {
     piece.transform(changes);
     const bool prepend = scheme_ == PrependScheme::always ||
                          (scheme_ == PrependScheme::first && piece.original_span(0, piece.text().size()).first == 0);
-    if (prepend && !piece.empty() && !piece.text().starts_with(replacement_utf8_)) prepend_char(piece, replacement_);
+    if (prepend && !piece.empty() && !piece.text().starts_with(replacement_utf8_)) {
+      prepend_text(piece, std::u32string_view(&replacement_, 1));
+    }
     if (split_) {
       split_by(piece, literal_matches(piece.text(), replacement_utf8_), Behavior::merged_with_next, out);
     } else if (!piece.empty()) {

@@ -11,6 +11,7 @@
 #include "embedkit/text/utf8.h"
 #include "hf_json.h"
 #include "unicode_classes.h"
+#include "string_hash.h"
 
 namespace embedkit::tokenize {
 namespace {
@@ -18,11 +19,6 @@ namespace {
 // The word cache: per thread, for one tokenizer at a time (the last one used).
 constexpr std::size_t kCachedWordBytes = 256;    // longer words are segmented every time
 constexpr std::size_t kCachedWords = 1u << 16;    // then the cache starts afresh
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
 
 struct WordCache {
   std::uint64_t owner = 0;

@@ -12,6 +12,7 @@
 #include "embedkit/core/atomic_file.h"
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
+#include "tokenize/string_hash.h"
 #include "tokenize/symbol_merging.h"
 #include "tokenize/unigram_lattice.h"
 
@@ -140,7 +141,7 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe
   if (!bpe_by_words_) return segment_bpe_whole(normalized);
   struct Cache {
     std::uint64_t owner = 0;
-    std::unordered_map<std::string, std::vector<Segment>> words;
+    std::unordered_map<std::string, std::vector<Segment>, StringHash, std::equal_to<>> words;
   };
   thread_local Cache cache;
   if (cache.owner != serial_ || cache.words.size() >= (1u << 16)) {
@@ -153,7 +154,7 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe
     std::size_t end = normalized.find(kSentencePieceSpace, begin + 1);
     if (end == std::string_view::npos) end = normalized.size();
     const std::string_view word = normalized.substr(begin, end - begin);
-    auto it = cache.words.find(std::string(word));
+    auto it = cache.words.find(word);
     if (it == cache.words.end()) {
       std::vector<Segment> segments = segment_bpe_whole(word);
       if (word.size() > 256) {

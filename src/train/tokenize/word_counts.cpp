@@ -13,6 +13,7 @@
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/text/utf8.h"
+#include "tokenize/string_hash.h"
 
 namespace embedkit::tokenize {
 namespace {
@@ -20,10 +21,6 @@ namespace {
 // Lines are handed to the threads in blocks of about this many bytes.
 constexpr std::size_t kBlockBytes = 1 << 20;
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
 using CountMap = std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>>;
 
 /// Counts the words of the lines in `block`.
