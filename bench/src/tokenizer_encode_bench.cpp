@@ -6,6 +6,7 @@
 //   embedkit_bench_tokenizer TOKENIZER TEXT [THREADS...]
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <span>
@@ -68,6 +69,18 @@ int main(int argc, char** argv) {
   if (tok->format() == embedkit::TokenizerFormat::sentencepiece_model) {
     sentencepiece::SentencePieceProcessor sp;
     if (!sp.Load(file).ok()) return 1;
+    // The speed of a different answer means nothing: every line's ids must be SentencePiece's.
+    std::size_t differing = 0;
+    {
+      const auto ours = tok->encode_batch(views, {}, thread_counts.back());
+      std::vector<int> ids;
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        (void)sp.Encode(lines[i], &ids);
+        if (!std::equal(ids.begin(), ids.end(), ours[i].ids.begin(), ours[i].ids.end())) ++differing;
+      }
+    }
+    fmt::print("{{\"tool\": \"check\", \"tokenizer\": \"{}\", \"lines\": {}, \"lines_with_other_ids\": {}}}\n", file,
+               lines.size(), differing);
     for (std::size_t threads : thread_counts) {
       const auto start = std::chrono::steady_clock::now();
       std::vector<std::size_t> counts(threads, 0);

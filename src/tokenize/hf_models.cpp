@@ -291,6 +291,7 @@ class UnigramModel final : public HfModel {
       scores_.push_back(score);
     }
     prefixes_ = PiecePrefixIndex(std::move(entries));
+    prefixes_.set_scores(scores_);
     unk_score_ = (vocab.empty() ? 0.0 : min_score) - 10.0;
     const auto unk = spec.find("unk_id");
     if (unk != spec.end() && !unk->is_null()) {
@@ -305,9 +306,7 @@ class UnigramModel final : public HfModel {
     if (piece.empty()) return;
     const std::vector<LatticeNode> path =
         best_segmentation<double>(piece, unk_score_, [&](std::string_view text, std::size_t begin, auto&& emit) {
-          prefixes_.for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length) {
-            emit(id, length, scores_[static_cast<std::size_t>(id)]);
-          });
+          prefixes_.for_each_scored_prefix(text, begin, emit);
         });
     for (std::size_t i = 0; i < path.size(); ++i) {
       if (path[i].id != kUnknownNode) {

@@ -112,9 +112,27 @@ SentencePieceNormalizer::SentencePieceNormalizer(const SentencePieceNormalizerSp
   for (const std::string& p : user_defined) pieces.emplace_back(p, 0);
   user_defined_ = PiecePrefixIndex(std::move(pieces));
   for (unsigned c = 0; c < 128; ++c) {
-    plain_ascii_[c] = !user_defined_.starts_any(static_cast<unsigned char>(c)) &&
-                      !charsmap_.may_match(static_cast<unsigned char>(c));
+    const std::string alone(1, static_cast<char>(c));
+    const std::optional<PrecompiledCharsMap::Match> rule = charsmap_.longest_match(alone);
+    ascii_kept_[c] = c != ' ' && !user_defined_.starts_any(static_cast<unsigned char>(c)) &&
+                     (!rule || rule->replacement == alone);
+    if (!charsmap_.may_match(static_cast<unsigned char>(c))) continue;
+    for (unsigned next = 0; next < 256; ++next) {
+      ascii_continued_[c][next] = charsmap_.starts_a_rule(alone + static_cast<char>(next));
+    }
   }
+}
+
+bool PrecompiledCharsMap::starts_a_rule(std::string_view prefix) const noexcept {
+  if (units_.empty()) return false;
+  std::size_t pos = unit_offset(units_[0]);
+  for (const char byte : prefix) {
+    const auto c = static_cast<unsigned char>(byte);
+    pos ^= c;
+    if (pos >= units_.size() || unit_label(units_[pos]) != c) return false;
+    pos ^= unit_offset(units_[pos]);
+  }
+  return true;
 }
 
 bool PrecompiledCharsMap::may_match(unsigned char c) const noexcept {
@@ -125,7 +143,7 @@ bool PrecompiledCharsMap::may_match(unsigned char c) const noexcept {
 
 SentencePieceNormalizer::Prefix SentencePieceNormalizer::normalize_prefix(std::string_view input) const {
   // Most text is plain ASCII that no rule touches: one byte, unchanged.
-  if (const auto c = static_cast<unsigned char>(input[0]); c < 0x80 && plain_ascii_[c]) return {input.substr(0, 1), 1};
+  if (ascii_unchanged(input, 0)) return {input.substr(0, 1), 1};
   if (const std::optional<std::size_t> length = user_defined_.longest_prefix(input)) {
     return {input.substr(0, *length), *length};
   }
@@ -164,6 +182,16 @@ SpmNormalizedText SentencePieceNormalizer::normalize(std::string_view input) con
 
   bool is_prev_space = remove_extra_whitespaces_;
   while (!input.empty()) {
+    std::size_t run = 0;
+    while (run < input.size() && ascii_unchanged(input, run)) ++run;
+    if (run > 0) {
+      out.text.append(input.substr(0, run));
+      for (std::size_t k = 0; k < run; ++k) out.norm_to_orig.push_back(consumed + k);
+      consumed += run;
+      input.remove_prefix(run);
+      is_prev_space = false;
+      continue;
+    }
     const Prefix p = normalize_prefix(input);
     std::string_view piece = p.replacement;
     if (is_prev_space) {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -52,6 +53,8 @@ class PrecompiledCharsMap {
   [[nodiscard]] bool empty() const noexcept { return units_.empty(); }
   /// Whether some rule's source starts with byte `c` (else a text starting with c matches none).
   [[nodiscard]] bool may_match(unsigned char c) const noexcept;
+  /// Whether some rule's source starts with `prefix` (is it, or continues it).
+  [[nodiscard]] bool starts_a_rule(std::string_view prefix) const noexcept;
 
  private:
   std::vector<std::uint32_t> units_;
@@ -89,8 +92,20 @@ class SentencePieceNormalizer {
 
   PrecompiledCharsMap charsmap_;
   PiecePrefixIndex user_defined_;
-  /// ASCII bytes no rule and no user-defined piece starts with: they normalize to themselves.
-  std::array<bool, 128> plain_ascii_{};
+  /// Whether ASCII byte `c` followed by byte `next` (or by nothing) normalises to itself alone:
+  /// no user-defined piece starts with it, no rule maps it, and no longer rule continues it with
+  /// `next`. Text is mostly such bytes; normalize() copies their runs at once.
+  [[nodiscard]] bool ascii_unchanged(std::string_view input, std::size_t i) const noexcept {
+    const auto c = static_cast<unsigned char>(input[i]);
+    if (c >= 0x80 || !ascii_kept_[c]) return false;
+    return i + 1 == input.size() || !ascii_continued_[c][static_cast<unsigned char>(input[i + 1])];
+  }
+
+  /// See ascii_unchanged(): the ASCII bytes that are themselves when no longer rule applies
+  /// (and are not ' ', which the whitespace handling rewrites) ...
+  std::array<bool, 128> ascii_kept_{};
+  /// ... and, per ASCII byte, the next bytes with which some rule's source begins.
+  std::array<std::bitset<256>, 128> ascii_continued_{};
   bool add_dummy_prefix_;
   bool remove_extra_whitespaces_;
   bool escape_whitespaces_;

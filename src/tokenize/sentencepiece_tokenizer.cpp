@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cfloat>
 #include <cmath>
@@ -12,7 +13,7 @@
 #include "embedkit/core/atomic_file.h"
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
-#include "tokenize/string_hash.h"
+#include "tokenize/word_cache.h"
 #include "tokenize/symbol_merging.h"
 #include "tokenize/unigram_lattice.h"
 
@@ -49,6 +50,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceModel model, const s
   for (std::size_t i = 0; i < model_.pieces.size(); ++i) {
     const SentencePieceEntry& p = model_.pieces[i];
     const auto id = static_cast<std::int32_t>(i);
+    types_.push_back(p.type);
     switch (p.type) {
       case SentencePieceType::normal:
         min_score_ = std::min(min_score_, p.score);
@@ -80,23 +82,31 @@ SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceModel model, const s
   user_defined_index_ = PiecePrefixIndex(std::move(user_defined));
   static std::atomic<std::uint64_t> next_serial{1};
   serial_ = next_serial.fetch_add(1);
-  bpe_by_words_ = model_.trainer_spec.model_type == SentencePieceModelType::bpe && !model_.trainer_spec.treat_whitespace_as_suffix;
+  const SentencePieceModelType type = model_.trainer_spec.model_type;
+  by_words_ = (type == SentencePieceModelType::bpe || type == SentencePieceModelType::unigram) &&
+              !model_.trainer_spec.treat_whitespace_as_suffix;
   for (const SentencePieceEntry& p : model_.pieces) {
-    if (p.type == SentencePieceType::user_defined || p.type == SentencePieceType::unused ||
-        p.piece.find(kSentencePieceSpace, 1) != std::string::npos) {
-      bpe_by_words_ = false;
+    const bool can_match = p.type == SentencePieceType::normal || p.type == SentencePieceType::user_defined ||
+                           p.type == SentencePieceType::unused;
+    if (can_match && p.piece.find(kSentencePieceSpace, 1) != std::string::npos) by_words_ = false;
+    // BPE's user-defined and unused pieces are handled across the whole sentence.
+    if (type == SentencePieceModelType::bpe &&
+        (p.type == SentencePieceType::user_defined || p.type == SentencePieceType::unused)) {
+      by_words_ = false;
     }
   }
-  lattice_score_.assign(model_.pieces.size(), std::numeric_limits<double>::quiet_NaN());
+  // What a Unigram path adds for each piece; NaN for pieces the lattice skips (unused).
+  std::vector<double> lattice_score(model_.pieces.size(), std::numeric_limits<double>::quiet_NaN());
   for (std::size_t id = 0; id < model_.pieces.size(); ++id) {
     const SentencePieceEntry& p = model_.pieces[id];
-    if (p.type == SentencePieceType::normal) lattice_score_[id] = static_cast<double>(p.score);
+    if (p.type == SentencePieceType::normal) lattice_score[id] = static_cast<double>(p.score);
     // A user-defined piece scores length * max_score - 0.1 (the product in float), so that it
     // beats any split of itself; its length is in bytes, as SentencePiece's EncodeOptimized has it.
     if (p.type == SentencePieceType::user_defined) {
-      lattice_score_[id] = static_cast<double>(static_cast<float>(p.piece.size()) * max_score_) - 0.1;
+      lattice_score[id] = static_cast<double>(static_cast<float>(p.piece.size()) * max_score_) - 0.1;
     }
   }
+  matchable_index_.set_scores(lattice_score);
 }
 
 std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::from_bytes(std::string_view bytes,
@@ -117,18 +127,20 @@ std::int32_t SentencePieceTokenizer::id_or_unknown(std::string_view piece) const
   return unk_id_;
 }
 
-std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_unigram(std::string_view normalized) const {
+std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_unigram(std::string_view normalized,
+                                                                                     PathMargin* margin) const {
   const float unk_score = min_score_ - kUnknownPenalty;
   // SentencePiece's EncodeOptimized: a piece's score enters the sum as a double (see
   // unigram_lattice.h); a user-defined piece scores length * max_score - 0.1, the product in
   // float, so that it beats any split of itself.
   const std::vector<LatticeNode> path = best_segmentation<float, double>(
-      normalized, unk_score, [&](std::string_view text, std::size_t begin, auto&& emit) {
-        matchable_index_.for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length) {
-          const double score = lattice_score_[static_cast<std::size_t>(id)];
+      normalized, unk_score,
+      [&](std::string_view text, std::size_t begin, auto&& emit) {
+        matchable_index_.for_each_scored_prefix(text, begin, [&](std::int32_t id, std::size_t length, double score) {
           if (!std::isnan(score)) emit(id, length, score);
         });
-      });
+      },
+      margin);
   std::vector<Segment> out;
   out.reserve(path.size());
   for (const LatticeNode& node : path) {
@@ -137,39 +149,100 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_uni
   return out;
 }
 
-std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe(std::string_view normalized) const {
-  if (!bpe_by_words_) return segment_bpe_whole(normalized);
-  struct Cache {
-    std::uint64_t owner = 0;
-    std::unordered_map<std::string, std::vector<Segment>, StringHash, std::equal_to<>> words;
-  };
-  thread_local Cache cache;
-  if (cache.owner != serial_ || cache.words.size() >= (1u << 16)) {
-    cache.words.clear();
-    cache.owner = serial_;
-  }
-  std::vector<Segment> out;
-  // Words start at the text's start and at each "▁"; long ones are not kept.
+namespace {
+
+// Whether a Unigram word's best path, found by a walk from score 0, is also the one
+// SentencePiece's walk over the whole sentence finds, which reaches the word with score
+// `score_before`. The two walks round their float running scores differently: each of at most
+// `characters` roundings is within half an ulp of the magnitudes involved, so a candidate's
+// score moves by at most `from_zero` in one walk and `from_sentence` in the other. A choice whose
+// gap exceeds twice their sum is the same in both; the factor 4 leaves twice that to spare.
+bool path_holds_from(const PathMargin& margin, double score_before) {
+  constexpr double kHalfUlp = std::numeric_limits<float>::epsilon() / 2;
+  const auto roundings = static_cast<double>(margin.characters + 1);
+  const double from_zero = roundings * kHalfUlp * margin.largest_magnitude;
+  const double from_sentence = roundings * kHalfUlp * (std::abs(score_before) + margin.largest_magnitude);
+  return margin.smallest_gap > 4 * (from_zero + from_sentence);
+}
+
+}  // namespace
+
+namespace {
+
+// A word's segments as the word cache keeps them, inline: words of up to 46 bytes and 8 pieces
+// (nearly all), with their Unigram path margin (PathMargin, rounded the safe way).
+constexpr std::size_t kCachedWordBytes = 46;
+struct CachedSegments {
+  static constexpr std::size_t kMaxSegments = 8;
+  std::uint8_t count;
+  std::array<std::uint8_t, kMaxSegments> begin;
+  std::array<std::uint8_t, kMaxSegments> length;
+  std::array<std::int32_t, kMaxSegments> id;
+  float smallest_gap;       // rounded down
+  float largest_magnitude;  // rounded up
+  float end_score;
+  std::uint32_t characters;
+};
+
+float round_down(double x) {
+  const auto f = static_cast<float>(x);
+  return static_cast<double>(f) > x ? std::nextafter(f, -std::numeric_limits<float>::infinity()) : f;
+}
+float round_up(double x) {
+  const auto f = static_cast<float>(x);
+  return static_cast<double>(f) < x ? std::nextafter(f, std::numeric_limits<float>::infinity()) : f;
+}
+
+}  // namespace
+
+std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_by_words(std::string_view normalized) const {
+  const bool unigram = model_.trainer_spec.model_type == SentencePieceModelType::unigram;
+  thread_local WordCache<CachedSegments, kCachedWordBytes> cache;
+  thread_local std::vector<std::pair<std::size_t, std::uint64_t>> words;  // each word's start and hash
+  cache.use_for(serial_);
+  // Words start at the text's start and at each "▁". Their slots are fetched together.
+  words.clear();
   for (std::size_t begin = 0; begin < normalized.size();) {
     std::size_t end = normalized.find(kSentencePieceSpace, begin + 1);
     if (end == std::string_view::npos) end = normalized.size();
-    const std::string_view word = normalized.substr(begin, end - begin);
-    auto it = cache.words.find(word);
-    if (it == cache.words.end()) {
-      std::vector<Segment> segments = segment_bpe_whole(word);
-      if (word.size() > 256) {
-        for (Segment& seg : segments) seg.begin += begin;
-        out.insert(out.end(), segments.begin(), segments.end());
-        begin = end;
-        continue;
-      }
-      it = cache.words.emplace(std::string(word), std::move(segments)).first;
-    }
-    for (Segment seg : it->second) {
-      seg.begin += begin;
-      out.push_back(seg);
-    }
+    const std::uint64_t hash = word_hash(normalized.substr(begin, end - begin));
+    cache.prefetch(hash);
+    words.emplace_back(begin, hash);
     begin = end;
+  }
+  std::vector<Segment> out;
+  out.reserve(words.size() * 2);
+  double score_before = 0;  // Unigram: the best path's score up to the word (near enough)
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    const auto [begin, hash] = words[w];
+    const std::size_t end = w + 1 < words.size() ? words[w + 1].first : normalized.size();
+    const std::string_view word = normalized.substr(begin, end - begin);
+    PathMargin margin;
+    if (const CachedSegments* c = cache.find(word, hash)) {
+      for (std::size_t k = 0; k < c->count; ++k) out.push_back({begin + c->begin[k], c->length[k], c->id[k]});
+      margin = {c->smallest_gap, c->largest_magnitude, c->end_score, c->characters};
+    } else {
+      std::vector<Segment> segments = unigram ? segment_unigram(word, &margin) : segment_bpe_whole(word);
+      if (word.size() <= kCachedWordBytes && segments.size() <= CachedSegments::kMaxSegments) {
+        CachedSegments c{};
+        c.count = static_cast<std::uint8_t>(segments.size());
+        for (std::size_t k = 0; k < segments.size(); ++k) {
+          c.begin[k] = static_cast<std::uint8_t>(segments[k].begin);
+          c.length[k] = static_cast<std::uint8_t>(segments[k].length);
+          c.id[k] = segments[k].id;
+        }
+        c.smallest_gap = round_down(margin.smallest_gap);
+        c.largest_magnitude = round_up(margin.largest_magnitude);
+        c.end_score = static_cast<float>(margin.end_score);
+        c.characters = static_cast<std::uint32_t>(margin.characters);
+        cache.insert(word, hash, c);
+      }
+      for (Segment seg : segments) out.push_back({begin + seg.begin, seg.length, seg.id});
+    }
+    // The first word's walk is the sentence's own, bit for bit; a later one's path may stand on
+    // a near tie that the sentence's rounding decides otherwise: then the whole sentence is walked.
+    if (unigram && w > 0 && !path_holds_from(margin, score_before)) return segment_unigram(normalized);
+    score_before += margin.end_score;
   }
   return out;
 }
@@ -252,8 +325,8 @@ Encoding SentencePieceTokenizer::encode(std::string_view text, const SubwordEnco
   std::vector<Segment> segments;
   if (!norm.empty()) {
     switch (model_.trainer_spec.model_type) {
-      case SentencePieceModelType::unigram: segments = segment_unigram(norm); break;
-      case SentencePieceModelType::bpe: segments = segment_bpe(norm); break;
+      case SentencePieceModelType::unigram: segments = by_words_ ? segment_by_words(norm) : segment_unigram(norm); break;
+      case SentencePieceModelType::bpe: segments = by_words_ ? segment_by_words(norm) : segment_bpe_whole(norm); break;
       case SentencePieceModelType::word: segments = segment_words(norm); break;
       case SentencePieceModelType::character: segments = segment_characters(norm); break;
     }

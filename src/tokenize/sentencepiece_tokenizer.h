@@ -32,6 +32,7 @@
 #include "tokenize/piece_prefix_index.h"
 #include "tokenize/sentencepiece_model.h"
 #include "tokenize/sentencepiece_normalizer.h"
+#include "tokenize/unigram_lattice.h"
 
 namespace embedkit::tokenize {
 
@@ -82,29 +83,33 @@ class SentencePieceTokenizer final : public SubwordTokenizer {
 
   SentencePieceTokenizer(SentencePieceModel model, const std::string& name);
 
-  [[nodiscard]] std::vector<Segment> segment_unigram(std::string_view normalized) const;
-  [[nodiscard]] std::vector<Segment> segment_bpe(std::string_view normalized) const;
+  /// Unigram's best path over the whole of `normalized` (with `margin`: how near it came to a tie).
+  [[nodiscard]] std::vector<Segment> segment_unigram(std::string_view normalized, PathMargin* margin = nullptr) const;
   /// BPE over the whole of `normalized` at once (SentencePiece's own order of work).
   [[nodiscard]] std::vector<Segment> segment_bpe_whole(std::string_view normalized) const;
+  /// Unigram or BPE word by word, each word segmented once per thread (a cache); see by_words_.
+  [[nodiscard]] std::vector<Segment> segment_by_words(std::string_view normalized) const;
   [[nodiscard]] std::vector<Segment> segment_words(std::string_view normalized) const;
   [[nodiscard]] std::vector<Segment> segment_characters(std::string_view normalized) const;
   // SentencePiece's PieceToId: reserved pieces first, then matchable ones, else the unknown id.
   [[nodiscard]] std::int32_t id_or_unknown(std::string_view piece) const;
   [[nodiscard]] SentencePieceType type_of(std::int32_t id) const noexcept {
-    return model_.pieces[static_cast<std::size_t>(id)].type;
+    return types_[static_cast<std::size_t>(id)];
   }
 
   SentencePieceModel model_;
+  std::vector<SentencePieceType> types_;  ///< per id: read for every token, so flat
   SentencePieceNormalizer normalizer_;
   std::unique_ptr<SentencePieceNormalizer> denormalizer_;  // only when the model has one
-  PiecePrefixIndex matchable_index_;  // normal, user-defined and unused pieces
-  /// Per id, the score a Unigram path adds for the piece (user-defined: SentencePiece's bonus);
-  /// NaN for pieces the lattice skips (unused). Flat, so the lattice reads no piece structs.
-  std::vector<double> lattice_score_;
-  /// BPE may segment word by word, each word once per thread (a cache), when that cannot change
-  /// the result: no piece holds "▁" after its start (so no merge crosses a word's start), and no
-  /// user-defined or unused pieces (whose handling looks across the whole sentence).
-  bool bpe_by_words_ = false;
+  /// Normal, user-defined and unused pieces, each with the score a Unigram path adds for it
+  /// (user-defined: SentencePiece's bonus; unused: NaN, the lattice skips them).
+  PiecePrefixIndex matchable_index_;
+  /// BPE and Unigram may segment word by word, each word once per thread (a cache), when that
+  /// cannot change the result: no piece holds "▁" after its start (so no merge, and no lattice
+  /// node, crosses a word's start) and, for BPE, no user-defined or unused pieces (whose handling
+  /// looks across the whole sentence). Unigram also checks each word's path against the rounding
+  /// of the sentence's running score (segment_by_words).
+  bool by_words_ = false;
   std::uint64_t serial_ = 0;  ///< tells this tokenizer's cached words from another's
   PiecePrefixIndex user_defined_index_;
   std::unordered_map<std::string_view, std::int32_t> matchable_;  // views into model_.pieces

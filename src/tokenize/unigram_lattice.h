@@ -43,48 +43,75 @@ inline constexpr std::int32_t kUnknownNode = -1;
   return n < remaining ? n : remaining;
 }
 
+/// How close the best path came to a tie, from best_segmentation(): what tells whether the same
+/// path is still the best when the text is walked from another starting score. The walk keeps
+/// its running score in a float type, so adding a constant to every path changes the rounding
+/// and can flip a choice between two paths whose scores differ by less than the rounding error.
+struct PathMargin {
+  /// The smallest gap, over the nodes of the best path, between the score that won at the node's
+  /// end and the best other candidate there (infinity with no other candidate; 0 for a tie).
+  double smallest_gap = std::numeric_limits<double>::infinity();
+  double largest_magnitude = 0;  ///< the largest |running score| at any byte of the walk
+  double end_score = 0;          ///< the best path's score
+  std::size_t characters = 0;    ///< characters walked (the most roundings on any path)
+};
+
 /// The best segmentation of `text`. `for_each_prefix(text, begin, emit)` must call
 /// emit(id, byte_length, score) for every vocabulary piece that is a prefix of text[begin..],
 /// in increasing length, with `score` a PieceScore. Consecutive unknown nodes are returned as
-/// they are (callers fuse them).
+/// they are (callers fuse them). With `margin`, also reports how near the path came to a tie.
 template <typename Score, typename PieceScore = Score, typename ForEachPrefix>
 [[nodiscard]] std::vector<LatticeNode> best_segmentation(std::string_view text, Score unk_score,
-                                                         ForEachPrefix&& for_each_prefix) {
+                                                         ForEachPrefix&& for_each_prefix,
+                                                         PathMargin* margin = nullptr) {
   struct Best {
     Score score = 0;
     std::size_t begin = 0;
     std::int32_t id = kUnknownNode;
     bool reached = false;
+    double runner_up = -std::numeric_limits<double>::infinity();  // the best candidate that lost
   };
   const std::size_t n = text.size();
   if (n == 0) return {};
   // The start is reached with score 0 (its entry's defaults but `reached`).
   std::vector<Best> best(n + 1, Best{});
   best.front().reached = true;
-  for (std::size_t begin = 0; begin < n;) {
+  auto offer = [&](Best& target, auto candidate, std::size_t begin, std::int32_t id) {
+    if (!target.reached || candidate > target.score) {
+      if (target.reached) target.runner_up = std::max(target.runner_up, static_cast<double>(target.score));
+      target.score = static_cast<Score>(candidate);
+      target.begin = begin;
+      target.id = id;
+      target.reached = true;
+    } else {
+      target.runner_up = std::max(target.runner_up, static_cast<double>(candidate));
+    }
+  };
+  std::size_t characters = 0;
+  for (std::size_t begin = 0; begin < n; ++characters) {
     const std::size_t char_length = utf8_char_length(static_cast<unsigned char>(text[begin]), n - begin);
     const Score here = best[begin].score;
     bool one_char_piece = false;
     for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length, PieceScore score) {
-      Best& target = best[begin + length];
-      const auto candidate = here + score;  // in the wider of Score and PieceScore
-      if (!target.reached || candidate > target.score) {
-        target = {static_cast<Score>(candidate), begin, id, true};
-      }
+      offer(best[begin + length], here + score, begin, id);  // the sum in the wider of the two types
       if (length == char_length) one_char_piece = true;
     });
-    if (!one_char_piece) {
-      Best& target = best[begin + char_length];
-      const Score candidate = static_cast<Score>(here + unk_score);
-      if (!target.reached || candidate > target.score) target = {candidate, begin, kUnknownNode, true};
-    }
+    if (!one_char_piece) offer(best[begin + char_length], static_cast<Score>(here + unk_score), begin, kUnknownNode);
     begin += char_length;
   }
   std::vector<LatticeNode> path;
   for (std::size_t end = n; end > 0;) {
     const Best& b = best[end];
     path.push_back({b.begin, end, b.id});
+    if (margin != nullptr) margin->smallest_gap = std::min(margin->smallest_gap, static_cast<double>(b.score) - b.runner_up);
     end = b.begin;
+  }
+  if (margin != nullptr) {
+    for (const Best& b : best) {
+      if (b.reached) margin->largest_magnitude = std::max(margin->largest_magnitude, std::abs(static_cast<double>(b.score)));
+    }
+    margin->end_score = static_cast<double>(best[n].score);
+    margin->characters = characters;
   }
   return {path.rbegin(), path.rend()};
 }

@@ -503,6 +503,61 @@ TEST(SentencePieceSharedLoops, LatticeComparesUnroundedSumsWhenPieceScoresAreWid
   EXPECT_TRUE(best_segmentation<float>("", -1.0F, [](std::string_view, std::size_t, auto&&) {}).empty());
 }
 
+TEST(SentencePieceTokenizer, WordByWordUnigramKeepsTheSentencesChoiceOnNearTies) {
+  // The tokenizer segments Unigram word by word from a cache, while SentencePiece walks the whole
+  // sentence with a float running score: after many words that score is large, its rounding can
+  // flip a near tie inside a later word. Build such a tie (the word "▁xy": "▁x"+"y" against
+  // "▁"+"xy", scores a hair apart) after 400 words of -7 each, find a hair for which walking the
+  // word alone and walking the sentence disagree, and check that encode() gives the sentence's.
+  const std::string space = "\xE2\x96\x81";
+  std::string text;
+  std::string normalized;
+  for (int i = 0; i < 400; ++i) {
+    text += "z ";
+    normalized += space + "z";
+  }
+  text += "xy";
+  normalized += space + "xy";
+  bool found_a_flip = false;
+  for (int step = -200; step <= 200 && !found_a_flip; ++step) {
+    const float hair = static_cast<float>(step) * 1e-6F;
+    SentencePieceModel model;
+    model.normalizer_spec.name = "identity";
+    auto add = [&](std::string piece, float score, SentencePieceType type = SentencePieceType::normal) {
+      model.pieces.push_back({std::move(piece), score, type, 0, {}});
+    };
+    add("<unk>", 0, SentencePieceType::unknown);
+    add(space + "z", -7.0F);
+    add(space + "x", -3.0F);
+    add("y", -2.0F);
+    add(space, -1.0F);
+    add("xy", -4.0F + hair);
+    const auto tok = SentencePieceTokenizer::from_model(model, "near-tie");
+    const auto score_of = [&](std::int32_t id) { return static_cast<double>(model.pieces[static_cast<std::size_t>(id)].score); };
+    std::vector<std::pair<std::string, std::int32_t>> entries;
+    for (std::int32_t id = 1; id < 6; ++id) entries.emplace_back(model.pieces[static_cast<std::size_t>(id)].piece, id);
+    const PiecePrefixIndex index(entries);
+    auto prefixes = [&](std::string_view t, std::size_t begin, auto&& emit) {
+      index.for_each_prefix(t, begin, [&](std::int32_t id, std::size_t n) { emit(id, n, score_of(id)); });
+    };
+    auto ids_of = [](const std::vector<LatticeNode>& path) {
+      std::vector<std::int32_t> ids;
+      for (const LatticeNode& node : path) ids.push_back(node.id);
+      return ids;
+    };
+    const float unk = -7.0F - 10.0F;
+    const std::vector<std::int32_t> sentence = ids_of(best_segmentation<float, double>(normalized, unk, prefixes));
+    const std::vector<std::int32_t> word_alone =
+        ids_of(best_segmentation<float, double>(space + "xy", unk, prefixes));
+    const std::vector<std::int32_t> last_word(sentence.end() - static_cast<std::ptrdiff_t>(word_alone.size()),
+                                               sentence.end());
+    if (last_word == word_alone && sentence.size() == 400 + word_alone.size()) continue;
+    found_a_flip = true;
+    EXPECT_EQ(tok->encode(text).ids, sentence) << "hair " << hair;
+  }
+  EXPECT_TRUE(found_a_flip) << "no score made the word's own walk and the sentence's disagree";
+}
+
 TEST(SentencePieceSharedLoops, MergeAgendaPrefersBestScoreThenLeftmostAndKeepsFrozen) {
   // "aaa": pairs (0,1) and (1,2) tie; the left one merges. A frozen symbol never merges.
   std::vector<MergeSymbol> s{{0, 1, 1}, {1, 1, 1}, {2, 1, 1}};
