@@ -174,7 +174,8 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe
   return out;
 }
 
-std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe_whole(std::string_view normalized) const {
+std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe_whole(std::string_view normalized,
+                                                                                      const MergeDropout* dropout) const {
   // Symbols: a user-defined piece (frozen) or one character.
   std::vector<MergeSymbol> symbols;
   for (std::size_t pos = 0; pos < normalized.size();) {
@@ -195,7 +196,7 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe
     const SentencePieceEntry& p = model_.pieces[static_cast<std::size_t>(it->second)];
     if (p.type == SentencePieceType::unused) unused_split[joined] = left.length;
     return MergeCandidate<float>{-p.score, it->second};  // the higher score merges first
-  });
+  }, dropout);
 
   std::vector<Segment> out;
   out.reserve(symbols.size());
@@ -245,7 +246,8 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_cha
   return out;
 }
 
-Encoding SentencePieceTokenizer::encode(std::string_view text, const SubwordEncodeOptions&) const {
+Encoding SentencePieceTokenizer::encode(std::string_view text, const SubwordEncodeOptions& options) const {
+  if (options.sampling) return encode_sampled(text, *options.sampling);
   const SpmNormalizedText normalized = normalizer_.normalize(text);
   const std::string_view norm = normalized.text;
   const std::vector<std::size_t>& to_orig = normalized.norm_to_orig;
