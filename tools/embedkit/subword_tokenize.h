@@ -24,7 +24,7 @@ struct SubwordTokenizeFlags {
   std::size_t threads = 0;
   std::optional<std::size_t> nbest;  ///< the n best segmentations of each line (Unigram)
   std::optional<double> sample;      ///< a random segmentation, with this alpha (or BPE dropout)
-  int nbest_size = -1;               ///< with sample: SubwordSampling::nbest_size
+  int nbest_size = -1;               ///< with sample: SubwordSampling::nbest_size (-1: all)
   std::uint64_t seed = 0;            ///< with sample
 };
 

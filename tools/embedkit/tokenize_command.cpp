@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -220,13 +221,16 @@ void add_tokenize_command(CLI::App& app) {
       ->check(whole_number(1, 1024))
       ->group("Subword tokenizer");
   auto* sample = cmd->add_option("--sample", flags->subword.sample,
-                                 "A random segmentation: Unigram smoothing alpha (>= 0), or BPE-dropout probability")
+                                 "A random segmentation: Unigram smoothing alpha, or BPE-dropout probability (<= 1)")
+                     ->check(real_number(0, 1000))
                      ->group("Subword tokenizer");
   cmd->add_option("--nbest-size", flags->subword.nbest_size,
-                  "With --sample (Unigram): -1 draws from all segmentations, N > 1 from the N best")
+                  "With --sample (Unigram): draw from the N best (without it: from all segmentations)")
+      ->check(whole_number(2, 1024))
       ->needs(sample)
       ->group("Subword tokenizer");
   cmd->add_option("--seed", flags->subword.seed, "With --sample: random seed (line i draws from stream i)")
+      ->check(whole_number(0, std::numeric_limits<std::uint64_t>::max()))
       ->needs(sample)
       ->group("Subword tokenizer");
   add_text_flags(*cmd, flags->tokenizer);
