@@ -4,7 +4,9 @@
 //   odd:  text for one of the shipped test tokenizers (the second byte picks which).
 // (Seeds: tiny tokenizer.json files, and SentencePiece models made by spm_train on three lines.)
 // Beyond "no crash, no sanitizer report", every encoding must keep the contract: offsets inside
-// the text and ordered, every id a piece of the vocabulary, code-point offsets computable.
+// the text and ordered, every id a piece of the vocabulary, code-point offsets computable. Each
+// encoding is repeated as a sampled one (alpha and nbest_size from the text's length) and, for
+// Unigram models, as an n-best list, which must be best first.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -52,6 +54,23 @@ const std::vector<std::unique_ptr<embedkit::SubwordTokenizer>>& shipped_tokenize
 void encode_checked(const embedkit::SubwordTokenizer& tok, std::string_view text, bool any_error) {
   try {
     check_encoding(tok, text, tok.encode(text));
+    const std::string_view type = tok.model_type();
+    if (type == "BPE" || type == "Unigram") {
+      embedkit::SubwordEncodeOptions o;
+      const int sizes[] = {-1, 0, 1, 2, 7};
+      o.sampling = embedkit::SubwordSampling{type == "BPE" ? static_cast<double>(text.size() % 11) / 10.0
+                                                           : static_cast<double>(text.size() % 7) / 4.0,
+                                             sizes[text.size() % 5], text.size(), 0};
+      check_encoding(tok, text, tok.encode(text, o));
+    }
+    if (type == "Unigram") {
+      const auto nbest = tok.encode_nbest(text, 1 + text.size() % 9);
+      check(!nbest.empty());
+      for (std::size_t i = 0; i < nbest.size(); ++i) {
+        check_encoding(tok, text, nbest[i].encoding);
+        check(i == 0 || nbest[i].score <= nbest[i - 1].score);
+      }
+    }
   } catch (const embedkit::FormatError&) {
     check(any_error || (tok.format() == embedkit::TokenizerFormat::huggingface_json &&
                         embedkit::find_invalid_utf8(text).has_value()));

@@ -11,7 +11,9 @@
 #include "hf_json.h"
 #include "piece_prefix_index.h"
 #include "symbol_merging.h"
+#include "subword_sampling.h"
 #include "unigram_lattice.h"
+#include "unigram_nbest.h"
 #include "string_hash.h"
 
 namespace embedkit::tokenize {
@@ -101,6 +103,12 @@ class BpeModel final : public HfModel {
     fuse_unk_ = json_bool(spec, "fuse_unk", false, where);
     byte_fallback_ = json_bool(spec, "byte_fallback", false, where);
     ignore_merges_ = json_bool(spec, "ignore_merges", false, where);
+    // The library drops merges at random on every encode when this is set; encode() here stays
+    // deterministic, and SubwordSampling (alpha = this) does what the library does.
+    if (const auto d = spec.find("dropout"); d != spec.end() && !d->is_null()) {
+      EMBEDKIT_CHECK(d->is_number() && d->get<double>() >= 0 && d->get<double>() <= 1, FormatError,
+                     fmt::format("{}: \"dropout\" must be null or a probability in [0, 1]", where));
+    }
     if (!unk_token_.empty()) unk_id_ = vocab_.find(unk_token_);
     const json& merges = json_array(spec, "merges", where);
     merges_.reserve(merges.size());
@@ -132,8 +140,27 @@ class BpeModel final : public HfModel {
   }
 
   void tokenize(std::string_view piece, std::vector<ModelToken>& out) const override {
+    tokenize_merging(piece, nullptr, out);
+  }
+
+  void tokenize_sampled(std::string_view piece, const SubwordSampling& sampling, SplitMix64& rng,
+                        std::vector<ModelToken>& out) const override {
+    check_sampling(sampling, "BPE");
+    // The library's dropout of 0 is its plain path (with ignore_merges); any other skips it.
+    if (sampling.alpha == 0) return tokenize(piece, out);
+    const MergeDropout dropout{sampling.alpha, &rng, true};
+    tokenize_merging(piece, &dropout, out);
+  }
+
+  std::optional<std::int32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
+  std::optional<std::string_view> id_to_token(std::int32_t id) const override { return vocab_.token(id); }
+  std::size_t vocab_size() const noexcept override { return vocab_.size(); }
+  std::string_view type() const noexcept override { return "BPE"; }
+
+ private:
+  void tokenize_merging(std::string_view piece, const MergeDropout* dropout, std::vector<ModelToken>& out) const {
     if (piece.empty()) return;
-    if (ignore_merges_) {
+    if (ignore_merges_ && !dropout) {
       if (auto id = vocab_.find(piece)) {
         out.push_back({*id, std::string(piece), 0, piece.size()});
         return;
@@ -191,18 +218,12 @@ class BpeModel final : public HfModel {
       const auto it = merges_.find(pair_key(l.id, r.id));
       if (it == merges_.end()) return std::nullopt;
       return MergeCandidate<std::uint32_t>{it->second.first, it->second.second};
-    });
+    }, dropout);
     for (const MergeSymbol& sym : symbols) {
       out.push_back({sym.id, std::string(*vocab_.token(sym.id)), sym.begin, sym.begin + sym.length});
     }
   }
 
-  std::optional<std::int32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
-  std::optional<std::string_view> id_to_token(std::int32_t id) const override { return vocab_.token(id); }
-  std::size_t vocab_size() const noexcept override { return vocab_.size(); }
-  std::string_view type() const noexcept override { return "BPE"; }
-
- private:
   static std::uint64_t pair_key(std::int32_t a, std::int32_t b) noexcept {
     return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) | static_cast<std::uint32_t>(b);
   }
@@ -308,6 +329,44 @@ class UnigramModel final : public HfModel {
         best_segmentation<double>(piece, unk_score_, [&](std::string_view text, std::size_t begin, auto&& emit) {
           prefixes_.for_each_scored_prefix(text, begin, emit);
         });
+    tokens_of_path(piece, path, out);
+  }
+
+  void tokenize_sampled(std::string_view piece, const SubwordSampling& sampling, SplitMix64& rng,
+                        std::vector<ModelToken>& out) const override {
+    check_sampling(sampling, "Unigram");
+    if (piece.empty()) return;
+    if (sampling.nbest_size >= 0) return tokenize(piece, out);  // n > 1: the pipeline draws from its n-best
+    tokens_of_path(piece, lattice(piece).sample(sampling.alpha, rng), out);
+  }
+
+  std::vector<std::pair<std::vector<ModelToken>, double>> tokenize_nbest(std::string_view piece,
+                                                                         std::size_t n) const override {
+    std::vector<std::pair<std::vector<ModelToken>, double>> out;
+    if (piece.empty()) return {{{}, 0.0}};
+    for (const ScoredPath<double>& path : lattice(piece).nbest(n)) {
+      out.emplace_back();
+      tokens_of_path(piece, path.nodes, out.back().first);
+      out.back().second = path.score;
+    }
+    return out;
+  }
+
+  std::optional<std::int32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
+  std::optional<std::string_view> id_to_token(std::int32_t id) const override { return vocab_.token(id); }
+  std::size_t vocab_size() const noexcept override { return vocab_.size(); }
+  std::string_view type() const noexcept override { return "Unigram"; }
+
+ private:
+  [[nodiscard]] UnigramLattice<double> lattice(std::string_view piece) const {
+    return UnigramLattice<double>(piece, unk_score_, [&](std::string_view text, std::size_t begin, auto&& emit) {
+      prefixes_.for_each_prefix(text, begin, [&](std::int32_t id, std::size_t length) {
+        emit(id, length, scores_[static_cast<std::size_t>(id)]);
+      });
+    });
+  }
+
+  void tokens_of_path(std::string_view piece, const std::vector<LatticeNode>& path, std::vector<ModelToken>& out) const {
     for (std::size_t i = 0; i < path.size(); ++i) {
       if (path[i].id != kUnknownNode) {
         out.push_back({path[i].id, std::string(*vocab_.token(path[i].id)), path[i].begin, path[i].end});
@@ -320,12 +379,6 @@ class UnigramModel final : public HfModel {
     }
   }
 
-  std::optional<std::int32_t> token_to_id(std::string_view token) const override { return vocab_.find(token); }
-  std::optional<std::string_view> id_to_token(std::int32_t id) const override { return vocab_.token(id); }
-  std::size_t vocab_size() const noexcept override { return vocab_.size(); }
-  std::string_view type() const noexcept override { return "Unigram"; }
-
- private:
   void emit_unknown(std::string_view piece, std::size_t begin, std::size_t end, std::vector<ModelToken>& out) const {
     const std::string text(piece.substr(begin, end - begin));
     if (auto id = vocab_.find(text)) {
@@ -380,6 +433,16 @@ class WordLevelModel final : public HfModel {
 };
 
 }  // namespace
+
+void HfModel::tokenize_sampled(std::string_view, const SubwordSampling& sampling, SplitMix64&,
+                               std::vector<ModelToken>&) const {
+  check_sampling(sampling, type());  // throws: only BPE and Unigram pass
+  throw ArgumentError(fmt::format("sampling: a {} model has a single segmentation", type()));
+}
+
+std::vector<std::pair<std::vector<ModelToken>, double>> HfModel::tokenize_nbest(std::string_view, std::size_t) const {
+  throw ArgumentError(fmt::format("encode_nbest: a {} model has a single segmentation (n-best needs Unigram)", type()));
+}
 
 std::unique_ptr<HfModel> make_hf_model(const json& spec, const std::string& where) {
   EMBEDKIT_CHECK(spec.is_object(), FormatError, fmt::format("{}: \"model\" must be an object", where));

@@ -11,6 +11,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "embedkit/core/random.h"
+#include "embedkit/tokenize/subword_tokenizer.h"
+
 namespace embedkit::tokenize {
 
 /// A model's token: its id, its string (the vocabulary's, or the text of an unknown run), and
@@ -28,6 +31,15 @@ class HfModel {
   /// Appends the tokens of `piece` (a pre-tokenized word) to `out`. FormatError when the piece
   /// needs an unknown token the model does not have (as the library fails).
   virtual void tokenize(std::string_view piece, std::vector<ModelToken>& out) const = 0;
+  /// As tokenize(), a random segmentation (see SubwordSampling; Unigram draws from the lattice,
+  /// nbest_size 0 or 1 gives tokenize()'s; BPE drops merges as the library's `dropout` does).
+  /// ArgumentError for models with a single segmentation (WordPiece, WordLevel).
+  virtual void tokenize_sampled(std::string_view piece, const SubwordSampling& sampling, SplitMix64& rng,
+                                std::vector<ModelToken>& out) const;
+  /// The `n` best segmentations of `piece`, best first, with their scores (Unigram only;
+  /// ArgumentError for the others).
+  [[nodiscard]] virtual std::vector<std::pair<std::vector<ModelToken>, double>> tokenize_nbest(std::string_view piece,
+                                                                                             std::size_t n) const;
   [[nodiscard]] virtual std::optional<std::int32_t> token_to_id(std::string_view token) const = 0;
   /// The token of `id`, or nullopt outside the vocabulary.
   [[nodiscard]] virtual std::optional<std::string_view> id_to_token(std::int32_t id) const = 0;

@@ -201,7 +201,7 @@ void HuggingFaceTokenizer::split_added_tokens(std::vector<Piece>& pieces, const 
   pieces = std::move(out);
 }
 
-Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text) const {
+Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text, const WordTokenizer* tokenize) const {
   if (const auto bad = find_invalid_utf8(text)) {
     throw FormatError(fmt::format("text is not valid UTF-8 at byte {} (tokenizer.json tokenizers take only text)", *bad));
   }
@@ -227,7 +227,8 @@ Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text) const {
     else if (!p.text.empty()) words.push_back(std::move(p.text));
     for (const NormalizedText& word : words) {
       tokens.clear();
-      tokenize_word(word.text(), tokens);
+      if (tokenize) (*tokenize)(word.text(), tokens);
+      else tokenize_word(word.text(), tokens);
       for (ModelToken& t : tokens) {
         out.ids.push_back(t.id);
         out.pieces.push_back(std::move(t.value));
@@ -260,6 +261,7 @@ void HuggingFaceTokenizer::tokenize_word(std::string_view word, std::vector<Mode
 }
 
 Encoding HuggingFaceTokenizer::encode(std::string_view text, const SubwordEncodeOptions& options) const {
+  if (options.sampling) return encode_sampled(text, nullptr, options);
   Encoding e = encode_sequence(text);
   if (!post_processor_) return e;
   return post_processor_->process(std::move(e), nullptr, options.add_special_tokens);
@@ -267,6 +269,7 @@ Encoding HuggingFaceTokenizer::encode(std::string_view text, const SubwordEncode
 
 Encoding HuggingFaceTokenizer::encode_pair(std::string_view first, std::string_view second,
                                            const SubwordEncodeOptions& options) const {
+  if (options.sampling) return encode_sampled(first, &second, options);
   Encoding a = encode_sequence(first);
   Encoding b = encode_sequence(second);
   if (!post_processor_) return concatenate_pair(std::move(a), &b);

@@ -1,5 +1,11 @@
 // A Hugging Face tokenizer.json: added tokens, normalizer, pre-tokenizer, model, post-processor
 // and decoder, run in the library's order (see subword_tokenizer.h for the interface).
+//
+// Sampling and n-best (huggingface_sampling.cpp) run the same pipeline with another word
+// tokenizer: the model's tokenize_sampled() (no word cache), or its tokenize_nbest() per word,
+// combined over the words (unigram_nbest.h's combine_nbest) and replayed once per combination.
+// A BPE model's `dropout` is checked but encode() without sampling does not apply it (encode()
+// stays a function of the text); sampling with alpha = that dropout does what the library does.
 #pragma once
 
 #include <memory>
@@ -8,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "embedkit/core/function_ref.h"
 #include "embedkit/tokenize/subword_tokenizer.h"
 #include "hf_decoders.h"
 #include "hf_models.h"
@@ -37,6 +44,8 @@ class HuggingFaceTokenizer final : public SubwordTokenizer {
   Encoding encode(std::string_view text, const SubwordEncodeOptions& options = {}) const override;
   Encoding encode_pair(std::string_view first, std::string_view second,
                        const SubwordEncodeOptions& options = {}) const override;
+  std::vector<ScoredEncoding> encode_nbest(std::string_view text, std::size_t n,
+                                           const SubwordEncodeOptions& options = {}) const override;
   std::string decode(std::span<const std::int32_t> ids, bool skip_special_tokens = true) const override;
   std::size_t vocab_size() const noexcept override;
   std::string_view id_to_piece(std::int32_t id) const override;
@@ -53,9 +62,14 @@ class HuggingFaceTokenizer final : public SubwordTokenizer {
     std::int32_t added_id = -1;  ///< >= 0: the piece is this added token
   };
 
+  /// Turns one pre-tokenized word into the model's tokens (appending to the vector).
+  using WordTokenizer = FunctionRef<void(std::string_view, std::vector<ModelToken>&)>;
+
   HuggingFaceTokenizer() = default;
-  /// The tokens of one sequence before post-processing.
-  Encoding encode_sequence(std::string_view text) const;
+  /// The tokens of one sequence before post-processing; `tokenize` replaces tokenize_word.
+  Encoding encode_sequence(std::string_view text, const WordTokenizer* tokenize = nullptr) const;
+  /// encode() and encode_pair() with options.sampling set (huggingface_sampling.cpp).
+  Encoding encode_sampled(std::string_view first, const std::string_view* second, const SubwordEncodeOptions& options) const;
   /// Cuts the pieces that are not added tokens yet at the matches of `tokens` (leftmost longest).
   void split_added_tokens(std::vector<Piece>& pieces, const std::vector<std::size_t>& tokens,
                           const std::vector<std::string>& patterns) const;

@@ -247,7 +247,8 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_by_
   return out;
 }
 
-std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe_whole(std::string_view normalized) const {
+std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe_whole(std::string_view normalized,
+                                                                                      const MergeDropout* dropout) const {
   // Symbols: a user-defined piece (frozen) or one character.
   std::vector<MergeSymbol> symbols;
   for (std::size_t pos = 0; pos < normalized.size();) {
@@ -268,7 +269,7 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_bpe
     const SentencePieceEntry& p = model_.pieces[static_cast<std::size_t>(it->second)];
     if (p.type == SentencePieceType::unused) unused_split[joined] = left.length;
     return MergeCandidate<float>{-p.score, it->second};  // the higher score merges first
-  });
+  }, dropout);
 
   std::vector<Segment> out;
   out.reserve(symbols.size());
@@ -318,7 +319,8 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_cha
   return out;
 }
 
-Encoding SentencePieceTokenizer::encode(std::string_view text, const SubwordEncodeOptions&) const {
+Encoding SentencePieceTokenizer::encode(std::string_view text, const SubwordEncodeOptions& options) const {
+  if (options.sampling) return encode_sampled(text, *options.sampling);
   const SpmNormalizedText normalized = normalizer_.normalize(text);
   const std::string_view norm = normalized.text;
   const std::vector<std::size_t>& to_orig = normalized.norm_to_orig;
@@ -332,14 +334,22 @@ Encoding SentencePieceTokenizer::encode(std::string_view text, const SubwordEnco
     }
   }
 
+  return encoding_of(normalized, segments);
+}
+
+Encoding SentencePieceTokenizer::encoding_of(const SpmNormalizedText& normalized,
+                                             const std::vector<Segment>& segments) const {
   // SentencePiece's PopulateSentencePieceText.
+  const std::string_view norm = normalized.text;
+  const std::vector<std::size_t>& to_orig = normalized.norm_to_orig;
   Encoding e;
-  auto push = [&](std::int32_t id, std::string piece, std::size_t begin, std::size_t end) {
+  e.ids.reserve(segments.size());
+  e.pieces.reserve(segments.size());
+  e.offsets.reserve(segments.size());
+  auto push = [&](std::int32_t id, std::string_view piece, std::size_t begin, std::size_t end) {
     e.ids.push_back(id);
-    e.pieces.push_back(std::move(piece));
+    e.pieces.emplace_back(piece);
     e.offsets.emplace_back(begin, end);
-    e.type_ids.push_back(0);
-    e.special_mask.push_back(0);
   };
   std::size_t consumed = 0;
   bool previous_unknown = false;
@@ -362,12 +372,14 @@ Encoding SentencePieceTokenizer::encode(std::string_view text, const SubwordEnco
         e.pieces.back() += piece;  // a run of unknown characters is one unknown token
         e.offsets.back().second = end;
       } else {
-        push(s.id, std::string(piece), begin, end);
+        push(s.id, piece, begin, end);
       }
       consumed += s.length;
     }
     previous_unknown = unknown;
   }
+  e.type_ids.assign(e.ids.size(), 0);
+  e.special_mask.assign(e.ids.size(), 0);
   return e;
 }
 

@@ -16,6 +16,9 @@
 //      <0xXX> token per UTF-8 byte, the last of which carries the character's offsets (the
 //      others have an empty range at its start).
 // Encoding::pieces are SentencePiece's: a fused unknown run's piece is its normalised text.
+// Sampling (SubwordEncodeOptions::sampling) and encode_nbest() are SentencePiece's SampleEncode
+// and NBestEncode (sentencepiece_sampling.cpp): Unigram over the node lattice of
+// unigram_nbest.h, BPE with SentencePiece's dropout; WORD and CHAR models refuse both.
 // SubwordEncodeOptions::add_special_tokens adds nothing: SentencePiece adds <s>/</s> only when
 // asked (`--extra_options=bos:eos`), and callers that want them add bos/eos ids themselves.
 #pragma once
@@ -32,7 +35,9 @@
 #include "tokenize/piece_prefix_index.h"
 #include "tokenize/sentencepiece_model.h"
 #include "tokenize/sentencepiece_normalizer.h"
+#include "tokenize/symbol_merging.h"
 #include "tokenize/unigram_lattice.h"
+#include "tokenize/unigram_nbest.h"
 
 namespace embedkit::tokenize {
 
@@ -52,6 +57,9 @@ class SentencePieceTokenizer final : public SubwordTokenizer {
 
   /// See the file comment. Ill-formed UTF-8 becomes U+FFFD per byte, as in SentencePiece.
   [[nodiscard]] Encoding encode(std::string_view text, const SubwordEncodeOptions& options = {}) const override;
+  /// SentencePiece's NBestEncode (see SubwordTokenizer::encode_nbest).
+  [[nodiscard]] std::vector<ScoredEncoding> encode_nbest(std::string_view text, std::size_t n,
+                                                         const SubwordEncodeOptions& options = {}) const override;
   /// SentencePiece's decode: "▁" -> ' ', the first piece's leading "▁" dropped (when the model adds
   /// a dummy prefix or removes extra spaces), runs of byte pieces -> their bytes with U+FFFD for
   /// each byte that is not part of a valid character, the unknown piece -> " ⁇ " (unk_surface),
@@ -86,9 +94,17 @@ class SentencePieceTokenizer final : public SubwordTokenizer {
   /// Unigram's best path over the whole of `normalized` (with `margin`: how near it came to a tie).
   [[nodiscard]] std::vector<Segment> segment_unigram(std::string_view normalized, PathMargin* margin = nullptr) const;
   /// BPE over the whole of `normalized` at once (SentencePiece's own order of work).
-  [[nodiscard]] std::vector<Segment> segment_bpe_whole(std::string_view normalized) const;
+  [[nodiscard]] std::vector<Segment> segment_bpe_whole(std::string_view normalized,
+                                                       const MergeDropout* dropout = nullptr) const;
   /// Unigram or BPE word by word, each word segmented once per thread (a cache); see by_words_.
   [[nodiscard]] std::vector<Segment> segment_by_words(std::string_view normalized) const;
+  // Sampling and n-best (sentencepiece_sampling.cpp).
+  [[nodiscard]] Encoding encode_sampled(std::string_view text, const SubwordSampling& sampling) const;
+  /// SentencePiece's Lattice of `normalized` (PopulateNodes): float scores, a user-defined
+  /// piece's bonus counted in characters there.
+  [[nodiscard]] UnigramLattice<float> unigram_lattice(std::string_view normalized) const;
+  /// SentencePiece's PopulateSentencePieceText: the tokens of `segments` of the normalised text.
+  [[nodiscard]] Encoding encoding_of(const SpmNormalizedText& normalized, const std::vector<Segment>& segments) const;
   [[nodiscard]] std::vector<Segment> segment_words(std::string_view normalized) const;
   [[nodiscard]] std::vector<Segment> segment_characters(std::string_view normalized) const;
   // SentencePiece's PieceToId: reserved pieces first, then matchable ones, else the unknown id.

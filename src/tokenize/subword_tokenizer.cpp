@@ -1,6 +1,8 @@
 // What every subword tokenizer shares: batches over threads, pairs, code-point offsets.
 #include "embedkit/tokenize/subword_tokenizer.h"
 
+#include <fmt/format.h>
+
 #include <atomic>
 
 #include "embedkit/core/error.h"
@@ -30,12 +32,18 @@ std::vector<Encoding> SubwordTokenizer::encode_batch(std::span<const std::string
   // Texts are claimed one at a time: their lengths vary too much for equal shares.
   std::atomic<std::size_t> next{0};
   ThreadGroup group(job_threads(threads, texts.size()), [&](std::size_t) {
+    SubwordEncodeOptions mine = options;
     for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < texts.size();) {
-      out[i] = encode(texts[i], options);
+      if (mine.sampling) mine.sampling->stream = i;  // each text its own stream: any thread count
+      out[i] = encode(texts[i], mine);
     }
   });
   group.join();
   return out;
+}
+
+std::vector<ScoredEncoding> SubwordTokenizer::encode_nbest(std::string_view, std::size_t, const SubwordEncodeOptions&) const {
+  throw ArgumentError(fmt::format("encode_nbest: a {} model has a single segmentation (n-best needs Unigram)", model_type()));
 }
 
 std::vector<std::pair<std::size_t, std::size_t>> code_point_offsets(

@@ -6,6 +6,8 @@
 // Like both libraries it keeps a heap of candidate pairs and drops a popped pair whose symbols
 // changed since it was pushed (a symbol only ever grows, so a changed length means changed
 // content): O(n log n) for a word of n symbols instead of a rescan after every merge.
+//
+// BPE-dropout (MergeDropout) skips merges at random, each library its own way (see there).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +15,8 @@
 #include <optional>
 #include <queue>
 #include <vector>
+
+#include "embedkit/core/random.h"
 
 namespace embedkit::tokenize {
 
@@ -31,10 +35,28 @@ struct MergeCandidate {
   std::int32_t id;
 };
 
+/// BPE-dropout (Provilkov et al. 2020): each merge is skipped with probability `probability`.
+struct MergeDropout {
+  double probability;
+  SplitMix64* rng;
+  /// false, SentencePiece's: a valid pair is skipped after it is popped, and is gone (a
+  /// neighbour's merge may offer its symbols again as a new pair). true, Hugging Face's
+  /// (word.rs merge_all): every popped pair draws, stale or not; a skipped one waits aside and
+  /// returns to the agenda at the next pop that does not skip.
+  bool retry_skipped = false;
+
+  [[nodiscard]] bool skip() const noexcept {
+    if (probability <= 0) return false;
+    if (probability >= 1) return true;
+    return static_cast<double>(rng->next() >> 11U) * 0x1.0p-53 < probability;
+  }
+};
+
 /// Merges `symbols` in place (see file comment). `candidate(left, right)` returns the merge of two
 /// adjacent symbols, or nullopt when they may not merge. Frozen symbols are never offered.
+/// `dropout`, when given, skips merges at random.
 template <typename Priority, typename CandidateOf>
-void merge_symbols(std::vector<MergeSymbol>& symbols, CandidateOf&& candidate) {
+void merge_symbols(std::vector<MergeSymbol>& symbols, CandidateOf&& candidate, const MergeDropout* dropout = nullptr) {
   const std::size_t n = symbols.size();
   if (n < 2) return;
   constexpr std::size_t kNone = static_cast<std::size_t>(-1);
@@ -67,14 +89,24 @@ void merge_symbols(std::vector<MergeSymbol>& symbols, CandidateOf&& candidate) {
     }
   };
   for (std::size_t i = 0; i + 1 < n; ++i) offer(i, i + 1);
+  std::vector<Entry> aside;  // pairs Hugging Face's dropout skipped, until the next pop it keeps
   while (!agenda.empty()) {
     const Entry top = agenda.top();
     agenda.pop();
+    if (dropout && dropout->retry_skipped) {
+      if (dropout->skip()) {
+        aside.push_back(top);
+        continue;
+      }
+      for (const Entry& e : aside) agenda.push(e);
+      aside.clear();
+    }
     MergeSymbol& left = symbols[top.left];
     MergeSymbol& right = symbols[top.right];
     if (left.length != top.left_length || right.length != top.right_length || next[top.left] != top.right) {
       continue;  // stale: one side merged since the pair was offered
     }
+    if (dropout && !dropout->retry_skipped && dropout->skip()) continue;
     left.length += right.length;
     left.id = top.id;
     right.length = 0;

@@ -97,6 +97,28 @@ run "subword bad file" 1 "$bin" tokenize --tokenizer "$tmp/bad_tok.json" --text 
 expect_in "$tmp/err" "subword bad file" 'merge 0 ("a" "b") uses a token missing from the vocabulary'
 run "subword missing file" 1 "$bin" tokenize --tokenizer "$tmp/none.json" --text a
 for i in 1 2 3 4 5; do printf 'the cat sat on the mat\\nthe dog sat on the log, %s times\\n' $i; done >"$tmp/sub_corpus_train.txt"
+# tokenize --nbest / --sample: n-best lists (Unigram), subword regularization, their errors.
+run "subword nbest" 0 "$bin" tokenize --tokenizer "$tokdata/spm_unigram_nfkc.model" --text "Hello world" --nbest 3 --pieces
+expect_in "$tmp/out" "subword nbest" "▁H ell o ▁world	▁He l lo ▁world	▁H el lo ▁world"
+run "subword nbest json" 0 "$bin" tokenize --tokenizer "$tokdata/hf-unigram.json" --text "hello world" --nbest 2 --json
+expect_in "$tmp/out" "subword nbest json" '{"nbest":[{"char_offsets"'
+expect_in "$tmp/out" "subword nbest json" '"score":'
+printf 'Hello world\nsampling text\n' >"$tmp/sample.txt"
+run "subword sample" 0 "$bin" tokenize --tokenizer "$tokdata/spm_unigram_nfkc.model" "$tmp/sample.txt" --sample 0.1 --seed 7 --threads 2
+cp "$tmp/out" "$tmp/sample_a.txt"
+run "subword sample again" 0 "$bin" tokenize --tokenizer "$tokdata/spm_unigram_nfkc.model" "$tmp/sample.txt" --sample 0.1 --seed 7 --threads 1
+cmp -s "$tmp/out" "$tmp/sample_a.txt" || fail "subword sample: the same seed gave another result"
+run "subword sample nbest-size" 0 "$bin" tokenize --tokenizer "$tokdata/spm_unigram_nfkc.model" --text "Hello" --sample 0.5 --nbest-size 4 --json
+expect_in "$tmp/out" "subword sample nbest-size" '"ids":'
+run "subword bpe dropout" 0 "$bin" tokenize --tokenizer "$tokdata/hf-bpe.json" --text "hello" --sample 1 --pieces
+expect_in "$tmp/out" "subword bpe dropout" "h e l l o"
+run "subword nbest on bpe" 2 "$bin" tokenize --tokenizer "$tokdata/hf-bpe.json" --text "hello" --nbest 2
+expect_in "$tmp/err" "subword nbest on bpe" "n-best needs Unigram"
+run "subword sample on wordpiece" 2 "$bin" tokenize --tokenizer "$tokdata/hf-wordpiece.json" --text "hello" --sample 0.1
+expect_in "$tmp/err" "subword sample on wordpiece" "single segmentation"
+run "subword nbest and sample" 2 "$bin" tokenize --tokenizer "$tokdata/spm_unigram_nfkc.model" --text "a" --nbest 2 --sample 0.1
+run "subword seed without sample" 2 "$bin" tokenize --tokenizer "$tokdata/spm_unigram_nfkc.model" --text "a" --seed 3
+run "subword bad dropout" 2 "$bin" tokenize --tokenizer "$tokdata/hf-bpe.json" --text "a" --sample 1.5
 # tokenizer train: every model writes a tokenizer.json that tokenize reads back.
 for model_size in bpe:40 wordpiece:80 byte-level-bpe:300 unigram:30; do
   model=${model_size%:*}

@@ -1,6 +1,7 @@
 // embedkit tokenize --tokenizer FILE: text -> subword ids (or pieces, offsets, JSON) with a
 // Hugging Face tokenizer.json or a SentencePiece .model, lines encoded in batches over threads;
-// --decode maps lines of ids back to text.
+// --decode maps lines of ids back to text. --nbest N prints each line's N best segmentations
+// (Unigram models), --sample ALPHA a random one (subword regularization, BPE-dropout).
 #include "subword_tokenize.h"
 
 #include <fmt/format.h>
@@ -63,6 +64,30 @@ void print_encoding(std::string_view text, const Encoding& e, const SubwordToken
   }
 }
 
+// The n best of one line: tab-separated segmentations (ids or pieces), or one JSON object.
+void print_nbest(std::string_view text, const std::vector<ScoredEncoding>& nbest, const SubwordTokenizeFlags& flags,
+                 bool terminal) {
+  if (flags.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const ScoredEncoding& s : nbest) {
+      nlohmann::json offsets = nlohmann::json::array();
+      for (auto [b, end] : s.encoding.offsets) offsets.push_back({b, end});
+      nlohmann::json chars = nlohmann::json::array();
+      for (auto [b, end] : code_point_offsets(text, s.encoding.offsets)) chars.push_back({b, end});
+      list.push_back({{"score", s.score}, {"ids", s.encoding.ids}, {"pieces", s.encoding.pieces},
+                      {"offsets", offsets}, {"char_offsets", chars}});
+    }
+    fmt::print("{}\n", nlohmann::json{{"nbest", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return;
+  }
+  std::string line;
+  for (std::size_t i = 0; i < nbest.size(); ++i) {
+    if (i) line.push_back('\t');
+    line += flags.pieces ? pieces_line(nbest[i].encoding) : fmt::format("{}", fmt::join(nbest[i].encoding.ids, " "));
+  }
+  fmt::print("{}\n", terminal ? printable(line) : line);
+}
+
 std::vector<std::int32_t> parse_ids(std::string_view line, const std::string& name, std::uint64_t line_number) {
   std::vector<std::int32_t> ids;
   std::size_t pos = 0;
@@ -86,8 +111,17 @@ std::vector<std::int32_t> parse_ids(std::string_view line, const std::string& na
 
 void run_subword_tokenize(const SubwordTokenizeFlags& flags) {
   const auto tok = SubwordTokenizer::load(flags.tokenizer);
-  const SubwordEncodeOptions options{.add_special_tokens = !flags.no_special};
+  SubwordEncodeOptions options{.add_special_tokens = !flags.no_special};
+  EMBEDKIT_CHECK(!(flags.nbest && flags.sample), ArgumentError, "--nbest and --sample do not go together");
+  EMBEDKIT_CHECK(!flags.decode || (!flags.nbest && !flags.sample), ArgumentError, "--nbest and --sample do not go with --decode");
+  EMBEDKIT_CHECK(!flags.nbest || !flags.pair, ArgumentError, "--nbest takes one text, not a --pair");
+  EMBEDKIT_CHECK(!flags.nbest || !flags.offsets, ArgumentError, "--nbest prints ids or --pieces (or --json for offsets)");
+  if (flags.sample) options.sampling = SubwordSampling{*flags.sample, flags.nbest_size, flags.seed, 0};
   const bool terminal = stdout_is_terminal();
+  if (flags.text && flags.nbest) {
+    print_nbest(*flags.text, tok->encode_nbest(*flags.text, *flags.nbest, options), flags, terminal);
+    return;
+  }
   if (flags.text && !flags.decode) {
     const Encoding e = flags.pair ? tok->encode_pair(*flags.text, *flags.pair, options) : tok->encode(*flags.text, options);
     print_encoding(*flags.text, e, flags, terminal, flags.pair.has_value());
@@ -127,6 +161,17 @@ void run_subword_tokenize(const SubwordTokenizeFlags& flags) {
     while (lines.size() < kBatchLines && (more = static_cast<bool>(std::getline(*in, line)))) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       lines.push_back(std::move(line));
+    }
+    if (flags.nbest) {
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        try {
+          print_nbest(lines[i], tok->encode_nbest(lines[i], *flags.nbest, options), flags, terminal);
+        } catch (const FormatError& e) {
+          throw FormatError(fmt::format("{}:{}: {}", name, line_number + i + 1, e.what()));
+        }
+      }
+      line_number += lines.size();
+      continue;
     }
     views.assign(lines.begin(), lines.end());
     std::vector<Encoding> encodings;

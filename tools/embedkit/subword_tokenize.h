@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,10 @@ struct SubwordTokenizeFlags {
   bool no_special = false;    ///< encode without the post-processor's special tokens
   bool keep_special = false;  ///< --decode keeps special tokens
   std::size_t threads = 0;
+  std::optional<std::size_t> nbest;  ///< the n best segmentations of each line (Unigram)
+  std::optional<double> sample;      ///< a random segmentation, with this alpha (or BPE dropout)
+  int nbest_size = -1;               ///< with sample: SubwordSampling::nbest_size (-1: all)
+  std::uint64_t seed = 0;            ///< with sample
 };
 
 /// Encodes (or with decode, decodes) as the flags say; one output line per input line.

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -171,7 +172,8 @@ void run(const TokenizeFlags& flags, const CLI::App& cmd) {
     run_subword(flags, cmd);
     return;
   }
-  for (const char* name : {"--pieces", "--offsets", "--pair", "--no-special", "--keep-special", "--threads"}) {
+  for (const char* name : {"--pieces", "--offsets", "--pair", "--no-special", "--keep-special", "--threads", "--nbest",
+                           "--sample", "--nbest-size", "--seed"}) {
     EMBEDKIT_CHECK(cmd.get_option(name)->count() == 0, ArgumentError, fmt::format("{} goes with --tokenizer FILE", name));
   }
   std::optional<Vocabulary> vocab;
@@ -215,6 +217,22 @@ void add_tokenize_command(CLI::App& app) {
   cmd->add_option("--threads", flags->subword.threads, "Threads encoding lines (0 = all cores)")
       ->check(whole_number(0, 256))
       ->group("Subword tokenizer");
+  cmd->add_option("--nbest", flags->subword.nbest, "Print each line's N best segmentations, tab-separated (Unigram)")
+      ->check(whole_number(1, 1024))
+      ->group("Subword tokenizer");
+  auto* sample = cmd->add_option("--sample", flags->subword.sample,
+                                 "A random segmentation: Unigram smoothing alpha, or BPE-dropout probability (<= 1)")
+                     ->check(real_number(0, 1000))
+                     ->group("Subword tokenizer");
+  cmd->add_option("--nbest-size", flags->subword.nbest_size,
+                  "With --sample (Unigram): draw from the N best (without it: from all segmentations)")
+      ->check(whole_number(2, 1024))
+      ->needs(sample)
+      ->group("Subword tokenizer");
+  cmd->add_option("--seed", flags->subword.seed, "With --sample: random seed (line i draws from stream i)")
+      ->check(whole_number(0, std::numeric_limits<std::uint64_t>::max()))
+      ->needs(sample)
+      ->group("Subword tokenizer");
   add_text_flags(*cmd, flags->tokenizer);
   cmd->footer(std::string(
       "Examples:\n"
@@ -229,6 +247,10 @@ void add_tokenize_command(CLI::App& app) {
       "      [CLS] token ##izer ##s split words [SEP]\n"
       "  embedkit tokenize --tokenizer spm.model corpus.txt --threads 2 > ids.txt\n"
       "  embedkit tokenize --tokenizer spm.model --decode ids.txt\n"
+      "  embedkit tokenize --tokenizer spm.model --text 'Hello world' --nbest 3 --pieces\n"
+      "      ▁H ell o ▁world<TAB>▁He l lo ▁world<TAB>▁H el lo ▁world   (best first)\n"
+      "  embedkit tokenize --tokenizer spm.model corpus.txt --sample 0.1 --seed 7\n"
+      "      a random segmentation per line (subword regularization; BPE: dropout 0.1)\n"
       "  embedkit tokenize --tokenizer tokenizer.json --text 'Héllo' --json\n"
       "      {\"ids\": [...], \"pieces\": [...], \"offsets\": [[0, 6]], \"char_offsets\": [[0, 5]]}\n"
       "\n"

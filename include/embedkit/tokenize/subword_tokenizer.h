@@ -13,6 +13,13 @@
 // Offsets are byte ranges into the text given to encode() (SentencePiece's convention); a
 // caller that wants Hugging Face's code-point offsets converts them with code_point_offsets().
 // A tokenizer is immutable after load: one instance may serve many threads.
+//
+// Unigram models also give their n best segmentations, and any model but WordPiece/WordLevel a
+// random one (subword regularization: SentencePiece's SampleEncode, BPE-dropout):
+//   auto best = tok->encode_nbest("Hello world", 5);   // 5 segmentations, best first, with scores
+//   embedkit::SubwordEncodeOptions o;
+//   o.sampling = embedkit::SubwordSampling{.alpha = 0.1, .seed = 7};
+//   tok->encode("Hello world", o);                      // a different segmentation per seed
 #pragma once
 
 #include <cstddef>
@@ -41,9 +48,40 @@ struct Encoding {
   [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
 };
 
+/// A random segmentation instead of the best one (subword regularization), as SentencePiece's
+/// SampleEncode(text, nbest_size, alpha). The random numbers cannot be the libraries' own, but
+/// the distribution is: see the tests, which check it against exact probabilities.
+struct SubwordSampling {
+  /// Unigram: the smoothing exponent; a segmentation is drawn with probability proportional to
+  /// exp(alpha * its score), i.e. P(segmentation)^alpha (0: all equally likely; large: the
+  /// best). Finite, >= 0. BPE: the probability of skipping each merge (BPE-dropout), in [0, 1]
+  /// (0: the plain result, 1: characters, or bytes for byte-level BPE).
+  double alpha = 0.1;
+  /// Unigram only (BPE ignores it), as SentencePiece's: negative draws from every segmentation
+  /// (forward filtering, backward sampling), 0 or 1 returns the best one, n > 1 draws from the
+  /// n best (encode_nbest) with weights exp(alpha * score). At most 1024.
+  int nbest_size = -1;
+  std::uint64_t seed = 0;
+  /// Which of the seed's independent streams to draw from. encode_batch() gives text i stream i,
+  /// so that a batch's result depends on (texts, seed) only, never on the thread count, and
+  /// encode(texts[i]) with stream = i repeats it.
+  std::uint64_t stream = 0;
+};
+
 /// What encode() does beyond segmenting.
 struct SubwordEncodeOptions {
   bool add_special_tokens = true;  ///< run the post-processor ([CLS] ... [SEP], <s> ... </s>)
+  /// Set: a random segmentation (see SubwordSampling); ArgumentError for models that have none
+  /// (WordPiece, WordLevel, SentencePiece's WORD and CHAR) and for a bad alpha or nbest_size.
+  std::optional<SubwordSampling> sampling;
+};
+
+/// One of encode_nbest()'s segmentations.
+struct ScoredEncoding {
+  Encoding encoding;
+  /// The sum of the scores (log-probabilities) of its pieces, an unknown piece counting as the
+  /// lowest score - 10. SentencePiece sums in float, from the last piece to the first.
+  double score = 0;
 };
 
 /// The kind of file a tokenizer came from.
@@ -68,7 +106,16 @@ class SubwordTokenizer {
   /// A pair of texts (BERT's "[CLS] A [SEP] B [SEP]"), where the post-processor defines one.
   [[nodiscard]] virtual Encoding encode_pair(std::string_view first, std::string_view second,
                                              const SubwordEncodeOptions& options = {}) const;
-  /// Many texts, on `threads` threads (0 = all cores); the result is the same for any count.
+  /// The `n` best segmentations of `text` (1 <= n <= 1024), best first: fewer when the text has
+  /// fewer. SentencePiece models give SentencePiece's NBestEncode list, in its order and with its
+  /// scores (its quirk too: n = 1 is the plain encode() with score 0); tokenizer.json Unigram
+  /// models the n best combinations of each pre-tokenized word's segmentations (scores in double;
+  /// Hugging Face's library has no n-best to compare with). Throws ArgumentError for n out of
+  /// range, for options.sampling set, and for models that are not Unigram.
+  [[nodiscard]] virtual std::vector<ScoredEncoding> encode_nbest(std::string_view text, std::size_t n,
+                                                                 const SubwordEncodeOptions& options = {}) const;
+  /// Many texts, on `threads` threads (0 = all cores); the result is the same for any count
+  /// (with sampling too: text i draws from stream i of the seed).
   [[nodiscard]] std::vector<Encoding> encode_batch(std::span<const std::string_view> texts,
                                                    const SubwordEncodeOptions& options = {},
                                                    std::size_t threads = 0) const;

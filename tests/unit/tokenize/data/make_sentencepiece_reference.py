@@ -4,6 +4,7 @@ tests/unit/tokenize/sentencepiece_test.cpp. Called by make_sentencepiece_referen
 
   make_sentencepiece_reference.py reference MODEL LINES OUT_TSV [EVERY [DECODE_CASES]]
   make_sentencepiece_reference.py unused IN_MODEL OUT_MODEL
+  make_sentencepiece_reference.py nbest MODEL LINES OUT_TSV N [EVERY_BIG BIG_N]
 
   make_sentencepiece_reference.py lines HELDOUT_TXT OUT_LINES
 
@@ -20,6 +21,9 @@ as \\xHH.
                                     `=+X` for the line followed by X, else `~` and the text
   D <ids> <decode(ids)>             a decode case (random ids, any piece type)
 Offsets come from the serialized SentencePieceText (Python's immutable proto reports code points).
+`nbest` writes SentencePiece's n-best segmentations (NBestEncode, Unigram models): for every line
+its N best, and for every EVERY_BIG-th line its BIG_N best, one row per segmentation:
+  <line index> <n asked> <rank> <score> <ids>   (tab-separated; score as Python's repr of the float)
 `unused` marks some merged BPE pieces UNUSED (type 5), by editing the protobuf wire format.
 """
 import random
@@ -199,6 +203,23 @@ def reference(model, lines_file, out, every=1, decode_cases=200):
         f.write("\n".join(rows) + "\n")
 
 
+def nbest(model, lines_file, out, n, every_big=0, big_n=0):
+    sp = spm.SentencePieceProcessor(model_file=model)
+    with open(lines_file, encoding="utf-8") as f:
+        lines = [unescape(line.rstrip("\n")) for line in f]
+    rows = []
+    for index, line in enumerate(lines):
+        asks = [n] + ([big_n] if every_big and index % every_big == 0 else [])
+        for ask in asks:
+            result = sp.nbest_encode_as_immutable_proto(line, nbest_size=ask)
+            for rank, hyp in enumerate(result.nbests):
+                ids = [p.id for p in hyp.pieces]
+                assert ids == sp.nbest_encode_as_ids(line, nbest_size=ask)[rank], line
+                rows.append("\t".join([str(index), str(ask), str(rank), repr(hyp.score), " ".join(map(str, ids))]))
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        f.write("\n".join(rows) + "\n")
+
+
 def unused(model_in, model_out):
     with open(model_in, "rb") as f:
         data = f.read()
@@ -226,6 +247,8 @@ if __name__ == "__main__":
         make_lines(*sys.argv[2:4])
     elif sys.argv[1] == "reference":
         reference(*sys.argv[2:5], *map(int, sys.argv[5:7]))
+    elif sys.argv[1] == "nbest":
+        nbest(*sys.argv[2:5], *map(int, sys.argv[5:8]))
     elif sys.argv[1] == "unused":
         unused(*sys.argv[2:4])
     else:

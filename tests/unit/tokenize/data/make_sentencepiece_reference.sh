@@ -53,3 +53,10 @@ reference spm_bpe_unused 1 0  # the same pieces as spm_bpe_bytes: no decode case
 reference spm_bpe_plain 1 0
 reference spm_word 10 100
 reference spm_char 20 60
+# n-best segmentations of the Unigram models: the 10 best of every line, the 64 best of every 25th.
+nbest() {
+  /usr/bin/python3 "$here/make_sentencepiece_reference.py" nbest "$here/$1.model" \
+    "$here/sentencepiece_reference_lines.txt" "$here/$1.nbest.tsv" 10 25 64
+}
+nbest spm_unigram_nfkc
+nbest spm_unigram_suffix
