@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -9,6 +10,7 @@
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
 #include "hf_json.h"
+#include "merge_table.h"
 #include "piece_prefix_index.h"
 #include "symbol_merging.h"
 #include "subword_sampling.h"
@@ -111,7 +113,6 @@ class BpeModel final : public HfModel {
     }
     if (!unk_token_.empty()) unk_id_ = vocab_.find(unk_token_);
     const json& merges = json_array(spec, "merges", where);
-    merges_.reserve(merges.size());
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
       const json& m = merges[rank];
       std::string a, b;
@@ -135,7 +136,18 @@ class BpeModel final : public HfModel {
       const auto id_merged = vocab_.find(merged);
       EMBEDKIT_CHECK(id_a && id_b && id_merged, FormatError,
                      fmt::format("{}: merge {} (\"{}\" \"{}\") uses a token missing from the vocabulary", where, rank, a, b));
-      merges_[pair_key(*id_a, *id_b)] = {static_cast<std::uint32_t>(rank), *id_merged};
+      merges_.add(*id_a, *id_b, {static_cast<std::uint32_t>(rank), *id_merged});
+    }
+    merges_.build();
+    // Each ASCII character's id as a symbol: first in its word or not (the continuing prefix),
+    // last or not (the end-of-word suffix); -1 where it is no token.
+    for (unsigned variant = 0; variant < 4; ++variant) {
+      for (unsigned c = 0; c < 128; ++c) {
+        std::string s(1, static_cast<char>(c));
+        if ((variant & 1U) != 0) s.insert(0, prefix_);
+        if ((variant & 2U) != 0) s += suffix_;
+        ascii_ids_[variant][c] = vocab_.find(s).value_or(-1);
+      }
     }
   }
 
@@ -179,6 +191,16 @@ class BpeModel final : public HfModel {
     };
     std::string s;
     for (std::size_t pos = 0; pos < piece.size();) {
+      if (const auto c = static_cast<unsigned char>(piece[pos]); c < 0x80) {
+        const unsigned variant = (pos > 0 ? 1U : 0U) | (pos + 1 == piece.size() ? 2U : 0U);
+        if (const std::int32_t id = ascii_ids_[variant][c]; id >= 0) {
+          flush_unk();
+          symbols.push_back({position, 1, id});
+          position += 1;
+          pos += 1;
+          continue;
+        }
+      }
       const std::size_t length = decode_utf8(piece, pos).length;
       s.assign(piece.substr(pos, length));
       if (pos > 0 && !prefix_.empty()) s.insert(0, prefix_);
@@ -215,21 +237,18 @@ class BpeModel final : public HfModel {
     flush_unk();
     merge_symbols<std::uint32_t>(symbols, [&](const MergeSymbol& l, const MergeSymbol& r)
                                               -> std::optional<MergeCandidate<std::uint32_t>> {
-      const auto it = merges_.find(pair_key(l.id, r.id));
-      if (it == merges_.end()) return std::nullopt;
-      return MergeCandidate<std::uint32_t>{it->second.first, it->second.second};
+      const MergeTable::Rule* rule = merges_.find(l.id, r.id);
+      if (rule == nullptr) return std::nullopt;
+      return MergeCandidate<std::uint32_t>{rule->rank, rule->merged};
     }, dropout);
     for (const MergeSymbol& sym : symbols) {
       out.push_back({sym.id, std::string(*vocab_.token(sym.id)), sym.begin, sym.begin + sym.length});
     }
   }
 
-  static std::uint64_t pair_key(std::int32_t a, std::int32_t b) noexcept {
-    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) | static_cast<std::uint32_t>(b);
-  }
-
   TokenVocabulary vocab_;
-  std::unordered_map<std::uint64_t, std::pair<std::uint32_t, std::int32_t>> merges_;  // -> (rank, merged id)
+  MergeTable merges_;
+  std::array<std::array<std::int32_t, 128>, 4> ascii_ids_{};
   std::string unk_token_, prefix_, suffix_;
   std::optional<std::int32_t> unk_id_;
   bool fuse_unk_ = false, byte_fallback_ = false, ignore_merges_ = false;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <set>
 #include <unordered_map>
@@ -11,18 +12,20 @@
 #include "embedkit/text/utf8.h"
 #include "hf_json.h"
 #include "unicode_classes.h"
-#include "string_hash.h"
+#include "word_cache.h"
 
 namespace embedkit::tokenize {
 namespace {
 
-// The word cache: per thread, for one tokenizer at a time (the last one used).
-constexpr std::size_t kCachedWordBytes = 256;    // longer words are segmented every time
-constexpr std::size_t kCachedWords = 1u << 16;    // then the cache starts afresh
-
-struct WordCache {
-  std::uint64_t owner = 0;
-  std::unordered_map<std::string, std::vector<ModelToken>, StringHash, std::equal_to<>> words;
+// A word's tokens as the word cache keeps them, inline: words of up to 46 bytes and 8 tokens
+// (nearly all), each token's string being its vocabulary entry (tokenize_word checks).
+constexpr std::size_t kCachedWordBytes = 46;
+struct CachedTokens {
+  static constexpr std::size_t kMaxTokens = 8;
+  std::uint8_t count;
+  std::array<std::uint8_t, kMaxTokens> begin;
+  std::array<std::uint8_t, kMaxTokens> end;
+  std::array<std::int32_t, kMaxTokens> id;
 };
 
 std::atomic<std::uint64_t> next_serial{1};
@@ -242,22 +245,29 @@ Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text, const Word
 }
 
 void HuggingFaceTokenizer::tokenize_word(std::string_view word, std::vector<ModelToken>& out) const {
-  if (word.size() > kCachedWordBytes) {
-    model_->tokenize(word, out);
-    return;
-  }
-  thread_local WordCache cache;
-  if (cache.owner != serial_ || cache.words.size() >= kCachedWords) {
-    cache.words.clear();
-    cache.owner = serial_;
-  }
-  if (const auto it = cache.words.find(word); it != cache.words.end()) {
-    out.insert(out.end(), it->second.begin(), it->second.end());
+  thread_local WordCache<CachedTokens, kCachedWordBytes> cache;
+  cache.use_for(serial_);
+  const std::uint64_t hash = word_hash(word);
+  if (const CachedTokens* c = cache.find(word, hash)) {
+    for (std::size_t k = 0; k < c->count; ++k) {
+      out.push_back({c->id[k], std::string(*model_->id_to_token(c->id[k])), c->begin[k], c->end[k]});
+    }
     return;
   }
   const std::size_t first = out.size();
   model_->tokenize(word, out);
-  cache.words.emplace(std::string(word), std::vector<ModelToken>(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()));
+  if (word.size() > kCachedWordBytes || out.size() - first > CachedTokens::kMaxTokens) return;
+  CachedTokens c{};
+  for (std::size_t k = first; k < out.size(); ++k) {
+    // An unknown run's string is its text, not a vocabulary entry: such words are not kept.
+    const std::optional<std::string_view> entry = model_->id_to_token(out[k].id);
+    if (!entry || *entry != out[k].value) return;
+    c.id[c.count] = out[k].id;
+    c.begin[c.count] = static_cast<std::uint8_t>(out[k].begin);
+    c.end[c.count] = static_cast<std::uint8_t>(out[k].end);
+    ++c.count;
+  }
+  cache.insert(word, hash, c);
 }
 
 Encoding HuggingFaceTokenizer::encode(std::string_view text, const SubwordEncodeOptions& options) const {

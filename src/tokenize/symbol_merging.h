@@ -10,6 +10,7 @@
 // BPE-dropout (MergeDropout) skips merges at random, each library its own way (see there).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -55,10 +56,65 @@ struct MergeDropout {
 /// Merges `symbols` in place (see file comment). `candidate(left, right)` returns the merge of two
 /// adjacent symbols, or nullopt when they may not merge. Frozen symbols are never offered.
 /// `dropout`, when given, skips merges at random.
+namespace detail {
+
+// Words this short merge without a heap or any allocation: each adjacent pair's candidate is kept
+// beside it and the best is found by a scan, which picks the same pair as the heap does (the best
+// priority, then the left-most) in fewer steps than the heap costs at these sizes.
+inline constexpr std::size_t kShortWord = 32;
+
+template <typename Priority, typename CandidateOf>
+void merge_short_word(std::vector<MergeSymbol>& symbols, CandidateOf&& candidate) {
+  const std::size_t n = symbols.size();
+  constexpr std::uint8_t kNone = 0xFF;
+  std::array<std::uint8_t, kShortWord> next{};
+  std::array<std::uint8_t, kShortWord> prev{};
+  std::array<std::optional<MergeCandidate<Priority>>, kShortWord> pair{};  // symbol i with next[i]
+  auto rate = [&](std::size_t left) {
+    const std::uint8_t right = next[left];
+    pair[left].reset();
+    if (right == kNone || symbols[left].frozen || symbols[right].frozen) return;
+    pair[left] = candidate(symbols[left], symbols[right]);
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    prev[i] = i == 0 ? kNone : static_cast<std::uint8_t>(i - 1);
+    next[i] = i + 1 == n ? kNone : static_cast<std::uint8_t>(i + 1);
+  }
+  for (std::size_t i = 0; i + 1 < n; ++i) rate(i);
+  for (;;) {
+    std::size_t best = kNone;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (pair[i] && (best == kNone || pair[i]->priority < pair[best]->priority)) best = i;
+    }
+    if (best == kNone) break;
+    const std::uint8_t right = next[best];
+    symbols[best].length += symbols[right].length;
+    symbols[best].id = pair[best]->id;
+    symbols[right].length = 0;
+    pair[right].reset();
+    next[best] = next[right];
+    if (next[right] != kNone) prev[next[right]] = static_cast<std::uint8_t>(best);
+    // In the heap's order of offering (SentencePiece's unused pieces remember the last offer).
+    if (prev[best] != kNone) rate(prev[best]);
+    rate(best);
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (symbols[i].length != 0) symbols[kept++] = symbols[i];
+  }
+  symbols.resize(kept);
+}
+
+}  // namespace detail
+
 template <typename Priority, typename CandidateOf>
 void merge_symbols(std::vector<MergeSymbol>& symbols, CandidateOf&& candidate, const MergeDropout* dropout = nullptr) {
   const std::size_t n = symbols.size();
   if (n < 2) return;
+  if (dropout == nullptr && n <= detail::kShortWord) {
+    detail::merge_short_word<Priority>(symbols, candidate);
+    return;
+  }
   constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   std::vector<std::size_t> prev(n), next(n);
   for (std::size_t i = 0; i < n; ++i) {

@@ -26,7 +26,7 @@
 namespace embedkit::tokenize {
 
 /// The hash WordCache files a word under.
-[[nodiscard]] inline std::uint64_t word_hash(std::string_view word) noexcept { return detail::content_hash(word); }
+[[nodiscard]] inline std::uint64_t word_hash(std::string_view word) noexcept { return ::embedkit::detail::content_hash(word); }
 
 template <typename Value, std::size_t kMaxWordBytes>
 class WordCache {
