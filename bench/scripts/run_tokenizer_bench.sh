@@ -52,6 +52,11 @@ for model in unigram bpe; do "$bench" "$work/spm_$model.model" "$work/encode.txt
 for file in "$work/ek_unigram.json" "$work/ek_bpe.json" "$work/hf_bpe.json"; do
   "$bench" "$file" "$work/encode.txt" 1 2 | tee -a "$out"
   for threads in 1 2; do
-    RAYON_NUM_THREADS=$threads NODE_PATH="$work/node_modules" node bench/scripts/hf_encode_speed.js "$file" "$work/encode.txt" | tee -a "$out"
+    RAYON_NUM_THREADS=$threads NODE_PATH="$work/node_modules" node bench/scripts/hf_encode_speed.js "$file" "$work/encode.txt" \
+      "$work/hf.ids" | tee -a "$out"
   done
+  # The speed of a different answer means nothing: every line's ids must be Hugging Face's.
+  "$ek" tokenize --tokenizer "$file" --threads 2 "$work/encode.txt" >"$work/ek.ids"
+  differing=$(paste -d '\n' "$work/ek.ids" "$work/hf.ids" | paste - - | awk -F '\t' '$1 != $2' | wc -l)
+  echo "{\"tool\": \"check\", \"tokenizer\": \"$file\", \"lines\": $(wc -l <"$work/hf.ids"), \"lines_with_other_ids\": $differing}" | tee -a "$out"
 done
