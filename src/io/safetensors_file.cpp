@@ -9,6 +9,7 @@
 
 #include "core/checked_size.h"
 #include "embedkit/core/error.h"
+#include "kernels/kernels.h"
 
 namespace embedkit::detail {
 namespace {
@@ -43,26 +44,6 @@ std::optional<std::size_t> float_dtype_width(std::string_view dtype) noexcept {
   if (dtype == "F32") return 4;
   if (dtype == "F16" || dtype == "BF16") return 2;
   return std::nullopt;
-}
-
-float half_to_float(std::uint16_t bits) noexcept {
-  const std::uint32_t sign = (bits & 0x8000U) << 16U;
-  const std::uint32_t exponent = (bits >> 10U) & 0x1FU;
-  const std::uint32_t mantissa = bits & 0x3FFU;
-  std::uint32_t out = 0;
-  if (exponent == 0) {
-    // Zero or subnormal: mantissa x 2^-24, exact in float32 (whose normals reach 2^-126).
-    const float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-    return sign != 0 ? -magnitude : magnitude;
-  }
-  if (exponent == 0x1FU) {
-    out = sign | 0x7F800000U | (mantissa << 13U);  // infinity, or NaN keeping its payload
-  } else {
-    out = sign | ((exponent + 127U - 15U) << 23U) | (mantissa << 13U);
-  }
-  float value = 0;
-  std::memcpy(&value, &out, 4);
-  return value;
 }
 
 float bfloat16_to_float(std::uint16_t bits) noexcept {
@@ -139,30 +120,40 @@ void copy_tensor_rows(const SafetensorsFile& file, const SafetensorsTensor& tens
                  ArgumentError, fmt::format("{}: cannot copy rows [{}, +{}) of tensor {}", file.source, from, count,
                                             tensor.describe()));
   const char* values = file.buffer.data() + tensor.begin;
-  // One loop per dtype: the conversion is chosen once, not per value.
-  auto copy = [&]<typename Bits>(Bits, auto convert) {
-    for (std::uint64_t r = 0; r < count; ++r) {
-      float* row = table.data() + (to + r) * table.stride();
-      const std::uint64_t first = (from + r) * dim;
+  // Each row converted whole (float16 by the kernels' converter, F16C / AVX-512 where the CPU
+  // has them), then checked: the conversion is chosen once per row, not per value.
+  const kernels::KernelTable& k = kernels::kernels();
+  for (std::uint64_t r = 0; r < count; ++r) {
+    float* row = table.data() + (to + r) * table.stride();
+    const char* in = values + (from + r) * dim * width;
+    if (tensor.dtype == "F32") {
+      std::memcpy(row, in, dim * 4);
+    } else if (tensor.dtype == "F16") {
+      k.f16_to_f32(reinterpret_cast<const std::uint8_t*>(in), row, dim);
+    } else {
       for (std::size_t d = 0; d < dim; ++d) {
-        Bits bits{};
-        std::memcpy(&bits, values + (first + d) * sizeof(Bits), sizeof(Bits));
-        const float value = convert(bits);
-        if (!allow_non_finite && !std::isfinite(value)) [[unlikely]] {
-          throw FormatError(fmt::format("{}: byte {}: tensor {:?} row {} column {} is {} (allow non-finite values "
-                                        "to load it)",
-                                        file.source, file.buffer_at + tensor.begin + (first + d) * width, tensor.name,
-                                        from + r, d, value),
-                            "finite values");
+        if (width == 8) {
+          double wide = 0;
+          std::memcpy(&wide, in + d * 8, 8);
+          row[d] = static_cast<float>(wide);
+        } else {
+          std::uint16_t bits = 0;
+          std::memcpy(&bits, in + d * 2, 2);
+          row[d] = bfloat16_to_float(bits);
         }
-        row[d] = value;
       }
     }
-  };
-  if (tensor.dtype == "F32") copy(float{}, [](float v) { return v; });
-  else if (tensor.dtype == "F64") copy(double{}, [](double v) { return static_cast<float>(v); });
-  else if (tensor.dtype == "F16") copy(std::uint16_t{}, half_to_float);
-  else copy(std::uint16_t{}, bfloat16_to_float);
+    if (allow_non_finite) continue;
+    for (std::size_t d = 0; d < dim; ++d) {
+      if (!std::isfinite(row[d])) [[unlikely]] {
+        throw FormatError(fmt::format("{}: byte {}: tensor {:?} row {} column {} is {} (allow non-finite values to "
+                                      "load it)",
+                                      file.source, file.buffer_at + tensor.begin + ((from + r) * dim + d) * width,
+                                      tensor.name, from + r, d, row[d]),
+                          "finite values");
+      }
+    }
+  }
 }
 
 }  // namespace embedkit::detail

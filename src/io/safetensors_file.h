@@ -48,9 +48,8 @@ SafetensorsFile parse_safetensors_file(std::string_view data, std::string_view s
 /// Bytes per value of a dtype embedkit reads as floats (F64, F32, F16, BF16), else nullopt.
 [[nodiscard]] std::optional<std::size_t> float_dtype_width(std::string_view dtype) noexcept;
 
-/// IEEE half and bfloat16 bits as float32: exact for every value (subnormals, infinities and
-/// NaN included).
-[[nodiscard]] float half_to_float(std::uint16_t bits) noexcept;
+/// bfloat16 bits as float32: exact for every value (subnormals, infinities and NaN included).
+/// (float16 is converted by the kernels' f16_to_f32, see kernels/kernels.h.)
 [[nodiscard]] float bfloat16_to_float(std::uint16_t bits) noexcept;
 
 /// Copies rows `from` of a 2-D float tensor (F64/F32/F16/BF16: check with float_dtype_width

@@ -76,7 +76,10 @@ void run(const NeighborsFlags& flags) {
                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
-    fmt::print("{}{}:", printable(word), source == WordVectors::Source::from_subwords ? " (unseen: from subwords)" : "");
+    fmt::print("{}{}:", printable(word),
+               source != WordVectors::Source::from_subwords ? ""
+               : wv.piece_tokenizer()                       ? " (unseen: the mean of its pieces)"
+                                                            : " (unseen: from subwords)");
     // L2 is searched as a negated distance (higher is nearer); people read the distance.
     for (const Neighbor& n : found) {
       fmt::print("  {} {:.3f}", printable(wv.words().word(n.id)), similarity == Similarity::l2 ? -n.score : n.score);

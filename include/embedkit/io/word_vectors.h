@@ -72,6 +72,8 @@ class WordVectors {
   [[nodiscard]] const std::optional<SubwordOptions>& subwords() const noexcept { return subwords_; }
   /// With subwords: whether every bucket has a row (else stored_buckets() lists those that do).
   [[nodiscard]] bool stores_every_bucket() const noexcept { return !sparse_buckets_; }
+  /// Whether an unseen word may get a vector: the vectors have fastText subwords or pieces.
+  [[nodiscard]] bool composes_unseen_words() const noexcept { return subwords_.has_value() || pieces_.has_value(); }
   /// The tokenizer unseen words are split by, when the words are its pieces (else nullopt).
   [[nodiscard]] const std::optional<PieceTokenizer>& piece_tokenizer() const noexcept { return pieces_; }
   /// Composes unseen words from `pieces`' pieces from now on (nullopt: no longer). Throws
