@@ -336,26 +336,30 @@ WordVectors parse_huggingface(std::string_view safetensors, std::string_view sou
 WordVectors load_huggingface(const std::string& path, const LoadOptions& options) {
   const bool folder_given = is_directory(path);
   const std::string folder = folder_given ? path : parent_folder(path);
-  const std::string tokenizer_path = find_tokenizer(folder, options);
-  const PieceTokenizer pieces = load_piece_tokenizer(tokenizer_path);
+  // The weights first: a folder without them is no model at all, whatever else it holds.
   std::string model = path;
-  WordVectors vectors = [&] {
-    if (!folder_given) {
-      const std::shared_ptr<MappedFile> file = MappedFile::open(path);
-      return parse_huggingface(file->bytes(), path, pieces, tokenizer_path, options);
-    }
+  bool sharded = false;
+  if (folder_given) {
     model = join_path(folder, "model.safetensors");
     if (!is_file(model)) {
       model = join_path(folder, "model.safetensors.index.json");
-      if (is_file(model)) return load_sharded(folder, model, pieces, tokenizer_path, options);
-      const bool pickle = is_file(join_path(folder, "pytorch_model.bin"));
-      throw FormatError(fmt::format("{}: no model.safetensors or model.safetensors.index.json in the model folder{}",
-                                    folder,
-                                    pickle ? " (its pytorch_model.bin is a Python pickle, which embedkit does not "
-                                             "read: convert it to safetensors first)"
-                                           : ""),
-                        "a safetensors model");
+      sharded = is_file(model);
+      if (!sharded) {
+        const bool pickle = is_file(join_path(folder, "pytorch_model.bin"));
+        throw FormatError(fmt::format("{}: not a Hugging Face model folder: no model.safetensors or "
+                                      "model.safetensors.index.json{}",
+                                      folder,
+                                      pickle ? " (its pytorch_model.bin is a Python pickle, which embedkit does not "
+                                               "read: convert it to safetensors first)"
+                                             : ""),
+                          "a safetensors model");
+      }
     }
+  }
+  const std::string tokenizer_path = find_tokenizer(folder, options);
+  const PieceTokenizer pieces = load_piece_tokenizer(tokenizer_path);
+  WordVectors vectors = [&] {
+    if (sharded) return load_sharded(folder, model, pieces, tokenizer_path, options);
     const std::shared_ptr<MappedFile> file = MappedFile::open(model);
     return parse_huggingface(file->bytes(), model, pieces, tokenizer_path, options);
   }();

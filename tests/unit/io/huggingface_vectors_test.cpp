@@ -251,7 +251,7 @@ TEST(HuggingFaceVectors, Bfloat16ConvertsExactly) {
 TEST(HuggingFaceVectors, MissingPartsAreNamed) {
   BrokenModel m;
   EXPECT_EQ(error_of([&] { (void)load_vectors(m.path); }),
-            m.path + ": no model.safetensors or model.safetensors.index.json in the model folder");
+            m.path + ": not a Hugging Face model folder: no model.safetensors or model.safetensors.index.json");
   (void)m.dir.write("model/pytorch_model.bin", "pickle");
   EXPECT_NE(error_of([&] { (void)load_vectors(m.path); }).find("is a Python pickle"), std::string::npos);
   fs::remove(m.path + "/tokenizer.json");
