@@ -333,6 +333,18 @@ WordVectors parse_huggingface(std::string_view safetensors, std::string_view sou
   return read_embeddings(file, choose_tensor(file, options), pieces, tokenizer_source, options);
 }
 
+bool is_model_safetensors(const std::string& path, std::string_view bytes) {
+  const std::string folder = parent_folder(path);
+  const bool tokenizer = std::any_of(kTokenizerFiles.begin(), kTokenizerFiles.end(),
+                                     [&](std::string_view name) { return is_file(join_path(folder, name)); });
+  if (!tokenizer) return false;
+  try {
+    return !parse_safetensors_file(bytes, path).metadata.contains("embedkit.words");
+  } catch (const FormatError&) {
+    return false;  // the safetensors reader says what is wrong
+  }
+}
+
 WordVectors load_huggingface(const std::string& path, const LoadOptions& options) {
   const bool folder_given = is_directory(path);
   const std::string folder = folder_given ? path : parent_folder(path);

@@ -30,7 +30,9 @@ std::optional<std::size_t> dtype_width(std::string_view dtype) noexcept {
 
 }  // namespace
 
-std::string SafetensorsTensor::describe() const { return fmt::format("{} [{}] {}", name, fmt::join(shape, ", "), dtype); }
+std::string SafetensorsTensor::describe() const {
+  return fmt::format("{} [{}] {}", name, fmt::join(shape, ", "), dtype);
+}
 
 const SafetensorsTensor* SafetensorsFile::find(std::string_view name) const noexcept {
   for (const SafetensorsTensor& t : tensors) {

@@ -69,7 +69,8 @@ WordVectors parse_safetensors(std::string_view data, std::string_view source, st
   EMBEDKIT_CHECK(float_dtype_width(dtype).has_value(), FormatError,
                  fmt::format("{}: byte 8: tensor {:?} has dtype {}; F32, F16, BF16 and F64 are supported", source,
                              name, dtype));
-  EMBEDKIT_CHECK(tensor.shape.size() == 2, FormatError, fmt::format("{}: byte 8: tensor {:?} is not 2-D", source, name));
+  EMBEDKIT_CHECK(tensor.shape.size() == 2, FormatError,
+                 fmt::format("{}: byte 8: tensor {:?} is not 2-D", source, name));
   const std::uint64_t rows = tensor.shape[0];
   const std::uint64_t dim = tensor.shape[1];
   EMBEDKIT_CHECK(dim > 0 && dim <= (1U << 20U), FormatError,

@@ -11,7 +11,6 @@
 #include "embedkit/core/mapped_file.h"
 #include "embedkit/io/native_format.h"
 #include "formats.h"
-#include "safetensors_file.h"
 #include "stored_tokenizer.h"
 
 namespace embedkit {
@@ -59,23 +58,6 @@ bool file_exists(const std::string& path) {
 bool is_directory(const std::string& path) {
   struct stat info {};
   return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
-}
-
-// A model's .safetensors file rather than embedkit's table: its folder has a tokenizer, and its
-// metadata no words.
-bool looks_like_model_file(const std::string& path, std::string_view bytes) {
-  const std::size_t slash = path.rfind('/');
-  const std::string folder = slash == std::string::npos ? std::string(".") : path.substr(0, slash + 1);
-  bool tokenizer = false;
-  for (const char* name : {"tokenizer.json", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model", "spm.model"}) {
-    tokenizer = tokenizer || file_exists(folder + "/" + name);
-  }
-  if (!tokenizer) return false;
-  try {
-    return !detail::parse_safetensors_file(bytes, path).metadata.contains("embedkit.words");
-  } catch (const FormatError&) {
-    return false;  // the safetensors reader says what is wrong
-  }
 }
 
 // Plausible fastText args at the start of an old-format (no magic) .bin file.
@@ -277,7 +259,7 @@ WordVectors load_vectors(const std::string& path, const LoadOptions& options) {
         if (resolved.format == VectorFormat::npy || file_exists(beside)) resolved.vocabulary_path = beside;
       }
       if (resolved.format == VectorFormat::safetensors && resolved.vocabulary_path.empty() &&
-          (!resolved.tokenizer_path.empty() || looks_like_model_file(path, file->bytes()))) {
+          (!resolved.tokenizer_path.empty() || detail::is_model_safetensors(path, file->bytes()))) {
         resolved.format = VectorFormat::huggingface;
       }
       if (!resolved.vocabulary_path.empty()) words = MappedFile::open(resolved.vocabulary_path);

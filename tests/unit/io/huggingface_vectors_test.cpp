@@ -56,7 +56,9 @@ std::string safetensors(const std::vector<Tensor>& tensors, const nlohmann::json
   if (!metadata.is_null()) header["__metadata__"] = metadata;
   std::string data;
   for (const Tensor& t : tensors) {
-    header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
+    header[t.name] = {{"dtype", t.dtype},
+                      {"shape", t.shape},
+                      {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
     data += t.bytes;
   }
   const std::string text = header.dump();
