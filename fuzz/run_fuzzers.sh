@@ -25,7 +25,7 @@ fuzz_one() {
   # The vector formats share one binary, told its format by the environment.
   local binary=build/asan/fuzz/${target}_fuzz
   case $target in
-    word2vec_text | word2vec_binary | glove | fasttext_bin | npy | safetensors | native)
+    word2vec_text | word2vec_binary | glove | fasttext_bin | npy | safetensors | native | huggingface)
       binary=build/asan/fuzz/vectors_fuzz
       export EMBEDKIT_FUZZ_FORMAT=$target
       ;;
@@ -42,7 +42,7 @@ fuzz_one() {
 
 failed=0
 running=0
-for target in tokenizer vocabulary evaluation_sets word2vec_text word2vec_binary glove fasttext_bin npy safetensors native labeled_data classifier serve_request compressed_table subword; do
+for target in tokenizer vocabulary evaluation_sets word2vec_text word2vec_binary glove fasttext_bin npy safetensors native huggingface labeled_data classifier serve_request compressed_table subword; do
   fuzz_one "$target" &
   running=$((running + 1))
   if [ "$running" -ge "$jobs" ]; then

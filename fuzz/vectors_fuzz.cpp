@@ -1,6 +1,9 @@
 // libFuzzer target for the vector file readers: one binary, the format named by the environment
 // variable EMBEDKIT_FUZZ_FORMAT (word2vec_text, word2vec_binary, glove, fasttext_bin, npy,
-// safetensors or native), read once at start.
+// safetensors, native or huggingface), read once at start. For huggingface the input is a model's
+// .safetensors file (several tensors, F32/F16/BF16), read with a fixed tokenizer (the test
+// models' tokenizer.json, 32 WordPiece pieces): the tensor's choice, conversion and keying by
+// pieces are fuzzed here; tokenizer files have their own target (subword_fuzz).
 // A file either loads into consistent WordVectors or fails with FormatError; anything else (a
 // crash, a sanitizer report, another exception, an allocation the file cannot justify) is a bug.
 // The first input byte picks the options (strict/lossy UTF-8, duplicates, non-finite values);
@@ -11,18 +14,23 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "embedkit/core/error.h"
 #include "embedkit/encode/contextual_encoder.h"
+#include "embedkit/core/mapped_file.h"
 #include "embedkit/io/vector_io.h"
 #include "io/formats.h"
+#include "io/stored_tokenizer.h"
 
 namespace {
 
 embedkit::VectorFormat format_to_fuzz = embedkit::VectorFormat::native;
+std::optional<embedkit::PieceTokenizer> model_tokenizer;  // huggingface only
+constexpr const char* kModelTokenizer = EMBEDKIT_SOURCE_DIR "/tests/unit/io/data/huggingface/bert-f32/tokenizer.json";
 
 }  // namespace
 
@@ -37,7 +45,11 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   else if (format == "npy") format_to_fuzz = F::npy;
   else if (format == "safetensors") format_to_fuzz = F::safetensors;
   else if (format == "native") format_to_fuzz = F::native;
-  else {
+  else if (format == "huggingface") {
+    format_to_fuzz = F::huggingface;
+    const auto file = embedkit::MappedFile::open(kModelTokenizer);
+    model_tokenizer = embedkit::detail::read_piece_tokenizer(file->bytes(), kModelTokenizer);
+  } else {
     std::fprintf(stderr, "vectors_fuzz: set EMBEDKIT_FUZZ_FORMAT to a format (word2vec_text, ..., native)\n");
     std::exit(2);
   }
@@ -64,6 +76,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::string_view words = split == std::string_view::npos ? std::string_view() : bytes.substr(split + 11);
         return embedkit::detail::parse_npy(array, "fuzz.npy", words, "fuzz.vocab", options);
       }
+      if (kFormat == embedkit::VectorFormat::huggingface) {
+        return embedkit::detail::parse_huggingface(bytes, "fuzz.safetensors", *model_tokenizer, kModelTokenizer,
+                                                   options);
+      }
       return embedkit::parse_vectors(bytes, "fuzz", options);
     }();
     // Consistency: every word finds itself, and vectors compose without reading out of bounds.
@@ -77,7 +93,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (wv.words().find(wv.words().word(id)) != id) std::abort();
       wv.vector(id, v);
     }
-    (void)wv.vector("fuzzing", v);
+    // With pieces: "fuzzing" composes from the tokenizer's pieces that have rows.
+    if (wv.vector("fuzzing", v) == embedkit::WordVectors::Source::from_subwords && !wv.composes_unseen_words()) {
+      std::abort();
+    }
     if (embedkit::ContextualEncoder::holds_encoder(wv)) {
       const embedkit::ContextualEncoder model = embedkit::ContextualEncoder::from_vectors(std::move(wv), "fuzz");
       const std::vector<std::string> sentence = {"the", "fuzzing", "the"};

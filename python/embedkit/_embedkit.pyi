@@ -18,7 +18,8 @@ Progress = Optional[Callable[[Dict[str, object]], None]]
 class Vectors:
     @staticmethod
     def load(path: str, format: str = "detect", limit: int = 0, keep_first_duplicate: bool = False,
-             replace_invalid_utf8: bool = False, allow_non_finite: bool = False, vocabulary: str = "") -> Vectors: ...
+             replace_invalid_utf8: bool = False, allow_non_finite: bool = False, vocabulary: str = "",
+             tensor: str = "", tokenizer: str = "") -> Vectors: ...
     @staticmethod
     def from_arrays(words: Sequence[str], counts: Sequence[int], vectors: npt.ArrayLike,
                     ngrams: Optional[Tuple[int, int]] = None, buckets: Optional[npt.ArrayLike] = None) -> Vectors: ...

@@ -87,10 +87,12 @@ class KeyedVectors:
     # ---- loading and saving -------------------------------------------------------------
     @classmethod
     def load(cls, fname: str, format: str = "detect", *, limit: Optional[int] = None, mmap=None,
-             unicode_errors: str = "strict") -> "KeyedVectors":
+             unicode_errors: str = "strict", tensor: str = "", tokenizer: str = "") -> "KeyedVectors":
         """Reads vectors in any format embedkit knows (word2vec text/binary, GloVe, fastText .bin,
-        .npy, safetensors, .ekv). Native .ekv files are memory-mapped: opening takes milliseconds
-        and the table is read-only. ``mmap`` is accepted for gensim compatibility.
+        .npy, safetensors, .ekv, a Hugging Face model folder). Native .ekv files are memory-mapped:
+        opening takes milliseconds and the table is read-only. ``mmap`` is accepted for gensim
+        compatibility. A model folder's token embeddings are keyed by its tokenizer's pieces;
+        ``tensor`` names another tensor, ``tokenizer`` another tokenizer file.
         ``unicode_errors="replace"`` reads words that are not UTF-8 (U+FFFD for each bad byte
         sequence) instead of refusing the file.
 
@@ -105,7 +107,8 @@ class KeyedVectors:
                     "save_word2vec_format")
             return cls._from_gensim(str(fname))
         return cls._wrap(_embedkit.Vectors.load(str(fname), format=format, limit=limit or 0,
-                                                replace_invalid_utf8=unicode_errors == "replace"))
+                                                replace_invalid_utf8=unicode_errors == "replace",
+                                                tensor=str(tensor), tokenizer=str(tokenizer)))
 
     @classmethod
     def _from_gensim(cls, fname: str) -> "KeyedVectors":

@@ -125,13 +125,16 @@ void bind_vectors(py::module_& m) {
       .def_static(
           "load",
           [](const std::string& path, const std::string& format, std::size_t limit, bool keep_first_duplicate,
-             bool replace_invalid_utf8, bool allow_non_finite, const std::string& vocabulary) {
+             bool replace_invalid_utf8, bool allow_non_finite, const std::string& vocabulary, const std::string& tensor,
+             const std::string& tokenizer) {
             LoadOptions options{.format = parse_vector_format(format),
                                 .invalid_utf8 = replace_invalid_utf8 ? InvalidUtf8::replace : InvalidUtf8::error,
                                 .duplicates = keep_first_duplicate ? DuplicateWords::keep_first : DuplicateWords::error,
                                 .allow_non_finite = allow_non_finite,
                                 .limit = limit,
-                                .vocabulary_path = vocabulary};
+                                .vocabulary_path = vocabulary,
+                                .tensor = tensor,
+                                .tokenizer_path = tokenizer};
             WordVectors wv = [&] {
               const LibraryCall call;
               return load_vectors(path, options);
@@ -139,7 +142,8 @@ void bind_vectors(py::module_& m) {
             return std::make_shared<Vectors>(std::move(wv));
           },
           py::arg("path"), py::arg("format") = "detect", py::arg("limit") = 0, py::arg("keep_first_duplicate") = false,
-          py::arg("replace_invalid_utf8") = false, py::arg("allow_non_finite") = false, py::arg("vocabulary") = "")
+          py::arg("replace_invalid_utf8") = false, py::arg("allow_non_finite") = false, py::arg("vocabulary") = "",
+          py::arg("tensor") = "", py::arg("tokenizer") = "")
       .def_static(
           "from_arrays",
           [](const std::vector<std::string>& words, const std::vector<std::uint64_t>& counts, const FloatArray& rows,

@@ -48,7 +48,7 @@ WordSimilarityResult evaluate_word_similarity(const WordVectors& vectors, const 
       vectors.vector(*id, out);
       return true;
     }
-    if (options.unseen != UnseenPairs::subwords || !vectors.subwords()) return false;
+    if (options.unseen != UnseenPairs::subwords || !vectors.composes_unseen_words()) return false;
     subword = true;
     return vectors.vector(known.key(word), out) != WordVectors::Source::unknown;
   };

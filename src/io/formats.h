@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "embedkit/core/atomic_file.h"
@@ -30,6 +31,16 @@ void write_npy(const WordVectors& vectors, AtomicFileWriter& out, std::size_t li
 WordVectors parse_safetensors(std::string_view data, std::string_view source, std::string_view words,
                               std::string_view words_source, const LoadOptions& options);
 void write_safetensors(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit);
+
+/// A Hugging Face model: `path` is its folder, or one of its .safetensors files (the tokenizer
+/// then in the same folder, or named by options.tokenizer_path).
+WordVectors load_huggingface(const std::string& path, const LoadOptions& options);
+/// Whether the safetensors file `path` (its bytes) is a model's rather than embedkit's table: a
+/// tokenizer sits beside it and its metadata holds no words.
+bool is_model_safetensors(const std::string& path, std::string_view bytes);
+/// One model .safetensors file in memory (`source` names it), keyed by `pieces`' pieces.
+WordVectors parse_huggingface(std::string_view safetensors, std::string_view source, const PieceTokenizer& pieces,
+                              const std::string& tokenizer_source, const LoadOptions& options);
 
 /// Native: over a copy-on-write mapping (nothing read but the header and vocabulary), or copied
 /// from bytes in memory.

@@ -12,6 +12,7 @@
 #include "embedkit/io/native_format.h"
 #include "embedkit/table/compressed_table.h"
 #include "formats.h"
+#include "stored_tokenizer.h"
 
 namespace embedkit::detail {
 namespace {
@@ -255,12 +256,14 @@ EmbeddingTable decode_compressed(std::string_view data, std::string_view source,
   return compressed->decode_all();
 }
 
-WordVectors assemble(Parts parts, EmbeddingTable table, std::optional<EmbeddingTable> output) {
+WordVectors assemble(Parts parts, EmbeddingTable table, std::optional<EmbeddingTable> output,
+                     std::string_view source) {
   WordVectors vectors = parts.stored_buckets
                             ? WordVectors(std::move(parts.vocabulary), std::move(table), *parts.subwords,
                                           std::move(*parts.stored_buckets))
                             : WordVectors(std::move(parts.vocabulary), std::move(table), parts.subwords);
   vectors.metadata = std::move(parts.metadata);
+  restore_stored_tokenizer(vectors, vectors.metadata, source);
   vectors.metadata["format"] = "native";
   vectors.output = std::move(output);
   vectors.compressed = std::move(parts.compressed);
@@ -298,7 +301,7 @@ WordVectors open_native(std::shared_ptr<MappedFile> file, const LoadOptions& opt
   if (h.output_at != 0) {
     output = EmbeddingTable::over_storage(reinterpret_cast<float*>(base + h.output_at), h.output_rows, h.dim, file);
   }
-  return assemble(std::move(parts), std::move(*table), std::move(output));
+  return assemble(std::move(parts), std::move(*table), std::move(output), file->path());
 }
 
 WordVectors parse_native(std::string_view data, std::string_view source, const LoadOptions& options) {
@@ -317,7 +320,7 @@ WordVectors parse_native(std::string_view data, std::string_view source, const L
   if (h.output_at != 0) output = copy_table(h.output_at, h.output_rows);
   EmbeddingTable table =
       h.dtype == nf::kCompressed ? decode_compressed(data, source, h, parts) : copy_table(h.tensor_at, h.rows);
-  return assemble(std::move(parts), std::move(table), std::move(output));
+  return assemble(std::move(parts), std::move(table), std::move(output), source);
 }
 
 void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t limit,
@@ -351,6 +354,7 @@ void write_native(const WordVectors& vectors, AtomicFileWriter& out, std::size_t
     meta[key == "format" ? "origin_format" : key] = value;
   }
   if (vectors.metadata.count("origin_format") != 0) meta["origin_format"] = vectors.metadata.at("origin_format");
+  if (vectors.piece_tokenizer()) meta[std::string(kTokenizerKey)] = encode_stored_tokenizer(*vectors.piece_tokenizer());
   const std::string meta_text = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
   auto align = [](std::uint64_t at, std::uint64_t alignment) { return (at + alignment - 1) / alignment * alignment; };

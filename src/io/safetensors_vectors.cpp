@@ -12,6 +12,8 @@
 #include "core/checked_size.h"
 #include "embedkit/core/error.h"
 #include "formats.h"
+#include "safetensors_file.h"
+#include "stored_tokenizer.h"
 #include "word_list.h"
 
 namespace embedkit::detail {
@@ -20,9 +22,6 @@ namespace {
 constexpr std::string_view kWordsKey = "embedkit.words";    // words joined by "\n"
 constexpr std::string_view kCountsKey = "embedkit.counts";  // counts joined by " "
 constexpr std::string_view kSubwordsKey = "embedkit.subwords";  // "minn maxn bucket"
-// Hugging Face's safetensors refuses JSON headers over 100 MB; so does embedkit (a parsed JSON
-// header takes ~16x its size in memory).
-constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
@@ -36,65 +35,49 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
   return parts;
 }
 
+// "a [3, 4] F32, b [4] F16", for messages.
+std::string list_tensors(const SafetensorsFile& file) {
+  std::string out;
+  for (const SafetensorsTensor& t : file.tensors) out += (out.empty() ? "" : ", ") + t.describe();
+  return out;
+}
+
 }  // namespace
 
 WordVectors parse_safetensors(std::string_view data, std::string_view source, std::string_view words,
                               std::string_view words_source, const LoadOptions& options) {
-  EMBEDKIT_CHECK(data.size() >= 8, FormatError, fmt::format("{}: byte 0: too short for safetensors", source));
-  std::uint64_t header_size = 0;
-  std::memcpy(&header_size, data.data(), 8);
-  EMBEDKIT_CHECK(header_size <= data.size() - 8, FormatError,
-                 fmt::format("{}: byte 0: header of {} bytes runs past the end of the file", source, header_size));
-  EMBEDKIT_CHECK(header_size <= kMaxHeaderBytes, FormatError,
-                 fmt::format("{}: byte 0: a JSON header of {} bytes is over the {}-byte limit of safetensors", source,
-                             header_size, kMaxHeaderBytes));
-  const nlohmann::json header = nlohmann::json::parse(data.substr(8, header_size), nullptr, false);
-  EMBEDKIT_CHECK(header.is_object(), FormatError, fmt::format("{}: byte 8: the header is not a JSON object", source));
-  const std::string_view buffer = data.substr(8 + header_size);
-
-  // The tensor: "embeddings", else the only one.
-  std::string name;
-  for (const auto& [key, value] : header.items()) {
-    if (key == "__metadata__") continue;
-    if (key == "embeddings" || name.empty()) name = key;
-    else if (name != "embeddings") name = "\x01";  // more than one candidate
+  const SafetensorsFile container = parse_safetensors_file(data, source);
+  // The tensor: the one named by the options, else "embeddings", else the only one.
+  const SafetensorsTensor* chosen = nullptr;
+  if (!options.tensor.empty()) {
+    chosen = container.find(options.tensor);
+    EMBEDKIT_CHECK(chosen != nullptr, FormatError,
+                   fmt::format("{}: byte 8: no tensor {:?} (the file holds {})", source, options.tensor,
+                               list_tensors(container)));
+  } else {
+    chosen = container.find("embeddings");
+    if (chosen == nullptr && container.tensors.size() == 1) chosen = &container.tensors[0];
+    EMBEDKIT_CHECK(chosen != nullptr, FormatError,
+                   fmt::format("{}: byte 8: expected one tensor (or one named \"embeddings\"), found {}{}; name "
+                               "one (CLI: --tensor), or read a Hugging Face model folder (--format huggingface)",
+                               source, container.tensors.size(),
+                               container.tensors.empty() ? "" : fmt::format(" ({})", list_tensors(container))));
   }
-  EMBEDKIT_CHECK(!name.empty() && name != "\x01", FormatError,
-                 fmt::format("{}: byte 8: expected one tensor (or one named \"embeddings\"), found {}", source,
-                             header.size()));
-  const nlohmann::json& tensor = header[name];
-  EMBEDKIT_CHECK(tensor.is_object() && tensor.contains("dtype") && tensor.contains("shape") &&
-                     tensor.contains("data_offsets") && tensor["dtype"].is_string() && tensor["shape"].is_array() &&
-                     tensor["data_offsets"].is_array() && tensor["data_offsets"].size() == 2 &&
-                     tensor["data_offsets"][0].is_number_unsigned() && tensor["data_offsets"][1].is_number_unsigned(),
-                 FormatError, fmt::format("{}: byte 8: tensor {:?} lacks dtype, shape or data_offsets", source, name));
-  const std::string dtype = tensor["dtype"].get<std::string>();
-  EMBEDKIT_CHECK(dtype == "F32" || dtype == "F64", FormatError,
-                 fmt::format("{}: byte 8: tensor {:?} has dtype {}; F32 and F64 are supported", source, name, dtype));
-  const std::size_t width = dtype == "F32" ? 4 : 8;
-  const nlohmann::json& shape = tensor["shape"];
-  EMBEDKIT_CHECK(shape.size() == 2 && shape[0].is_number_unsigned() && shape[1].is_number_unsigned(), FormatError,
+  const SafetensorsTensor& tensor = *chosen;
+  const std::string& name = tensor.name;
+  const std::string& dtype = tensor.dtype;
+  EMBEDKIT_CHECK(float_dtype_width(dtype).has_value(), FormatError,
+                 fmt::format("{}: byte 8: tensor {:?} has dtype {}; F32, F16, BF16 and F64 are supported", source,
+                             name, dtype));
+  EMBEDKIT_CHECK(tensor.shape.size() == 2, FormatError,
                  fmt::format("{}: byte 8: tensor {:?} is not 2-D", source, name));
-  const auto rows = shape[0].get<std::uint64_t>();
-  const auto dim = shape[1].get<std::uint64_t>();
-  const auto begin = tensor["data_offsets"][0].get<std::uint64_t>();
-  const auto end = tensor["data_offsets"][1].get<std::uint64_t>();
+  const std::uint64_t rows = tensor.shape[0];
+  const std::uint64_t dim = tensor.shape[1];
   EMBEDKIT_CHECK(dim > 0 && dim <= (1U << 20U), FormatError,
                  fmt::format("{}: byte 8: dimension {} is outside 1 .. 1048576", source, dim));
-  const std::optional<std::uint64_t> tensor_bytes = checked_mul(rows, dim, width);
-  EMBEDKIT_CHECK(begin <= end && end <= buffer.size() && tensor_bytes && end - begin == *tensor_bytes,
-                 FormatError,
-                 fmt::format("{}: byte 8: tensor {:?} of shape [{}, {}] {} does not match its data range [{}, {}) in "
-                             "a buffer of {} bytes",
-                             source, name, rows, dim, dtype, begin, end, buffer.size()));
 
   // Words and settings from the metadata, else from the vocabulary file.
-  std::map<std::string, std::string> metadata;
-  if (header.contains("__metadata__") && header["__metadata__"].is_object()) {
-    for (const auto& [key, value] : header["__metadata__"].items()) {
-      if (value.is_string()) metadata[key] = value.get<std::string>();
-    }
-  }
+  std::map<std::string, std::string> metadata = container.metadata;
   std::optional<SubwordOptions> subwords;
   if (const auto it = metadata.find(std::string(kSubwordsKey)); it != metadata.end()) {
     SubwordOptions sub;
@@ -155,34 +138,15 @@ WordVectors parse_safetensors(std::string_view data, std::string_view source, st
                              rows));
   const std::size_t want = options.limit > 0 ? std::min<std::size_t>(options.limit, word_list.size()) : word_list.size();
   EmbeddingTable table(want + bucket_rows, dim);
-  const char* values = buffer.data() + begin;
-  auto copy_row = [&](std::size_t from, std::size_t to) {
-    float* row = table.data() + to * table.stride();
-    for (std::size_t d = 0; d < dim; ++d) {
-      float value;
-      if (width == 4) {
-        std::memcpy(&value, values + (from * dim + d) * 4, 4);
-      } else {
-        double wide;
-        std::memcpy(&wide, values + (from * dim + d) * 8, 8);
-        value = static_cast<float>(wide);
-      }
-      if (!options.allow_non_finite && !std::isfinite(value)) [[unlikely]] {
-        throw FormatError(fmt::format("{}: byte {}: row {} column {} is {} (allow non-finite values to load it)",
-                                      source, 8 + header_size + begin + (from * dim + d) * width, from, d, value),
-                          "finite values");
-      }
-      row[d] = value;
-    }
-  };
-  for (std::size_t r = 0; r < want; ++r) copy_row(r, r);
-  for (std::size_t b = 0; b < bucket_rows; ++b) copy_row(word_list.size() + b, want + b);
+  copy_tensor_rows(container, tensor, 0, want, table, 0, options.allow_non_finite);
+  copy_tensor_rows(container, tensor, word_list.size(), bucket_rows, table, want, options.allow_non_finite);
   WordList list(where, "line", options);
   list.reserve(want);
   for (std::size_t r = 0; r < want; ++r) list.add(word_list[r], counts[r], r + 1);
   WordList::Result result = list.finish();
   if (result.kept_rows) table = keep_rows(table, *result.kept_rows, want);
   WordVectors vectors(std::move(result.vocabulary), std::move(table), subwords);
+  restore_stored_tokenizer(vectors, metadata, source);
   for (auto& [key, value] : metadata) {
     if (key.rfind("embedkit.", 0) != 0) vectors.metadata[key] = value;
   }
@@ -212,6 +176,7 @@ void write_safetensors(const WordVectors& vectors, AtomicFileWriter& out, std::s
   meta[std::string(kWordsKey)] = word_text;
   meta[std::string(kCountsKey)] = count_text;
   if (sub) meta[std::string(kSubwordsKey)] = fmt::format("{} {} {}", sub->minn, sub->maxn, sub->bucket);
+  if (vectors.piece_tokenizer()) meta[std::string(kTokenizerKey)] = encode_stored_tokenizer(*vectors.piece_tokenizer());
   nlohmann::json header = nlohmann::json::object();
   header["__metadata__"] = meta;
   header["embeddings"] = {{"dtype", "F32"}, {"shape", {rows, dim}}, {"data_offsets", {0, rows * dim * 4}}};

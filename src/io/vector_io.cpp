@@ -11,6 +11,7 @@
 #include "embedkit/core/mapped_file.h"
 #include "embedkit/io/native_format.h"
 #include "formats.h"
+#include "stored_tokenizer.h"
 
 namespace embedkit {
 namespace {
@@ -23,7 +24,8 @@ constexpr FormatName kNames[] = {
     {VectorFormat::word2vec_text, "word2vec"}, {VectorFormat::word2vec_binary, "word2vec-bin"},
     {VectorFormat::glove, "glove"},            {VectorFormat::fasttext_bin, "fasttext"},
     {VectorFormat::npy, "npy"},                {VectorFormat::safetensors, "safetensors"},
-    {VectorFormat::native, "native"},          {VectorFormat::detect, "detect"},
+    {VectorFormat::native, "native"},          {VectorFormat::huggingface, "huggingface"},
+    {VectorFormat::detect, "detect"},
 };
 constexpr FormatName kAliases[] = {
     {VectorFormat::word2vec_text, "vec"},          {VectorFormat::word2vec_text, "w2v"},
@@ -31,7 +33,8 @@ constexpr FormatName kAliases[] = {
     {VectorFormat::word2vec_binary, "w2v-bin"},    {VectorFormat::word2vec_binary, "word2vec-binary"},
     {VectorFormat::fasttext_bin, "bin"},           {VectorFormat::fasttext_bin, "fasttext-bin"},
     {VectorFormat::native, "ekv"},                 {VectorFormat::native, "embedkit"},
-    {VectorFormat::detect, "auto"},
+    {VectorFormat::huggingface, "hf"},             {VectorFormat::huggingface, "hf-model"},
+    {VectorFormat::huggingface, "transformers"},   {VectorFormat::detect, "auto"},
 };
 
 std::string_view extension(std::string_view path) {
@@ -50,6 +53,11 @@ std::string default_vocabulary_path(const std::string& path) {
 bool file_exists(const std::string& path) {
   struct stat info {};
   return ::stat(path.c_str(), &info) == 0;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
 }
 
 // Plausible fastText args at the start of an old-format (no magic) .bin file.
@@ -117,7 +125,7 @@ VectorFormat parse_vector_format(std::string_view name) {
     if (n.name == name) return n.format;
   }
   throw ArgumentError(fmt::format("unknown vector format {:?}: use word2vec, word2vec-bin, glove, fasttext, npy, "
-                                  "safetensors or native",
+                                  "safetensors, native or huggingface",
                                   name),
                       "a known format");
 }
@@ -203,6 +211,16 @@ WordVectors parse_vectors(std::string_view bytes, std::string_view source, const
     case VectorFormat::word2vec_binary: return detail::parse_word2vec_binary(bytes, source, options);
     case VectorFormat::fasttext_bin: return detail::parse_fasttext_bin(bytes, source, options);
     case VectorFormat::native: return detail::parse_native(bytes, source, options);
+    case VectorFormat::huggingface: {
+      EMBEDKIT_CHECK(!options.tokenizer_path.empty(), ArgumentError,
+                     fmt::format("{}: a Hugging Face model's tensors need its tokenizer: give its file "
+                                 "(tokenizer_path), or load the model's folder",
+                                 source));
+      const std::shared_ptr<MappedFile> tokenizer = MappedFile::open(options.tokenizer_path);
+      return detail::parse_huggingface(bytes, source,
+                                       detail::read_piece_tokenizer(tokenizer->bytes(), options.tokenizer_path),
+                                       options.tokenizer_path, options);
+    }
     case VectorFormat::npy:
     case VectorFormat::safetensors: {
       std::shared_ptr<MappedFile> words;
@@ -215,6 +233,17 @@ WordVectors parse_vectors(std::string_view bytes, std::string_view source, const
 }
 
 WordVectors load_vectors(const std::string& path, const LoadOptions& options) {
+  // A folder is a Hugging Face model; so is a .safetensors file asked for as one.
+  const bool folder = is_directory(path);
+  EMBEDKIT_CHECK(!folder || options.format == VectorFormat::detect || options.format == VectorFormat::huggingface,
+                 ArgumentError,
+                 fmt::format("{}: a folder holds no {} vectors; only a Hugging Face model folder is read as vectors",
+                             path, vector_format_name(options.format)));
+  if (folder || options.format == VectorFormat::huggingface) {
+    WordVectors vectors = detail::load_huggingface(path, options);
+    vectors.metadata.try_emplace("source", path);
+    return vectors;
+  }
   std::shared_ptr<MappedFile> file, words;
   LoadOptions resolved = options;
   {
@@ -229,10 +258,19 @@ WordVectors load_vectors(const std::string& path, const LoadOptions& options) {
         const std::string beside = default_vocabulary_path(path);
         if (resolved.format == VectorFormat::npy || file_exists(beside)) resolved.vocabulary_path = beside;
       }
+      if (resolved.format == VectorFormat::safetensors && resolved.vocabulary_path.empty() &&
+          (!resolved.tokenizer_path.empty() || detail::is_model_safetensors(path, file->bytes()))) {
+        resolved.format = VectorFormat::huggingface;
+      }
       if (!resolved.vocabulary_path.empty()) words = MappedFile::open(resolved.vocabulary_path);
     }
   }
   if (resolved.format == VectorFormat::native) return detail::open_native(std::move(file), options);
+  if (resolved.format == VectorFormat::huggingface) {
+    WordVectors vectors = detail::load_huggingface(path, resolved);
+    vectors.metadata.try_emplace("source", path);
+    return vectors;
+  }
   file->advise_sequential();
   WordVectors vectors = resolved.format == VectorFormat::npy || resolved.format == VectorFormat::safetensors
                             ? parse_with_words(resolved.format, file->bytes(), path, words.get(), resolved)
@@ -242,6 +280,10 @@ WordVectors load_vectors(const std::string& path, const LoadOptions& options) {
 }
 
 bool verify_vectors(const std::string& path, const LoadOptions& options) {
+  if (is_directory(path)) {
+    (void)load_vectors(path, options);
+    return false;
+  }
   const std::shared_ptr<MappedFile> file = MappedFile::open(path);
   file->advise_sequential();
   const VectorFormat format =
@@ -275,6 +317,10 @@ VectorFormat output_format(const std::string& path, VectorFormat requested) {
   return *format;
 }
 
+bool keeps_piece_tokenizer(VectorFormat format) noexcept {
+  return format == VectorFormat::safetensors || format == VectorFormat::native;
+}
+
 bool keeps_subwords(VectorFormat format) noexcept {
   return format == VectorFormat::fasttext_bin || format == VectorFormat::safetensors ||
          format == VectorFormat::native;
@@ -290,6 +336,10 @@ void save_vectors(const WordVectors& vectors, const std::string& path, const Sav
     save_npy_pair(vectors, path, options);
     return;
   }
+  EMBEDKIT_CHECK(format != VectorFormat::huggingface, ArgumentError,
+                 fmt::format("{}: embedkit reads Hugging Face models but does not write them; save as native (.ekv) "
+                             "or safetensors, which keep the tokenizer",
+                             path));
   EMBEDKIT_CHECK(options.compressed == nullptr || format == VectorFormat::native, ArgumentError,
                  fmt::format("{}: only the native format (.ekv) stores compressed tables", path));
   AtomicFileWriter out(path);
@@ -304,6 +354,7 @@ void save_vectors(const WordVectors& vectors, const std::string& path, const Sav
     case VectorFormat::npy: detail::write_npy(vectors, out, options.limit); break;
     case VectorFormat::safetensors: detail::write_safetensors(vectors, out, options.limit); break;
     case VectorFormat::native: detail::write_native(vectors, out, options.limit, options.compressed); break;
+    case VectorFormat::huggingface:
     case VectorFormat::detect: break;
   }
   out.commit();

@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "embedkit/core/error.h"
+#include "embedkit/text/utf8.h"
+#include "embedkit/tokenize/subword_tokenizer.h"
 
 namespace embedkit {
 namespace {
@@ -79,10 +81,41 @@ std::size_t WordVectors::compose(std::optional<TokenId> id, std::string_view wor
   return parts;
 }
 
+void WordVectors::set_piece_tokenizer(std::optional<PieceTokenizer> pieces) {
+  EMBEDKIT_CHECK(!pieces || pieces->tokenizer != nullptr, ArgumentError, "a piece tokenizer needs a tokenizer");
+  EMBEDKIT_CHECK(!pieces || !subwords_, ArgumentError,
+                 "vectors with fastText subword buckets cannot also compose words from tokenizer pieces");
+  pieces_ = std::move(pieces);
+}
+
+std::size_t WordVectors::compose_pieces(std::string_view word, std::span<float> out) const {
+  std::fill(out.begin(), out.end(), 0.0F);
+  // A tokenizer.json tokenizer refuses ill-formed UTF-8 (as its library does); such a word has
+  // no pieces, and is no word of the vocabulary either.
+  if (word.empty() || find_invalid_utf8(word)) return 0;
+  const Encoding encoding = pieces_->tokenizer->encode(word, {.add_special_tokens = false});
+  std::size_t parts = 0;
+  for (const std::int32_t piece_id : encoding.ids) {
+    // Rows follow the vocabulary, not the tokenizer's ids: pieces a vocabulary word cannot be
+    // (control characters) or that a limit left out have no row and are skipped.
+    const std::optional<TokenId> row = words_.find(pieces_->tokenizer->id_to_piece(piece_id));
+    if (!row) continue;
+    const float* r = table_.data() + static_cast<std::size_t>(*row) * table_.stride();
+    for (std::size_t d = 0; d < out.size(); ++d) out[d] += r[d];
+    ++parts;
+  }
+  if (parts > 1) {
+    const float inverse = 1.0F / static_cast<float>(parts);
+    for (float& x : out) x *= inverse;
+  }
+  return parts;
+}
+
 WordVectors::Source WordVectors::vector(std::string_view word, std::span<float> out) const {
   EMBEDKIT_CHECK(out.size() == dim(), ArgumentError,
                  fmt::format("output holds {} floats, the vectors have {}", out.size(), dim()));
   const std::optional<TokenId> id = words_.find(word);
+  if (!id && pieces_) return compose_pieces(word, out) > 0 ? Source::from_subwords : Source::unknown;
   if (!id && !subwords_) {
     std::fill(out.begin(), out.end(), 0.0F);
     return Source::unknown;
@@ -96,6 +129,7 @@ WordVectors WordVectors::with_table(EmbeddingTable table) const {
   WordVectors out = sparse_buckets_ ? WordVectors(words_, std::move(table), *subwords_, stored_buckets_)
                                     : WordVectors(words_, std::move(table), subwords_);
   out.metadata = metadata;
+  out.pieces_ = pieces_;
   return out;
 }
 

@@ -212,6 +212,37 @@ run "convert failure" 1 "$bin" convert "$tmp/short.vec" "$tmp/never.ekv"
 run "bad format name" 2 "$bin" convert "$tmp/g.txt" "$tmp/x.out" --to parquet
 expect_in "$tmp/err" "bad format name" 'unknown vector format "parquet"'
 
+# A Hugging Face model folder (tests/unit/io/data/huggingface, made by its script): the token
+# embeddings keyed by the tokenizer's pieces; unseen words the mean of their pieces' rows.
+hf="$root/tests/unit/io/data/huggingface"
+run "hf info" 0 "$bin" info "$hf/bert-f32"
+expect_in "$tmp/out" "hf info" "huggingface, 32 words x 8 dims"
+expect_in "$tmp/out" "hf info pieces" "subwords: the pieces of its WordPiece tokenizer (32 pieces)"
+expect_in "$tmp/out" "hf info tensor" "huggingface.tensor = bert.embeddings.word_embeddings.weight"
+run "hf info tensor" 0 "$bin" info "$hf/llama-f16" --tensor lm_head.weight --json
+expect_in "$tmp/out" "hf info tensor json" '"huggingface.tensor": "lm_head.weight"'
+expect_in "$tmp/out" "hf info padding" '"huggingface.padding_rows": "8"'
+run "hf missing tensor" 1 "$bin" info "$hf/llama-f16" --tensor nope
+expect_in "$tmp/err" "hf missing tensor" 'no tensor "nope"; the 2-D tensors: lm_head.weight [40, 8] F16, model.embed_tokens.weight [40, 8] F16'
+run "hf not a model" 1 "$bin" info "$tmp"
+expect_in "$tmp/err" "hf not a model" "$tmp: not a Hugging Face model folder"
+run "hf folder as glove" 2 "$bin" info "$hf/bert-f32" --format glove
+run "hf neighbors" 0 "$bin" neighbors "$hf/sharded" cat households -k 2
+expect_in "$tmp/out" "hf neighbors unseen" "households (unseen: the mean of its pieces):  house"
+run "hf similarity" 0 "$bin" similarity "$hf/gpt2-bf16" walked playing
+expect_in "$tmp/out" "hf similarity unseen" "(unseen words from subwords)"
+printf 'cat\tdog\t8\nking queen 6\nplaying walked 3\nman sunny 1\n' >"$tmp/hfpairs.txt"
+run "hf eval" 0 "$bin" eval "$hf/bert-f32" --similarity "$tmp/hfpairs.txt" --unseen subwords --json
+expect_in "$tmp/out" "hf eval composes" '"from_subwords": 2'
+run "hf plot" 0 "$bin" plot "$hf/llama-f16" --words cat,dog,playing,walked -o "$tmp/hf.svg"
+expect_in "$tmp/out" "hf plot unseen" "(unseen, from subwords: playing, walked)"
+run "hf convert ekv" 0 "$bin" convert "$hf/sharded" "$tmp/hf.ekv"
+expect_in "$tmp/err" "hf convert ekv" "32 words x 8 + the tokenizer (unseen words compose from its pieces)"
+run "hf converted composes" 0 "$bin" neighbors "$tmp/hf.ekv" households -k 1
+expect_in "$tmp/out" "hf converted composes" "households (unseen: the mean of its pieces):  house"
+run "hf convert vec" 0 "$bin" convert "$hf/sharded" "$tmp/hf.vec"
+expect_in "$tmp/err" "hf convert vec" "the tokenizer is not written"
+
 # train: a tiny run on the bundled corpus slice, fastText .bin output, checkpoint and resume.
 head -c 200000 "$root/data/enwiki-5M.txt" >"$tmp/small.txt"
 run "train" 0 "$bin" train -i "$tmp/small.txt" -o "$tmp/m.bin" --save-format fasttext --dim 8 --epochs 2 \

@@ -297,3 +297,14 @@ def test_unknown_analogies_and_other_delimiters_as_gensim(kv, gensim_kv, tmp_pat
     ours = kv.evaluate_word_pairs(str(csv), delimiter=",")
     theirs = gensim_kv.evaluate_word_pairs(str(csv), delimiter=",")
     assert ours[1][0] == pytest.approx(theirs[1][0], abs=1e-6)
+
+
+def test_a_hugging_face_model_folder_loads_as_its_token_embeddings():
+    folder = SOURCE / "tests/unit/io/data/huggingface/llama-f16"
+    kv = embedkit.KeyedVectors.load(str(folder))
+    assert len(kv) == 32 and kv.vector_size == 8
+    assert kv.index_to_key[:6] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the"]
+    head = embedkit.KeyedVectors.load(str(folder), tensor="lm_head.weight")
+    assert not np.array_equal(head.vectors, kv.vectors)
+    with pytest.raises(embedkit.FormatError, match="no tensor"):
+        embedkit.KeyedVectors.load(str(folder), tensor="nope")

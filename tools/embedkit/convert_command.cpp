@@ -60,7 +60,7 @@ void run(const ConvertFlags& flags) {
 void add_convert_command(CLI::App& app) {
   auto flags = std::make_shared<ConvertFlags>();
   CLI::App* cmd = app.add_subcommand("convert", "Convert vectors between formats (atomically: no half-written files)");
-  cmd->add_option("input", flags->input, "Vector file to read")->required();
+  cmd->add_option("input", flags->input, "Vector file to read (or a Hugging Face model folder)")->required();
   cmd->add_option("output", flags->output, "File to write ('-' = standard output, with --to)")->required();
   cmd->add_option("--to", flags->to,
                   "Output format: word2vec|word2vec-bin|glove|fasttext|npy|safetensors|native (default: from the "
@@ -76,6 +76,7 @@ void add_convert_command(CLI::App& app) {
                           "  embedkit convert cc.en.300.bin cc.vec --to word2vec --limit 200000\n"
                           "  embedkit convert vectors.vec vectors.npy                # + vectors.vocab\n"
                           "  embedkit convert cc.ekv - --to word2vec | gzip > cc.vec.gz\n"
+                          "  embedkit convert bert-base-uncased/ bert.ekv            # token embeddings + tokenizer\n"
                           "\n"
                           "fastText .bin, safetensors and native keep subword buckets; the other formats get each\n"
                           "word's composed vector (as fastText's .vec). Text output uses the shortest decimal that\n"

@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "embedkit/io/vector_io.h"
+#include "embedkit/tokenize/subword_tokenizer.h"
 #include "human_format.h"
 #include "option_ranges.h"
 #include "vector_flags.h"
@@ -101,6 +102,10 @@ void run(const InfoFlags& flags) {
                                                      {"bucket", wv.subwords()->bucket},
                                                      {"stored_buckets", wv.bucket_rows()}}
                                     : nlohmann::json(nullptr);
+    out["pieces"] = wv.piece_tokenizer()
+                        ? nlohmann::json{{"model", wv.piece_tokenizer()->tokenizer->model_type()},
+                                         {"vocab_size", wv.piece_tokenizer()->tokenizer->vocab_size()}}
+                        : nlohmann::json(nullptr);
     out["metadata"] = wv.metadata;
     if (flags.verify) out["verified"] = verified;
     fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -119,6 +124,11 @@ void run(const InfoFlags& flags) {
                wv.stores_every_bucket() ? std::string()
                                         : fmt::format(" ({} trained and stored, the others zero)",
                                                       group_digits(wv.bucket_rows())));
+  } else if (wv.piece_tokenizer()) {
+    fmt::print("subwords: the pieces of its {} tokenizer ({} pieces): an unseen word is the mean of its pieces' "
+               "rows\n",
+               wv.piece_tokenizer()->tokenizer->model_type(),
+               group_digits(wv.piece_tokenizer()->tokenizer->vocab_size()));
   } else {
     fmt::print("subwords: none (unseen words have no vector)\n");
   }

@@ -76,7 +76,10 @@ void run(const NeighborsFlags& flags) {
                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
-    fmt::print("{}{}:", printable(word), source == WordVectors::Source::from_subwords ? " (unseen: from subwords)" : "");
+    fmt::print("{}{}:", printable(word),
+               source != WordVectors::Source::from_subwords ? ""
+               : wv.piece_tokenizer()                       ? " (unseen: the mean of its pieces)"
+                                                            : " (unseen: from subwords)");
     // L2 is searched as a negated distance (higher is nearer); people read the distance.
     for (const Neighbor& n : found) {
       fmt::print("  {} {:.3f}", printable(wv.words().word(n.id)), similarity == Similarity::l2 ? -n.score : n.score);
@@ -104,7 +107,8 @@ void run(const NeighborsFlags& flags) {
 void add_neighbors_command(CLI::App& app) {
   auto flags = std::make_shared<NeighborsFlags>();
   CLI::App* cmd = app.add_subcommand("neighbors", "Nearest words by cosine, dot or L2 (exact), for words or stdin queries");
-  cmd->add_option("model", flags->model, "Vector file in any supported format")->required();
+  cmd->add_option("model", flags->model, "Vector file in any supported format, or a Hugging Face model folder")
+      ->required();
   cmd->add_option("words", flags->words, "Query words (default: read them from stdin until EOF)");
   cmd->add_option("-k", flags->k, "Neighbours per query")->check(whole_number(1, kMaxRows))->capture_default_str();
   cmd->add_option("--restrict", flags->restrict, "Search only the N most frequent words (0 = all)")
@@ -117,9 +121,11 @@ void add_neighbors_command(CLI::App& app) {
   cmd->footer(std::string("Examples:\n"
                           "  embedkit neighbors vectors.ekv king paris -k 5\n"
                           "  embedkit neighbors cc.en.300.bin --restrict 100000      # then type words, Ctrl-D ends\n"
+                          "  embedkit neighbors bert-base-uncased/ tokenization      # a model's token embeddings\n"
                           "\n"
                           "Exact search: every candidate row is scored. Query words are left out of their own\n"
-                          "results; unseen words use their subword vector when the model has subwords.\n\n") +
+                          "results; unseen words use their subword vector when the model has subwords (or, for a\n"
+                          "model folder, the mean of their tokenizer pieces' rows).\n\n") +
               kVectorFormatsHelp);
   cmd->callback([flags] { run(*flags); });
 }

@@ -15,6 +15,8 @@ struct VectorFlags {
   DuplicateWords duplicates = DuplicateWords::error;
   bool allow_non_finite = false;
   std::string vocabulary;
+  std::string tensor;
+  std::string tokenizer;
 
   /// The LoadOptions these flags ask for. Throws ArgumentError on a bad --format.
   [[nodiscard]] LoadOptions options() const;

@@ -36,7 +36,7 @@ struct WordPair {
 
 enum class UnseenPairs {
   skip,      ///< leave the pair out (gensim's default)
-  subwords,  ///< use subword vectors for unseen words when the model has them, else skip
+  subwords,  ///< use subword (or tokenizer piece) vectors for unseen words when the model has them, else skip
   zero,      ///< score the pair 0 (gensim's dummy4unknown)
 };
 

@@ -31,7 +31,11 @@
 //                   on opening (they decode every row then anyway); embedkit always does so
 //      104    8 u64 slots (a power of two > words, or 0 when the index is left out)
 //      112    8 u64 offset of the metadata: a UTF-8 JSON object of string values
-//                   (format of origin, provenance, fastText arguments, ...)
+//                   (format of origin, provenance, fastText arguments, ...); key
+//                   "embedkit.tokenizer", when present, is the base64 of the tokenizer file
+//                   (tokenizer.json or SentencePiece .model) whose pieces the words are: readers
+//                   compose unseen words from its pieces (see word_vectors.h), and an invalid
+//                   one is a FormatError (older readers keep it as an ordinary string)
 //      120    8 u64 size of the metadata
 //      128    8 u64 offset of the tensor: rows x stride float32, row-major
 //      136    8 u64 size of the tensor in bytes (rows x stride x 4)

@@ -15,7 +15,20 @@
 //                 Supervised models load their word vectors (labels are listed in metadata).
 //                 Quantized (.ftz) models are rejected with a clear message.
 //   npy           NumPy .npy (float32/float64, C order, 2-D) + a vocabulary file beside it.
-//   safetensors   safetensors with one 2-D F32 tensor; words in its metadata or a vocabulary file.
+//   safetensors   safetensors with one 2-D tensor (F32, F16, BF16 or F64; with several, the one
+//                 named "embeddings" or by LoadOptions::tensor); words in its metadata or a
+//                 vocabulary file.
+//   huggingface   a Hugging Face model folder: a tokenizer (tokenizer.json, or a SentencePiece
+//                 tokenizer.model / spiece.model / sentencepiece.bpe.model / spm.model) and
+//                 model.safetensors, or shards listed by model.safetensors.index.json. Its token
+//                 embedding matrix (found by its usual names, or LoadOptions::tensor) is read as
+//                 vectors keyed by the tokenizer's pieces; unseen words get the mean of their
+//                 pieces' rows. Rows after the tokenizer's last piece (padding) are left out
+//                 (metadata "huggingface.padding_rows"), as are pieces no word can be (control
+//                 characters) and repeats ("huggingface.dropped_pieces"); fewer rows than pieces is
+//                 a FormatError. A .safetensors file is read as a model when the format says so,
+//                 LoadOptions::tokenizer_path is given, or a tokenizer sits beside it and its
+//                 metadata holds no words. Not written (save as native or safetensors).
 //   native        embedkit's own format (see native_format.h): opened with mmap, not read.
 //
 // Hostile input: every reader checks sizes against the bytes present before allocating,
@@ -37,7 +50,17 @@
 
 namespace embedkit {
 
-enum class VectorFormat { detect, word2vec_text, word2vec_binary, glove, fasttext_bin, npy, safetensors, native };
+enum class VectorFormat {
+  detect,
+  word2vec_text,
+  word2vec_binary,
+  glove,
+  fasttext_bin,
+  npy,
+  safetensors,
+  native,
+  huggingface,
+};
 
 /// The canonical name of a format ("word2vec", "word2vec-bin", ...).
 [[nodiscard]] std::string_view vector_format_name(VectorFormat format) noexcept;
@@ -45,7 +68,8 @@ enum class VectorFormat { detect, word2vec_text, word2vec_binary, glove, fasttex
 /// listing the accepted names.
 [[nodiscard]] VectorFormat parse_vector_format(std::string_view name);
 /// Guesses the format of a file from its first bytes (magic numbers, header shape), falling back
-/// on the file name's extension. Throws FormatError when nothing fits.
+/// on the file name's extension. Throws FormatError when nothing fits. (A folder is a Hugging
+/// Face model: load_vectors() tells that before reading any bytes.)
 [[nodiscard]] VectorFormat detect_vector_format(std::string_view head, std::string_view path);
 
 enum class DuplicateWords {
@@ -62,14 +86,21 @@ struct LoadOptions {
   /// npy / safetensors: the words, one per line (or `word<TAB>count`). Empty: the data file's
   /// name with its extension replaced by ".vocab".
   std::string vocabulary_path;
+  /// safetensors / huggingface: the name of the tensor to read (default: "embeddings" or the
+  /// only tensor; for a model, the usual names of token embedding matrices).
+  std::string tensor;
+  /// huggingface: the tokenizer file whose pieces key the rows (default: the one in the model's
+  /// folder). Given with a .safetensors file, that file is read as a Hugging Face model.
+  std::string tokenizer_path;
 };
 
-/// Reads a vector file. Throws IoError (cannot open/read), FormatError (bad content) or
+/// Reads a vector file, or a Hugging Face model folder. Throws IoError (cannot open/read), FormatError (bad content) or
 /// ArgumentError (bad options).
 [[nodiscard]] WordVectors load_vectors(const std::string& path, const LoadOptions& options = {});
 
 /// Parses vectors from bytes in memory; `source` names them in errors. For fuzzing and for data
-/// that is not in a file. npy and safetensors need their words in options.vocabulary_path or (safetensors) metadata.
+/// that is not in a file. npy and safetensors need their words in options.vocabulary_path or (safetensors) metadata;
+/// huggingface reads `bytes` as one .safetensors file and needs options.tokenizer_path.
 [[nodiscard]] WordVectors parse_vectors(std::string_view bytes, std::string_view source, const LoadOptions& options);
 
 /// Reads every byte of a vector file and checks all that can be checked: for a native (.ekv)
@@ -91,6 +122,10 @@ bool verify_vectors(const std::string& path, const LoadOptions& options = {});
 /// Whether files of `format` hold fastText subword buckets (fasttext, safetensors, native); the
 /// others get each word's composed vector and lose the buckets, so unseen words get no vector.
 [[nodiscard]] bool keeps_subwords(VectorFormat format) noexcept;
+
+/// Whether files of `format` keep the tokenizer of vectors read from a Hugging Face model
+/// (safetensors, native: stored in their metadata), so unseen words still compose from pieces.
+[[nodiscard]] bool keeps_piece_tokenizer(VectorFormat format) noexcept;
 
 struct SaveOptions {
   VectorFormat format = VectorFormat::native;

@@ -15,6 +15,11 @@
 // subwords it is the word's row. Subword settings with minn = maxn = 0 mean bucket rows without
 // character n-grams (a classifier's word n-grams, a fastText supervised model's buckets): words
 // compose from their own row only, and an unseen word is unknown.
+//
+// Pieces instead of n-grams: vectors read from a transformer's input embeddings (a Hugging Face
+// model folder) are keyed by its tokenizer's pieces ("play", "##ing", "▁the"), and keep the
+// tokenizer (see PieceTokenizer): an unseen word is the mean of the rows of the pieces the
+// tokenizer splits it into (special tokens not added). A word the vocabulary holds is its row.
 #pragma once
 
 #include <cstdint>
@@ -33,12 +38,21 @@
 namespace embedkit {
 
 class CompressedTable;
+class SubwordTokenizer;
+
+/// The tokenizer whose pieces are the words of a WordVectors, and the bytes of its file
+/// (tokenizer.json or a SentencePiece .model), kept so that writers can store it (the native
+/// format and safetensors do, so converted vectors still compose unseen words).
+struct PieceTokenizer {
+  std::shared_ptr<const SubwordTokenizer> tokenizer;
+  std::shared_ptr<const std::string> file_bytes;
+};
 
 class WordVectors {
  public:
   enum class Source {
     in_vocabulary,  ///< the word has its own row
-    from_subwords,  ///< unseen, built from its n-grams
+    from_subwords,  ///< unseen, built from its n-grams (or its tokenizer pieces)
     unknown,        ///< unseen and no subwords: the output is all zeros
   };
 
@@ -58,6 +72,14 @@ class WordVectors {
   [[nodiscard]] const std::optional<SubwordOptions>& subwords() const noexcept { return subwords_; }
   /// With subwords: whether every bucket has a row (else stored_buckets() lists those that do).
   [[nodiscard]] bool stores_every_bucket() const noexcept { return !sparse_buckets_; }
+  /// Whether an unseen word may get a vector: the vectors have fastText subwords or pieces.
+  [[nodiscard]] bool composes_unseen_words() const noexcept { return subwords_.has_value() || pieces_.has_value(); }
+  /// The tokenizer unseen words are split by, when the words are its pieces (else nullopt).
+  [[nodiscard]] const std::optional<PieceTokenizer>& piece_tokenizer() const noexcept { return pieces_; }
+  /// Composes unseen words from `pieces`' pieces from now on (nullopt: no longer). Throws
+  /// ArgumentError when the vectors have fastText subwords (a word composes one way only) or
+  /// the tokenizer is null.
+  void set_piece_tokenizer(std::optional<PieceTokenizer> pieces);
   /// The buckets with rows when not all have one (ascending); empty when all do.
   [[nodiscard]] std::span<const std::uint32_t> stored_buckets() const noexcept { return stored_buckets_; }
   /// Rows holding buckets: bucket, or stored_buckets().size().
@@ -66,14 +88,15 @@ class WordVectors {
   [[nodiscard]] std::optional<std::size_t> bucket_row(std::uint32_t b) const noexcept;
 
   /// The vector of `word` into `out` (dim floats), and where it came from. Throws ArgumentError
-  /// when out has the wrong size.
+  /// when out has the wrong size. Without subwords or pieces, an unseen word is unknown (zeros).
   Source vector(std::string_view word, std::span<float> out) const;
   /// The stored vector of word id `id` composed with its subwords (as vector(word(id))).
   void vector(TokenId id, std::span<float> out) const;
 
   /// The same words, subword settings and stored buckets over another table of the same rows
-  /// (any dim): a reduced, decoded or owned copy. Metadata is copied; the output layer and the
-  /// codes are not (they belong to this table). Throws ArgumentError when the rows differ.
+  /// (any dim): a reduced, decoded or owned copy. Metadata and the piece tokenizer are copied;
+  /// the output layer and the codes are not (they belong to this table). Throws ArgumentError
+  /// when the rows differ.
   [[nodiscard]] WordVectors with_table(EmbeddingTable table) const;
 
   /// Free-form provenance and format details ("format", "source", "fasttext.model", ...),
@@ -92,12 +115,15 @@ class WordVectors {
  private:
   // Returns how many rows (zero rows of unstored buckets included) the mean is over.
   std::size_t compose(std::optional<TokenId> id, std::string_view word, std::span<float> out) const;
+  // The mean of the rows of `word`'s pieces; returns how many rows.
+  std::size_t compose_pieces(std::string_view word, std::span<float> out) const;
 
   Vocabulary words_;
   EmbeddingTable table_;
   std::optional<SubwordOptions> subwords_;
   bool sparse_buckets_ = false;
   std::vector<std::uint32_t> stored_buckets_;
+  std::optional<PieceTokenizer> pieces_;
 };
 
 }  // namespace embedkit
