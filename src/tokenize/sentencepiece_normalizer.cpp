@@ -14,6 +14,12 @@ constexpr std::uint32_t unit_value(std::uint32_t u) noexcept { return u & 0x7FFF
 constexpr std::uint32_t unit_label(std::uint32_t u) noexcept { return u & 0x800000FFU; }
 constexpr std::size_t unit_offset(std::uint32_t u) noexcept { return (u >> 10U) << ((u & (1U << 9U)) >> 6U); }
 
+// Every ASCII byte, for views of one.
+constexpr std::string_view kAsciiBytes{
+    "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a"
+    "\x1b\x1c\x1d\x1e\x1f !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\x7f",
+    128};
+
 // SentencePiece's commonPrefixSearch writes at most this many results.
 constexpr std::size_t kMaxCharsMapResults = 32;
 
@@ -114,6 +120,7 @@ SentencePieceNormalizer::SentencePieceNormalizer(const SentencePieceNormalizerSp
   for (unsigned c = 0; c < 128; ++c) {
     const std::string alone(1, static_cast<char>(c));
     const std::optional<PrecompiledCharsMap::Match> rule = charsmap_.longest_match(alone);
+    ascii_alone_[c] = rule ? rule->replacement : kAsciiBytes.substr(c, 1);
     ascii_kept_[c] = c != ' ' && !user_defined_.starts_any(static_cast<unsigned char>(c)) &&
                      (!rule || rule->replacement == alone);
     if (!charsmap_.may_match(static_cast<unsigned char>(c))) continue;
@@ -142,8 +149,8 @@ bool PrecompiledCharsMap::may_match(unsigned char c) const noexcept {
 }
 
 SentencePieceNormalizer::Prefix SentencePieceNormalizer::normalize_prefix(std::string_view input) const {
-  // Most text is plain ASCII that no rule touches: one byte, unchanged.
-  if (ascii_unchanged(input, 0)) return {input.substr(0, 1), 1};
+  // Most text is ASCII that only a rule of its own byte could touch.
+  if (ascii_by_itself(input, 0)) return {ascii_alone_[static_cast<unsigned char>(input[0])], 1};
   if (const std::optional<std::size_t> length = user_defined_.longest_prefix(input)) {
     return {input.substr(0, *length), *length};
   }

@@ -101,11 +101,22 @@ class SentencePieceNormalizer {
     return i + 1 == input.size() || !ascii_continued_[c][static_cast<unsigned char>(input[i + 1])];
   }
 
+  /// Whether ASCII byte input[i] followed by input[i + 1] (or by nothing) is replaced by its own
+  /// rule alone (ascii_alone_): no user-defined piece starts with it and no longer rule
+  /// continues it with the next byte.
+  [[nodiscard]] bool ascii_by_itself(std::string_view input, std::size_t i) const noexcept {
+    const auto c = static_cast<unsigned char>(input[i]);
+    if (c >= 0x80 || user_defined_.starts_any(c)) return false;
+    return i + 1 == input.size() || !ascii_continued_[c][static_cast<unsigned char>(input[i + 1])];
+  }
+
   /// See ascii_unchanged(): the ASCII bytes that are themselves when no longer rule applies
   /// (and are not ' ', which the whitespace handling rewrites) ...
   std::array<bool, 128> ascii_kept_{};
   /// ... and, per ASCII byte, the next bytes with which some rule's source begins.
   std::array<std::bitset<256>, 128> ascii_continued_{};
+  /// What each ASCII byte becomes by itself (its one-byte rule's replacement, or the byte).
+  std::array<std::string_view, 128> ascii_alone_{};
   bool add_dummy_prefix_;
   bool remove_extra_whitespaces_;
   bool escape_whitespaces_;

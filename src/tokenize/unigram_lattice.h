@@ -73,8 +73,10 @@ template <typename Score, typename PieceScore = Score, typename ForEachPrefix>
   };
   const std::size_t n = text.size();
   if (n == 0) return {};
-  // The start is reached with score 0 (its entry's defaults but `reached`).
-  std::vector<Best> best(n + 1, Best{});
+  // The start is reached with score 0 (its entry's defaults but `reached`). The array is the
+  // thread's, reused: most texts are words, walked by the million.
+  thread_local std::vector<Best> best;
+  best.assign(n + 1, Best{});
   best.front().reached = true;
   auto offer = [&](Best& target, auto candidate, std::size_t begin, std::int32_t id) {
     if (!target.reached || candidate > target.score) {
@@ -106,6 +108,7 @@ template <typename Score, typename PieceScore = Score, typename ForEachPrefix>
     if (margin != nullptr) margin->smallest_gap = std::min(margin->smallest_gap, static_cast<double>(b.score) - b.runner_up);
     end = b.begin;
   }
+  std::reverse(path.begin(), path.end());
   if (margin != nullptr) {
     for (const Best& b : best) {
       if (b.reached) margin->largest_magnitude = std::max(margin->largest_magnitude, std::abs(static_cast<double>(b.score)));
@@ -113,7 +116,8 @@ template <typename Score, typename PieceScore = Score, typename ForEachPrefix>
     margin->end_score = static_cast<double>(best[n].score);
     margin->characters = characters;
   }
-  return {path.rbegin(), path.rend()};
+  if (best.capacity() > (std::size_t{1} << 16)) best = {};  // a long text's array is not kept
+  return path;
 }
 
 /// Reusable buffers of lattice_marginals (one per thread, so that a call allocates nothing).
