@@ -61,8 +61,9 @@ done
 # Segmentation quality: tokens per word on the held-out lines, each library's own 32k vocabulary
 # (spm_encode for spm_train's, embedkit tokenize for embedkit's; whitespace-separated words).
 words=$(wc -w <"$work/encode.txt")
+per_word() { printf '%.4f' "$(echo "scale=8; $1 / $words" | bc)"; }
 for model in unigram bpe; do
   spm=$(spm_encode --model="$work/spm_$model.model" --output_format=id <"$work/encode.txt" | wc -w)
   own=$("$ek" tokenize --tokenizer "$work/ek_$model.json" --threads 2 "$work/encode.txt" | wc -w)
-  echo "{\"tool\": \"quality\", \"model\": \"$model\", \"words\": $words, \"tokens_spm_train\": $spm, \"tokens_embedkit\": $own, \"tokens_per_word_spm_train\": $(echo "scale=4; $spm / $words" | bc), \"tokens_per_word_embedkit\": $(echo "scale=4; $own / $words" | bc)}" | tee -a "$out"
+  echo "{\"tool\": \"quality\", \"model\": \"$model\", \"words\": $words, \"tokens_spm_train\": $spm, \"tokens_embedkit\": $own, \"tokens_per_word_spm_train\": $(per_word "$spm"), \"tokens_per_word_embedkit\": $(per_word "$own")}" | tee -a "$out"
 done

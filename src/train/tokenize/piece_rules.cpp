@@ -83,27 +83,6 @@ PieceShape shape_of_char(char32_t c, const PieceRules& rules) {
   return s;
 }
 
-// SentencePiece's walk keeps the script of the last character that had one and refuses a
-// character of another. Before `right.lead` come only combining marks (which keep the walk's
-// script) and free digits (which clear it), and from `right.lead` on the walk over the joined
-// string is the walk over `right` alone; so `right` needs checking at its lead only.
-bool join_shapes(PieceShape& left, const PieceShape& right, const PieceRules& rules) {
-  if (left.chars + right.chars > rules.max_chars) return false;
-  if (rules.boundary_first && right.boundary) return false;
-  if (rules.split_digits && (left.digit || right.digit)) return false;
-  if (right.lead != kAnyScript && !right.open_lead && left.last != kAnyScript && left.last != right.lead) return false;
-  const Script last = right.lead != kAnyScript ? right.last : right.open_lead ? kAnyScript : left.last;
-  if (left.lead == kAnyScript) {
-    left.lead = right.lead;
-    left.open_lead = left.open_lead || right.open_lead;
-  }
-  left.last = last;
-  left.chars += right.chars;
-  left.boundary = left.boundary || right.boundary;
-  left.digit = left.digit || right.digit;
-  return true;
-}
-
 std::optional<PieceShape> shape_of(std::string_view piece, const PieceRules& rules) {
   if (piece.empty()) return std::nullopt;
   PieceShape shape;

@@ -59,8 +59,28 @@ struct PieceShape {
 [[nodiscard]] PieceShape shape_of_char(char32_t c, const PieceRules& rules);
 
 /// Extends `left` by `right` (both valid pieces) when the joined string is a valid piece;
-/// returns false and leaves `left` as it was otherwise. O(1).
-bool join_shapes(PieceShape& left, const PieceShape& right, const PieceRules& rules);
+/// returns false and leaves `left` as it was otherwise. O(1); inline, as the trainers call it
+/// for every substring or pair they count.
+inline bool join_shapes(PieceShape& left, const PieceShape& right, const PieceRules& rules) {
+  // SentencePiece's walk keeps the script of the last character that had one and refuses a
+  // character of another. Before `right.lead` come only combining marks (which keep the walk's
+  // script) and free digits (which clear it), and from `right.lead` on the walk over the joined
+  // string is the walk over `right` alone; so `right` needs checking at its lead only.
+  if (left.chars + right.chars > rules.max_chars) return false;
+  if (rules.boundary_first && right.boundary) return false;
+  if (rules.split_digits && (left.digit || right.digit)) return false;
+  if (right.lead != kAnyScript && !right.open_lead && left.last != kAnyScript && left.last != right.lead) return false;
+  const Script last = right.lead != kAnyScript ? right.last : right.open_lead ? kAnyScript : left.last;
+  if (left.lead == kAnyScript) {
+    left.lead = right.lead;
+    left.open_lead = left.open_lead || right.open_lead;
+  }
+  left.last = last;
+  left.chars += right.chars;
+  left.boundary = left.boundary || right.boundary;
+  left.digit = left.digit || right.digit;
+  return true;
+}
 
 /// The shape of `piece` (UTF-8), or nullopt when it is not a valid piece (or is empty).
 [[nodiscard]] std::optional<PieceShape> shape_of(std::string_view piece, const PieceRules& rules);
