@@ -4,7 +4,9 @@
 #      library (.model files, bench/src/tokenizer_encode_bench.cpp) and against Hugging Face's batch
 #      encoder (npm tokenizers, tokenizer.json files, hf_encode_speed.js);
 #   2. training time and peak memory at vocabulary 32,000: embedkit tokenizer train against spm_train
-#      (BPE and Unigram) and Hugging Face's trainer (BPE), on the same words.
+#      (BPE and Unigram) and Hugging Face's trainer (BPE), on the same words;
+#   3. segmentation quality: tokens per word on the held-out lines with spm_train's and embedkit's
+#      32k vocabularies (the "quality" lines).
 #   bench/scripts/run_tokenizer_bench.sh [OUT.jsonl] [TRAIN_LINES]   (after make build; needs
 #   sentencepiece, libsentencepiece-dev and node; installs npm tokenizers into a temporary folder)
 set -euo pipefail
@@ -59,4 +61,14 @@ for file in "$work/ek_unigram.json" "$work/ek_bpe.json" "$work/hf_bpe.json"; do
   "$ek" tokenize --tokenizer "$file" --threads 2 "$work/encode.txt" >"$work/ek.ids"
   differing=$(paste -d '\n' "$work/ek.ids" "$work/hf.ids" | paste - - | awk -F '\t' '$1 != $2' | wc -l)
   echo "{\"tool\": \"check\", \"tokenizer\": \"$file\", \"lines\": $(wc -l <"$work/hf.ids"), \"lines_with_other_ids\": $differing}" | tee -a "$out"
+done
+
+# Segmentation quality: tokens per word on the held-out lines, each library's own 32k vocabulary
+# (spm_encode for spm_train's, embedkit tokenize for embedkit's; whitespace-separated words).
+words=$(wc -w <"$work/encode.txt")
+per_word() { printf '%.4f' "$(echo "scale=8; $1 / $words" | bc)"; }
+for model in unigram bpe; do
+  spm=$(spm_encode --model="$work/spm_$model.model" --output_format=id <"$work/encode.txt" | wc -w)
+  own=$("$ek" tokenize --tokenizer "$work/ek_$model.json" --threads 2 "$work/encode.txt" | wc -w)
+  echo "{\"tool\": \"quality\", \"model\": \"$model\", \"words\": $words, \"tokens_spm_train\": $spm, \"tokens_embedkit\": $own, \"tokens_per_word_spm_train\": $(per_word "$spm"), \"tokens_per_word_embedkit\": $(per_word "$own")}" | tee -a "$out"
 done

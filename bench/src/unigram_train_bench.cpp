@@ -43,7 +43,7 @@ int train(const std::string& corpus, std::size_t vocab_size, std::size_t threads
   options.vocab_size = vocab_size;
   options.special_tokens = {"<unk>", "<s>", "</s>"};
   options.threads = threads;
-  options.max_piece_length = max_length;
+  options.rules.max_chars = max_length;
   std::size_t seeds = 0;
   const auto vocab = train_unigram(words, options, [&](const char* stage, double fraction, std::size_t pieces) {
     if (std::string_view(stage) == "seeds") seeds = pieces;

@@ -132,6 +132,14 @@ expect_in "$tmp/err" "tokenizer train too small" "raise --vocab-size"
 run "tokenizer train vocabulary beyond the corpus" 2 "$bin" tokenizer train -i "$tmp/sub_corpus_train.txt" -o "$tmp/tok_big.json" --model unigram --vocab-size 400
 expect_in "$tmp/err" "tokenizer train vocabulary beyond the corpus" "lower the vocabulary size"
 run "tokenizer train bad model" 2 "$bin" tokenizer train -i "$tmp/sub_corpus_train.txt" -o "$tmp/tok_x.json" --model bpee
+# bpe keeps SentencePiece's piece rules (no letters with digits or punctuation) unless told not to.
+for i in 1 2 3 4 5 6; do echo "x1, x1, x1, x1"; done >"$tmp/mixed_corpus.txt"
+run "tokenizer train bpe scripts apart" 0 "$bin" tokenizer train -i "$tmp/mixed_corpus.txt" -o "$tmp/tok_mixed.json" --model bpe --vocab-size 12 -q
+run "tokenize scripts apart" 0 "$bin" tokenize --tokenizer "$tmp/tok_mixed.json" --text "x1," --pieces
+expect_in "$tmp/out" "tokenize scripts apart" "▁x 1,"
+run "tokenizer train bpe scripts mixed" 0 "$bin" tokenizer train -i "$tmp/mixed_corpus.txt" -o "$tmp/tok_mixed.json" --model bpe --vocab-size 12 -q --no-split-by-script
+run "tokenize scripts mixed" 0 "$bin" tokenize --tokenizer "$tmp/tok_mixed.json" --text "x1," --pieces
+expect_in "$tmp/out" "tokenize scripts mixed" "▁x1,"
 # Vocabularies, word vectors and classifiers over subword pieces (--tokenizer on every text reader).
 printf 'the cat sat on the mat\nthe dog sat on the log\nunbelievable tokenizers\n' >"$tmp/sub_corpus.txt"
 run "vocab over pieces" 0 "$bin" vocab build -i "$tmp/sub_corpus.txt" -o "$tmp/sub_vocab.tsv" --tokenizer "$tokdata/hf-wordpiece.json" --min-count 1

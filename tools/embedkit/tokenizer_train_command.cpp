@@ -25,6 +25,8 @@ struct TokenizerTrainFlags {
   std::string input, output;
   TokenizerTrainingOptions options;
   std::string special_tokens;  // comma-separated
+  bool mix_scripts = false;
+  bool mix_numbers = false;
   bool json = false;
   bool quiet = false;
   bool progress = false;
@@ -58,6 +60,8 @@ void run(TokenizerTrainFlags& flags) {
   check_writable(flags.output, "--output");
   TokenizerTrainingOptions options = flags.options;
   options.special_tokens = split_commas(flags.special_tokens);
+  options.split_by_script = !flags.mix_scripts;
+  options.split_by_number = !flags.mix_numbers;
   const auto start = std::chrono::steady_clock::now();
   ProgressBar bar("training", !flags.quiet && !flags.json && (flags.progress || ProgressBar::stderr_is_terminal()),
                   ProgressBar::Units::work);
@@ -120,6 +124,11 @@ void add_tokenizer_train_command(CLI::App& group) {
       ->check(whole_number(1, 512))
       ->capture_default_str();
   cmd->add_flag("--split-digits", o.split_digits, "Every digit a piece of its own");
+  cmd->add_flag("--no-split-by-script", flags->mix_scripts,
+                "bpe/unigram: let a piece mix scripts, letters with punctuation or digits (\"ing,\", \"s1\") or "
+                "Latin with Greek; by default none does, as in SentencePiece");
+  cmd->add_flag("--no-split-by-number", flags->mix_numbers,
+                "bpe/unigram: let digits join letters (\"s1\", \"x86\")");
   cmd->add_flag("--byte-fallback", o.byte_fallback, "bpe/unigram: <0x00>..<0xFF> pieces, so no text is unknown");
   cmd->add_flag("--lower", o.lowercase, "Lowercase the text first (WordPiece: BERT's uncased pipeline)");
   cmd->add_option("--min-frequency", o.min_frequency, "bpe/wordpiece: stop at pairs seen fewer times")
@@ -142,6 +151,10 @@ void add_tokenizer_train_command(CLI::App& group) {
       "The corpus is read once, in parallel, into counts of distinct words (NFKC-normalized; bpe and\n"
       "unigram mark word starts with U+2581 as SentencePiece does). bpe and wordpiece then merge the\n"
       "most frequent pair until the vocabulary is full; unigram runs SentencePiece's EM and pruning.\n"
+      "bpe and unigram keep SentencePiece's rules for pieces: U+2581 only first, no piece mixes\n"
+      "scripts (letters, digits and punctuation, Latin and Greek, ...), so their pieces match\n"
+      "spm_train's (--no-split-by-script, --no-split-by-number relax them). byte-level-bpe and\n"
+      "wordpiece merge any characters of a word, as Hugging Face's trainers do.\n"
       "The file is a Hugging Face tokenizer.json: Hugging Face's tokenizers and transformers read it.\n");
   cmd->callback([flags] { run(*flags); });
 }

@@ -14,6 +14,11 @@
 //   wordpiece:    BERT's (BertNormalizer, BertPreTokenizer, "##" continuations, [CLS] A [SEP]).
 // The corpus is read once, in parallel blocks, into counts of distinct words (what every
 // trainer works on), so memory follows the vocabulary of the text, not its length.
+//
+// bpe and unigram learn only the pieces SentencePiece's trainers may learn: none mixes Unicode
+// scripts (letters with digits or punctuation, Latin with Greek: "ing," or "s1" are never
+// pieces) and "▁" only starts one, so their segmentations match spm_train's. byte_level and
+// wordpiece merge as Hugging Face's trainers do, across any characters of a word.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +42,12 @@ struct TokenizerTrainingOptions {
   std::vector<std::string> special_tokens;
   std::size_t max_piece_length = 16;  ///< characters in one piece (the ▁ or ## prefix included)
   bool split_digits = false;          ///< every digit its own piece
+  /// bpe/unigram: no piece mixes Unicode scripts (Latin, Greek, Han with kana, ..., and Common:
+  /// digits, punctuation, symbols), as SentencePiece's split_by_unicode_script (default on).
+  bool split_by_script = true;
+  /// bpe/unigram, with split_by_script: digits are Common, so never join letters (SentencePiece's
+  /// split_by_number); off, a digit joins any script ("s1", "x86").
+  bool split_by_number = true;
   bool byte_fallback = false;         ///< bpe/unigram: <0x00>..<0xFF> pieces for characters left out
   bool lowercase = false;
   std::size_t min_frequency = 2;      ///< bpe/wordpiece: merges of pairs seen fewer times stop training

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <queue>
 #include <unordered_map>
 
@@ -21,12 +22,6 @@ Pair pair_of(std::int32_t a, std::int32_t b) {
 }
 std::int32_t left_of(Pair p) { return static_cast<std::int32_t>(p >> 32); }
 std::int32_t right_of(Pair p) { return static_cast<std::int32_t>(p & 0xFFFFFFFFu); }
-
-std::size_t char_count(std::string_view s) {
-  std::size_t n = 0;
-  for (std::size_t pos = 0; pos < s.size(); pos += decode_utf8(s, pos).length) ++n;
-  return n;
-}
 
 /// A candidate merge on the heap: the most frequent first, then the smaller pair.
 struct Candidate {
@@ -54,8 +49,26 @@ BpeVocabulary train_bpe(const std::vector<WordCount>& words, const BpeTrainerOpt
 
   BpeVocabulary out;
   std::unordered_map<std::string, std::int32_t> ids;
+  // Each token's shape as the left and as the right of a merge (the right one without the
+  // continuing prefix the merge drops); nullopt: never merged (a special token the rules refuse).
+  std::vector<std::optional<PieceShape>> left_shape, right_shape;
   auto add_token = [&](const std::string& t) {
-    if (ids.emplace(t, static_cast<std::int32_t>(out.tokens.size())).second) out.tokens.push_back(t);
+    const auto [it, inserted] = ids.emplace(t, static_cast<std::int32_t>(out.tokens.size()));
+    if (!inserted) return it->second;
+    out.tokens.push_back(t);
+    left_shape.push_back(shape_of(t, options.rules));
+    const std::size_t prefix = t.starts_with(options.continuing_prefix) ? options.continuing_prefix.size() : 0;
+    right_shape.push_back(prefix == 0 ? left_shape.back() : shape_of(std::string_view(t).substr(prefix), options.rules));
+    return it->second;
+  };
+  // Whether the pair is counted: both symbols kept by the coverage, their merge a valid piece.
+  auto mergeable = [&](std::int32_t a, std::int32_t b) {
+    if (a == kBarrier || b == kBarrier) return false;
+    const auto& left = left_shape[static_cast<std::size_t>(a)];
+    const auto& right = right_shape[static_cast<std::size_t>(b)];
+    if (!left || !right) return false;
+    PieceShape joined = *left;
+    return join_shapes(joined, *right, options.rules);
   };
   for (const std::string& s : options.special_tokens) add_token(s);
   for (const std::string& s : options.initial_alphabet) add_token(s);
@@ -97,7 +110,7 @@ BpeVocabulary train_bpe(const std::vector<WordCount>& words, const BpeTrainerOpt
     const auto& s = symbols[w];
     const auto n = static_cast<std::int64_t>(words[w].count);
     for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-      if (s[i] == kBarrier || s[i + 1] == kBarrier) continue;
+      if (!mergeable(s[i], s[i + 1])) continue;
       const Pair p = pair_of(s[i], s[i + 1]);
       pair_counts[p] += n;
       auto& list = where[p];
@@ -123,10 +136,7 @@ BpeVocabulary train_bpe(const std::vector<WordCount>& words, const BpeTrainerOpt
     const std::string right = out.tokens[static_cast<std::size_t>(b)];  // a copy: tokens may grow below
     std::string merged = out.tokens[static_cast<std::size_t>(a)];
     merged.append(right, right.starts_with(options.continuing_prefix) ? options.continuing_prefix.size() : 0);
-    if (char_count(merged) > options.max_piece_length) continue;
-    auto [it, inserted] = ids.emplace(merged, static_cast<std::int32_t>(out.tokens.size()));
-    const std::int32_t c = it->second;
-    if (inserted) out.tokens.push_back(merged);
+    const std::int32_t c = add_token(merged);
     out.merges.emplace_back(out.tokens[static_cast<std::size_t>(a)], right);
 
     const auto merge_index = static_cast<std::uint32_t>(out.merges.size());
@@ -142,13 +152,13 @@ BpeVocabulary train_bpe(const std::vector<WordCount>& words, const BpeTrainerOpt
       for (std::size_t i = 0; i + 1 < s.size(); ++i) {
         if (s[i] != a || s[i + 1] != b) continue;
         touched = true;
-        if (i > 0 && s[i - 1] != kBarrier) {
-          changed[pair_of(s[i - 1], a)] -= n;
-          changed[pair_of(s[i - 1], c)] += n;
+        if (i > 0) {
+          if (mergeable(s[i - 1], a)) changed[pair_of(s[i - 1], a)] -= n;
+          if (mergeable(s[i - 1], c)) changed[pair_of(s[i - 1], c)] += n;
         }
-        if (i + 2 < s.size() && s[i + 2] != kBarrier) {
-          changed[pair_of(b, s[i + 2])] -= n;
-          changed[pair_of(c, s[i + 2])] += n;
+        if (i + 2 < s.size()) {
+          if (mergeable(b, s[i + 2])) changed[pair_of(b, s[i + 2])] -= n;
+          if (mergeable(c, s[i + 2])) changed[pair_of(c, s[i + 2])] += n;
         }
         changed[top.pair] -= n;
         s[i] = c;
@@ -156,7 +166,7 @@ BpeVocabulary train_bpe(const std::vector<WordCount>& words, const BpeTrainerOpt
       }
       if (!touched) continue;
       for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-        if ((s[i] == c || s[i + 1] == c) && s[i] != kBarrier && s[i + 1] != kBarrier) {
+        if ((s[i] == c || s[i + 1] == c) && mergeable(s[i], s[i + 1])) {
           auto& list = where[pair_of(s[i], s[i + 1])];
           if (list.empty() || list.back() != w) list.push_back(w);
         }

@@ -1,6 +1,8 @@
 // Byte-pair encoding training (Sennrich et al. 2016) on word counts: start from the characters,
 // then repeatedly add the most frequent adjacent pair as a new symbol. The same trainer makes
-// WordPiece vocabularies (with a "##" continuing-subword prefix, as Hugging Face's does).
+// WordPiece vocabularies (with a "##" continuing-subword prefix, as Hugging Face's does). A pair
+// whose merge would not be a valid piece (piece_rules.h) is never counted, as in SentencePiece's
+// BPE trainer; PieceRules::length_only gives Hugging Face's trainers' behaviour.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "piece_rules.h"
 #include "word_counts.h"
 
 namespace embedkit::tokenize {
@@ -19,7 +22,7 @@ struct BpeTrainerOptions {
   std::vector<std::string> initial_alphabet; ///< always in the vocabulary (byte-level: all 256)
   std::string continuing_prefix;             ///< "##" for WordPiece: symbols inside a word carry it
   double character_coverage = 1.0;           ///< rarer characters are left out (never merged)
-  std::size_t max_piece_length = 16;         ///< characters in a merged symbol
+  PieceRules rules;                          ///< the pieces merges may make (the ## prefix counts)
   std::size_t min_frequency = 2;
   std::size_t threads = 0;
 };

@@ -12,6 +12,7 @@
 #include "embedkit/core/atomic_file.h"
 #include "embedkit/core/error.h"
 #include "embedkit/text/utf8.h"
+#include "piece_rules.h"
 #include "tokenize/hf_pre_tokenizers.h"
 #include "unigram_trainer.h"
 #include "word_counts.h"
@@ -113,6 +114,16 @@ json train_tokenizer(const std::string& corpus, const TokenizerTrainingOptions& 
                             [&](double p) { report("counting words", p, 0); });
   EMBEDKIT_CHECK(!words.empty(), FormatError, fmt::format("{}: no words to learn from", corpus));
 
+  // SentencePiece's rules for the models that follow its conventions; the others, Hugging Face's.
+  const bool sentencepiece_rules = options.model == TokenizerModel::bpe || options.model == TokenizerModel::unigram;
+  tokenize::PieceRules rules = tokenize::PieceRules::length_only(options.max_piece_length);
+  if (sentencepiece_rules) {
+    rules.split_by_script = options.split_by_script;
+    rules.split_by_number = options.split_by_number;
+    rules.split_digits = options.split_digits;
+    rules.boundary_first = true;
+  }
+
   if (options.model == TokenizerModel::unigram) {
     tokenize::UnigramTrainerOptions u;
     u.vocab_size = options.vocab_size;
@@ -121,8 +132,7 @@ json train_tokenizer(const std::string& corpus, const TokenizerTrainingOptions& 
       for (std::string& b : byte_pieces()) u.special_tokens.push_back(std::move(b));
     }
     u.character_coverage = options.character_coverage;
-    u.max_piece_length = options.max_piece_length;
-    u.split_digits = options.split_digits;
+    u.rules = rules;
     u.threads = options.threads;
     const auto pieces = tokenize::train_unigram(words, u, [&](const char* stage, double p, std::size_t n) {
       report(stage, p, n);
@@ -148,7 +158,7 @@ json train_tokenizer(const std::string& corpus, const TokenizerTrainingOptions& 
   }
   b.continuing_prefix = options.model == TokenizerModel::wordpiece ? "##" : "";
   b.character_coverage = options.model == TokenizerModel::byte_level_bpe ? 1.0 : options.character_coverage;
-  b.max_piece_length = options.max_piece_length;
+  b.rules = rules;
   b.min_frequency = options.min_frequency;
   b.threads = options.threads;
   const tokenize::BpeVocabulary learned =

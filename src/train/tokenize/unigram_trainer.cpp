@@ -13,81 +13,16 @@
 #include "embedkit/core/error.h"
 #include "embedkit/core/parallel.h"
 #include "embedkit/text/utf8.h"
+#include "piece_rules.h"
 #include "tokenize/unigram_lattice.h"
 
 namespace embedkit::tokenize {
 namespace {
 
-constexpr char32_t kWordBoundary = 0x2581;  // "▁": a piece may only start with it
 // Expected counts are summed as integers in units of 2^-24, so that the sum, and every score
 // after it, is the same for any thread count (floating-point sums depend on their order).
 constexpr double kCountScale = 16777216.0;
 constexpr double kUnknownPenalty = 10.0;  // an unknown node scores the lowest piece minus this
-
-// ---------------------------------------------------------------------------------------------
-// Which characters may share a piece: Unicode scripts, coarsely (the ranges of the scripts a
-// corpus is likely to hold; any other letter counts as one "other" script, everything else as
-// Common). As SentencePiece: Hiragana, Katakana and "ー" count as Han; combining marks
-// (Inherited) take the script of the character before them.
-enum Script : std::uint8_t {
-  kAnyScript, kCommon, kInherited, kLatin, kGreek, kCyrillic, kArmenian, kHebrew, kArabic, kIndic,
-  kThai, kLao, kTibetan, kMyanmar, kGeorgian, kHangul, kEthiopic, kKhmer, kMongolian, kHan, kOtherScript
-};
-
-struct ScriptRange {
-  char32_t first;
-  char32_t last;
-  Script script;
-};
-
-// Sorted, disjoint; a code point in none of them is Common.
-constexpr ScriptRange kScriptRanges[] = {
-    {0x0041, 0x005A, kLatin}, {0x0061, 0x007A, kLatin}, {0x00AA, 0x00AA, kLatin}, {0x00BA, 0x00BA, kLatin},
-    {0x00C0, 0x00D6, kLatin}, {0x00D8, 0x00F6, kLatin}, {0x00F8, 0x02B8, kLatin}, {0x02E0, 0x02E4, kLatin},
-    {0x0300, 0x036F, kInherited}, {0x0370, 0x0373, kGreek}, {0x0375, 0x037D, kGreek}, {0x037F, 0x0383, kGreek},
-    {0x0384, 0x0386, kGreek}, {0x0388, 0x03E1, kGreek}, {0x03F0, 0x03FF, kGreek}, {0x0400, 0x0484, kCyrillic},
-    {0x0485, 0x0486, kInherited}, {0x0487, 0x052F, kCyrillic}, {0x0531, 0x0588, kArmenian},
-    {0x058A, 0x058F, kArmenian}, {0x0591, 0x05FF, kHebrew}, {0x0600, 0x060B, kArabic}, {0x060D, 0x061A, kArabic},
-    {0x061C, 0x061E, kArabic}, {0x0620, 0x063F, kArabic}, {0x0641, 0x064A, kArabic}, {0x064B, 0x0655, kInherited},
-    {0x0656, 0x066F, kArabic}, {0x0670, 0x0670, kInherited}, {0x0671, 0x06DC, kArabic}, {0x06DE, 0x06FF, kArabic},
-    {0x0700, 0x08FF, kOtherScript}, {0x0900, 0x0950, kIndic}, {0x0951, 0x0954, kInherited},
-    {0x0955, 0x0963, kIndic}, {0x0966, 0x0DFF, kIndic}, {0x0E01, 0x0E3A, kThai}, {0x0E40, 0x0E5B, kThai},
-    {0x0E80, 0x0EFF, kLao}, {0x0F00, 0x0FD4, kTibetan}, {0x0FD9, 0x0FFF, kTibetan}, {0x1000, 0x109F, kMyanmar},
-    {0x10A0, 0x10FA, kGeorgian}, {0x10FC, 0x10FF, kGeorgian}, {0x1100, 0x11FF, kHangul},
-    {0x1200, 0x139F, kEthiopic}, {0x13A0, 0x167F, kOtherScript}, {0x1680, 0x169F, kOtherScript},
-    {0x16A0, 0x16EA, kOtherScript}, {0x1780, 0x17FF, kKhmer}, {0x1800, 0x1801, kMongolian},
-    {0x1804, 0x1804, kMongolian}, {0x1806, 0x18AF, kMongolian}, {0x1AB0, 0x1AFF, kInherited},
-    {0x1C80, 0x1C8F, kCyrillic}, {0x1D00, 0x1D25, kLatin}, {0x1D26, 0x1D2A, kGreek}, {0x1D2C, 0x1D5C, kLatin},
-    {0x1D62, 0x1D65, kLatin}, {0x1D6B, 0x1D77, kLatin}, {0x1D79, 0x1DBE, kLatin}, {0x1DC0, 0x1DFF, kInherited},
-    {0x1E00, 0x1EFF, kLatin}, {0x1F00, 0x1FFE, kGreek}, {0x200C, 0x200D, kInherited}, {0x2071, 0x2071, kLatin},
-    {0x207F, 0x207F, kLatin}, {0x2090, 0x209C, kLatin}, {0x20D0, 0x20F0, kInherited}, {0x212A, 0x212B, kLatin},
-    {0x2132, 0x2132, kLatin}, {0x214E, 0x214E, kLatin}, {0x2160, 0x2188, kLatin}, {0x2C60, 0x2C7F, kLatin},
-    {0x2C80, 0x2CFF, kOtherScript}, {0x2D00, 0x2D2D, kGeorgian}, {0x2DE0, 0x2DFF, kCyrillic},
-    {0x2E80, 0x2FDF, kHan}, {0x3005, 0x3005, kHan}, {0x3007, 0x3007, kHan}, {0x3021, 0x3029, kHan},
-    {0x302A, 0x302D, kInherited}, {0x3038, 0x303B, kHan}, {0x3041, 0x3096, kHan}, {0x3099, 0x309A, kInherited},
-    {0x309D, 0x309F, kHan}, {0x30A1, 0x30FA, kHan}, {0x30FC, 0x30FF, kHan}, {0x3105, 0x312F, kOtherScript},
-    {0x3131, 0x318E, kHangul}, {0x31F0, 0x31FF, kHan}, {0x3400, 0x4DBF, kHan}, {0x4E00, 0x9FFF, kHan},
-    {0xA000, 0xA4CF, kOtherScript}, {0xA640, 0xA69F, kCyrillic}, {0xA722, 0xA787, kLatin},
-    {0xA78B, 0xA7FF, kLatin}, {0xAB30, 0xAB5A, kLatin}, {0xAB5C, 0xAB64, kLatin}, {0xAC00, 0xD7FF, kHangul},
-    {0xF900, 0xFAFF, kHan}, {0xFB00, 0xFB06, kLatin}, {0xFB13, 0xFB17, kArmenian}, {0xFB1D, 0xFB4F, kHebrew},
-    {0xFB50, 0xFD3D, kArabic}, {0xFD50, 0xFDFF, kArabic}, {0xFE00, 0xFE0F, kInherited},
-    {0xFE20, 0xFE2D, kInherited}, {0xFE70, 0xFEFC, kArabic}, {0xFF21, 0xFF3A, kLatin}, {0xFF41, 0xFF5A, kLatin},
-    {0xFF66, 0xFF6F, kHan}, {0xFF71, 0xFF9D, kHan}, {0xFFA0, 0xFFDC, kHangul}, {0x20000, 0x3FFFF, kHan},
-};
-
-Script script_of(char32_t c) {
-  const auto* end = std::end(kScriptRanges);
-  const auto* it = std::upper_bound(std::begin(kScriptRanges), end, c,
-                                    [](char32_t v, const ScriptRange& r) { return v < r.first; });
-  if (it == std::begin(kScriptRanges)) return kCommon;
-  --it;
-  return c <= it->last ? it->script : kCommon;
-}
-
-bool is_decimal_digit(char32_t c) {
-  return (c >= U'0' && c <= U'9') || (c >= 0x0660 && c <= 0x0669) || (c >= 0x06F0 && c <= 0x06F9) ||
-         (c >= 0x0966 && c <= 0x096F) || (c >= 0xFF10 && c <= 0xFF19);
-}
 
 /// Digamma function: the recurrence up to x >= 6, then its asymptotic series.
 double digamma(double x) {
@@ -102,9 +37,7 @@ double digamma(double x) {
 struct CharInfo {
   std::uint32_t byte;  // offset of the character in the word
   std::int32_t id;     // piece id of the character, -1 when the coverage leaves it out
-  Script script;
-  bool boundary;       // "▁"
-  bool digit;
+  PieceShape shape;    // the character as a piece, for the piece rules
 };
 
 /// Hash of a substring, extended a byte at a time (FNV-1a), and the mix that spreads it.
@@ -118,16 +51,9 @@ std::uint64_t mix_hash(std::uint64_t h) {
   return h ^ (h >> 33);
 }
 
-struct PieceRules {
-  std::size_t max_chars;
-  bool split_digits;
-  bool split_by_script;
-};
-
 /// Calls fn(begin_char, end_char, hash, parent_hash) for every substring of `chars` that may be a
-/// piece: at most max_chars characters, every one kept by the coverage, "▁" only first, one
-/// script, digits alone with split_digits. Substrings of one begin come shortest first; the
-/// walk stops at the first invalid one, as every longer one is invalid too.
+/// piece: every character kept by the coverage, and valid by `rules`. Substrings of one begin
+/// come shortest first; the walk stops at the first invalid one, as every longer one is invalid too.
 template <typename Fn>
 void for_each_piece_substring(std::string_view word, const std::vector<CharInfo>& chars, const PieceRules& rules,
                               Fn&& fn) {
@@ -136,17 +62,12 @@ void for_each_piece_substring(std::string_view word, const std::vector<CharInfo>
     if (chars[i].id < 0) continue;
     std::uint64_t h = kHashSeed;
     std::uint64_t parent = 0;
-    Script previous = kAnyScript;
+    PieceShape shape = chars[i].shape;
     const std::size_t last = std::min(n, i + rules.max_chars);
     for (std::size_t j = i; j < last; ++j) {
       const CharInfo& c = chars[j];
       if (c.id < 0) break;
-      if (j > i && (c.boundary || (rules.split_digits && (c.digit || chars[i].digit)))) break;
-      if (rules.split_by_script && !c.boundary) {
-        Script s = c.script == kInherited ? previous : c.script;
-        if (s != kAnyScript && previous != kAnyScript && s != previous) break;
-        previous = s;
-      }
+      if (j > i && !join_shapes(shape, c.shape, rules)) break;
       parent = h;
       for (std::uint32_t b = c.byte; b < chars[j + 1].byte; ++b) h = hash_byte(h, static_cast<unsigned char>(word[b]));
       fn(i, j + 1, h, parent);
@@ -435,15 +356,15 @@ std::vector<std::pair<std::string, double>> train_unigram(
     const std::function<void(const char*, double, std::size_t)>& on_progress) {
   EMBEDKIT_CHECK(!options.special_tokens.empty(), ArgumentError,
                  "the Unigram trainer needs at least one special token (the first is the unknown token)");
-  EMBEDKIT_CHECK(options.max_piece_length >= 1 && options.max_piece_length <= 512, ArgumentError,
-                 fmt::format("max piece length {} is not in [1, 512]", options.max_piece_length));
+  EMBEDKIT_CHECK(options.rules.max_chars >= 1 && options.rules.max_chars <= 512, ArgumentError,
+                 fmt::format("max piece length {} is not in [1, 512]", options.rules.max_chars));
   EMBEDKIT_CHECK(options.shrinking_factor > 0 && options.shrinking_factor < 1, ArgumentError,
                  fmt::format("shrinking factor {} is not in (0, 1)", options.shrinking_factor));
   EMBEDKIT_CHECK(options.em_iterations >= 1, ArgumentError, "the Unigram trainer needs at least one EM iteration");
   auto progress = [&](const char* stage, double fraction, std::size_t pieces) {
     if (on_progress) on_progress(stage, fraction, pieces);
   };
-  const PieceRules rules{options.max_piece_length, options.split_digits, options.split_by_script};
+  const PieceRules& rules = options.rules;
 
   // The alphabet: the most frequent characters covering `character_coverage` of all.
   // Characters for the coverage: not the separators (NUL, tab, space) no piece may hold; words
@@ -486,11 +407,10 @@ std::vector<std::pair<std::string, double>> train_unigram(
       const Utf8Decoded d = decode_utf8(word, pos);
       const auto it = char_ids.find(d.code_point);
       out.push_back({static_cast<std::uint32_t>(pos), it == char_ids.end() ? -1 : it->second,
-                     options.split_by_script ? script_of(d.code_point) : kAnyScript, d.code_point == kWordBoundary,
-                     is_decimal_digit(d.code_point)});
+                     shape_of_char(d.code_point, rules)});
       pos += d.length;
     }
-    out.push_back({static_cast<std::uint32_t>(word.size()), -1, kCommon, false, false});
+    out.push_back({static_cast<std::uint32_t>(word.size()), -1, {}});
   };
 
   // Seeds: substrings of two or more characters, counted over the words (each table by its own
@@ -538,7 +458,7 @@ std::vector<std::pair<std::string, double>> train_unigram(
   std::vector<SubstringEntry*> seeds;
   for (SubstringTable& table : tables)
     for (SubstringEntry& e : table.entries())
-      if (e.count >= 2 && (e.max_child < e.count || e.chars == options.max_piece_length)) seeds.push_back(&e);
+      if (e.count >= 2 && (e.max_child < e.count || e.chars == rules.max_chars)) seeds.push_back(&e);
   auto seed_order = [&](const SubstringEntry* a, const SubstringEntry* b) {
     const std::uint64_t sa = a->count * a->chars, sb = b->count * b->chars;
     if (sa != sb) return sa > sb;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "piece_rules.h"
 #include "word_counts.h"
 
 namespace embedkit::tokenize {
@@ -17,11 +18,7 @@ struct UnigramTrainerOptions {
   std::size_t vocab_size = 32000;            ///< pieces including `special_tokens`
   std::vector<std::string> special_tokens;   ///< the first ids (score 0); the first is the unknown token
   double character_coverage = 0.9995;
-  std::size_t max_piece_length = 16;         ///< characters
-  bool split_digits = false;                 ///< a digit only ever a piece alone
-  /// No piece mixes Unicode scripts (Latin, Greek, Cyrillic, Han with kana, ..., and Common:
-  /// digits, punctuation, symbols), as SentencePiece's split_by_unicode_script (default on).
-  bool split_by_script = true;
+  PieceRules rules;                          ///< the pieces allowed: SentencePiece's, by default
   std::size_t seed_size = 1000000;           ///< substrings kept as seeds
   double shrinking_factor = 0.75;            ///< share of pieces kept by each pruning
   std::size_t em_iterations = 2;             ///< EM steps between prunings

@@ -147,8 +147,8 @@ TEST(UnigramTrainer, RareCharactersOutsideTheCoverageAreNoPieces) {
 
 TEST(UnigramTrainer, RespectsSplitDigitsMaxPieceLengthAndBoundaries) {
   UnigramTrainerOptions options = small_options(120);
-  options.split_digits = true;
-  options.max_piece_length = 4;
+  options.rules.split_digits = true;
+  options.rules.max_chars = 4;
   const Vocab vocab = train_unigram(toy_words(), options, {});
   bool any_long = false;
   for (const std::u32string& s : code_points_of(vocab, 3)) {
@@ -165,8 +165,8 @@ TEST(UnigramTrainer, RespectsSplitDigitsMaxPieceLengthAndBoundaries) {
   }
   EXPECT_TRUE(any_long) << "the limit is reached, so it is what stops longer pieces";
 
-  options.split_digits = false;
-  options.max_piece_length = 16;
+  options.rules.split_digits = false;
+  options.rules.max_chars = 16;
   const auto pieces = pieces_of(train_unigram(toy_words(), options, {}));
   EXPECT_TRUE(pieces.count(kBoundary + "12")) << "without split_digits numbers may be pieces";
   for (const std::string& p : pieces) EXPECT_EQ(p.find("a1"), std::string::npos) << "no piece mixes letters and digits";
