@@ -14,6 +14,7 @@
 
 #include "embedkit/core/error.h"
 #include "test_files.h"
+#include "tokenize/reference_files.h"
 #include "tokenize/piece_prefix_index.h"
 #include "tokenize/sentencepiece_model.h"
 #include "tokenize/sentencepiece_normalizer.h"
@@ -26,46 +27,12 @@ namespace {
 
 using embedkit::testing::read_file;
 using embedkit::testing::source_file;
+using reference::parse_ids;
+using reference::split;
+using reference::unescape;
 
 std::string data_file(std::string_view name) {
   return read_file(source_file(fmt::format("tests/unit/tokenize/data/{}", name)));
-}
-
-std::vector<std::string> split(std::string_view text, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = text.find(sep, start);
-    out.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
-
-// The generator's escapes: \\ \t \n \r \xHH.
-std::string unescape(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') {
-      out += text[i];
-      continue;
-    }
-    const char code = text.at(++i);
-    if (code == 'x') {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += code == 't' ? '\t' : code == 'n' ? '\n' : code == 'r' ? '\r' : code;
-    }
-  }
-  return out;
-}
-
-std::vector<std::int32_t> parse_ids(std::string_view field) {
-  std::vector<std::int32_t> ids;
-  if (field.empty()) return ids;
-  for (const std::string& s : split(field, ' ')) ids.push_back(std::stoi(s));
-  return ids;
 }
 
 // "end" (begins where the previous piece ended) or "begin:end".

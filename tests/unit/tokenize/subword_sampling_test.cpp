@@ -22,6 +22,7 @@
 #include "embedkit/core/error.h"
 #include "embedkit/tokenize/subword_tokenizer.h"
 #include "test_files.h"
+#include "tokenize/reference_files.h"
 #include "tokenize/sentencepiece_tokenizer.h"
 
 // A namespace of its own: the unity build puts this file beside sentencepiece_test.cpp's helpers.
@@ -30,39 +31,12 @@ namespace {
 
 using embedkit::testing::read_file;
 using embedkit::testing::source_file;
+using reference::parse_ids;
+using reference::split;
+using reference::unescape;
 
 std::string data_path(std::string_view name) {
   return source_file(fmt::format("tests/unit/tokenize/data/{}", name)).string();
-}
-
-std::vector<std::string> split(std::string_view text, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = text.find(sep, start);
-    out.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
-
-// The generator's escapes: \\ \t \n \r \xHH.
-std::string unescape(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') {
-      out += text[i];
-      continue;
-    }
-    const char code = text.at(++i);
-    if (code == 'x') {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += code == 't' ? '\t' : code == 'n' ? '\n' : code == 'r' ? '\r' : code;
-    }
-  }
-  return out;
 }
 
 std::vector<std::string> reference_lines() {
@@ -72,13 +46,6 @@ std::vector<std::string> reference_lines() {
   }
   lines.pop_back();  // after the last newline
   return lines;
-}
-
-std::vector<std::int32_t> parse_ids(std::string_view field) {
-  std::vector<std::int32_t> ids;
-  if (field.empty()) return ids;
-  for (const std::string& s : split(field, ' ')) ids.push_back(std::stoi(s));
-  return ids;
 }
 
 SubwordEncodeOptions sampling(double alpha, int nbest_size, std::uint64_t seed) {
@@ -548,13 +515,7 @@ TEST(HuggingFaceSampling, UnigramSamplesFollowExpAlphaScoreOverTheWholeText) {
   const auto tok = SubwordTokenizer::load(data_path("hf-unigram.json"));
   for (const auto& [text, alpha, n] : std::vector<std::tuple<std::string, double, int>>{
            {"hello world", 0.2, -1}, {"tokens", 0.5, -1}, {"hello world", 0.3, 6}}) {
-    const std::vector<ScoredEncoding> all = tok->encode_nbest(text, n > 1 ? static_cast<std::size_t>(n) : 1024);
-    double hi = -INFINITY;
-    for (const ScoredEncoding& e : all) hi = std::max(hi, alpha * e.score);
-    double total = 0;
-    for (const ScoredEncoding& e : all) total += std::exp(alpha * e.score - hi);
-    std::map<std::vector<std::int32_t>, double> p;
-    for (const ScoredEncoding& e : all) p[e.encoding.ids] += std::exp(alpha * e.score - hi) / total;
+    const auto p = unigram_distribution(*tok, text, alpha, n > 1 ? static_cast<std::size_t>(n) : 1024);
     expect_distribution<std::vector<std::int32_t>>(
         p, [&](std::uint64_t i) { return tok->encode(text, sampling(alpha, n, i)).ids; }, 20000,
         fmt::format("{} alpha {} nbest {}", text, alpha, n));
