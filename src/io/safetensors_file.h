@@ -35,7 +35,7 @@ struct SafetensorsFile {
   std::string source;
   std::uint64_t buffer_at = 0;  ///< 8 + header size: the file offset the data offsets count from
   std::string_view buffer;
-  std::vector<SafetensorsTensor> tensors;  ///< in the header's order
+  std::vector<SafetensorsTensor> tensors;  ///< by name (the parsed header's order)
   std::map<std::string, std::string> metadata;  ///< "__metadata__"'s string values
 
   [[nodiscard]] const SafetensorsTensor* find(std::string_view name) const noexcept;

@@ -26,7 +26,9 @@ std::vector<ScoredEncoding> HuggingFaceTokenizer::encode_nbest(std::string_view 
     for (const auto& option : lists[w]) scores[w].push_back(option.second);
   }
   std::vector<ScoredEncoding> out;
-  for (const auto& [choice, score] : combine_nbest(scores, n)) {
+  for (const auto& combination : combine_nbest(scores, n)) {
+    const auto& choice = combination.first;  // not a structured binding: clang 14 lambdas cannot capture one
+    const double score = combination.second;
     std::size_t word = 0;
     auto replay = [&](std::string_view, std::vector<ModelToken>& tokens) {
       const std::vector<ModelToken>& chosen = lists[word][choice[word]].first;

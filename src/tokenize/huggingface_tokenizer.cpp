@@ -17,19 +17,6 @@
 namespace embedkit::tokenize {
 namespace {
 
-// A word's tokens as the word cache keeps them, inline: words of up to 46 bytes and 8 tokens
-// (nearly all), each token's string being its vocabulary entry (tokenize_word checks).
-constexpr std::size_t kCachedWordBytes = 46;
-struct CachedTokens {
-  static constexpr std::size_t kMaxTokens = 8;
-  std::uint8_t count;
-  std::array<std::uint8_t, kMaxTokens> begin;
-  std::array<std::uint8_t, kMaxTokens> end;
-  std::array<std::int32_t, kMaxTokens> id;
-};
-
-std::atomic<std::uint64_t> next_serial{1};
-
 char32_t last_char(std::string_view s) {
   std::size_t start = s.size() - 1;
   while (start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
@@ -41,7 +28,6 @@ char32_t last_char(std::string_view s) {
 std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_json(std::string_view json_text,
                                                                       const std::string& name) {
   std::unique_ptr<HuggingFaceTokenizer> tok(new HuggingFaceTokenizer());
-  tok->serial_ = next_serial.fetch_add(1);
   try {
     tok->json_ = nlohmann::json::parse(json_text);
   } catch (const nlohmann::json::parse_error& e) {
@@ -218,6 +204,7 @@ Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text, const Word
   Encoding out;
   std::vector<NormalizedText> words;
   std::vector<ModelToken> tokens;
+  const auto cache = word_caches_.lend();
   for (Piece& p : pieces) {
     if (p.added_id >= 0) {
       out.ids.push_back(p.added_id);
@@ -231,7 +218,7 @@ Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text, const Word
     for (const NormalizedText& word : words) {
       tokens.clear();
       if (tokenize) (*tokenize)(word.text(), tokens);
-      else tokenize_word(word.text(), tokens);
+      else tokenize_word(word.text(), tokens, *cache);
       for (ModelToken& t : tokens) {
         out.ids.push_back(t.id);
         out.pieces.push_back(std::move(t.value));
@@ -244,9 +231,7 @@ Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text, const Word
   return out;
 }
 
-void HuggingFaceTokenizer::tokenize_word(std::string_view word, std::vector<ModelToken>& out) const {
-  thread_local WordCache<CachedTokens, kCachedWordBytes> cache;
-  cache.use_for(serial_);
+void HuggingFaceTokenizer::tokenize_word(std::string_view word, std::vector<ModelToken>& out, TokenCache& cache) const {
   const std::uint64_t hash = word_hash(word);
   if (const CachedTokens* c = cache.find(word, hash)) {
     for (std::size_t k = 0; k < c->count; ++k) {

@@ -8,6 +8,8 @@
 // stays a function of the text); sampling with alpha = that dropout does what the library does.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +23,7 @@
 #include "hf_normalizers.h"
 #include "hf_post_processors.h"
 #include "hf_pre_tokenizers.h"
+#include "word_cache.h"
 
 namespace embedkit::tokenize {
 
@@ -74,11 +77,23 @@ class HuggingFaceTokenizer final : public SubwordTokenizer {
   void split_added_tokens(std::vector<Piece>& pieces, const std::vector<std::size_t>& tokens,
                           const std::vector<std::string>& patterns) const;
 
-  /// Appends the model's tokens of `word`, from this thread's cache of recent words when it has
-  /// them: words repeat (Zipf), and segmenting one costs far more than copying its tokens.
-  void tokenize_word(std::string_view word, std::vector<ModelToken>& out) const;
+  // A word's tokens as the word cache keeps them, inline: words of up to 46 bytes and 8 tokens
+  // (nearly all), each token's string being its vocabulary entry (tokenize_word checks).
+  static constexpr std::size_t kCachedWordBytes = 46;
+  struct CachedTokens {
+    static constexpr std::size_t kMaxTokens = 8;
+    std::uint8_t count;
+    std::array<std::uint8_t, kMaxTokens> begin;
+    std::array<std::uint8_t, kMaxTokens> end;
+    std::array<std::int32_t, kMaxTokens> id;
+  };
+  using TokenCache = WordCache<CachedTokens, kCachedWordBytes>;
 
-  std::uint64_t serial_ = 0;  ///< tells this tokenizer's cache entries from another's
+  /// Appends the model's tokens of `word`, from `cache` (recent words) when it has them: words
+  /// repeat (Zipf), and segmenting one costs far more than copying its tokens.
+  void tokenize_word(std::string_view word, std::vector<ModelToken>& out, TokenCache& cache) const;
+
+  mutable WordCachePool<TokenCache> word_caches_;  ///< lent one per encode_sequence()
   std::size_t vocab_size_ = 0;
   nlohmann::json json_;
   std::vector<AddedToken> added_;

@@ -72,6 +72,9 @@ struct SpmNormalizedText {
 /// SentencePiece's Normalizer::Normalize, byte for byte (see file comment).
 class SentencePieceNormalizer {
  public:
+  // ascii_alone_ holds views into charsmap_'s strings: it stays where it was made.
+  SentencePieceNormalizer(const SentencePieceNormalizer&) = delete;
+  SentencePieceNormalizer& operator=(const SentencePieceNormalizer&) = delete;
   /// `user_defined` are the model's USER_DEFINED pieces, which the walk copies unchanged (the
   /// longest one that starts at a position wins over the rules). Throws FormatError (charsmap).
   SentencePieceNormalizer(const SentencePieceNormalizerSpec& spec, bool treat_whitespace_as_suffix,

@@ -80,8 +80,6 @@ SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceModel model, const s
   }
   matchable_index_ = PiecePrefixIndex(std::move(matchable));
   user_defined_index_ = PiecePrefixIndex(std::move(user_defined));
-  static std::atomic<std::uint64_t> next_serial{1};
-  serial_ = next_serial.fetch_add(1);
   const SentencePieceModelType type = model_.trainer_spec.model_type;
   by_words_ = (type == SentencePieceModelType::bpe || type == SentencePieceModelType::unigram) &&
               !model_.trainer_spec.treat_whitespace_as_suffix;
@@ -169,21 +167,6 @@ bool path_holds_from(const PathMargin& margin, double score_before) {
 
 namespace {
 
-// A word's segments as the word cache keeps them, inline: words of up to 46 bytes and 8 pieces
-// (nearly all), with their Unigram path margin (PathMargin, rounded the safe way).
-constexpr std::size_t kCachedWordBytes = 46;
-struct CachedSegments {
-  static constexpr std::size_t kMaxSegments = 8;
-  std::uint8_t count;
-  std::array<std::uint8_t, kMaxSegments> begin;
-  std::array<std::uint8_t, kMaxSegments> length;
-  std::array<std::int32_t, kMaxSegments> id;
-  float smallest_gap;       // rounded down
-  float largest_magnitude;  // rounded up
-  float end_score;
-  std::uint32_t characters;
-};
-
 float round_down(double x) {
   const auto f = static_cast<float>(x);
   return static_cast<double>(f) > x ? std::nextafter(f, -std::numeric_limits<float>::infinity()) : f;
@@ -197,11 +180,12 @@ float round_up(double x) {
 
 std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_by_words(std::string_view normalized) const {
   const bool unigram = model_.trainer_spec.model_type == SentencePieceModelType::unigram;
-  thread_local WordCache<CachedSegments, kCachedWordBytes> cache;
-  thread_local std::vector<std::pair<std::size_t, std::uint64_t>> words;  // each word's start and hash
-  cache.use_for(serial_);
+  const auto scratch = word_caches_.lend();
+  WordCache<CachedSegments, kCachedWordBytes>& cache = scratch->words;
+  std::vector<std::pair<std::size_t, std::uint64_t>>& words = scratch->starts;  // each word's start and hash
   // Words start at the text's start and at each "▁". Their slots are fetched together.
   words.clear();
+  if (words.capacity() > (std::size_t{1} << 16)) words.shrink_to_fit();  // a huge line's is not kept
   for (std::size_t begin = 0; begin < normalized.size();) {
     std::size_t end = normalized.find(kSentencePieceSpace, begin + 1);
     if (end == std::string_view::npos) end = normalized.size();
@@ -224,18 +208,18 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_by_
     } else {
       std::vector<Segment> segments = unigram ? segment_unigram(word, &margin) : segment_bpe_whole(word);
       if (word.size() <= kCachedWordBytes && segments.size() <= CachedSegments::kMaxSegments) {
-        CachedSegments c{};
-        c.count = static_cast<std::uint8_t>(segments.size());
+        CachedSegments kept{};
+        kept.count = static_cast<std::uint8_t>(segments.size());
         for (std::size_t k = 0; k < segments.size(); ++k) {
-          c.begin[k] = static_cast<std::uint8_t>(segments[k].begin);
-          c.length[k] = static_cast<std::uint8_t>(segments[k].length);
-          c.id[k] = segments[k].id;
+          kept.begin[k] = static_cast<std::uint8_t>(segments[k].begin);
+          kept.length[k] = static_cast<std::uint8_t>(segments[k].length);
+          kept.id[k] = segments[k].id;
         }
-        c.smallest_gap = round_down(margin.smallest_gap);
-        c.largest_magnitude = round_up(margin.largest_magnitude);
-        c.end_score = static_cast<float>(margin.end_score);
-        c.characters = static_cast<std::uint32_t>(margin.characters);
-        cache.insert(word, hash, c);
+        kept.smallest_gap = round_down(margin.smallest_gap);
+        kept.largest_magnitude = round_up(margin.largest_magnitude);
+        kept.end_score = static_cast<float>(margin.end_score);
+        kept.characters = static_cast<std::uint32_t>(margin.characters);
+        cache.insert(word, hash, kept);
       }
       for (Segment seg : segments) out.push_back({begin + seg.begin, seg.length, seg.id});
     }
@@ -323,7 +307,6 @@ Encoding SentencePieceTokenizer::encode(std::string_view text, const SubwordEnco
   if (options.sampling) return encode_sampled(text, *options.sampling);
   const SpmNormalizedText normalized = normalizer_.normalize(text);
   const std::string_view norm = normalized.text;
-  const std::vector<std::size_t>& to_orig = normalized.norm_to_orig;
   std::vector<Segment> segments;
   if (!norm.empty()) {
     switch (model_.trainer_spec.model_type) {

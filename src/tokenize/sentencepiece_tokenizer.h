@@ -38,6 +38,7 @@
 #include "tokenize/symbol_merging.h"
 #include "tokenize/unigram_lattice.h"
 #include "tokenize/unigram_nbest.h"
+#include "tokenize/word_cache.h"
 
 namespace embedkit::tokenize {
 
@@ -113,6 +114,27 @@ class SentencePieceTokenizer final : public SubwordTokenizer {
     return types_[static_cast<std::size_t>(id)];
   }
 
+  // A word's segments as the word cache keeps them, inline: words of up to 46 bytes and 8 pieces
+  // (nearly all), with their Unigram path margin (PathMargin, rounded the safe way).
+  static constexpr std::size_t kCachedWordBytes = 46;
+  struct CachedSegments {
+    static constexpr std::size_t kMaxSegments = 8;
+    std::uint8_t count;
+    std::array<std::uint8_t, kMaxSegments> begin;
+    std::array<std::uint8_t, kMaxSegments> length;
+    std::array<std::int32_t, kMaxSegments> id;
+    float smallest_gap;       // rounded down
+    float largest_magnitude;  // rounded up
+    float end_score;
+    std::uint32_t characters;
+  };
+  // What segment_by_words() borrows for one sentence: the word cache, and room for the words.
+  struct WordScratch {
+    WordCache<CachedSegments, kCachedWordBytes> words;
+    std::vector<std::pair<std::size_t, std::uint64_t>> starts;
+  };
+  mutable WordCachePool<WordScratch> word_caches_;
+
   SentencePieceModel model_;
   std::vector<SentencePieceType> types_;  ///< per id: read for every token, so flat
   SentencePieceNormalizer normalizer_;
@@ -126,7 +148,6 @@ class SentencePieceTokenizer final : public SubwordTokenizer {
   /// looks across the whole sentence). Unigram also checks each word's path against the rounding
   /// of the sentence's running score (segment_by_words).
   bool by_words_ = false;
-  std::uint64_t serial_ = 0;  ///< tells this tokenizer's cached words from another's
   PiecePrefixIndex user_defined_index_;
   std::unordered_map<std::string_view, std::int32_t> matchable_;  // views into model_.pieces
   std::unordered_map<std::string_view, std::int32_t> reserved_;   // unknown, control, byte

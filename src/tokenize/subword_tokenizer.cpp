@@ -16,7 +16,9 @@ Encoding SubwordTokenizer::encode_pair(std::string_view first, std::string_view 
   // Without a post-processor that knows pairs: the two sequences one after the other, as
   // Hugging Face's default; the second's offsets are into the second text.
   Encoding a = encode(first, options);
-  Encoding b = encode(second, options);
+  SubwordEncodeOptions second_options = options;
+  if (second_options.sampling) second_options.sampling->stream = ~options.sampling->stream;  // its own draws
+  Encoding b = encode(second, second_options);
   a.ids.insert(a.ids.end(), b.ids.begin(), b.ids.end());
   a.pieces.insert(a.pieces.end(), b.pieces.begin(), b.pieces.end());
   a.offsets.insert(a.offsets.end(), b.offsets.begin(), b.offsets.end());
@@ -34,7 +36,7 @@ std::vector<Encoding> SubwordTokenizer::encode_batch(std::span<const std::string
   ThreadGroup group(job_threads(threads, texts.size()), [&](std::size_t) {
     SubwordEncodeOptions mine = options;
     for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < texts.size();) {
-      if (mine.sampling) mine.sampling->stream = i;  // each text its own stream: any thread count
+      if (mine.sampling) mine.sampling->stream = options.sampling->stream + i;  // each text its own: any thread count
       out[i] = encode(texts[i], mine);
     }
   });

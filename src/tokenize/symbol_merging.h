@@ -53,9 +53,6 @@ struct MergeDropout {
   }
 };
 
-/// Merges `symbols` in place (see file comment). `candidate(left, right)` returns the merge of two
-/// adjacent symbols, or nullopt when they may not merge. Frozen symbols are never offered.
-/// `dropout`, when given, skips merges at random.
 namespace detail {
 
 // Words this short merge without a heap or any allocation: each adjacent pair's candidate is kept
@@ -107,6 +104,9 @@ void merge_short_word(std::vector<MergeSymbol>& symbols, CandidateOf&& candidate
 
 }  // namespace detail
 
+/// Merges `symbols` in place (see file comment). `candidate(left, right)` returns the merge of two
+/// adjacent symbols, or nullopt when they may not merge. Frozen symbols are never offered.
+/// `dropout`, when given, skips merges at random.
 template <typename Priority, typename CandidateOf>
 void merge_symbols(std::vector<MergeSymbol>& symbols, CandidateOf&& candidate, const MergeDropout* dropout = nullptr) {
   const std::size_t n = symbols.size();

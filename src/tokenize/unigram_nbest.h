@@ -255,7 +255,8 @@ class UnigramLattice {
 /// The `n` best of all combinations of independent segmentations (the words of a pre-tokenized
 /// text, each with its n-best list of scores, best first): per combination, the index chosen in
 /// each list, and the summed score; best first, ties in the order of the lists (earlier words'
-/// better options first). O(words n^2 log n).
+/// better options first). O(words n log n): both the combinations so far and each list are sorted
+/// best first, so the n best sums are found by a frontier of one candidate per combination.
 template <typename Score>
 [[nodiscard]] std::vector<std::pair<std::vector<std::size_t>, Score>> combine_nbest(
     const std::vector<std::vector<Score>>& lists, std::size_t n) {
@@ -268,12 +269,28 @@ template <typename Score>
   std::vector<Entry> best{{0, 0, Score{0}}};
   for (const std::vector<Score>& list : lists) {
     std::vector<Entry> next;
-    next.reserve(best.size() * list.size());
-    for (std::size_t p = 0; p < best.size(); ++p) {
-      for (std::size_t k = 0; k < list.size(); ++k) next.push_back({p, k, best[p].score + list[k]});
+    // Every (combination p, option k) in the order a stable sort by score of the p-major list of
+    // all of them gives: the best score first, then the smaller p, then the smaller k.
+    auto later = [](const Entry& a, const Entry& b) {
+      if (a.score != b.score) return a.score < b.score;
+      if (a.parent != b.parent) return a.parent > b.parent;
+      return a.choice > b.choice;
+    };
+    std::vector<Entry> frontier;  // a heap: each combination's best option not yet taken
+    if (!list.empty()) {
+      for (std::size_t p = 0; p < best.size(); ++p) frontier.push_back({p, 0, best[p].score + list[0]});
     }
-    std::stable_sort(next.begin(), next.end(), [](const Entry& a, const Entry& b) { return a.score > b.score; });
-    if (next.size() > n) next.resize(n);
+    std::make_heap(frontier.begin(), frontier.end(), later);
+    while (!frontier.empty() && next.size() < n) {
+      std::pop_heap(frontier.begin(), frontier.end(), later);
+      const Entry e = frontier.back();
+      frontier.pop_back();
+      next.push_back(e);
+      if (e.choice + 1 < list.size()) {
+        frontier.push_back({e.parent, e.choice + 1, best[e.parent].score + list[e.choice + 1]});
+        std::push_heap(frontier.begin(), frontier.end(), later);
+      }
+    }
     layers.push_back(next);
     best = std::move(next);
   }

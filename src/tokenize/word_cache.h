@@ -8,18 +8,25 @@
 // from whatever word had it; frequent words come back often enough to stay. Words longer than
 // kMaxWordBytes are not kept.
 //
-//   thread_local WordCache<Tokens, 46> cache;
-//   cache.use_for(serial_);  // a thread may switch tokenizers: their words must not mix
+// A tokenizer owns its caches in a WordCachePool and lends one to each encode in progress, so
+// the words stay for the next encode on any thread (encode_batch's threads last one batch), and
+// a thread that switches tokenizers finds each one's words where it left them.
+//
+//   mutable WordCachePool<WordCache<Tokens, 46>> caches_;     // a tokenizer's member
+//   auto cache = caches_.lend();                               // for one encode
 //   const std::uint64_t h = word_hash(word);
-//   if (const Tokens* t = cache.find(word, h)) ... else cache.insert(word, h, segment(word));
+//   if (const Tokens* t = cache->find(word, h)) ... else cache->insert(word, h, segment(word));
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "core/content_hash.h"
 
@@ -34,16 +41,9 @@ class WordCache {
   static_assert(kMaxWordBytes > 0 && kMaxWordBytes < 256, "a word's length is stored in a byte");
 
  public:
-  /// 2^slots_log2 slots, allocated on first use.
-  explicit WordCache(unsigned slots_log2 = 16) : mask_((std::size_t{1} << slots_log2) - 1) {}
-
-  /// Forgets everything when `owner` (a tokenizer's serial number) is not the one it holds words of.
-  void use_for(std::uint64_t owner) {
-    if (!slots_) slots_ = std::make_unique<Slot[]>(mask_ + 1);  // zeroed: every slot empty
-    if (owner == owner_) return;
-    for (std::size_t i = 0; i <= mask_; ++i) slots_[i].length = 0;
-    owner_ = owner;
-  }
+  /// 2^slots_log2 empty slots.
+  explicit WordCache(unsigned slots_log2 = 16)
+      : mask_((std::size_t{1} << slots_log2) - 1), slots_(std::make_unique<Slot[]>(mask_ + 1)) {}
 
   /// Starts loading the slot of `hash` into the cache, for a find() soon after.
   void prefetch(std::uint64_t hash) const noexcept {
@@ -78,8 +78,51 @@ class WordCache {
   };
 
   std::size_t mask_;
-  std::uint64_t owner_ = 0;
-  std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<Slot[]> slots_;  // value-initialised: every length 0, every slot empty
+};
+
+/// Caches lent out one per encode in progress (see the file comment); made when none is free.
+template <typename Cache>
+class WordCachePool {
+ public:
+  /// A cache lent for one encode; given back when the loan ends.
+  class Loan {
+   public:
+    Loan(WordCachePool& pool, std::unique_ptr<Cache> cache) : pool_(pool), cache_(std::move(cache)) {}
+    Loan(const Loan&) = delete;
+    Loan& operator=(const Loan&) = delete;
+    ~Loan() { pool_.give_back(std::move(cache_)); }
+    Cache* operator->() const noexcept { return cache_.get(); }
+    Cache& operator*() const noexcept { return *cache_; }
+
+   private:
+    WordCachePool& pool_;
+    std::unique_ptr<Cache> cache_;
+  };
+
+  [[nodiscard]] Loan lend() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (!free_.empty()) {
+        std::unique_ptr<Cache> cache = std::move(free_.back());
+        free_.pop_back();
+        return Loan(*this, std::move(cache));
+      }
+    }
+    return Loan(*this, std::make_unique<Cache>());
+  }
+
+ private:
+  void give_back(std::unique_ptr<Cache> cache) noexcept {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      free_.push_back(std::move(cache));
+    } catch (...) {  // out of memory for the list: the cache is dropped, the words recomputed
+    }
+  }
+
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Cache>> free_;
 };
 
 }  // namespace embedkit::tokenize

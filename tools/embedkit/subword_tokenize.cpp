@@ -174,6 +174,7 @@ void run_subword_tokenize(const SubwordTokenizeFlags& flags) {
       continue;
     }
     views.assign(lines.begin(), lines.end());
+    if (options.sampling) options.sampling->stream = line_number;  // line k (from 0) draws from stream k
     std::vector<Encoding> encodings;
     try {
       encodings = tok->encode_batch(views, options, flags.threads);

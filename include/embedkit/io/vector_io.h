@@ -105,7 +105,8 @@ struct LoadOptions {
 
 /// Reads every byte of a vector file and checks all that can be checked: for a native (.ekv)
 /// file, its checksums and that its values are finite (opening a mapped file skips both, as it
-/// reads no row); other formats are loaded in full, which checks everything. Throws FormatError
+/// reads no row); other formats are loaded in full, which checks everything they hold (of a
+/// Hugging Face model folder, the embedding tensor and the tokenizer). Throws FormatError
 /// naming the first problem, or IoError. Returns whether the file carried checksums (native
 /// files written since they were added; no other format has them).
 bool verify_vectors(const std::string& path, const LoadOptions& options = {});

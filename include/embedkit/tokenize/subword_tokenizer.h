@@ -62,9 +62,11 @@ struct SubwordSampling {
   /// n best (encode_nbest) with weights exp(alpha * score). At most 1024.
   int nbest_size = -1;
   std::uint64_t seed = 0;
-  /// Which of the seed's independent streams to draw from. encode_batch() gives text i stream i,
-  /// so that a batch's result depends on (texts, seed) only, never on the thread count, and
-  /// encode(texts[i]) with stream = i repeats it.
+  /// Which of the seed's independent streams to draw from. encode_batch() gives text i stream
+  /// `stream + i`, so that a batch's result depends on (texts, seed, stream) only, never on the
+  /// thread count, and encode(texts[i]) with stream + i repeats it; a corpus encoded in batches
+  /// passes each batch the number of texts before it. The second text of a pair (encode_pair
+  /// without a pair-aware post-processor) draws from stream ~stream.
   std::uint64_t stream = 0;
 };
 
@@ -115,7 +117,7 @@ class SubwordTokenizer {
   [[nodiscard]] virtual std::vector<ScoredEncoding> encode_nbest(std::string_view text, std::size_t n,
                                                                  const SubwordEncodeOptions& options = {}) const;
   /// Many texts, on `threads` threads (0 = all cores); the result is the same for any count
-  /// (with sampling too: text i draws from stream i of the seed).
+  /// (with sampling too: text i draws from stream sampling.stream + i of the seed).
   [[nodiscard]] std::vector<Encoding> encode_batch(std::span<const std::string_view> texts,
                                                    const SubwordEncodeOptions& options = {},
                                                    std::size_t threads = 0) const;

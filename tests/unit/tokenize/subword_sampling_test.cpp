@@ -186,7 +186,7 @@ TEST(SentencePieceSampling, UnigramLatticeSamplesFollowExpAlphaScore) {
            {"Hello", 0.1}, {"sampling", 0.2}, {"world", 0.5}, {"tokens", 1.0}, {"a b", 0.0}}) {
     const auto p = unigram_distribution(*tok, text, alpha);
     expect_distribution<std::vector<std::int32_t>>(
-        p, [&](std::uint64_t i) { return tok->encode(text, sampling(alpha, -1, 1000 + i)).ids; }, 20000,
+        p, [&, text = text, alpha = alpha](std::uint64_t i) { return tok->encode(text, sampling(alpha, -1, 1000 + i)).ids; }, 20000,
         fmt::format("{} alpha {}", text, alpha));
   }
 }
@@ -196,7 +196,7 @@ TEST(SentencePieceSampling, UnigramNBestSamplesFollowExpAlphaScoreAmongTheNBest)
   for (const auto& [text, n] : std::vector<std::pair<std::string, int>>{{"Hello world", 5}, {"sampling", 12}}) {
     const auto p = unigram_distribution(*tok, text, 0.3, static_cast<std::size_t>(n));
     expect_distribution<std::vector<std::int32_t>>(
-        p, [&](std::uint64_t i) { return tok->encode(text, sampling(0.3, n, i)).ids; }, 20000,
+        p, [&, text = text, n = n](std::uint64_t i) { return tok->encode(text, sampling(0.3, n, i)).ids; }, 20000,
         fmt::format("{} nbest {}", text, n));
   }
 }
@@ -217,19 +217,29 @@ TEST(SentencePieceSampling, BatchesDrawPerTextStreamsWhateverTheThreadCount) {
   const auto tok = SubwordTokenizer::load(data_path("spm_unigram_nfkc.model"));
   const std::vector<std::string> lines = reference_lines();
   std::vector<std::string_view> texts(lines.begin(), lines.begin() + 64);
-  const SubwordEncodeOptions o = sampling(0.2, -1, 42);
+  SubwordEncodeOptions o = sampling(0.2, -1, 42);
+  o.sampling->stream = 1000;  // a batch that starts at text 1000 of a corpus
   const std::vector<Encoding> one = tok->encode_batch(texts, o, 1);
   const std::vector<Encoding> four = tok->encode_batch(texts, o, 4);
   std::size_t differs_from_best = 0;
   for (std::size_t i = 0; i < texts.size(); ++i) {
     EXPECT_EQ(one[i].ids, four[i].ids) << i;
     SubwordEncodeOptions mine = o;
-    mine.sampling->stream = i;
+    mine.sampling->stream = 1000 + i;
     EXPECT_EQ(tok->encode(texts[i], mine).ids, one[i].ids) << i;
     EXPECT_EQ(tok->encode(texts[i], mine).offsets, one[i].offsets) << i;
     if (one[i].ids != tok->encode(texts[i]).ids) ++differs_from_best;
   }
   EXPECT_GT(differs_from_best, 16U);  // it does sample
+  // The second text of a pair draws apart from the first: the same text twice differs somewhere.
+  std::size_t pairs_with_different_halves = 0;
+  for (std::size_t i = 0; i < 16; ++i) {
+    const Encoding single = tok->encode(texts[i], o);
+    const Encoding pair = tok->encode_pair(texts[i], texts[i], o);
+    const std::vector<std::int32_t> second(pair.ids.begin() + static_cast<std::ptrdiff_t>(single.size()), pair.ids.end());
+    if (second != single.ids) ++pairs_with_different_halves;
+  }
+  EXPECT_GT(pairs_with_different_halves, 4U);
 }
 
 // ----- SentencePiece BPE-dropout ---------------------------------------------------------------
@@ -287,7 +297,7 @@ TEST(SentencePieceSampling, BpeDropoutFollowsTheEnumeratedSkipAndMergeDecisions)
     enumerate_spm_dropout(tok->model(), chars, {}, p, 1.0, probability);
     const std::string text = word.substr(std::string("▁").size());  // the model adds the dummy prefix
     expect_distribution<std::vector<std::string>>(
-        probability, [&](std::uint64_t i) { return tok->encode(text, sampling(p, -1, i)).pieces; }, 20000,
+        probability, [&, p = p](std::uint64_t i) { return tok->encode(text, sampling(p, -1, i)).pieces; }, 20000,
         fmt::format("{} dropout {}", word, p));
   }
 }
@@ -417,7 +427,7 @@ TEST(HuggingFaceSampling, BpeDropoutFollowsTheEnumeratedLibraryLoop) {
     ASSERT_GT(mass, 1 - 1e-6) << word;
     for (auto& [outcome, q] : probability) q /= mass;
     expect_distribution<std::vector<std::string>>(
-        probability, [&](std::uint64_t i) { return tok->encode(word, sampling(p, -1, i)).pieces; }, 20000,
+        probability, [&, word = word, p = p](std::uint64_t i) { return tok->encode(word, sampling(p, -1, i)).pieces; }, 20000,
         fmt::format("{} dropout {}", word, p));
   }
 }
@@ -517,7 +527,7 @@ TEST(HuggingFaceSampling, UnigramSamplesFollowExpAlphaScoreOverTheWholeText) {
            {"hello world", 0.2, -1}, {"tokens", 0.5, -1}, {"hello world", 0.3, 6}}) {
     const auto p = unigram_distribution(*tok, text, alpha, n > 1 ? static_cast<std::size_t>(n) : 1024);
     expect_distribution<std::vector<std::int32_t>>(
-        p, [&](std::uint64_t i) { return tok->encode(text, sampling(alpha, n, i)).ids; }, 20000,
+        p, [&, text = text, alpha = alpha, n = n](std::uint64_t i) { return tok->encode(text, sampling(alpha, n, i)).ids; }, 20000,
         fmt::format("{} alpha {} nbest {}", text, alpha, n));
   }
   const std::vector<std::string_view> texts = {"hello world", "sampling text", "more words here", "a"};
