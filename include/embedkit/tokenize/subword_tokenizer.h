@@ -110,7 +110,8 @@ class SubwordTokenizer {
                                              const SubwordEncodeOptions& options = {}) const;
   /// The `n` best segmentations of `text` (1 <= n <= 1024), best first: fewer when the text has
   /// fewer. SentencePiece models give SentencePiece's NBestEncode list, in its order and with its
-  /// scores (its quirk too: n = 1 is the plain encode() with score 0); tokenizer.json Unigram
+  /// scores (its quirks too: n = 1 is the plain encode() with score 0, and its float search may
+  /// put two segmentations a rounding apart out of order); tokenizer.json Unigram
   /// models the n best combinations of each pre-tokenized word's segmentations (scores in double;
   /// Hugging Face's library has no n-best to compare with). Throws ArgumentError for n out of
   /// range, for options.sampling set, and for models that are not Unigram.
