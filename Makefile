@@ -30,7 +30,7 @@ test: test-deps
 	cmake --preset asan
 	cmake --build --preset asan --target embedkit_unit_tests fuzzers
 	ctest --preset asan -j2 -L unit
-	fuzz/run_fuzzers.sh 3
+	fuzz/run_fuzzers.sh 2
 
 # The CLI, headers, libraries and CMake package under PREFIX (make install PREFIX=~/.local).
 PREFIX ?= /usr/local
