@@ -233,7 +233,7 @@ Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text, const Word
 
 void HuggingFaceTokenizer::tokenize_word(std::string_view word, std::vector<ModelToken>& out, TokenCache& cache) const {
   const std::uint64_t hash = word_hash(word);
-  if (const CachedTokens* c = cache.find(word, hash)) {
+  if (const CachedPieces* c = cache.find(word, hash)) {
     for (std::size_t k = 0; k < c->count; ++k) {
       out.push_back({c->id[k], std::string(*model_->id_to_token(c->id[k])), c->begin[k], c->end[k]});
     }
@@ -241,8 +241,8 @@ void HuggingFaceTokenizer::tokenize_word(std::string_view word, std::vector<Mode
   }
   const std::size_t first = out.size();
   model_->tokenize(word, out);
-  if (word.size() > kCachedWordBytes || out.size() - first > CachedTokens::kMaxTokens) return;
-  CachedTokens c{};
+  if (word.size() > kCachedWordBytes || out.size() - first > CachedPieces::kMax) return;
+  CachedPieces c{};
   for (std::size_t k = first; k < out.size(); ++k) {
     // An unknown run's string is its text, not a vocabulary entry: such words are not kept.
     const std::optional<std::string_view> entry = model_->id_to_token(out[k].id);

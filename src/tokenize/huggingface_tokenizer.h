@@ -80,14 +80,7 @@ class HuggingFaceTokenizer final : public SubwordTokenizer {
   // A word's tokens as the word cache keeps them, inline: words of up to 46 bytes and 8 tokens
   // (nearly all), each token's string being its vocabulary entry (tokenize_word checks).
   static constexpr std::size_t kCachedWordBytes = 46;
-  struct CachedTokens {
-    static constexpr std::size_t kMaxTokens = 8;
-    std::uint8_t count;
-    std::array<std::uint8_t, kMaxTokens> begin;
-    std::array<std::uint8_t, kMaxTokens> end;
-    std::array<std::int32_t, kMaxTokens> id;
-  };
-  using TokenCache = WordCache<CachedTokens, kCachedWordBytes>;
+  using TokenCache = WordCache<CachedPieces, kCachedWordBytes>;
 
   /// Appends the model's tokens of `word`, from `cache` (recent words) when it has them: words
   /// repeat (Zipf), and segmenting one costs far more than copying its tokens.

@@ -203,17 +203,18 @@ std::vector<SentencePieceTokenizer::Segment> SentencePieceTokenizer::segment_by_
     const std::string_view word = normalized.substr(begin, end - begin);
     PathMargin margin;
     if (const CachedSegments* c = cache.find(word, hash)) {
-      for (std::size_t k = 0; k < c->count; ++k) out.push_back({begin + c->begin[k], c->length[k], c->id[k]});
+      const CachedPieces& p = c->pieces;
+      for (std::size_t k = 0; k < p.count; ++k) out.push_back({begin + p.begin[k], std::size_t{p.end[k]} - p.begin[k], p.id[k]});
       margin = {c->smallest_gap, c->largest_magnitude, c->end_score, c->characters};
     } else {
       std::vector<Segment> segments = unigram ? segment_unigram(word, &margin) : segment_bpe_whole(word);
-      if (word.size() <= kCachedWordBytes && segments.size() <= CachedSegments::kMaxSegments) {
+      if (word.size() <= kCachedWordBytes && segments.size() <= CachedPieces::kMax) {
         CachedSegments kept{};
-        kept.count = static_cast<std::uint8_t>(segments.size());
+        kept.pieces.count = static_cast<std::uint8_t>(segments.size());
         for (std::size_t k = 0; k < segments.size(); ++k) {
-          kept.begin[k] = static_cast<std::uint8_t>(segments[k].begin);
-          kept.length[k] = static_cast<std::uint8_t>(segments[k].length);
-          kept.id[k] = segments[k].id;
+          kept.pieces.begin[k] = static_cast<std::uint8_t>(segments[k].begin);
+          kept.pieces.end[k] = static_cast<std::uint8_t>(segments[k].begin + segments[k].length);
+          kept.pieces.id[k] = segments[k].id;
         }
         kept.smallest_gap = round_down(margin.smallest_gap);
         kept.largest_magnitude = round_up(margin.largest_magnitude);

@@ -118,11 +118,7 @@ class SentencePieceTokenizer final : public SubwordTokenizer {
   // (nearly all), with their Unigram path margin (PathMargin, rounded the safe way).
   static constexpr std::size_t kCachedWordBytes = 46;
   struct CachedSegments {
-    static constexpr std::size_t kMaxSegments = 8;
-    std::uint8_t count;
-    std::array<std::uint8_t, kMaxSegments> begin;
-    std::array<std::uint8_t, kMaxSegments> length;
-    std::array<std::int32_t, kMaxSegments> id;
+    CachedPieces pieces;
     float smallest_gap;       // rounded down
     float largest_magnitude;  // rounded up
     float end_score;

@@ -18,6 +18,7 @@
 //   if (const Tokens* t = cache->find(word, h)) ... else cache->insert(word, h, segment(word));
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -34,6 +35,16 @@ namespace embedkit::tokenize {
 
 /// The hash WordCache files a word under.
 [[nodiscard]] inline std::uint64_t word_hash(std::string_view word) noexcept { return ::embedkit::detail::content_hash(word); }
+
+/// A word's tokens as a cache keeps them, inline: up to kMax, each its id and its byte range in
+/// the word (words of up to 255 bytes). Most words have a few; the others are not kept.
+struct CachedPieces {
+  static constexpr std::size_t kMax = 8;
+  std::uint8_t count;
+  std::array<std::uint8_t, kMax> begin;
+  std::array<std::uint8_t, kMax> end;
+  std::array<std::int32_t, kMax> id;
+};
 
 template <typename Value, std::size_t kMaxWordBytes>
 class WordCache {
