@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -204,7 +204,8 @@ Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text, const Word
   Encoding out;
   std::vector<NormalizedText> words;
   std::vector<ModelToken> tokens;
-  const auto cache = word_caches_.lend();
+  std::optional<WordCachePool<TokenCache>::Loan> cache;  // only the plain path reads the cache
+  if (tokenize == nullptr) cache.emplace(word_caches_);
   for (Piece& p : pieces) {
     if (p.added_id >= 0) {
       out.ids.push_back(p.added_id);
@@ -218,7 +219,7 @@ Encoding HuggingFaceTokenizer::encode_sequence(std::string_view text, const Word
     for (const NormalizedText& word : words) {
       tokens.clear();
       if (tokenize) (*tokenize)(word.text(), tokens);
-      else tokenize_word(word.text(), tokens, *cache);
+      else tokenize_word(word.text(), tokens, **cache);
       for (ModelToken& t : tokens) {
         out.ids.push_back(t.id);
         out.pieces.push_back(std::move(t.value));

@@ -99,7 +99,8 @@ class WordCachePool {
   /// A cache lent for one encode; given back when the loan ends.
   class Loan {
    public:
-    Loan(WordCachePool& pool, std::unique_ptr<Cache> cache) : pool_(pool), cache_(std::move(cache)) {}
+    /// Takes a free cache of `pool`, or a new one.
+    explicit Loan(WordCachePool& pool) : pool_(pool), cache_(pool.take()) {}
     Loan(const Loan&) = delete;
     Loan& operator=(const Loan&) = delete;
     ~Loan() { pool_.give_back(std::move(cache_)); }
@@ -111,19 +112,21 @@ class WordCachePool {
     std::unique_ptr<Cache> cache_;
   };
 
-  [[nodiscard]] Loan lend() {
+  [[nodiscard]] Loan lend() { return Loan(*this); }
+
+ private:
+  std::unique_ptr<Cache> take() {
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       if (!free_.empty()) {
         std::unique_ptr<Cache> cache = std::move(free_.back());
         free_.pop_back();
-        return Loan(*this, std::move(cache));
+        return cache;
       }
     }
-    return Loan(*this, std::make_unique<Cache>());
+    return std::make_unique<Cache>();
   }
 
- private:
   void give_back(std::unique_ptr<Cache> cache) noexcept {
     const std::lock_guard<std::mutex> lock(mutex_);
     try {
